@@ -1,0 +1,63 @@
+/**
+ * The reference aggregator: the exact answer to any plan, computed from a plain list of
+ * events by the most direct means. It is the oracle that every event store is tested
+ * against, and the engine of the in-memory store.
+ *
+ * @since 0.1.0
+ */
+import * as Calendar from "./Calendar.ts"
+import * as QueryPlan from "./QueryPlan.ts"
+
+/** An event as stores keep it: a name, the profile that did it, when, and its properties. */
+export interface Event {
+  readonly name: string
+  /** One stable string per profile (see `Upload.identityKey`). */
+  readonly profile: string
+  /** UNIX epoch seconds. */
+  readonly ts: number
+  readonly properties: { readonly [name: string]: unknown }
+}
+
+/**
+ * The amount an event adds to a sum: the property when it is an integer, else nothing
+ * (missing, fractional, text and out-of-range values contribute 0).
+ */
+export const summand = (value: unknown): number =>
+  typeof value === "number" && Number.isSafeInteger(value) ? value : 0
+
+/** The exact answer to a plan over `events`, every bucket present. */
+export const aggregate = (plan: QueryPlan.QueryPlan, events: Iterable<Event>): QueryPlan.Result => {
+  const index = QueryPlan.bucketIndex(plan)
+  const totals = plan.groups.map((group) => new Array<number>(group.buckets.length).fill(0))
+  const profiles = plan.groups.map((group) => group.buckets.map(() => new Set<string>()))
+  const measure = plan.measure
+  for (const event of events) {
+    if (event.name !== plan.eventName || event.ts < plan.start || event.ts >= plan.end) continue
+    const offset = Calendar.dayOfTimestamp(event.ts, plan.timeZone) - plan.from
+    plan.groups.forEach((_, g) => {
+      const bucket = index[g]![offset]!
+      switch (measure._tag) {
+        case "Events":
+          totals[g]![bucket]! += 1
+          break
+        case "Sum":
+          totals[g]![bucket]! += summand(event.properties[measure.property])
+          break
+        case "Profiles":
+          profiles[g]![bucket]!.add(event.profile)
+          break
+      }
+    })
+  }
+  return Object.fromEntries(
+    plan.groups.map((group, g) => [
+      group.name,
+      Object.fromEntries(
+        group.buckets.map((bucket, b) => [
+          bucket.key,
+          measure._tag === "Profiles" ? profiles[g]![b]!.size : totals[g]![b]!,
+        ]),
+      ),
+    ]),
+  )
+}

@@ -1,0 +1,167 @@
+/**
+ * Bucket keys of a trend: daily `YYYYMMDD`, weekly `YYYYWW`, monthly `YYYYMM`; the ordered
+ * buckets of a date range; and a key back to its dates.
+ *
+ * Weeks (`YYYYWW`):
+ * - `"monday"` (the default) is ISO 8601: weeks run Monday to Sunday; a week belongs to the
+ *   year that holds its Thursday, so week 01 is the week with January 4th and a year has 52
+ *   or 53 weeks. 2020-12-31 and 2021-01-01 are in `202053`, 2021-01-04 starts `202101`.
+ * - `"sunday"`: weeks run Sunday to Saturday, and the same majority rule picks the year: a
+ *   week belongs to the year that holds its Wednesday (four or more of its seven days), so
+ *   week 01 is again the week with January 4th. This is MySQL's and ClickHouse's week
+ *   mode 6 (`toYearWeek(d, 6)`). Example: Sunday 2017-01-01 starts `201701`; Saturday
+ *   2016-12-31 is in `201652`.
+ *
+ * A week or month cut by the range's `from` or `to` keeps its key and covers only the days
+ * inside the range.
+ *
+ * @since 0.1.0
+ */
+import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
+import * as Calendar from "./Calendar.ts"
+
+/** How a group is broken down: one bucket per day, week or month. */
+export const TrendType = Schema.Literal("daily", "weekly", "monthly")
+export type TrendType = typeof TrendType.Type
+
+/** The first day of a week: `"monday"` (ISO 8601, default) or `"sunday"`. */
+export const WeekStart = Schema.Literal("monday", "sunday")
+export type WeekStart = typeof WeekStart.Type
+
+/** One bucket of a trend: its key and the days it covers, both ends included. */
+export interface Bucket {
+  readonly key: string
+  readonly first: Calendar.Day
+  readonly last: Calendar.Day
+}
+
+/** A week's number and the year it belongs to, e.g. `{ year: 2020, week: 53 }`. */
+export interface YearWeek {
+  readonly year: number
+  readonly week: number
+}
+
+const pad2 = (n: number): string => String(n).padStart(2, "0")
+
+// Days from the start of the day's week: 0 on the week's first day, 6 on its last.
+const daysIntoWeek = (day: Calendar.Day, weekStart: WeekStart): number =>
+  weekStart === "monday" ? Calendar.isoWeekday(day) - 1 : Calendar.isoWeekday(day) % 7
+
+/** The first day of the week that holds `day`. */
+export const startOfWeek = (day: Calendar.Day, weekStart: WeekStart = "monday"): Calendar.Day =>
+  day - daysIntoWeek(day, weekStart)
+
+const firstWeekStart = (year: number, weekStart: WeekStart): Calendar.Day =>
+  startOfWeek(Calendar.unsafeMakeDay(year, 1, 4), weekStart)
+
+/** The week of a day and the year that week belongs to (see the module doc for the rule). */
+export const yearWeek = (day: Calendar.Day, weekStart: WeekStart = "monday"): YearWeek => {
+  // The fourth day of a week decides its year: it is in the year that has most of the week.
+  const middle = startOfWeek(day, weekStart) + 3
+  const year = Calendar.toCivil(middle).year
+  return { year, week: Math.floor((middle - Calendar.unsafeMakeDay(year, 1, 1)) / 7) + 1 }
+}
+
+/** How many weeks a week-numbering year has: 52 or 53. */
+export const weeksInYear = (year: number, weekStart: WeekStart = "monday"): number =>
+  (firstWeekStart(year + 1, weekStart) - firstWeekStart(year, weekStart)) / 7
+
+/**
+ * The key of the bucket that holds a day, e.g. `keyOf("weekly", day)` is `"202053"` for
+ * 2021-01-01.
+ */
+export const keyOf = (
+  trendType: TrendType,
+  day: Calendar.Day,
+  weekStart: WeekStart = "monday",
+): string => {
+  switch (trendType) {
+    case "daily":
+      return Calendar.formatDateKey(day)
+    case "weekly": {
+      const { year, week } = yearWeek(day, weekStart)
+      return `${year}${pad2(week)}`
+    }
+    case "monthly": {
+      const { year, month } = Calendar.toCivil(day)
+      return `${year}${pad2(month)}`
+    }
+  }
+}
+
+// The whole bucket (not clipped) that holds a day.
+const bucketAround = (trendType: TrendType, day: Calendar.Day, weekStart: WeekStart): Bucket => {
+  switch (trendType) {
+    case "daily":
+      return { key: Calendar.formatDateKey(day), first: day, last: day }
+    case "weekly": {
+      const first = startOfWeek(day, weekStart)
+      return { key: keyOf("weekly", day, weekStart), first, last: first + 6 }
+    }
+    case "monthly": {
+      const { year, month, day: dayOfMonth } = Calendar.toCivil(day)
+      const first = day - dayOfMonth + 1
+      return {
+        key: `${year}${pad2(month)}`,
+        first,
+        last: first + Calendar.daysInMonth(year, month) - 1,
+      }
+    }
+  }
+}
+
+/**
+ * The buckets of a range in order, every one present, the first and last clipped to
+ * `[from, to]`. Empty when `from` is after `to`.
+ */
+export const bucketsOf = (
+  trendType: TrendType,
+  from: Calendar.Day,
+  to: Calendar.Day,
+  weekStart: WeekStart = "monday",
+): ReadonlyArray<Bucket> => {
+  const buckets: Array<Bucket> = []
+  let day = from
+  while (day <= to) {
+    const bucket = bucketAround(trendType, day, weekStart)
+    buckets.push({ key: bucket.key, first: day, last: Math.min(bucket.last, to) })
+    day = bucket.last + 1
+  }
+  return buckets
+}
+
+/**
+ * The whole bucket a key stands for, or `None` when the key is not one of `trendType`'s
+ * keys: `rangeOfKey("monthly", "201602")` covers 2016-02-01 to 2016-02-29.
+ */
+export const rangeOfKey = (
+  trendType: TrendType,
+  key: string,
+  weekStart: WeekStart = "monday",
+): Option.Option<Bucket> => {
+  switch (trendType) {
+    case "daily":
+      return Option.map(Calendar.parseDateKey(key), (day) => ({ key, first: day, last: day }))
+    case "weekly": {
+      if (!/^\d{6}$/.test(key)) return Option.none()
+      const year = Number(key.slice(0, 4))
+      const week = Number(key.slice(4))
+      if (year < Calendar.minYear || week < 1 || week > weeksInYear(year, weekStart)) {
+        return Option.none()
+      }
+      const first = firstWeekStart(year, weekStart) + 7 * (week - 1)
+      return Option.some({ key, first, last: first + 6 })
+    }
+    case "monthly": {
+      if (!/^\d{6}$/.test(key)) return Option.none()
+      const year = Number(key.slice(0, 4))
+      const month = Number(key.slice(4))
+      return Option.map(Calendar.makeDay(year, month, 1), (first) => ({
+        key,
+        first,
+        last: first + Calendar.daysInMonth(year, month) - 1,
+      }))
+    }
+  }
+}

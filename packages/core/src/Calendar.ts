@@ -1,0 +1,209 @@
+/**
+ * Calendar days and time zones. A `Day` is a local calendar date counted as whole days
+ * since 1970-01-01 in the proleptic Gregorian calendar, so day arithmetic is integer
+ * arithmetic. Time zones are IANA names resolved through `Intl`, which every runtime we
+ * target (Node, workerd, browsers) ships with full zone data.
+ *
+ * @since 0.1.0
+ */
+import * as Option from "effect/Option"
+
+/** A calendar date as days since 1970-01-01 (1970-01-01 is 0, 1969-12-31 is -1). */
+export type Day = number
+
+/** A calendar date split into its fields; `month` and `day` start at 1. */
+export interface CivilDate {
+  readonly year: number
+  readonly month: number
+  readonly day: number
+}
+
+/** The earliest and latest years a date key can carry: `YYYYMMDD` has four year digits. */
+export const minYear = 1000
+export const maxYear = 9999
+
+// Howard Hinnant's days_from_civil / civil_from_days: exact for every Gregorian date.
+const daysFromCivil = (year: number, month: number, day: number): number => {
+  const y = month <= 2 ? year - 1 : year
+  const era = Math.floor(y / 400)
+  const yoe = y - era * 400
+  const mp = (month + 9) % 12
+  const doy = Math.floor((153 * mp + 2) / 5) + day - 1
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy
+  return era * 146097 + doe - 719468
+}
+
+/** Whether `year` is a Gregorian leap year. */
+export const isLeapYear = (year: number): boolean =>
+  (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0
+
+/** The number of days in a month, e.g. `daysInMonth(2024, 2) === 29`. */
+export const daysInMonth = (year: number, month: number): number =>
+  month === 2 ? (isLeapYear(year) ? 29 : 28) : [4, 6, 9, 11].includes(month) ? 30 : 31
+
+/** The day of a date, or `None` when the date does not exist (`makeDay(2023, 2, 30)`). */
+export const makeDay = (year: number, month: number, day: number): Option.Option<Day> =>
+  Number.isInteger(year) &&
+  Number.isInteger(month) &&
+  Number.isInteger(day) &&
+  year >= minYear &&
+  year <= maxYear &&
+  month >= 1 &&
+  month <= 12 &&
+  day >= 1 &&
+  day <= daysInMonth(year, month)
+    ? Option.some(daysFromCivil(year, month, day))
+    : Option.none()
+
+/** The day of a date known to be valid; for literals and values computed from other days. */
+export const unsafeMakeDay = (year: number, month: number, day: number): Day =>
+  daysFromCivil(year, month, day)
+
+/** The year, month and day of a `Day`. */
+export const toCivil = (day: Day): CivilDate => {
+  const z = day + 719468
+  const era = Math.floor(z / 146097)
+  const doe = z - era * 146097
+  const yoe = Math.floor(
+    (doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365,
+  )
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100))
+  const mp = Math.floor((5 * doy + 2) / 153)
+  const d = doy - Math.floor((153 * mp + 2) / 5) + 1
+  const m = mp < 10 ? mp + 3 : mp - 9
+  return { year: yoe + era * 400 + (m <= 2 ? 1 : 0), month: m, day: d }
+}
+
+/** The ISO weekday of a day: 1 is Monday, 7 is Sunday (1970-01-01 was a Thursday, 4). */
+export const isoWeekday = (day: Day): number => ((((day + 3) % 7) + 7) % 7) + 1
+
+/** The day-of-year, 1 for January 1st. */
+export const dayOfYear = (day: Day): number => day - daysFromCivil(toCivil(day).year, 1, 1) + 1
+
+const pad = (n: number, width: number): string => String(n).padStart(width, "0")
+
+/** The `YYYYMMDD` key of a day, e.g. `"20161224"`. */
+export const formatDateKey = (day: Day): string => {
+  const { year, month, day: d } = toCivil(day)
+  return `${pad(year, 4)}${pad(month, 2)}${pad(d, 2)}`
+}
+
+/** `YYYY-MM-DD`, for people and for ISO-8601 consumers. */
+export const formatIsoDate = (day: Day): string => {
+  const { year, month, day: d } = toCivil(day)
+  return `${pad(year, 4)}-${pad(month, 2)}-${pad(d, 2)}`
+}
+
+/**
+ * Reads a `YYYYMMDD` date given as an integer (the wire form, `20161224`) or as an
+ * eight-digit string; `None` unless it is a real calendar date (`20230230` is not).
+ */
+export const parseDateKey = (key: number | string): Option.Option<Day> => {
+  const text = typeof key === "number" ? (Number.isInteger(key) ? String(key) : "") : key
+  if (!/^\d{8}$/.test(text)) return Option.none()
+  return makeDay(Number(text.slice(0, 4)), Number(text.slice(4, 6)), Number(text.slice(6, 8)))
+}
+
+/** The integer wire form of a day, e.g. `20161224`. */
+export const toDateInt = (day: Day): number => Number(formatDateKey(day))
+
+// ---------------------------------------------------------------------------------------
+// Time zones
+
+const secondsPerDay = 86_400
+
+const formatters = new Map<string, Intl.DateTimeFormat>()
+
+const formatterFor = (zone: string): Intl.DateTimeFormat => {
+  let formatter = formatters.get(zone)
+  if (formatter === undefined) {
+    formatter = new Intl.DateTimeFormat("en-US", {
+      timeZone: zone,
+      calendar: "gregory",
+      numberingSystem: "latn",
+      year: "numeric",
+      month: "numeric",
+      day: "numeric",
+      era: "short",
+    })
+    formatters.set(zone, formatter)
+  }
+  return formatter
+}
+
+/** Whether `zone` is an IANA time zone name the runtime knows, e.g. `"Europe/London"`. */
+export const isTimeZone = (zone: string): boolean => {
+  if (zone.trim() === "") return false
+  try {
+    formatterFor(zone)
+    return true
+  } catch {
+    return false
+  }
+}
+
+// The local date at an instant, straight from Intl (slow: the caches below avoid it).
+const localDateAt = (epochSeconds: number, zone: string): Day => {
+  let year = 0
+  let month = 0
+  let day = 0
+  let bc = false
+  for (const part of formatterFor(zone).formatToParts(epochSeconds * 1000)) {
+    if (part.type === "year") year = Number(part.value)
+    else if (part.type === "month") month = Number(part.value)
+    else if (part.type === "day") day = Number(part.value)
+    else if (part.type === "era") bc = part.value === "BC" || part.value === "B"
+  }
+  return daysFromCivil(bc ? 1 - year : year, month, day)
+}
+
+// Offsets of every zone stay within ±26 h of UTC (tzdb's extremes are about -15:56 and
+// +15:13 for historical local mean times, -12 and +14 in modern rules).
+const searchWindow = 26 * 3600
+
+const dayStarts = new Map<string, Map<Day, number>>()
+
+/**
+ * The first instant (epoch seconds) of a local day in a zone. Usually local midnight; on a
+ * day whose midnight is skipped by a DST change (São Paulo until 2019) the first instant
+ * that exists, e.g. 01:00.
+ *
+ * Local dates never go backwards as time passes, so the start is found by bisection on the
+ * instant; results are cached per zone, which makes the common case a map lookup.
+ */
+export const startOfDay = (day: Day, zone: string): number => {
+  let cache = dayStarts.get(zone)
+  if (cache === undefined) {
+    cache = new Map()
+    dayStarts.set(zone, cache)
+  }
+  const cached = cache.get(day)
+  if (cached !== undefined) return cached
+  let low = day * secondsPerDay - searchWindow // local date < day
+  let high = day * secondsPerDay + searchWindow // local date >= day
+  while (high - low > 1) {
+    const mid = Math.floor((low + high) / 2)
+    if (localDateAt(mid, zone) >= day) high = mid
+    else low = mid
+  }
+  cache.set(day, high)
+  return high
+}
+
+/** The `[start, end)` epoch-second range of a local day: 23, 24 or 25 hours (or other) long. */
+export const dayRange = (day: Day, zone: string): readonly [start: number, end: number] => [
+  startOfDay(day, zone),
+  startOfDay(day + 1, zone),
+]
+
+/**
+ * The local calendar day of an epoch-second instant in a zone, e.g.
+ * `dayOfTimestamp(1483225200, "Asia/Kolkata")` is 2017-01-01.
+ */
+export const dayOfTimestamp = (epochSeconds: number, zone: string): Day => {
+  // Guess from UTC, then step to the day whose range holds the instant (at most 2 steps).
+  let day = Math.floor(epochSeconds / secondsPerDay)
+  while (epochSeconds < startOfDay(day, zone)) day--
+  while (epochSeconds >= startOfDay(day + 1, zone)) day++
+  return day
+}

@@ -1,0 +1,125 @@
+/**
+ * The event store port: where events are kept and plans are answered. Adapters (SQLite,
+ * Durable Objects, ClickHouse) implement it in their own packages; `layerMemory` is the
+ * reference implementation, and `@trendline/core/testing/EventStoreContract` is the suite
+ * that every adapter must pass.
+ *
+ * @since 0.1.0
+ */
+import * as Context from "effect/Context"
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Ref from "effect/Ref"
+import type * as Account from "./Account.ts"
+import * as Aggregator from "./Aggregator.ts"
+import type * as QueryPlan from "./QueryPlan.ts"
+import * as Upload from "./Upload.ts"
+
+/** A profile's properties, merged over every upsert. */
+export interface Profile {
+  /** One stable string per profile (see `Upload.identityKey`). */
+  readonly profile: string
+  /** Epoch seconds of the latest upsert. */
+  readonly ts: number
+  readonly properties: { readonly [name: string]: unknown }
+}
+
+/** What one upload call stores: committed whole or not at all. */
+export interface Batch {
+  readonly events: ReadonlyArray<Aggregator.Event>
+  readonly profiles: ReadonlyArray<Profile>
+}
+
+/** What an upload stores: its accepted events and profile updates, profiles keyed by identity. */
+export const batchOf = (accepted: Pick<Upload.BatchResult, "events" | "profiles">): Batch => ({
+  events: accepted.events.map((record) => ({
+    name: record.name,
+    profile: Upload.identityKey(record.identity),
+    ts: record.ts,
+    properties: record.properties,
+  })),
+  profiles: accepted.profiles.map((record) => ({
+    profile: Upload.identityKey(record.identity),
+    ts: record.ts,
+    properties: record.properties,
+  })),
+})
+
+/** The store failed or cannot be reached; the server answers 503 and logs `cause`. */
+export class StoreError extends Data.TaggedError("StoreError")<{
+  readonly message: string
+  readonly cause?: unknown
+}> {}
+
+/** The port. Every method is scoped to one account; accounts never see each other's data. */
+export interface Service {
+  /** Stores a batch atomically: after a failure none of it is visible. */
+  readonly append: (account: Account.Settings, batch: Batch) => Effect.Effect<void, StoreError>
+  /** Answers a plan exactly as `Aggregator.aggregate` would, every bucket present. */
+  readonly query: (
+    account: Account.Settings,
+    plan: QueryPlan.QueryPlan,
+  ) => Effect.Effect<QueryPlan.Result, StoreError>
+  /** The distinct event names the account has stored, sorted. */
+  readonly eventNames: (
+    account: Account.Settings,
+  ) => Effect.Effect<ReadonlyArray<string>, StoreError>
+  /** A profile's merged properties, if it was ever upserted. */
+  readonly profile: (
+    account: Account.Settings,
+    profile: string,
+  ) => Effect.Effect<Option.Option<Profile>, StoreError>
+}
+
+/** The service tag of the event store. */
+export class EventStore extends Context.Tag("@trendline/core/EventStore")<EventStore, Service>() {}
+
+/** Merges an upsert into a profile: later properties win, `ts` is the latest seen. */
+export const mergeProfile = (existing: Option.Option<Profile>, update: Profile): Profile =>
+  Option.match(existing, {
+    onNone: () => update,
+    onSome: (previous) => ({
+      profile: update.profile,
+      ts: Math.max(previous.ts, update.ts),
+      properties: { ...previous.properties, ...update.properties },
+    }),
+  })
+
+interface AccountData {
+  readonly events: ReadonlyArray<Aggregator.Event>
+  readonly profiles: ReadonlyMap<string, Profile>
+}
+
+const emptyAccount: AccountData = { events: [], profiles: new Map() }
+
+/** An in-memory store built on the reference aggregator: for tests and demos. */
+export const makeMemory: Effect.Effect<Service> = Effect.gen(function* () {
+  const accounts = yield* Ref.make(new Map<string, AccountData>())
+  const dataOf = (account: Account.Settings) =>
+    Effect.map(Ref.get(accounts), (all) => all.get(account.id) ?? emptyAccount)
+  return {
+    append: (account, batch) =>
+      Ref.update(accounts, (all) => {
+        const data = all.get(account.id) ?? emptyAccount
+        const profiles = new Map(data.profiles)
+        for (const update of batch.profiles) {
+          profiles.set(
+            update.profile,
+            mergeProfile(Option.fromNullable(profiles.get(update.profile)), update),
+          )
+        }
+        return new Map(all).set(account.id, { events: [...data.events, ...batch.events], profiles })
+      }),
+    query: (account, plan) =>
+      Effect.map(dataOf(account), (data) => Aggregator.aggregate(plan, data.events)),
+    eventNames: (account) =>
+      Effect.map(dataOf(account), (data) => [...new Set(data.events.map((e) => e.name))].sort()),
+    profile: (account, profile) =>
+      Effect.map(dataOf(account), (data) => Option.fromNullable(data.profiles.get(profile))),
+  }
+})
+
+/** The in-memory store as a layer. */
+export const layerMemory: Layer.Layer<EventStore> = Layer.effect(EventStore, makeMemory)

@@ -1,0 +1,36 @@
+/**
+ * The limits a server enforces. They are configuration: every rule that checks one takes
+ * a `Limits` value, and `Limits.defaults` holds the hosted service's documented numbers.
+ *
+ * @since 0.1.0
+ */
+import * as Schema from "effect/Schema"
+
+const positiveInt = (description: string) =>
+  Schema.Int.pipe(Schema.positive(), Schema.annotations({ description }))
+
+/** The limits schema, for decoding them from configuration (JSON, environment). */
+export const Limits = Schema.Struct({
+  maxRangeDays: positiveInt("Most days a trends range may cover, both ends included"),
+  maxGroups: positiveInt("Most groups in one trends request"),
+  maxEventNameLength: positiveInt("Longest event name, in characters"),
+  maxUploadRecords: positiveInt("Most records in one upload call"),
+  maxPropertiesPerEvent: positiveInt("Most properties on one event"),
+  maxPropertyValueBytes: positiveInt("Longest property value, in UTF-8 bytes"),
+  maxEventNamesPerAccount: positiveInt("Most distinct event names an account may have"),
+})
+export type Limits = typeof Limits.Type
+
+/** The hosted service's limits (see API-FACTS): 366 days, 5 groups, 120 characters, … */
+export const defaults: Limits = {
+  maxRangeDays: 366,
+  maxGroups: 5,
+  maxEventNameLength: 120,
+  maxUploadRecords: 1000,
+  maxPropertiesPerEvent: 100,
+  maxPropertyValueBytes: 512,
+  maxEventNamesPerAccount: 512,
+}
+
+/** The defaults with some limits changed, e.g. `Limits.make({ maxGroups: 10 })`. */
+export const make = (overrides: Partial<Limits> = {}): Limits => ({ ...defaults, ...overrides })

@@ -1,0 +1,108 @@
+/**
+ * A query plan: a validated request resolved against an account's calendar. It says which
+ * event, which measure, the exact epoch range, and for every group its buckets with their
+ * days, so a store executes it without knowing any calendar rule.
+ *
+ * @since 0.1.0
+ */
+import * as Data from "effect/Data"
+import type * as Account from "./Account.ts"
+import * as Bucket from "./Bucket.ts"
+import * as Calendar from "./Calendar.ts"
+
+/** What a trend counts: events, distinct profiles, or the sum of an integer property. */
+export type Measure = Data.TaggedEnum<{
+  Events: Record<never, never>
+  Profiles: Record<never, never>
+  Sum: { readonly property: string }
+}>
+
+/** Constructors and matchers of `Measure`: `Measure.Sum({ property: "Amount" })`. */
+export const Measure = Data.taggedEnum<Measure>()
+
+/** How a group is cut: a trend type, or the whole range as one bucket (event counts). */
+export type Granularity = Bucket.TrendType | "total"
+
+/** The key of the single bucket of a `"total"` group. */
+export const totalKey = "total"
+
+/** One group of the answer: its name, how it is cut, and its buckets in order. */
+export interface Group {
+  readonly name: string
+  readonly granularity: Granularity
+  readonly buckets: ReadonlyArray<Bucket.Bucket>
+}
+
+/** A plan, ready for any event store. */
+export interface QueryPlan {
+  readonly eventName: string
+  readonly measure: Measure
+  readonly timeZone: string
+  readonly weekStart: Bucket.WeekStart
+  /** First local day of the range. */
+  readonly from: Calendar.Day
+  /** Last local day of the range, included. */
+  readonly to: Calendar.Day
+  /** First epoch second of `from` in the account's zone. */
+  readonly start: number
+  /** First epoch second after `to` in the account's zone (exclusive). */
+  readonly end: number
+  readonly groups: ReadonlyArray<Group>
+}
+
+/** The answer to a plan: group name to bucket key to value, every bucket present. */
+export type Result = { readonly [group: string]: { readonly [key: string]: number } }
+
+/** What a plan is made from: the parts of a trends or event-count request that matter. */
+export interface Input {
+  readonly eventName: string
+  readonly from: Calendar.Day
+  readonly to: Calendar.Day
+  readonly measure: Measure
+  readonly groups: ReadonlyArray<{ readonly name: string; readonly granularity: Granularity }>
+}
+
+/**
+ * Resolves a validated request against an account's settings. `from` and `to` must be
+ * ordered (request validation guarantees it).
+ */
+export const make = (input: Input, account: Account.Settings): QueryPlan => ({
+  eventName: input.eventName,
+  measure: input.measure,
+  timeZone: account.timeZone,
+  weekStart: account.weekStart,
+  from: input.from,
+  to: input.to,
+  start: Calendar.startOfDay(input.from, account.timeZone),
+  end: Calendar.startOfDay(input.to + 1, account.timeZone),
+  groups: input.groups.map(({ name, granularity }) => ({
+    name,
+    granularity,
+    buckets:
+      granularity === "total"
+        ? [{ key: totalKey, first: input.from, last: input.to }]
+        : Bucket.bucketsOf(granularity, input.from, input.to, account.weekStart),
+  })),
+})
+
+/** The answer with every bucket at 0: what a store answers when nothing happened. */
+export const emptyResult = (plan: QueryPlan): Result =>
+  Object.fromEntries(
+    plan.groups.map((group) => [
+      group.name,
+      Object.fromEntries(group.buckets.map((b) => [b.key, 0])),
+    ]),
+  )
+
+/**
+ * For each group, the index of the bucket that holds each day of the range:
+ * `bucketIndex(plan)[g][day - plan.from]`. Stores that scan per-day data use it.
+ */
+export const bucketIndex = (plan: QueryPlan): ReadonlyArray<Int32Array> =>
+  plan.groups.map((group) => {
+    const index = new Int32Array(plan.to - plan.from + 1)
+    for (const [i, bucket] of group.buckets.entries()) {
+      index.fill(i, bucket.first - plan.from, bucket.last - plan.from + 1)
+    }
+    return index
+  })

@@ -1,0 +1,308 @@
+/**
+ * The contract every event store adapter must pass. Call it from an adapter's tests with a
+ * layer that builds the store:
+ *
+ * ```ts
+ * import { eventStoreContract } from "@trendline/core/testing/EventStoreContract"
+ * eventStoreContract("sqlite (node)", SqliteStore.layer({ filename: ":memory:" }))
+ * ```
+ *
+ * Every test works in an account of its own, so one store serves the whole suite and
+ * isolation between accounts is checked along the way.
+ *
+ * @since 0.1.0
+ */
+import { assert, layer } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import type * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as fc from "fast-check"
+import * as Account from "../Account.ts"
+import * as Aggregator from "../Aggregator.ts"
+import type * as Bucket from "../Bucket.ts"
+import * as Calendar from "../Calendar.ts"
+import { EventStore } from "../EventStore.ts"
+import * as QueryPlan from "../QueryPlan.ts"
+
+let accounts = 0
+const freshAccount = (options: Parameters<typeof Account.make>[1] = {}): Account.Settings =>
+  Account.make(`contract-${Date.now().toString(36)}-${++accounts}`, options)
+
+const day = Calendar.unsafeMakeDay
+const event = (
+  name: string,
+  profile: string,
+  ts: number,
+  properties: Aggregator.Event["properties"] = {},
+): Aggregator.Event => ({
+  name,
+  profile,
+  ts,
+  properties,
+})
+
+const planFor = (
+  account: Account.Settings,
+  input: Partial<QueryPlan.Input> & Pick<QueryPlan.Input, "from" | "to">,
+): QueryPlan.QueryPlan =>
+  QueryPlan.make(
+    {
+      eventName: "Charged",
+      measure: QueryPlan.Measure.Events(),
+      groups: [
+        { name: "day", granularity: "daily" },
+        { name: "week", granularity: "weekly" },
+        { name: "month", granularity: "monthly" },
+      ],
+      ...input,
+    },
+    account,
+  )
+
+const zones = [
+  "UTC",
+  "Europe/London",
+  "America/Sao_Paulo",
+  "Asia/Kolkata",
+  "Pacific/Chatham",
+] as const
+const rangeStart = day(2016, 12, 1)
+
+// Random events around a two-month window, with awkward property values on purpose.
+const eventsArbitrary = fc.array(
+  fc.record({
+    name: fc.constantFrom("Charged", "Charged", "Viewed", "charged"),
+    profile: fc.constantFrom(...Array.from({ length: 12 }, (_, i) => `identity:user-${i}`)),
+    ts: fc.integer({ min: (rangeStart - 3) * 86_400, max: (rangeStart + 65) * 86_400 }),
+    properties: fc.oneof(
+      fc.record({ Amount: fc.integer({ min: -1000, max: 100_000 }) }),
+      fc.record({
+        Amount: fc.oneof(fc.double({ noNaN: true }), fc.string(), fc.boolean(), fc.constant(null)),
+      }),
+      fc.constant({}),
+    ),
+  }),
+  { maxLength: 400 },
+)
+
+const planArbitrary = fc.record({
+  timeZone: fc.constantFrom(...zones),
+  weekStart: fc.constantFrom<Bucket.WeekStart>("monday", "sunday"),
+  from: fc.integer({ min: rangeStart - 2, max: rangeStart + 40 }),
+  length: fc.integer({ min: 0, max: 40 }),
+  measure: fc.constantFrom(
+    QueryPlan.Measure.Events(),
+    QueryPlan.Measure.Profiles(),
+    QueryPlan.Measure.Sum({ property: "Amount" }),
+  ),
+  granularities: fc.array(
+    fc.constantFrom<QueryPlan.Granularity>("daily", "weekly", "monthly", "total"),
+    {
+      minLength: 1,
+      maxLength: 4,
+    },
+  ),
+})
+
+/** Registers the event store contract suite for the store that `storeLayer` builds. */
+export const eventStoreContract = <E>(name: string, storeLayer: Layer.Layer<EventStore, E>): void =>
+  layer(storeLayer)(`EventStore contract: ${name}`, (it) => {
+    it.effect("answers every bucket with 0 when nothing was stored", () =>
+      Effect.gen(function* () {
+        const store = yield* EventStore
+        const account = freshAccount()
+        const plan = planFor(account, { from: day(2016, 12, 24), to: day(2017, 1, 3) })
+        assert.deepStrictEqual(yield* store.query(account, plan), QueryPlan.emptyResult(plan))
+      }),
+    )
+
+    it.effect("counts events, distinct profiles and sums per day, week and month", () =>
+      Effect.gen(function* () {
+        const store = yield* EventStore
+        const account = freshAccount()
+        const at = (y: number, m: number, d: number, hour: number) =>
+          Date.UTC(y, m - 1, d, hour) / 1000
+        yield* store.append(account, {
+          events: [
+            event("Charged", "identity:a", at(2016, 12, 24, 10), { Amount: 10 }),
+            event("Charged", "identity:a", at(2016, 12, 24, 11), { Amount: 5 }),
+            event("Charged", "identity:b", at(2016, 12, 26, 0), { Amount: 7 }),
+            event("Charged", "identity:a", at(2017, 1, 2, 23), { Amount: 1 }),
+            event("Viewed", "identity:c", at(2016, 12, 26, 0), { Amount: 1000 }),
+          ],
+          profiles: [],
+        })
+        const range = { from: day(2016, 12, 24), to: day(2017, 1, 3) }
+        const count = yield* store.query(account, planFor(account, range))
+        assert.strictEqual(count.day?.["20161224"], 2)
+        assert.strictEqual(count.day?.["20161225"], 0)
+        assert.strictEqual(count.day?.["20161226"], 1)
+        assert.strictEqual(count.day?.["20170102"], 1)
+        assert.deepStrictEqual(count.week, { "201651": 2, "201652": 1, "201701": 1 })
+        assert.deepStrictEqual(count.month, { "201612": 3, "201701": 1 })
+        const unique = yield* store.query(
+          account,
+          planFor(account, { ...range, measure: QueryPlan.Measure.Profiles() }),
+        )
+        assert.deepStrictEqual(unique.month, { "201612": 2, "201701": 1 })
+        assert.strictEqual(unique.day?.["20161224"], 1)
+        const sum = yield* store.query(
+          account,
+          planFor(account, { ...range, measure: QueryPlan.Measure.Sum({ property: "Amount" }) }),
+        )
+        assert.deepStrictEqual(sum.week, { "201651": 15, "201652": 7, "201701": 1 })
+      }),
+    )
+
+    it.effect("cuts days in the account's time zone and week convention", () =>
+      Effect.gen(function* () {
+        const store = yield* EventStore
+        const account = freshAccount({ timeZone: "Asia/Kolkata", weekStart: "sunday" })
+        // 2016-12-31T18:30Z is midnight of 2017-01-01 in Kolkata (+05:30).
+        const newYear = Date.UTC(2016, 11, 31, 18, 30) / 1000
+        yield* store.append(account, {
+          events: [
+            event("Charged", "identity:a", newYear - 1),
+            event("Charged", "identity:a", newYear),
+          ],
+          profiles: [],
+        })
+        const result = yield* store.query(
+          account,
+          planFor(account, { from: day(2016, 12, 31), to: day(2017, 1, 1) }),
+        )
+        assert.deepStrictEqual(result.day, { "20161231": 1, "20170101": 1 })
+        // Sunday-start weeks: Saturday 2016-12-31 is in 201652, Sunday 2017-01-01 starts 201701.
+        assert.deepStrictEqual(result.week, { "201652": 1, "201701": 1 })
+      }),
+    )
+
+    it.effect("includes the first second of the range and excludes the first second after it", () =>
+      Effect.gen(function* () {
+        const store = yield* EventStore
+        const account = freshAccount({ timeZone: "America/Sao_Paulo" })
+        const plan = planFor(account, {
+          from: day(2018, 11, 4),
+          to: day(2018, 11, 5),
+          groups: [{ name: "all", granularity: "total" }],
+        })
+        yield* store.append(account, {
+          events: [plan.start - 1, plan.start, plan.end - 1, plan.end].map((ts) =>
+            event("Charged", "identity:a", ts),
+          ),
+          profiles: [],
+        })
+        assert.deepStrictEqual(yield* store.query(account, plan), {
+          all: { [QueryPlan.totalKey]: 2 },
+        })
+      }),
+    )
+
+    it.effect("keeps accounts apart and matches event names exactly", () =>
+      Effect.gen(function* () {
+        const store = yield* EventStore
+        const [first, second] = [freshAccount(), freshAccount()]
+        const ts = Date.UTC(2020, 0, 15, 12) / 1000
+        yield* store.append(first, { events: [event("Charged", "identity:a", ts)], profiles: [] })
+        yield* store.append(second, {
+          events: [
+            event("Charged", "identity:a", ts),
+            event("Charged", "identity:b", ts),
+            event("charged", "identity:c", ts),
+          ],
+          profiles: [],
+        })
+        const plan = (account: Account.Settings) =>
+          planFor(account, {
+            from: day(2020, 1, 15),
+            to: day(2020, 1, 15),
+            groups: [{ name: "d", granularity: "daily" }],
+          })
+        assert.deepStrictEqual(yield* store.query(first, plan(first)), { d: { "20200115": 1 } })
+        assert.deepStrictEqual(yield* store.query(second, plan(second)), { d: { "20200115": 2 } })
+        assert.deepStrictEqual(yield* store.eventNames(first), ["Charged"])
+        assert.deepStrictEqual(yield* store.eventNames(second), ["Charged", "charged"])
+      }),
+    )
+
+    it.effect("adds only integer values to a sum", () =>
+      Effect.gen(function* () {
+        const store = yield* EventStore
+        const account = freshAccount()
+        const ts = Date.UTC(2020, 0, 15, 12) / 1000
+        const amounts = [3, -1, 2.5, "7", true, null, Number.MAX_SAFE_INTEGER + 2, undefined]
+        yield* store.append(account, {
+          events: amounts.map((Amount) =>
+            event("Charged", "identity:a", ts, Amount === undefined ? {} : { Amount }),
+          ),
+          profiles: [],
+        })
+        const plan = planFor(account, {
+          from: day(2020, 1, 15),
+          to: day(2020, 1, 15),
+          measure: QueryPlan.Measure.Sum({ property: "Amount" }),
+          groups: [{ name: "d", granularity: "daily" }],
+        })
+        assert.deepStrictEqual(yield* store.query(account, plan), { d: { "20200115": 2 } })
+      }),
+    )
+
+    it.effect("merges profile upserts, later properties winning", () =>
+      Effect.gen(function* () {
+        const store = yield* EventStore
+        const account = freshAccount()
+        assert.isTrue(Option.isNone(yield* store.profile(account, "identity:a")))
+        yield* store.append(account, {
+          events: [],
+          profiles: [{ profile: "identity:a", ts: 100, properties: { Name: "Ada", Plan: "free" } }],
+        })
+        yield* store.append(account, {
+          events: [],
+          profiles: [{ profile: "identity:a", ts: 200, properties: { Plan: "pro" } }],
+        })
+        assert.deepStrictEqual(
+          yield* store.profile(account, "identity:a"),
+          Option.some({ profile: "identity:a", ts: 200, properties: { Name: "Ada", Plan: "pro" } }),
+        )
+        assert.isTrue(Option.isNone(yield* store.profile(freshAccount(), "identity:a")))
+      }),
+    )
+
+    it.effect("answers random plans over random events exactly as the reference aggregator", () =>
+      Effect.gen(function* () {
+        const store = yield* EventStore
+        const cases = fc.sample(
+          fc.tuple(eventsArbitrary, fc.array(planArbitrary, { minLength: 1, maxLength: 4 })),
+          {
+            seed: 20161224,
+            numRuns: 25,
+          },
+        )
+        for (const [events, plans] of cases) {
+          for (const settings of plans) {
+            const account = freshAccount({
+              timeZone: settings.timeZone,
+              weekStart: settings.weekStart,
+            })
+            // Two batches, to check that appends accumulate.
+            const half = Math.floor(events.length / 2)
+            yield* store.append(account, { events: events.slice(0, half), profiles: [] })
+            yield* store.append(account, { events: events.slice(half), profiles: [] })
+            const plan = planFor(account, {
+              from: settings.from,
+              to: settings.from + settings.length,
+              measure: settings.measure,
+              groups: settings.granularities.map((granularity, i) => ({
+                name: `g${i}`,
+                granularity,
+              })),
+            })
+            assert.deepStrictEqual(
+              yield* store.query(account, plan),
+              Aggregator.aggregate(plan, events),
+            )
+          }
+        }
+      }),
+    )
+  })

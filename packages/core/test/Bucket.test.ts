@@ -1,0 +1,150 @@
+import { assert, describe, it } from "@effect/vitest"
+import * as Bucket from "@trendline/core/Bucket"
+import * as Calendar from "@trendline/core/Calendar"
+import * as Option from "effect/Option"
+import * as fc from "fast-check"
+
+const day = Calendar.unsafeMakeDay
+const anyDay = fc.integer({ min: day(1990, 1, 1), max: day(2100, 12, 31) })
+const trendType = fc.constantFrom<Bucket.TrendType>("daily", "weekly", "monthly")
+const weekStart = fc.constantFrom<Bucket.WeekStart>("monday", "sunday")
+const range = fc
+  .tuple(anyDay, fc.integer({ min: 0, max: 800 }))
+  .map(([from, length]) => [from, from + length] as const)
+
+describe("week keys", () => {
+  it("follows ISO 8601 by default at year ends", () => {
+    const weekly = (y: number, m: number, d: number) => Bucket.keyOf("weekly", day(y, m, d))
+    assert.strictEqual(weekly(2020, 12, 31), "202053")
+    assert.strictEqual(weekly(2021, 1, 1), "202053")
+    assert.strictEqual(weekly(2021, 1, 3), "202053")
+    assert.strictEqual(weekly(2021, 1, 4), "202101")
+    assert.strictEqual(weekly(2026, 12, 31), "202653")
+    assert.strictEqual(weekly(2024, 12, 30), "202501")
+    assert.strictEqual(weekly(2016, 12, 24), "201651")
+    assert.strictEqual(weekly(2017, 1, 1), "201652")
+    assert.strictEqual(weekly(2017, 1, 2), "201701")
+    assert.strictEqual(Bucket.weeksInYear(2020), 53)
+    assert.strictEqual(Bucket.weeksInYear(2021), 52)
+  })
+
+  it("matches the week number Intl-free ISO definition: the year of the week's Thursday", () => {
+    fc.assert(
+      fc.property(anyDay, (d) => {
+        const thursday = d - (Calendar.isoWeekday(d) - 1) + 3
+        const { year } = Calendar.toCivil(thursday)
+        const week = Math.ceil(Calendar.dayOfYear(thursday) / 7)
+        assert.deepStrictEqual(Bucket.yearWeek(d, "monday"), { year, week })
+      }),
+    )
+  })
+
+  it("numbers Sunday-start weeks by the year of their Wednesday (week mode 6)", () => {
+    const weekly = (y: number, m: number, d: number) =>
+      Bucket.keyOf("weekly", day(y, m, d), "sunday")
+    assert.strictEqual(weekly(2017, 1, 1), "201701") // a Sunday
+    assert.strictEqual(weekly(2016, 12, 31), "201652") // the Saturday before
+    assert.strictEqual(weekly(2021, 1, 2), "202053") // Sun 2020-12-27 .. Sat 2021-01-02
+    assert.strictEqual(weekly(2021, 1, 3), "202101")
+    assert.strictEqual(weekly(2026, 1, 3), "202553") // Sun 2025-12-28 .. Sat 2026-01-03: Wed is 2025-12-31
+    assert.strictEqual(weekly(2026, 1, 4), "202601")
+    fc.assert(
+      fc.property(anyDay, (d) => {
+        const sunday = d - (Calendar.isoWeekday(d) % 7)
+        const wednesday = sunday + 3
+        const { year } = Calendar.toCivil(wednesday)
+        assert.deepStrictEqual(Bucket.yearWeek(d, "sunday"), {
+          year,
+          week: Math.ceil(Calendar.dayOfYear(wednesday) / 7),
+        })
+        assert.strictEqual(Calendar.isoWeekday(Bucket.startOfWeek(d, "sunday")), 7)
+      }),
+    )
+  })
+})
+
+describe("buckets of a range", () => {
+  it("puts every day of a range in exactly one bucket, in order, with no gaps", () => {
+    fc.assert(
+      fc.property(trendType, weekStart, range, (type, start, [from, to]) => {
+        const buckets = Bucket.bucketsOf(type, from, to, start)
+        assert.strictEqual(buckets[0]?.first, from)
+        assert.strictEqual(buckets.at(-1)?.last, to)
+        for (const [i, bucket] of buckets.entries()) {
+          assert.isAtMost(bucket.first, bucket.last)
+          if (i > 0) {
+            const previous = buckets[i - 1]!
+            assert.strictEqual(bucket.first, previous.last + 1)
+            assert.isTrue(bucket.key > previous.key, "keys ascend")
+          }
+          for (const d of [bucket.first, bucket.last])
+            assert.strictEqual(Bucket.keyOf(type, d, start), bucket.key)
+        }
+      }),
+    )
+  })
+
+  it("turns a key back into its whole range, which holds exactly the days with that key", () => {
+    fc.assert(
+      fc.property(trendType, weekStart, anyDay, (type, start, d) => {
+        const key = Bucket.keyOf(type, d, start)
+        const whole = Option.getOrThrow(Bucket.rangeOfKey(type, key, start))
+        assert.strictEqual(whole.key, key)
+        assert.isTrue(whole.first <= d && d <= whole.last)
+        assert.strictEqual(Bucket.keyOf(type, whole.first, start), key)
+        assert.strictEqual(Bucket.keyOf(type, whole.last, start), key)
+        assert.notStrictEqual(Bucket.keyOf(type, whole.first - 1, start), key)
+        assert.notStrictEqual(Bucket.keyOf(type, whole.last + 1, start), key)
+      }),
+    )
+  })
+
+  it("clips weeks and months cut by the range and keeps every empty bucket", () => {
+    const from = day(2016, 12, 24)
+    const to = day(2017, 1, 3)
+    assert.deepStrictEqual(
+      Bucket.bucketsOf("weekly", from, to).map((b) => [
+        b.key,
+        Calendar.toDateInt(b.first),
+        Calendar.toDateInt(b.last),
+      ]),
+      [
+        ["201651", 20161224, 20161225],
+        ["201652", 20161226, 20170101],
+        ["201701", 20170102, 20170103],
+      ],
+    )
+    assert.deepStrictEqual(
+      Bucket.bucketsOf("monthly", from, to).map((b) => [
+        b.key,
+        Calendar.toDateInt(b.first),
+        Calendar.toDateInt(b.last),
+      ]),
+      [
+        ["201612", 20161224, 20161231],
+        ["201701", 20170101, 20170103],
+      ],
+    )
+    assert.strictEqual(Bucket.bucketsOf("daily", from, to).length, 11)
+    assert.deepStrictEqual(Bucket.bucketsOf("daily", to, from), [])
+  })
+
+  it("rejects keys that are not keys of the trend type", () => {
+    for (const [type, key] of [
+      ["weekly", "202054"],
+      ["weekly", "202153"],
+      ["weekly", "202100"],
+      ["weekly", "20211"],
+      ["monthly", "202113"],
+      ["monthly", "202100"],
+      ["monthly", "2021011"],
+      ["daily", "20210230"],
+      ["daily", "202102"],
+    ] as const) {
+      assert.isTrue(Option.isNone(Bucket.rangeOfKey(type, key)), `${type} ${key}`)
+    }
+    assert.isTrue(Option.isSome(Bucket.rangeOfKey("weekly", "202053")))
+    assert.isTrue(Option.isSome(Bucket.rangeOfKey("weekly", "202553", "sunday")))
+    assert.isTrue(Option.isNone(Bucket.rangeOfKey("weekly", "202653", "sunday")))
+  })
+})
