@@ -3,6 +3,7 @@
 import * as Account from "@trendline/core/Account"
 import * as Aggregator from "@trendline/core/Aggregator"
 import * as Calendar from "@trendline/core/Calendar"
+import * as Measure from "@trendline/core/Measure"
 import * as QueryPlan from "@trendline/core/QueryPlan"
 
 const account = Account.make("demo", { timeZone: "Europe/London" })
@@ -29,7 +30,7 @@ for (let day = from; day <= to; day++) {
   }
 }
 
-const plan = (measure: QueryPlan.Measure) =>
+const plan = (measure: Measure.Measure) =>
   QueryPlan.make(
     {
       eventName: "Charged",
@@ -61,12 +62,9 @@ The terminal UI is not built yet. Meanwhile, this is @trendline/core answering a
 request for "Charged" from ${Calendar.formatIsoDate(from)} to ${Calendar.formatIsoDate(to)} in ${account.timeZone}
 over ${events.length} generated events:
 `)
-show("events", Aggregator.aggregate(plan(QueryPlan.Measure.Events()), events))
-show("distinct profiles", Aggregator.aggregate(plan(QueryPlan.Measure.Profiles()), events))
-show(
-  "sum of Amount",
-  Aggregator.aggregate(plan(QueryPlan.Measure.Sum({ property: "Amount" })), events),
-)
+show("events", Aggregator.aggregate(plan(Measure.Events), events))
+show("distinct profiles", Aggregator.aggregate(plan(Measure.Profiles), events))
+show("sum of Amount", Aggregator.aggregate(plan(Measure.sum("Amount")), events))
 console.log(`
 Weekly keys are ISO 8601 weeks (YYYYWW); weeks and months cut by the range count only its days.
 

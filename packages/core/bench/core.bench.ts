@@ -4,6 +4,7 @@ import * as Account from "@trendline/core/Account"
 import * as Aggregator from "@trendline/core/Aggregator"
 import * as Bucket from "@trendline/core/Bucket"
 import * as Calendar from "@trendline/core/Calendar"
+import * as Measure from "@trendline/core/Measure"
 import * as QueryPlan from "@trendline/core/QueryPlan"
 import { bench, describe } from "vitest"
 
@@ -38,11 +39,7 @@ describe("Aggregator.aggregate (100k events, daily + weekly + monthly)", () => {
     ts,
     properties: { Amount: i % 100 },
   }))
-  for (const measure of [
-    QueryPlan.Measure.Events(),
-    QueryPlan.Measure.Profiles(),
-    QueryPlan.Measure.Sum({ property: "Amount" }),
-  ]) {
+  for (const measure of [Measure.Events, Measure.Profiles, Measure.sum("Amount")]) {
     const plan = QueryPlan.make(
       {
         eventName: "Charged",

@@ -5,20 +5,12 @@
  *
  * @since 0.1.0
  */
-import * as Data from "effect/Data"
 import type * as Account from "./Account.ts"
 import * as Bucket from "./Bucket.ts"
 import * as Calendar from "./Calendar.ts"
-
-/** What a trend counts: events, distinct profiles, or the sum of an integer property. */
-export type Measure = Data.TaggedEnum<{
-  Events: Record<never, never>
-  Profiles: Record<never, never>
-  Sum: { readonly property: string }
-}>
-
-/** Constructors and matchers of `Measure`: `Measure.Sum({ property: "Amount" })`. */
-export const Measure = Data.taggedEnum<Measure>()
+import type * as EventCount from "./EventCount.ts"
+import * as Measure from "./Measure.ts"
+import * as TrendsRequest from "./TrendsRequest.ts"
 
 /** How a group is cut: a trend type, or the whole range as one bucket (event counts). */
 export type Granularity = Bucket.TrendType | "total"
@@ -36,7 +28,7 @@ export interface Group {
 /** A plan, ready for any event store. */
 export interface QueryPlan {
   readonly eventName: string
-  readonly measure: Measure
+  readonly measure: Measure.Measure
   readonly timeZone: string
   readonly weekStart: Bucket.WeekStart
   /** First local day of the range. */
@@ -58,7 +50,7 @@ export interface Input {
   readonly eventName: string
   readonly from: Calendar.Day
   readonly to: Calendar.Day
-  readonly measure: Measure
+  readonly measure: Measure.Measure
   readonly groups: ReadonlyArray<{ readonly name: string; readonly granularity: Granularity }>
 }
 
@@ -84,6 +76,47 @@ export const make = (input: Input, account: Account.Settings): QueryPlan => ({
         : Bucket.bucketsOf(granularity, input.from, input.to, account.weekStart),
   })),
 })
+
+// The fields every count request shares, as a plan's input.
+const rangeOf = (request: EventCount.EventCountRequest) => ({
+  eventName: request.event_name,
+  from: request.from,
+  to: request.to,
+})
+
+/** The plan of a decoded trends request: one group per requested group, in request order. */
+export const fromTrends = (
+  request: TrendsRequest.TrendsRequest,
+  account: Account.Settings,
+): QueryPlan =>
+  make(
+    {
+      ...rangeOf(request),
+      measure: TrendsRequest.measure(request),
+      groups: Object.entries(request.groups).map(([name, group]) => ({
+        name,
+        granularity: group.trend_type,
+      })),
+    },
+    account,
+  )
+
+/** The name of the single group of an event count plan. */
+export const countGroup = "count"
+
+/** The plan of a decoded event count request: one `"total"` group named `count`. */
+export const fromEventCount = (
+  request: EventCount.EventCountRequest,
+  account: Account.Settings,
+): QueryPlan =>
+  make(
+    {
+      ...rangeOf(request),
+      measure: Measure.Events,
+      groups: [{ name: countGroup, granularity: "total" }],
+    },
+    account,
+  )
 
 /** The answer with every bucket at 0: what a store answers when nothing happened. */
 export const emptyResult = (plan: QueryPlan): Result =>

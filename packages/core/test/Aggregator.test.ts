@@ -3,6 +3,7 @@ import * as Account from "@trendline/core/Account"
 import * as Aggregator from "@trendline/core/Aggregator"
 import * as Bucket from "@trendline/core/Bucket"
 import * as Calendar from "@trendline/core/Calendar"
+import * as Measure from "@trendline/core/Measure"
 import * as QueryPlan from "@trendline/core/QueryPlan"
 import * as fc from "fast-check"
 
@@ -70,11 +71,7 @@ describe("Aggregator", () => {
         fc.constantFrom<Bucket.WeekStart>("monday", "sunday"),
         fc.integer({ min: day(2018, 10, 1), max: day(2019, 2, 1) }),
         fc.integer({ min: 0, max: 60 }),
-        fc.constantFrom(
-          QueryPlan.Measure.Events(),
-          QueryPlan.Measure.Profiles(),
-          QueryPlan.Measure.Sum({ property: "Amount" }),
-        ),
+        fc.constantFrom(Measure.Events, Measure.Profiles, Measure.sum("Amount")),
         (events, timeZone, weekStart, from, length, measure) => {
           const plan = QueryPlan.make(
             {
@@ -102,7 +99,7 @@ describe("Aggregator", () => {
         eventName: "Charged",
         from: day(2024, 1, 1),
         to: day(2024, 1, 14),
-        measure: QueryPlan.Measure.Profiles(),
+        measure: Measure.Profiles,
         groups: [
           { name: "d", granularity: "daily" },
           { name: "w", granularity: "weekly" },

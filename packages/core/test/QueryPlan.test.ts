@@ -1,7 +1,14 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as Account from "@trendline/core/Account"
+import * as Aggregator from "@trendline/core/Aggregator"
 import * as Calendar from "@trendline/core/Calendar"
+import * as EventCount from "@trendline/core/EventCount"
+import * as Measure from "@trendline/core/Measure"
 import * as QueryPlan from "@trendline/core/QueryPlan"
+import * as TrendsRequest from "@trendline/core/TrendsRequest"
+import * as TrendsResponse from "@trendline/core/TrendsResponse"
+import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
 
 const day = Calendar.unsafeMakeDay
 
@@ -10,7 +17,7 @@ describe("QueryPlan", () => {
     eventName: "Charged",
     from: day(2016, 12, 24),
     to: day(2017, 1, 3),
-    measure: QueryPlan.Measure.Sum({ property: "Amount" }),
+    measure: Measure.sum("Amount"),
     groups: [
       { name: "foo", granularity: "daily" },
       { name: "bar", granularity: "weekly" },
@@ -50,4 +57,72 @@ describe("QueryPlan", () => {
     assert.deepStrictEqual([...(monthly ?? [])], [0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1])
     assert.deepStrictEqual([...(total ?? [])], Array(11).fill(0))
   })
+})
+
+describe("from requests", () => {
+  const seed = {
+    event_name: "Charged",
+    from: 20161224,
+    to: 20170103,
+    unique: false,
+    sum_event_prop: "Amount",
+    groups: {
+      foo: { trend_type: "daily" },
+      bar: { trend_type: "weekly" },
+      foobar: { trend_type: "monthly" },
+    },
+  }
+
+  it.effect("plans the seed's example request and answers it in the wire form", () =>
+    Effect.gen(function* () {
+      const account = Account.make("a", { timeZone: "Asia/Kolkata" })
+      const plan = QueryPlan.fromTrends(yield* TrendsRequest.decode(seed), account)
+      assert.deepStrictEqual(
+        plan.groups.map((g) => [g.name, g.granularity]),
+        [
+          ["foo", "daily"],
+          ["bar", "weekly"],
+          ["foobar", "monthly"],
+        ],
+      )
+      assert.deepStrictEqual(plan.measure, Measure.sum("Amount"))
+      const ts = Date.UTC(2016, 11, 31, 18, 30) / 1000 // midnight of 2017-01-01 in Kolkata
+      const result = Aggregator.aggregate(plan, [
+        { name: "Charged", profile: "identity:a", ts, properties: { Amount: 30 } },
+      ])
+      const wire = Schema.encodeSync(TrendsResponse.TrendsSuccess)({
+        status: "success",
+        groups: result,
+      })
+      assert.deepStrictEqual(wire as unknown, {
+        status: "success",
+        foo: {
+          ...Object.fromEntries(Object.keys(result.foo ?? {}).map((k) => [k, 0])),
+          "20170101": 30,
+        },
+        bar: { "201651": 0, "201652": 30, "201701": 0 },
+        foobar: { "201612": 0, "201701": 30 },
+      })
+    }),
+  )
+
+  it.effect("plans an event count as one total over the range", () =>
+    Effect.gen(function* () {
+      const request = yield* EventCount.decode({
+        event_name: "Charged",
+        from: 20240101,
+        to: 20240131,
+      })
+      const plan = QueryPlan.fromEventCount(request, Account.make("a"))
+      assert.deepStrictEqual(plan.groups, [
+        {
+          name: QueryPlan.countGroup,
+          granularity: "total",
+          buckets: [{ key: QueryPlan.totalKey, first: plan.from, last: plan.to }],
+        },
+      ])
+      assert.deepStrictEqual(plan.measure, Measure.Events)
+      assert.strictEqual(plan.end - plan.start, 31 * 86_400)
+    }),
+  )
 })

@@ -22,6 +22,7 @@ import * as Aggregator from "../Aggregator.ts"
 import type * as Bucket from "../Bucket.ts"
 import * as Calendar from "../Calendar.ts"
 import { EventStore } from "../EventStore.ts"
+import * as Measure from "../Measure.ts"
 import * as QueryPlan from "../QueryPlan.ts"
 
 let accounts = 0
@@ -48,7 +49,7 @@ const planFor = (
   QueryPlan.make(
     {
       eventName: "Charged",
-      measure: QueryPlan.Measure.Events(),
+      measure: Measure.Events,
       groups: [
         { name: "day", granularity: "daily" },
         { name: "week", granularity: "weekly" },
@@ -90,11 +91,7 @@ const planArbitrary = fc.record({
   weekStart: fc.constantFrom<Bucket.WeekStart>("monday", "sunday"),
   from: fc.integer({ min: rangeStart - 2, max: rangeStart + 40 }),
   length: fc.integer({ min: 0, max: 40 }),
-  measure: fc.constantFrom(
-    QueryPlan.Measure.Events(),
-    QueryPlan.Measure.Profiles(),
-    QueryPlan.Measure.Sum({ property: "Amount" }),
-  ),
+  measure: fc.constantFrom(Measure.Events, Measure.Profiles, Measure.sum("Amount")),
   granularities: fc.array(
     fc.constantFrom<QueryPlan.Granularity>("daily", "weekly", "monthly", "total"),
     {
@@ -142,13 +139,13 @@ export const eventStoreContract = <E>(name: string, storeLayer: Layer.Layer<Even
         assert.deepStrictEqual(count.month, { "201612": 3, "201701": 1 })
         const unique = yield* store.query(
           account,
-          planFor(account, { ...range, measure: QueryPlan.Measure.Profiles() }),
+          planFor(account, { ...range, measure: Measure.Profiles }),
         )
         assert.deepStrictEqual(unique.month, { "201612": 2, "201701": 1 })
         assert.strictEqual(unique.day?.["20161224"], 1)
         const sum = yield* store.query(
           account,
-          planFor(account, { ...range, measure: QueryPlan.Measure.Sum({ property: "Amount" }) }),
+          planFor(account, { ...range, measure: Measure.sum("Amount") }),
         )
         assert.deepStrictEqual(sum.week, { "201651": 15, "201652": 7, "201701": 1 })
       }),
@@ -240,7 +237,7 @@ export const eventStoreContract = <E>(name: string, storeLayer: Layer.Layer<Even
         const plan = planFor(account, {
           from: day(2020, 1, 15),
           to: day(2020, 1, 15),
-          measure: QueryPlan.Measure.Sum({ property: "Amount" }),
+          measure: Measure.sum("Amount"),
           groups: [{ name: "d", granularity: "daily" }],
         })
         assert.deepStrictEqual(yield* store.query(account, plan), { d: { "20200115": 2 } })

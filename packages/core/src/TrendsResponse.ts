@@ -1,0 +1,121 @@
+/**
+ * The three answers of the Trends endpoint, selected by `status`:
+ * - `success`: `{"status":"success","foo":{"20161224":10,…},…}`, every group's buckets
+ *   flat beside `status`; decoded to `{ status, groups }` so no group can shadow `status`.
+ * - `partial`: `{"status":"partial","req_id":384649162721759}`, poll again with `req_id`.
+ * - `fail`: `ApiError.FailBody`, whatever the HTTP status (the hosted service sends some
+ *   failures with HTTP 200).
+ *
+ * @since 0.1.0
+ */
+import * as ParseResult from "effect/ParseResult"
+import * as Schema from "effect/Schema"
+import { FailBody } from "./ApiError.ts"
+
+/** The `fail` answer, shared by every endpoint: `{"status":"fail","error":"…","code":400}`. */
+export { FailBody }
+
+const bucketKeyPattern = /^\d{6}(\d{2})?$/
+
+/**
+ * One group's buckets: key (`YYYYMMDD`, `YYYYWW` or `YYYYMM`) to value. Values are any
+ * finite number: counts are non-negative integers, but a sum of a property may be negative.
+ */
+export const Buckets = Schema.Record({
+  key: Schema.String,
+  value: Schema.Finite.annotations({
+    message: () => ({ message: "must be a finite number", override: true }),
+  }),
+})
+  .annotations({
+    message: () => `must be an object of bucket key to number, e.g. {"20161224": 10}`,
+  })
+  .pipe(
+    // Checked here rather than by a refined key schema, which would drop bad keys silently.
+    Schema.filter((buckets) =>
+      Object.keys(buckets)
+        .filter((key) => !bucketKeyPattern.test(key))
+        .map((key) => ({
+          path: [key],
+          message: "is not a bucket key: expected YYYYMMDD, YYYYWW or YYYYMM digits",
+        })),
+    ),
+  )
+export type Buckets = typeof Buckets.Type
+
+// The index signature must skip `status`, which is the envelope's, not a group.
+const GroupName = Schema.String.pipe(Schema.filter((name) => name !== "status"))
+
+const SuccessWire = Schema.Struct(
+  { status: Schema.Literal("success") },
+  Schema.Record({ key: GroupName, value: Buckets }),
+)
+
+const SuccessDomain = Schema.Struct({
+  status: Schema.Literal("success"),
+  groups: Schema.Record({ key: Schema.String, value: Buckets }),
+})
+
+/**
+ * The `success` answer: flat on the wire (`{"status":"success","foo":{…}}`), grouped in
+ * the domain (`{ status: "success", groups: { foo: {…} } }`). Encoding fails for a group
+ * named `status`, which the flat form cannot carry.
+ */
+export const TrendsSuccess = Schema.transformOrFail(SuccessWire, SuccessDomain, {
+  strict: true,
+  decode: ({ status, ...groups }) => ParseResult.succeed({ status, groups }),
+  encode: (success, _, ast) =>
+    Object.hasOwn(success.groups, "status")
+      ? ParseResult.fail(
+          new ParseResult.Type(
+            ast,
+            success,
+            `a group named "status" would collide with the response's "status" key; rename it`,
+          ),
+        )
+      : // TypeScript cannot express "every key but status" in an index signature.
+        ParseResult.succeed({
+          status: success.status,
+          ...success.groups,
+        } as typeof SuccessWire.Type),
+})
+export type TrendsSuccess = typeof TrendsSuccess.Type
+
+const SafeId = Schema.NonNegativeInt.pipe(Schema.lessThanOrEqualTo(Number.MAX_SAFE_INTEGER))
+
+// Some clients and proxies turn long integers into strings; a 16-digit string still fits.
+const SafeIdDigits = Schema.transformOrFail(
+  Schema.String.pipe(Schema.pattern(/^\d{1,16}$/)),
+  SafeId,
+  {
+    strict: true,
+    decode: (digits) => ParseResult.succeed(Number(digits)),
+    encode: (id) => ParseResult.succeed(String(id)),
+  },
+)
+
+/**
+ * A `req_id`: a non-negative safe integer (`384649162721759`). Decoding also accepts its
+ * digits as a string; it stays a number in the domain and is always encoded as a number.
+ */
+export const ReqId = Schema.Union(SafeId, SafeIdDigits).annotations({
+  message: () => ({
+    message:
+      "must be a non-negative safe integer (or its digits as a string), e.g. 384649162721759",
+    override: true,
+  }),
+})
+
+/** The `partial` answer: the query is still running; poll with `?req_id=<req_id>`. */
+export const Partial = Schema.Struct({
+  status: Schema.Literal("partial"),
+  req_id: ReqId,
+})
+export type Partial = typeof Partial.Type
+
+/**
+ * Any answer of the Trends endpoint, chosen by `status`; narrow on `status` after
+ * decoding. A `fail` body decodes as fail even when it carries extra fields.
+ */
+export const TrendsResponse = Schema.Union(TrendsSuccess, Partial, FailBody)
+export type TrendsResponse = typeof TrendsResponse.Type

@@ -1,0 +1,317 @@
+import { assert, describe, it } from "@effect/vitest"
+import * as ApiError from "@trendline/core/ApiError"
+import * as QueryJob from "@trendline/core/QueryJob"
+import * as Deferred from "effect/Deferred"
+import type * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
+import * as Random from "effect/Random"
+import * as Ref from "effect/Ref"
+import * as Scope from "effect/Scope"
+import * as TestClock from "effect/TestClock"
+
+const slow = <A>(result: A, after: Duration.DurationInput) => Effect.as(Effect.sleep(after), result)
+
+/** Submits in a fiber and lets the sync budget pass, as a client would see it. */
+const submitAndWait = <A>(
+  jobs: QueryJob.QueryJobs<A>,
+  account: string,
+  query: Effect.Effect<A, ApiError.ApiError>,
+  wait: Duration.DurationInput = "5 seconds",
+) =>
+  Effect.gen(function* () {
+    const fiber = yield* Effect.fork(jobs.submit(account, query))
+    yield* TestClock.adjust(wait)
+    return yield* Fiber.join(fiber)
+  })
+
+const pendingReqId = <A>(reply: QueryJob.Reply<A>): number => {
+  if (reply._tag !== "Pending") throw new Error(`expected Pending, got ${reply._tag}`)
+  return reply.reqId
+}
+
+class NumberJobs extends QueryJob.Tag<NumberJobs, number>()("@trendline/core/test/NumberJobs") {}
+
+describe("QueryJob transitions", () => {
+  const running = QueryJob.Running({ reqId: 1, account: "acme", startedAt: 0 })
+
+  it("completes and fails only running jobs", () => {
+    const done = Either.getOrThrow(QueryJob.complete(running, 42, 10))
+    assert.deepStrictEqual(
+      done,
+      QueryJob.Done({ reqId: 1, account: "acme", result: 42, finishedAt: 10 }),
+    )
+    const error = new ApiError.ServiceUnavailable({ reason: "store down" })
+    assert.strictEqual(Either.getOrThrow(QueryJob.fail(running, error, 10)).error, error)
+
+    const again = QueryJob.complete(done, 43, 20)
+    assert.isTrue(Either.isLeft(again))
+    assert.deepStrictEqual(
+      Either.getLeft(again).pipe(
+        (left) => left._tag === "Some" && [left.value.from, left.value.to],
+      ),
+      ["Done", "Done"],
+    )
+    assert.isTrue(Either.isLeft(QueryJob.fail(done, error, 20)))
+    assert.isTrue(Either.isLeft(QueryJob.complete(QueryJob.Expired({ reqId: 1 }), 1, 20)))
+  })
+
+  it("expires finished jobs only", () => {
+    assert.isTrue(Either.isLeft(QueryJob.expire(running)))
+    const done = QueryJob.Done({ reqId: 1, account: "acme", result: 1, finishedAt: 0 })
+    assert.deepStrictEqual(Either.getOrThrow(QueryJob.expire(done)), QueryJob.Expired({ reqId: 1 }))
+    assert.isTrue(Either.isLeft(QueryJob.expire(QueryJob.Expired({ reqId: 1 }))))
+  })
+
+  it("keeps a finished job for at least its retention", () => {
+    const done = QueryJob.Done({ reqId: 1, account: "acme", result: 1, finishedAt: 1_000 })
+    assert.isFalse(QueryJob.isExpiredAt(done, 61_000, "1 minute"))
+    assert.isTrue(QueryJob.isExpiredAt(done, 61_001, "1 minute"))
+    assert.isFalse(QueryJob.isExpiredAt(running, Number.MAX_SAFE_INTEGER, "1 minute"))
+  })
+})
+
+describe("QueryJobs", () => {
+  it.scoped("answers Completed when the query finishes within the sync budget", () =>
+    Effect.gen(function* () {
+      const jobs = yield* QueryJob.make<number>()
+      const reply = yield* submitAndWait(jobs, "acme", slow(42, "2 seconds"), "2 seconds")
+      assert.deepStrictEqual(reply, QueryJob.Reply.Completed({ result: 42 }))
+      // Nobody holds a req_id for it, so it is not kept.
+      assert.deepStrictEqual(yield* jobs.stats, { running: 0, finished: 0 })
+    }),
+  )
+
+  it.scoped("answers Pending for a slow query, then the poll gives the result", () =>
+    Effect.gen(function* () {
+      const jobs = yield* QueryJob.make<number>({ syncBudget: "5 seconds" })
+      const reqId = pendingReqId(yield* submitAndWait(jobs, "acme", slow(42, "30 seconds")))
+      assert.deepStrictEqual(yield* jobs.poll("acme", reqId), QueryJob.Reply.Pending({ reqId }))
+      yield* TestClock.adjust("24 seconds")
+      assert.deepStrictEqual(yield* jobs.poll("acme", reqId), QueryJob.Reply.Pending({ reqId }))
+      yield* TestClock.adjust("1 second")
+      assert.deepStrictEqual(
+        yield* jobs.poll("acme", reqId),
+        QueryJob.Reply.Completed({ result: 42 }),
+      )
+      // A repeated poll (say after a lost response) still gets the result.
+      assert.deepStrictEqual(
+        yield* jobs.poll("acme", reqId),
+        QueryJob.Reply.Completed({ result: 42 }),
+      )
+    }),
+  )
+
+  it.scoped("fails submit with the query's error when it fails within the budget", () =>
+    Effect.gen(function* () {
+      const jobs = yield* QueryJob.make<number>()
+      const error = ApiError.InvalidRequest.field("from", "must be a date")
+      const exit = yield* Effect.exit(jobs.submit("acme", Effect.fail(error)))
+      assert.deepStrictEqual(exit, Exit.fail(error))
+    }),
+  )
+
+  it.scoped("returns a slow query's error from poll", () =>
+    Effect.gen(function* () {
+      const jobs = yield* QueryJob.make<number>()
+      const error = new ApiError.ServiceUnavailable({ reason: "store down" })
+      const query = Effect.zipRight(Effect.sleep("10 seconds"), Effect.fail(error))
+      const reqId = pendingReqId(yield* submitAndWait(jobs, "acme", query))
+      yield* TestClock.adjust("5 seconds")
+      assert.deepStrictEqual(yield* Effect.exit(jobs.poll("acme", reqId)), Exit.fail(error))
+    }),
+  )
+
+  it.scoped("answers UnknownRequestId alike for unknown and other accounts' ids", () =>
+    Effect.gen(function* () {
+      const jobs = yield* QueryJob.make<number>()
+      const reqId = pendingReqId(yield* submitAndWait(jobs, "acme", slow(1, "1 minute")))
+      const foreign = yield* Effect.flip(jobs.poll("globex", reqId))
+      const unknown = yield* Effect.flip(jobs.poll("acme", reqId + 1))
+      assert.strictEqual(foreign._tag, "UnknownRequestId")
+      assert.strictEqual(unknown._tag, "UnknownRequestId")
+      assert.strictEqual(
+        foreign.message.replace(String(reqId), "N"),
+        unknown.message.replace(String(reqId + 1), "N"),
+      )
+      // The text survives the wire: a client decodes it back to UnknownRequestId.
+      const decoded = ApiError.fromFailBody(ApiError.toFailBody(foreign), 404)
+      assert.strictEqual(decoded._tag, "UnknownRequestId")
+    }),
+  )
+
+  it.scoped("keeps results for the retention, then forgets them", () =>
+    Effect.gen(function* () {
+      const jobs = yield* QueryJob.make<number>({ retention: "10 minutes" })
+      const reqId = pendingReqId(yield* submitAndWait(jobs, "acme", slow(7, "10 seconds")))
+      yield* TestClock.adjust("5 seconds") // finished at t = 10 s
+      yield* TestClock.adjust("10 minutes") // exactly the retention later
+      assert.deepStrictEqual(
+        yield* jobs.poll("acme", reqId),
+        QueryJob.Reply.Completed({ result: 7 }),
+      )
+      yield* TestClock.adjust("1 millis")
+      const error = yield* Effect.flip(jobs.poll("acme", reqId))
+      assert.strictEqual(error._tag, "UnknownRequestId")
+      assert.deepStrictEqual(yield* jobs.stats, { running: 0, finished: 0 })
+    }),
+  )
+
+  it.scoped("expires failed jobs too", () =>
+    Effect.gen(function* () {
+      const jobs = yield* QueryJob.make<number>({ retention: "1 minute" })
+      const query = Effect.zipRight(
+        Effect.sleep("6 seconds"),
+        Effect.fail(new ApiError.Conflict({ reason: "x" })),
+      )
+      const reqId = pendingReqId(yield* submitAndWait(jobs, "acme", query))
+      yield* TestClock.adjust("1 second")
+      assert.deepStrictEqual(yield* jobs.stats, { running: 0, finished: 1 })
+      yield* TestClock.adjust("61 seconds")
+      assert.strictEqual((yield* Effect.flip(jobs.poll("acme", reqId)))._tag, "UnknownRequestId")
+      assert.deepStrictEqual(yield* jobs.stats, { running: 0, finished: 0 })
+    }),
+  )
+
+  it.scoped("rate-limits the fourth running query of an account until a slot frees", () =>
+    Effect.gen(function* () {
+      const jobs = yield* QueryJob.make<string>({ syncBudget: "1 second" })
+      for (const after of ["10 seconds", "1 minute", "1 minute"] as const) {
+        yield* Effect.fork(jobs.submit("acme", slow("done", after)))
+      }
+      yield* TestClock.adjust("1 second")
+      const limited = yield* Effect.flip(jobs.submit("acme", Effect.succeed("fourth")))
+      assert.deepStrictEqual(
+        limited,
+        new ApiError.RateLimited({ reason: "Too many concurrent requests" }),
+      )
+      // Other accounts have their own slots.
+      assert.deepStrictEqual(
+        yield* jobs.submit("globex", Effect.succeed("other")),
+        QueryJob.Reply.Completed({ result: "other" }),
+      )
+      yield* TestClock.adjust("9 seconds") // the first query finishes
+      assert.deepStrictEqual(
+        yield* jobs.submit("acme", Effect.succeed("fourth")),
+        QueryJob.Reply.Completed({ result: "fourth" }),
+      )
+    }),
+  )
+
+  it.scoped("frees the slot of a query that failed", () =>
+    Effect.gen(function* () {
+      const jobs = yield* QueryJob.make<number>({ maxConcurrent: 1 })
+      const error = new ApiError.ServiceUnavailable({ reason: "down" })
+      assert.deepStrictEqual(
+        yield* Effect.exit(jobs.submit("acme", Effect.fail(error))),
+        Exit.fail(error),
+      )
+      assert.deepStrictEqual(
+        yield* jobs.submit("acme", Effect.succeed(1)),
+        QueryJob.Reply.Completed({ result: 1 }),
+      )
+    }),
+  )
+
+  it.scoped("turns a defect into InternalError and keeps serving", () =>
+    Effect.gen(function* () {
+      const jobs = yield* QueryJob.make<number>()
+      const fast = yield* Effect.flip(jobs.submit("acme", Effect.die(new Error("secret detail"))))
+      assert.strictEqual(fast._tag, "InternalError")
+      assert.notInclude(fast.message, "secret")
+
+      const reqId = pendingReqId(
+        yield* submitAndWait(
+          jobs,
+          "acme",
+          Effect.zipRight(Effect.sleep("1 minute"), Effect.die("boom")),
+        ),
+      )
+      yield* TestClock.adjust("1 minute")
+      assert.strictEqual((yield* Effect.flip(jobs.poll("acme", reqId)))._tag, "InternalError")
+      assert.deepStrictEqual(
+        yield* jobs.submit("acme", Effect.succeed(2)),
+        QueryJob.Reply.Completed({ result: 2 }),
+      )
+    }),
+  )
+
+  it.scoped("draws distinct 15-digit safe-integer req_ids", () =>
+    Effect.gen(function* () {
+      const jobs = yield* QueryJob.make<number>({ syncBudget: "0 millis" })
+      const ids: Array<number> = []
+      for (let account = 0; account < 10; account++) {
+        for (let i = 0; i < 3; i++) {
+          ids.push(pendingReqId(yield* jobs.submit(`account-${account}`, slow(1, "1 hour"))))
+        }
+      }
+      assert.strictEqual(new Set(ids).size, ids.length)
+      for (const id of ids) {
+        assert.isTrue(Number.isSafeInteger(id) && id > 0)
+        assert.strictEqual(String(id).length, 15)
+      }
+    }),
+  )
+
+  it.scoped("draws again when a req_id is taken", () =>
+    Effect.gen(function* () {
+      const jobs = yield* QueryJob.make<number>({ syncBudget: "0 millis" })
+      const first = pendingReqId(yield* jobs.submit("acme", slow(1, "1 hour")))
+      const second = pendingReqId(yield* jobs.submit("acme", slow(2, "1 hour")))
+      assert.deepStrictEqual([first, second], [500_000_000_000_000, 600_000_000_000_000])
+    }).pipe(
+      Effect.withRandom(
+        Random.fixed([500_000_000_000_000, 500_000_000_000_000, 600_000_000_000_000]),
+      ),
+    ),
+  )
+
+  it.scoped("keeps the job running when the waiting caller is interrupted", () =>
+    Effect.gen(function* () {
+      const jobs = yield* QueryJob.make<number>()
+      const finished = yield* Ref.make(false)
+      const query = Effect.sleep("10 seconds").pipe(
+        Effect.zipRight(Ref.set(finished, true)),
+        Effect.as(3),
+      )
+      const caller = yield* Effect.fork(jobs.submit("acme", query))
+      yield* TestClock.adjust("1 second")
+      yield* Fiber.interrupt(caller)
+      assert.deepStrictEqual(yield* jobs.stats, { running: 1, finished: 0 })
+      yield* TestClock.adjust("9 seconds")
+      assert.isTrue(yield* Ref.get(finished))
+      assert.deepStrictEqual(yield* jobs.stats, { running: 0, finished: 1 })
+    }),
+  )
+
+  it.effect("interrupts running jobs when its scope closes", () =>
+    Effect.gen(function* () {
+      const scope = yield* Scope.make()
+      const jobs = yield* Scope.extend(QueryJob.make<number>({ syncBudget: "0 millis" }), scope)
+      const interrupted = yield* Deferred.make<void>()
+      yield* jobs.submit(
+        "acme",
+        Effect.onInterrupt(slow(1, "1 hour"), () => Deferred.succeed(interrupted, undefined)),
+      )
+      assert.isFalse(yield* Deferred.isDone(interrupted))
+      yield* Scope.close(scope, Exit.void)
+      assert.isTrue(yield* Deferred.isDone(interrupted))
+    }),
+  )
+
+  it.effect("is provided as a layer under its tag", () =>
+    Effect.gen(function* () {
+      const jobs = yield* NumberJobs
+      const reply = yield* jobs.submit("acme", Effect.succeed(9))
+      assert.deepStrictEqual(reply, QueryJob.Reply.Completed({ result: 9 }))
+      yield* Effect.fork(jobs.submit("acme", slow(1, "1 hour")))
+      yield* TestClock.adjust("5 seconds")
+      assert.strictEqual(
+        (yield* Effect.flip(jobs.submit("acme", Effect.succeed(1))))._tag,
+        "RateLimited",
+      )
+    }).pipe(Effect.provide(QueryJob.layer(NumberJobs, { maxConcurrent: 1 }))),
+  )
+})
