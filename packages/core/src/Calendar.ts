@@ -18,8 +18,10 @@ export interface CivilDate {
   readonly day: number
 }
 
-/** The earliest and latest years a date key can carry: `YYYYMMDD` has four year digits. */
+/** The earliest year a date key can carry: `YYYYMMDD` has four year digits. */
 export const minYear = 1000
+
+/** The latest year a date key can carry. */
 export const maxYear = 9999
 
 // Howard Hinnant's days_from_civil / civil_from_days: exact for every Gregorian date.

@@ -24,7 +24,11 @@ import type * as Scope from "effect/Scope"
 import * as ApiError from "./ApiError.ts"
 
 /** A `req_id`: a positive safe integer, like the hosted service's `384649162721759`. */
-export const ReqId = Schema.Int.pipe(Schema.positive(), Schema.annotations({ identifier: "ReqId" }))
+export const ReqId = Schema.Int.pipe(
+  Schema.positive(),
+  Schema.lessThanOrEqualTo(Number.MAX_SAFE_INTEGER),
+  Schema.annotations({ identifier: "ReqId" }),
+)
 export type ReqId = typeof ReqId.Type
 
 // ---------------------------------------------------------------------------------------------

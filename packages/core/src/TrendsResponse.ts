@@ -11,6 +11,7 @@
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import { FailBody } from "./ApiError.ts"
+import * as QueryJob from "./QueryJob.ts"
 
 /** The `fail` answer, shared by every endpoint: `{"status":"fail","error":"…","code":400}`. */
 export { FailBody }
@@ -81,12 +82,10 @@ export const TrendsSuccess = Schema.transformOrFail(SuccessWire, SuccessDomain, 
 })
 export type TrendsSuccess = typeof TrendsSuccess.Type
 
-const SafeId = Schema.NonNegativeInt.pipe(Schema.lessThanOrEqualTo(Number.MAX_SAFE_INTEGER))
-
 // Some clients and proxies turn long integers into strings; a 16-digit string still fits.
 const SafeIdDigits = Schema.transformOrFail(
   Schema.String.pipe(Schema.pattern(/^\d{1,16}$/)),
-  SafeId,
+  QueryJob.ReqId,
   {
     strict: true,
     decode: (digits) => ParseResult.succeed(Number(digits)),
@@ -95,13 +94,12 @@ const SafeIdDigits = Schema.transformOrFail(
 )
 
 /**
- * A `req_id`: a non-negative safe integer (`384649162721759`). Decoding also accepts its
+ * The wire `req_id`: `QueryJob.ReqId`, a positive safe integer (`384649162721759`). Decoding also accepts its
  * digits as a string; it stays a number in the domain and is always encoded as a number.
  */
-export const ReqId = Schema.Union(SafeId, SafeIdDigits).annotations({
+export const ReqId = Schema.Union(QueryJob.ReqId, SafeIdDigits).annotations({
   message: () => ({
-    message:
-      "must be a non-negative safe integer (or its digits as a string), e.g. 384649162721759",
+    message: "must be a positive safe integer (or its digits as a string), e.g. 384649162721759",
     override: true,
   }),
 })

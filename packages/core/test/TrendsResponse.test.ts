@@ -146,12 +146,12 @@ describe("Partial", () => {
     }),
   )
 
-  it.effect("rejects a req_id that is not a non-negative safe integer", () =>
+  it.effect("rejects a req_id that is not a positive safe integer", () =>
     Effect.gen(function* () {
-      for (const req_id of [-1, 1.5, 2 ** 53, "abc", "-1", "12345678901234567", "", null]) {
+      for (const req_id of [0, "0", -1, 1.5, 2 ** 53, "abc", "-1", "12345678901234567", "", null]) {
         const lines = yield* rejection({ status: "partial", req_id })
         assert.deepStrictEqual(lines, [
-          "req_id: must be a non-negative safe integer (or its digits as a string), e.g. 384649162721759",
+          "req_id: must be a positive safe integer (or its digits as a string), e.g. 384649162721759",
         ])
       }
       assert.deepStrictEqual(yield* rejection({ status: "partial" }), ["req_id: is missing"])
