@@ -25,29 +25,24 @@ export interface Event {
 export const summand = (value: unknown): number =>
   typeof value === "number" && Number.isSafeInteger(value) ? value : 0
 
-/** The exact answer to a plan over `events`, every bucket present. */
+/**
+ * The exact answer to a plan over `events`, every bucket present. Sums are added exactly
+ * (as `bigint`) and rounded to the nearest number once, as a store adding 64-bit integers does.
+ */
 export const aggregate = (plan: QueryPlan.QueryPlan, events: Iterable<Event>): QueryPlan.Result => {
   const index = QueryPlan.bucketIndex(plan)
-  const totals = plan.groups.map((group) => new Array<number>(group.buckets.length).fill(0))
+  const totals = plan.groups.map((group) => new Array<bigint>(group.buckets.length).fill(0n))
   const profiles = plan.groups.map((group) => group.buckets.map(() => new Set<string>()))
   const measure = plan.measure
   for (const event of events) {
     if (event.name !== plan.eventName || event.ts < plan.start || event.ts >= plan.end) continue
     const offset = Calendar.dayOfTimestamp(event.ts, plan.timeZone) - plan.from
-    plan.groups.forEach((_, g) => {
+    const amount = measure._tag === "Sum" ? BigInt(summand(event.properties[measure.property])) : 1n
+    for (let g = 0; g < plan.groups.length; g++) {
       const bucket = index[g]![offset]!
-      switch (measure._tag) {
-        case "Events":
-          totals[g]![bucket]! += 1
-          break
-        case "Sum":
-          totals[g]![bucket]! += summand(event.properties[measure.property])
-          break
-        case "Profiles":
-          profiles[g]![bucket]!.add(event.profile)
-          break
-      }
-    })
+      if (measure._tag === "Profiles") profiles[g]![bucket]!.add(event.profile)
+      else totals[g]![bucket]! += amount
+    }
   }
   return Object.fromEntries(
     plan.groups.map((group, g) => [
@@ -55,7 +50,7 @@ export const aggregate = (plan: QueryPlan.QueryPlan, events: Iterable<Event>): Q
       Object.fromEntries(
         group.buckets.map((bucket, b) => [
           bucket.key,
-          measure._tag === "Profiles" ? profiles[g]![b]!.size : totals[g]![b]!,
+          measure._tag === "Profiles" ? profiles[g]![b]!.size : Number(totals[g]![b]!),
         ]),
       ),
     ]),

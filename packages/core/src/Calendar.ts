@@ -114,6 +114,12 @@ export const toDateInt = (day: Day): number => Number(formatDateKey(day))
 
 const secondsPerDay = 86_400
 
+const minDay = daysFromCivil(minYear, 1, 1)
+const maxDay = daysFromCivil(maxYear, 12, 31)
+// A day's margin either side, so local days at the ends of the range still resolve.
+const minInstant = (minDay + 1) * secondsPerDay
+const maxInstant = (maxDay - 1) * secondsPerDay
+
 const formatters = new Map<string, Intl.DateTimeFormat>()
 
 const formatterFor = (zone: string): Intl.DateTimeFormat => {
@@ -133,9 +139,14 @@ const formatterFor = (zone: string): Intl.DateTimeFormat => {
   return formatter
 }
 
+// IANA names are Area/Location with capitalised segments ("America/Port-au-Prince",
+// "Etc/GMT+5", "UTC"). Intl also takes "+05:30" and any casing ("asia/kolkata"); both are
+// refused so that every store (SQL engines included) reads the zone the same way.
+const ianaShape = /^[A-Z][A-Za-z0-9_+-]*(\/[A-Z][A-Za-z0-9_+-]*)*$/
+
 /** Whether `zone` is an IANA time zone name the runtime knows, e.g. `"Europe/London"`. */
 export const isTimeZone = (zone: string): boolean => {
-  if (zone.trim() === "") return false
+  if (!ianaShape.test(zone)) return false
   try {
     formatterFor(zone)
     return true
@@ -170,10 +181,15 @@ const dayStarts = new Map<string, Map<Day, number>>()
  * day whose midnight is skipped by a DST change (São Paulo until 2019) the first instant
  * that exists, e.g. 01:00.
  *
- * Local dates never go backwards as time passes, so the start is found by bisection on the
- * instant; results are cached per zone, which makes the common case a map lookup.
+ * Local dates never go backwards as time passes (in tzdb, the one exception is Alaska's
+ * switch from Russian to American dates in 1867, before any data this API can hold), so the
+ * start is found by bisection on the instant; results are cached per zone, which makes the
+ * common case a map lookup. Throws a `RangeError` for days outside the years 1000-9999.
  */
 export const startOfDay = (day: Day, zone: string): number => {
+  if (!Number.isInteger(day) || day < minDay || day > maxDay + 1) {
+    throw new RangeError(`startOfDay: day ${day} is outside the years ${minYear}-${maxYear}`)
+  }
   let cache = dayStarts.get(zone)
   if (cache === undefined) {
     cache = new Map()
@@ -203,6 +219,11 @@ export const dayRange = (day: Day, zone: string): readonly [start: number, end: 
  * `dayOfTimestamp(1483225200, "Asia/Kolkata")` is 2017-01-01.
  */
 export const dayOfTimestamp = (epochSeconds: number, zone: string): Day => {
+  if (!Number.isFinite(epochSeconds) || epochSeconds < minInstant || epochSeconds > maxInstant) {
+    throw new RangeError(
+      `dayOfTimestamp: ${epochSeconds} is not an epoch second within the years ${minYear}-${maxYear}`,
+    )
+  }
   // Guess from UTC, then step to the day whose range holds the instant (at most 2 steps).
   let day = Math.floor(epochSeconds / secondsPerDay)
   while (epochSeconds < startOfDay(day, zone)) day--

@@ -76,14 +76,20 @@ export interface Service {
 /** The service tag of the event store. */
 export class EventStore extends Context.Tag("@trendline/core/EventStore")<EventStore, Service>() {}
 
-/** Merges an upsert into a profile: later properties win, `ts` is the latest seen. */
+/**
+ * Merges an upsert into a profile. The newer `ts` wins property by property, whatever the
+ * order of arrival (an equal `ts` lets the later arrival win); `ts` becomes the newest seen.
+ */
 export const mergeProfile = (existing: Option.Option<Profile>, update: Profile): Profile =>
   Option.match(existing, {
     onNone: () => update,
     onSome: (previous) => ({
       profile: update.profile,
       ts: Math.max(previous.ts, update.ts),
-      properties: { ...previous.properties, ...update.properties },
+      properties:
+        update.ts >= previous.ts
+          ? { ...previous.properties, ...update.properties }
+          : { ...update.properties, ...previous.properties },
     }),
   })
 

@@ -32,5 +32,9 @@ export const defaults: Limits = {
   maxEventNamesPerAccount: 512,
 }
 
-/** The defaults with some limits changed, e.g. `Limits.make({ maxGroups: 10 })`. */
-export const make = (overrides: Partial<Limits> = {}): Limits => ({ ...defaults, ...overrides })
+/**
+ * The defaults with some limits changed, e.g. `Limits.make({ maxGroups: 10 })`. Throws
+ * when a limit is not a positive integer: a limit of `NaN` or `0` is a configuration bug.
+ */
+export const make = (overrides: Partial<Limits> = {}): Limits =>
+  Schema.decodeUnknownSync(Limits)({ ...defaults, ...overrides })

@@ -13,6 +13,7 @@ import * as Data from "effect/Data"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import { identity } from "effect/Function"
+import * as Option from "effect/Option"
 import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
 import * as QueryJob from "./QueryJob.ts"
@@ -123,9 +124,11 @@ const pollUntilDone = <A, E>(
       }),
     )
     while (true) {
-      if (wait) {
-        const remaining = deadline - (yield* Clock.currentTimeMillis)
-        if (remaining <= 0) return yield* timeOut
+      const remaining = deadline - (yield* Clock.currentTimeMillis)
+      // A submit that used up the budget still earns one poll: the answer may be ready.
+      const lastChance = remaining <= 0 && polls === 0
+      if (remaining <= 0 && !lastChance) return yield* timeOut
+      if (wait && !lastChance) {
         const scheduled = yield* driver.next(undefined).pipe(
           Effect.as(true),
           Effect.orElseSucceed(() => false),
@@ -138,9 +141,16 @@ const pollUntilDone = <A, E>(
         if (!scheduled) return yield* timeOut
       }
       wait = true
-      const reply = yield* Effect.tapError(poll(reqId), (error) =>
-        settings.report(PollState.Failed({ error })),
+      // A poll never outlives the budget (the last chance gets the transport's own timeout).
+      const bound = lastChance
+        ? Duration.infinity
+        : Duration.millis(Math.max(0, deadline - (yield* Clock.currentTimeMillis)))
+      const answered = yield* poll(reqId).pipe(
+        Effect.tapError((error) => settings.report(PollState.Failed({ error }))),
+        Effect.timeoutOption(bound),
       )
+      if (Option.isNone(answered)) return yield* timeOut
+      const reply = answered.value
       polls++
       if (reply._tag === "Completed") return reply.result
       // The server may hand the work to another job; its newest req_id is the one to follow.

@@ -445,9 +445,18 @@ const readRecord = (
     return { type, index, identity, ts, name, properties } satisfies EventRecord
   })
 
+// `receivedAt` comes from the server's clock, not the client: a bad one is a bug (typically
+// `Date.now()` in milliseconds), so it throws instead of becoming every record's `ts`.
+const checkReceivedAt = (receivedAt: number): void => {
+  if (!Number.isFinite(receivedAt) || receivedAt < 0 || receivedAt > maxPlausibleSeconds) {
+    throw new RangeError(`receivedAt must be UNIX epoch seconds, got ${receivedAt}`)
+  }
+}
+
 /**
  * Judges one record of `d`; `receivedAt` (epoch seconds) becomes its `ts` when it has none.
- * Never throws: anything unforeseen is reported as 555 for this record alone.
+ * Anything unforeseen in the record is reported as 555 for this record alone; only a
+ * `receivedAt` that is not epoch seconds throws (a `RangeError`: the caller's bug).
  *
  * @example validateRecord({ type: "event", identity: "alice", evtName: "Bought" }, 0, 1700000000)
  */
@@ -458,6 +467,7 @@ export const validateRecord = (
   limits: Limits.Limits = Limits.defaults,
   restricted: ReadonlyArray<string> = restrictedEventNames,
 ): Either.Either<EventRecord | ProfileRecord, Unprocessed> => {
+  checkReceivedAt(receivedAt)
   let outcome: Either.Either<EventRecord | ProfileRecord, Rejection>
   try {
     outcome = readRecord(record, index, receivedAt, limits, restricted)

@@ -120,6 +120,30 @@ describe("Aggregator", () => {
     assert.deepStrictEqual(result.w, { "202401": 1, "202402": 1 })
   })
 
+  it("adds large integers exactly before rounding the total once", () => {
+    const plan = QueryPlan.make(
+      {
+        eventName: "Charged",
+        from: day(2024, 1, 1),
+        to: day(2024, 1, 1),
+        measure: Measure.sum("Amount"),
+        groups: [{ name: "d", granularity: "daily" }],
+      },
+      Account.make("a"),
+    )
+    const ts = Date.UTC(2024, 0, 1, 12) / 1000
+    // Added as doubles, each +1 to 2^53 is rounded away and the total stays 2^53.
+    const amounts = [Number.MAX_SAFE_INTEGER, 1, 1, 1, 1]
+    const events = amounts.map((Amount) => ({
+      name: "Charged",
+      profile: "identity:x",
+      ts,
+      properties: { Amount },
+    }))
+    const exact = BigInt(Number.MAX_SAFE_INTEGER) + 4n
+    assert.strictEqual(Aggregator.aggregate(plan, events).d?.["20240101"], Number(exact))
+  })
+
   it("sums integers only", () => {
     assert.strictEqual(Aggregator.summand(42), 42)
     assert.strictEqual(Aggregator.summand(-3), -3)

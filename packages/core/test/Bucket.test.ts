@@ -63,6 +63,42 @@ describe("week keys", () => {
   })
 })
 
+// An independent definition by counting: list a year's weeks in order, keep those with at
+// least four of their seven days in the year, and number them from 1.
+const weekNumbersByCounting = (year: number, firstWeekday: number): Map<number, string> => {
+  const keys = new Map<number, string>()
+  const jan1 = day(year, 1, 1)
+  let start = jan1 - ((Calendar.isoWeekday(jan1) - firstWeekday + 7) % 7)
+  let week = 0
+  for (; start <= day(year, 12, 31); start += 7) {
+    let inYear = 0
+    for (let d = start; d < start + 7; d++) if (Calendar.toCivil(d).year === year) inYear++
+    if (inYear < 4) continue
+    week++
+    for (let d = start; d < start + 7; d++) keys.set(d, `${year}${String(week).padStart(2, "0")}`)
+  }
+  return keys
+}
+
+describe("week numbering by counting", () => {
+  it("matches ISO (Monday) and week mode 6 (Sunday) for every day of 1990-2060", () => {
+    for (const [weekStart, firstWeekday] of [
+      ["monday", 1],
+      ["sunday", 7],
+    ] as const) {
+      for (let year = 1990; year <= 2060; year++) {
+        for (const [d, key] of weekNumbersByCounting(year, firstWeekday)) {
+          assert.strictEqual(
+            Bucket.keyOf("weekly", d, weekStart),
+            key,
+            `${weekStart} ${Calendar.formatIsoDate(d)}`,
+          )
+        }
+      }
+    }
+  })
+})
+
 describe("buckets of a range", () => {
   it("puts every day of a range in exactly one bucket, in order, with no gaps", () => {
     fc.assert(

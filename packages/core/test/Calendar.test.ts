@@ -67,6 +67,18 @@ describe("time zones", () => {
     assert.isTrue(Calendar.isTimeZone("Asia/Kolkata"))
     assert.isFalse(Calendar.isTimeZone("Mars/Olympus_Mons"))
     assert.isFalse(Calendar.isTimeZone(""))
+    for (const zone of [
+      "America/Port-au-Prince",
+      "Etc/GMT+5",
+      "UTC",
+      "America/Argentina/Buenos_Aires",
+    ]) {
+      assert.isTrue(Calendar.isTimeZone(zone), zone)
+    }
+    // Intl accepts these, but SQL engines read them differently (or not at all).
+    for (const zone of ["asia/kolkata", "utc", "+05:30", "-0800", " UTC", "Europe/London "]) {
+      assert.isFalse(Calendar.isTimeZone(zone), zone)
+    }
   })
 
   it("puts every instant of a day's range in that day, and the next instant in the next", () => {
@@ -166,6 +178,27 @@ describe("time zones", () => {
     )
     assert.strictEqual(hours(Calendar.dayRange(day(2024, 4, 7), "Pacific/Chatham")), 25)
     assert.strictEqual(hours(Calendar.dayRange(day(2024, 7, 1), "Pacific/Chatham")), 24)
+  })
+
+  it("refuses instants and days it cannot place instead of looping or guessing", () => {
+    for (const ts of [
+      Number.NaN,
+      Number.POSITIVE_INFINITY,
+      Number.NEGATIVE_INFINITY,
+      1e13,
+      -1e12,
+    ]) {
+      assert.throws(() => Calendar.dayOfTimestamp(ts, "UTC"), RangeError)
+    }
+    for (const d of [1.5, day(999, 12, 31), day(10000, 1, 2)]) {
+      assert.throws(() => Calendar.startOfDay(d, "UTC"), RangeError)
+    }
+    assert.strictEqual(
+      Calendar.formatIsoDate(
+        Calendar.dayOfTimestamp(Calendar.startOfDay(day(9999, 12, 30), "UTC"), "UTC"),
+      ),
+      "9999-12-30",
+    )
   })
 
   it("gives a day the zone skipped an empty range (Samoa crossed the date line in 2011)", () => {

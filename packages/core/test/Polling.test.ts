@@ -192,6 +192,41 @@ describe("Polling.run", () => {
     }),
   )
 
+  it.effect("does not let a slow poll outlive the budget", () =>
+    Effect.gen(function* () {
+      const { transport, calls } = yield* scripted(pending(5), [
+        Effect.delay(completed(1), "60 seconds"),
+      ])
+      const fiber = yield* Effect.fork(Polling.run(transport, { budget: "10 seconds" }))
+      yield* advanceSeconds(12)
+      const exit = yield* Fiber.await(fiber)
+      // The poll starts at 1 s and is cut at the 10 s deadline, not when it would answer (61 s).
+      assert.deepStrictEqual(
+        exit,
+        Exit.fail(new Polling.PollTimeout({ reqId: 5, polls: 0, elapsedMillis: 10_000 })),
+      )
+      assert.deepStrictEqual(
+        (yield* calls).map((call) => call.at),
+        [1_000],
+      )
+    }),
+  )
+
+  it.effect("polls once even when the submit itself used up the budget", () =>
+    Effect.gen(function* () {
+      const { transport, calls } = yield* scripted(Effect.delay(pending(6), "12 seconds"), [
+        completed(42),
+      ])
+      const fiber = yield* Effect.fork(Polling.run(transport, { budget: "10 seconds" }))
+      yield* advanceSeconds(12)
+      assert.strictEqual(yield* Fiber.join(fiber), 42)
+      assert.deepStrictEqual(
+        (yield* calls).map((call) => call.at),
+        [12_000],
+      )
+    }),
+  )
+
   it.effect("times out when the schedule ends before the budget", () =>
     Effect.gen(function* () {
       const { transport, calls } = yield* scripted(pending(4), [

@@ -40,10 +40,23 @@ describe("QueryPlan", () => {
       ["201612", "201701"],
       ["total"],
     ])
-    assert.deepStrictEqual(
-      keys(QueryPlan.make(input, Account.make("a", { weekStart: "sunday" })))[1],
-      ["201651", "201652", "201701"],
-    )
+    // Same keys in both conventions here, but different days: Sunday weeks start a day earlier.
+    const days = (weekStart: "monday" | "sunday") =>
+      QueryPlan.make(input, Account.make("a", { weekStart })).groups[1]?.buckets.map((b) => [
+        b.key,
+        Calendar.toDateInt(b.first),
+        Calendar.toDateInt(b.last),
+      ])
+    assert.deepStrictEqual(days("monday"), [
+      ["201651", 20161224, 20161225],
+      ["201652", 20161226, 20170101],
+      ["201701", 20170102, 20170103],
+    ])
+    assert.deepStrictEqual(days("sunday"), [
+      ["201651", 20161224, 20161224],
+      ["201652", 20161225, 20161231],
+      ["201701", 20170101, 20170103],
+    ])
     const empty = QueryPlan.emptyResult(QueryPlan.make(input, Account.make("a")))
     assert.strictEqual(Object.keys(empty.foo ?? {}).length, 11)
     assert.deepStrictEqual(empty.all, { total: 0 })

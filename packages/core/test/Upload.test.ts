@@ -282,6 +282,13 @@ describe("validateRecord: ts", () => {
     )
   })
 
+  it("throws on a receivedAt that is not epoch seconds, a bug of the caller", () => {
+    for (const bad of [Number.NaN, -1, 1_795_684_607_849, Number.POSITIVE_INFINITY]) {
+      assert.throws(() => Upload.validateRecord(event(), 0, bad), RangeError)
+      assert.throws(() => Upload.validateBatch([event()], bad), RangeError)
+    }
+  })
+
   it("keeps a valid ts, from 0 up to 10^11", () => {
     assert.strictEqual(accepted(event({ ts: 0 })).ts, 0)
     assert.strictEqual(accepted(event({ ts })).ts, ts)

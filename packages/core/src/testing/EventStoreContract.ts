@@ -83,7 +83,8 @@ const eventsArbitrary = fc.array(
       fc.constant({}),
     ),
   }),
-  { maxLength: 400 },
+  // fc.sample starts small; a floor makes every case busy enough to catch wrong bucketing.
+  { minLength: 150, maxLength: 400 },
 )
 
 const planArbitrary = fc.record({
@@ -171,6 +172,69 @@ export const eventStoreContract = <E>(name: string, storeLayer: Layer.Layer<Even
         assert.deepStrictEqual(result.day, { "20161231": 1, "20170101": 1 })
         // Sunday-start weeks: Saturday 2016-12-31 is in 201652, Sunday 2017-01-01 starts 201701.
         assert.deepStrictEqual(result.week, { "201652": 1, "201701": 1 })
+      }),
+    )
+
+    it.effect("puts events of days 23, 23.5, 24.5 and 25 hours long in the right buckets", () =>
+      Effect.gen(function* () {
+        const store = yield* EventStore
+        const cases = [
+          ["Europe/London", day(2024, 3, 31)],
+          ["Europe/London", day(2024, 10, 27)],
+          ["America/Sao_Paulo", day(2018, 11, 4)],
+          ["America/Sao_Paulo", day(2019, 2, 16)],
+          ["Australia/Lord_Howe", day(2024, 4, 7)],
+          ["Australia/Lord_Howe", day(2024, 10, 6)],
+        ] as const
+        for (const [timeZone, target] of cases) {
+          const account = freshAccount({ timeZone })
+          const [start, end] = Calendar.dayRange(target, timeZone)
+          // Edges of the short or long day, and the instants just outside it.
+          const instants = [start - 1, start, start + 1, end - 1, end]
+          yield* store.append(account, {
+            events: instants.map((ts, i) => event("Charged", `identity:${i}`, ts)),
+            profiles: [],
+          })
+          const plan = planFor(account, { from: target - 1, to: target + 1 })
+          const result = yield* store.query(account, plan)
+          const key = (d: number) => Calendar.formatDateKey(d)
+          assert.deepStrictEqual(
+            result.day,
+            { [key(target - 1)]: 1, [key(target)]: 3, [key(target + 1)]: 1 },
+            `${timeZone} ${Calendar.formatIsoDate(target)}`,
+          )
+          assert.deepStrictEqual(
+            result,
+            Aggregator.aggregate(
+              plan,
+              instants.map((ts, i) => event("Charged", `identity:${i}`, ts)),
+            ),
+          )
+        }
+      }),
+    )
+
+    it.effect("counts a profile once per bucket, not once per day", () =>
+      Effect.gen(function* () {
+        const store = yield* EventStore
+        const account = freshAccount()
+        const noon = (d: number) => Date.UTC(2024, 0, d, 12) / 1000
+        yield* store.append(account, {
+          // Mon 1st, Wed 3rd, Wed 3rd again, Mon 8th: one profile, two ISO weeks.
+          events: [1, 3, 3, 8].map((d) => event("Charged", "identity:solo", noon(d))),
+          profiles: [],
+        })
+        const result = yield* store.query(
+          account,
+          planFor(account, {
+            from: day(2024, 1, 1),
+            to: day(2024, 1, 9),
+            measure: Measure.Profiles,
+          }),
+        )
+        assert.deepStrictEqual(result.week, { "202401": 1, "202402": 1 })
+        assert.deepStrictEqual(result.month, { "202401": 1 })
+        assert.strictEqual(result.day?.["20240103"], 1)
       }),
     )
 
@@ -262,6 +326,21 @@ export const eventStoreContract = <E>(name: string, storeLayer: Layer.Layer<Even
           Option.some({ profile: "identity:a", ts: 200, properties: { Name: "Ada", Plan: "pro" } }),
         )
         assert.isTrue(Option.isNone(yield* store.profile(freshAccount(), "identity:a")))
+        // An older update that arrives late does not overwrite newer properties.
+        yield* store.append(account, {
+          events: [],
+          profiles: [
+            { profile: "identity:a", ts: 150, properties: { Plan: "trial", City: "Pune" } },
+          ],
+        })
+        assert.deepStrictEqual(
+          yield* store.profile(account, "identity:a"),
+          Option.some({
+            profile: "identity:a",
+            ts: 200,
+            properties: { Name: "Ada", Plan: "pro", City: "Pune" },
+          }),
+        )
       }),
     )
 
