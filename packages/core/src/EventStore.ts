@@ -14,6 +14,7 @@ import * as Option from "effect/Option"
 import * as Ref from "effect/Ref"
 import type * as Account from "./Account.ts"
 import * as Aggregator from "./Aggregator.ts"
+import * as Limits from "./Limits.ts"
 import type * as QueryPlan from "./QueryPlan.ts"
 import * as Upload from "./Upload.ts"
 
@@ -47,6 +48,40 @@ export const batchOf = (accepted: Pick<Upload.BatchResult, "events" | "profiles"
   })),
 })
 
+/**
+ * What `append` did with a batch: the positions (in `batch.events`) of events it refused
+ * because their name would take the account past `Limits.maxEventNamesPerAccount`.
+ */
+export interface AppendReceipt {
+  readonly refused: ReadonlyArray<number>
+}
+
+/**
+ * The event-name limit, applied in batch order: events whose name the account already has
+ * are kept; a new name is admitted while the account has fewer than `limit` names; every
+ * event of a name that does not fit is refused. Stores call it inside their transaction.
+ *
+ * @example admitEventNames(new Set(["Charged"]), ["Charged", "Viewed", "Viewed"], 1) // { admitted: [], refused: [1, 2] }
+ */
+export const admitEventNames = (
+  known: ReadonlySet<string>,
+  names: ReadonlyArray<string>,
+  limit: number,
+): { readonly admitted: ReadonlyArray<string>; readonly refused: ReadonlyArray<number> } => {
+  const admitted: Array<string> = []
+  const refused: Array<number> = []
+  const accepted = new Set<string>()
+  names.forEach((name, position) => {
+    if (known.has(name) || accepted.has(name)) return
+    if (known.size + accepted.size < limit) {
+      accepted.add(name)
+      admitted.push(name)
+    } else refused.push(position)
+  })
+  // Names only ever fill up the limit, so a refused name stays refused for the whole batch.
+  return { admitted, refused }
+}
+
 /** The store failed or cannot be reached; the server answers 503 and logs `cause`. */
 export class StoreError extends Data.TaggedError("StoreError")<{
   readonly message: string
@@ -55,8 +90,14 @@ export class StoreError extends Data.TaggedError("StoreError")<{
 
 /** The port. Every method is scoped to one account; accounts never see each other's data. */
 export interface Service {
-  /** Stores a batch atomically: after a failure none of it is visible. */
-  readonly append: (account: Account.Settings, batch: Batch) => Effect.Effect<void, StoreError>
+  /**
+   * Stores a batch atomically: after a failure none of it is visible. Events over the
+   * account's event-name limit are refused (see `admitEventNames`), the rest stored.
+   */
+  readonly append: (
+    account: Account.Settings,
+    batch: Batch,
+  ) => Effect.Effect<AppendReceipt, StoreError>
   /** Answers a plan exactly as `Aggregator.aggregate` would, every bucket present. */
   readonly query: (
     account: Account.Settings,
@@ -101,31 +142,40 @@ interface AccountData {
 const emptyAccount: AccountData = { events: [], profiles: new Map() }
 
 /** An in-memory store built on the reference aggregator: for tests and demos. */
-export const makeMemory: Effect.Effect<Service> = Effect.gen(function* () {
-  const accounts = yield* Ref.make(new Map<string, AccountData>())
-  const dataOf = (account: Account.Settings) =>
-    Effect.map(Ref.get(accounts), (all) => all.get(account.id) ?? emptyAccount)
-  return {
-    append: (account, batch) =>
-      Ref.update(accounts, (all) => {
-        const data = all.get(account.id) ?? emptyAccount
-        const profiles = new Map(data.profiles)
-        for (const update of batch.profiles) {
-          profiles.set(
-            update.profile,
-            mergeProfile(Option.fromNullable(profiles.get(update.profile)), update),
+export const makeMemory = (limits: Limits.Limits = Limits.defaults): Effect.Effect<Service> =>
+  Effect.gen(function* () {
+    const accounts = yield* Ref.make(new Map<string, AccountData>())
+    const dataOf = (account: Account.Settings) =>
+      Effect.map(Ref.get(accounts), (all) => all.get(account.id) ?? emptyAccount)
+    return {
+      append: (account, batch) =>
+        Ref.modify(accounts, (all) => {
+          const data = all.get(account.id) ?? emptyAccount
+          const { refused } = admitEventNames(
+            new Set(data.events.map((event) => event.name)),
+            batch.events.map((event) => event.name),
+            limits.maxEventNamesPerAccount,
           )
-        }
-        return new Map(all).set(account.id, { events: [...data.events, ...batch.events], profiles })
-      }),
-    query: (account, plan) =>
-      Effect.map(dataOf(account), (data) => Aggregator.aggregate(plan, data.events)),
-    eventNames: (account) =>
-      Effect.map(dataOf(account), (data) => [...new Set(data.events.map((e) => e.name))].sort()),
-    profile: (account, profile) =>
-      Effect.map(dataOf(account), (data) => Option.fromNullable(data.profiles.get(profile))),
-  }
-})
+          const refusedPositions = new Set(refused)
+          const kept = batch.events.filter((_, position) => !refusedPositions.has(position))
+          const profiles = new Map(data.profiles)
+          for (const update of batch.profiles) {
+            profiles.set(
+              update.profile,
+              mergeProfile(Option.fromNullable(profiles.get(update.profile)), update),
+            )
+          }
+          const next = { events: [...data.events, ...kept], profiles }
+          return [{ refused }, new Map(all).set(account.id, next)] as const
+        }),
+      query: (account, plan) =>
+        Effect.map(dataOf(account), (data) => Aggregator.aggregate(plan, data.events)),
+      eventNames: (account) =>
+        Effect.map(dataOf(account), (data) => [...new Set(data.events.map((e) => e.name))].sort()),
+      profile: (account, profile) =>
+        Effect.map(dataOf(account), (data) => Option.fromNullable(data.profiles.get(profile))),
+    }
+  })
 
-/** The in-memory store as a layer. */
-export const layerMemory: Layer.Layer<EventStore> = Layer.effect(EventStore, makeMemory)
+/** The in-memory store as a layer, with the default limits. */
+export const layerMemory: Layer.Layer<EventStore> = Layer.effect(EventStore, makeMemory())

@@ -35,3 +35,23 @@ describe("batchOf", () => {
     })
   })
 })
+
+describe("admitEventNames", () => {
+  it("keeps known names, admits new ones up to the limit, and refuses every event of the rest", () => {
+    assert.deepStrictEqual(
+      EventStore.admitEventNames(new Set(["A"]), ["A", "B", "C", "B", "C", "A"], 2),
+      {
+        admitted: ["B"],
+        refused: [2, 4],
+      },
+    )
+    assert.deepStrictEqual(EventStore.admitEventNames(new Set(), ["A", "B"], 5), {
+      admitted: ["A", "B"],
+      refused: [],
+    })
+    assert.deepStrictEqual(EventStore.admitEventNames(new Set(["A", "B"]), ["C", "A"], 2), {
+      admitted: [],
+      refused: [0],
+    })
+  })
+})

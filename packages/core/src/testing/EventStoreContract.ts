@@ -22,6 +22,7 @@ import * as Aggregator from "../Aggregator.ts"
 import type * as Bucket from "../Bucket.ts"
 import * as Calendar from "../Calendar.ts"
 import { EventStore } from "../EventStore.ts"
+import * as Limits from "../Limits.ts"
 import * as Measure from "../Measure.ts"
 import * as QueryPlan from "../QueryPlan.ts"
 
@@ -305,6 +306,46 @@ export const eventStoreContract = <E>(name: string, storeLayer: Layer.Layer<Even
           groups: [{ name: "d", granularity: "daily" }],
         })
         assert.deepStrictEqual(yield* store.query(account, plan), { d: { "20200115": 2 } })
+      }),
+    )
+
+    it.effect("refuses events whose new name would pass the account's event-name limit", () =>
+      Effect.gen(function* () {
+        const store = yield* EventStore
+        const account = freshAccount()
+        const limit = Limits.defaults.maxEventNamesPerAccount
+        const ts = Date.UTC(2020, 0, 15, 12) / 1000
+        const first = yield* store.append(account, {
+          events: Array.from({ length: limit - 1 }, (_, i) =>
+            event(`Event ${i}`, "identity:a", ts),
+          ),
+          profiles: [],
+        })
+        assert.deepStrictEqual(first.refused, [])
+        const second = yield* store.append(account, {
+          events: ["New A", "Event 0", "New B", "New A", "New B"].map((name) =>
+            event(name, "identity:a", ts),
+          ),
+          profiles: [],
+        })
+        assert.deepStrictEqual(second.refused, [2, 4])
+        const names = yield* store.eventNames(account)
+        assert.strictEqual(names.length, limit)
+        assert.isTrue(names.includes("New A"))
+        assert.isFalse(names.includes("New B"))
+        const count = (name: string) =>
+          store.query(
+            account,
+            planFor(account, {
+              eventName: name,
+              from: day(2020, 1, 15),
+              to: day(2020, 1, 15),
+              groups: [{ name: "d", granularity: "daily" }],
+            }),
+          )
+        assert.deepStrictEqual(yield* count("New A"), { d: { "20200115": 2 } })
+        assert.deepStrictEqual(yield* count("Event 0"), { d: { "20200115": 2 } })
+        assert.deepStrictEqual(yield* count("New B"), { d: { "20200115": 0 } })
       }),
     )
 
