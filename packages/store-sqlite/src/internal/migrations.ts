@@ -1,0 +1,70 @@
+// The store's schema, one migration per version, applied in order when a database opens.
+// A migration is never edited once released: later changes are new migrations.
+
+export interface Migration {
+  readonly version: number
+  readonly name: string
+  readonly sql: string
+}
+
+export const migrations: ReadonlyArray<Migration> = [
+  {
+    version: 1,
+    name: "events, rollups and profiles",
+    sql: `
+      -- One row per account; rollups are cut in time_zone (rebuilt from event_log if it changes).
+      CREATE TABLE accounts (
+        acct INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        time_zone TEXT NOT NULL
+      );
+      CREATE TABLE event_names (
+        acct INTEGER NOT NULL,
+        id INTEGER NOT NULL,
+        name TEXT NOT NULL,
+        PRIMARY KEY (acct, id),
+        UNIQUE (acct, name)
+      ) WITHOUT ROWID;
+      -- Dense per-account profile numbers; properties are NULL until a profile record arrives.
+      CREATE TABLE profiles (
+        acct INTEGER NOT NULL,
+        no INTEGER NOT NULL,
+        key TEXT NOT NULL,
+        ts INTEGER,
+        properties TEXT,
+        PRIMARY KEY (acct, no),
+        UNIQUE (acct, key)
+      ) WITHOUT ROWID;
+      -- Every stored event, one row per batch (JSON): the truth the rollups are rebuilt from.
+      CREATE TABLE event_log (
+        seq INTEGER PRIMARY KEY,
+        acct INTEGER NOT NULL,
+        events TEXT NOT NULL
+      );
+      CREATE INDEX event_log_by_account ON event_log (acct, seq);
+      CREATE TABLE day_counts (
+        acct INTEGER NOT NULL,
+        event INTEGER NOT NULL,
+        day INTEGER NOT NULL,
+        count INTEGER NOT NULL,
+        PRIMARY KEY (acct, event, day)
+      ) WITHOUT ROWID;
+      CREATE TABLE day_sums (
+        acct INTEGER NOT NULL,
+        event INTEGER NOT NULL,
+        property TEXT NOT NULL,
+        day INTEGER NOT NULL,
+        total INTEGER NOT NULL,
+        PRIMARY KEY (acct, event, property, day)
+      ) WITHOUT ROWID;
+      -- The distinct profiles of an event on a day: sorted 32-bit profile numbers.
+      CREATE TABLE day_profiles (
+        acct INTEGER NOT NULL,
+        event INTEGER NOT NULL,
+        day INTEGER NOT NULL,
+        profiles BLOB NOT NULL,
+        PRIMARY KEY (acct, event, day)
+      ) WITHOUT ROWID;
+    `,
+  },
+]

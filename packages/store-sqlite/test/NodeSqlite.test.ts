@@ -1,0 +1,189 @@
+import { mkdtempSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { assert, describe, it } from "@effect/vitest"
+import * as Account from "@trendline/core/Account"
+import * as Calendar from "@trendline/core/Calendar"
+import type * as EventStore from "@trendline/core/EventStore"
+import * as Measure from "@trendline/core/Measure"
+import * as QueryPlan from "@trendline/core/QueryPlan"
+import { eventStoreContract } from "@trendline/core/testing/EventStoreContract"
+import * as NodeSqlite from "@trendline/store-sqlite/NodeSqlite"
+import type { SqlDriver } from "@trendline/store-sqlite/SqlDriver"
+import * as SqliteEventStore from "@trendline/store-sqlite/SqliteEventStore"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Option from "effect/Option"
+import { afterAll } from "vitest"
+
+const folder = mkdtempSync(join(tmpdir(), "trendline-sqlite-"))
+afterAll(() => rmSync(folder, { recursive: true, force: true }))
+
+eventStoreContract("sqlite (node:sqlite, in memory)", NodeSqlite.layer({ filename: ":memory:" }))
+eventStoreContract(
+  "sqlite (node:sqlite, file)",
+  NodeSqlite.layer({ filename: join(folder, "contract.db") }),
+)
+
+const day = Calendar.unsafeMakeDay
+const noon = (d: number) => Date.UTC(2024, 0, d, 12) / 1000
+const charged = (profile: string, ts: number, amount = 1) => ({
+  name: "Charged",
+  profile,
+  ts,
+  properties: { Amount: amount },
+})
+const january = (account: Account.Settings, measure = Measure.Events) =>
+  QueryPlan.make(
+    {
+      eventName: "Charged",
+      from: day(2024, 1, 1),
+      to: day(2024, 1, 31),
+      measure,
+      groups: [{ name: "month", granularity: "monthly" }],
+    },
+    account,
+  )
+
+const withStore = <A, E>(
+  driver: SqlDriver,
+  use: (store: EventStore.Service) => Effect.Effect<A, E>,
+) => Effect.flatMap(SqliteEventStore.make(driver), use)
+
+describe("SQLite store on a file", () => {
+  it.effect("keeps every rollup across a restart", () =>
+    Effect.gen(function* () {
+      const filename = join(folder, "restart.db")
+      const account = Account.make("acme")
+      const first = NodeSqlite.open({ filename })
+      yield* withStore(first.driver, (store) =>
+        store.append(account, {
+          events: [charged("identity:a", noon(2), 5), charged("identity:b", noon(3), 7)],
+          profiles: [{ profile: "identity:a", ts: 1, properties: { Plan: "pro" } }],
+        }),
+      )
+      first.close()
+      const second = NodeSqlite.open({ filename })
+      yield* withStore(second.driver, (store) =>
+        Effect.gen(function* () {
+          assert.deepStrictEqual(yield* store.query(account, january(account)), {
+            month: { "202401": 2 },
+          })
+          assert.deepStrictEqual(yield* store.query(account, january(account, Measure.Profiles)), {
+            month: { "202401": 2 },
+          })
+          assert.deepStrictEqual(
+            yield* store.query(account, january(account, Measure.sum("Amount"))),
+            {
+              month: { "202401": 12 },
+            },
+          )
+          assert.deepStrictEqual(yield* store.eventNames(account), ["Charged"])
+          // New events after the restart continue the same profile numbering.
+          yield* store.append(account, {
+            events: [charged("identity:a", noon(4)), charged("identity:c", noon(4))],
+            profiles: [],
+          })
+          assert.deepStrictEqual(yield* store.query(account, january(account, Measure.Profiles)), {
+            month: { "202401": 3 },
+          })
+        }),
+      )
+      second.close()
+    }),
+  )
+
+  it.effect("records its schema version and refuses a database from a newer Trendline", () =>
+    Effect.gen(function* () {
+      const filename = join(folder, "versions.db")
+      const connection = NodeSqlite.open({ filename })
+      yield* SqliteEventStore.make(connection.driver)
+      assert.deepStrictEqual(connection.driver.all("SELECT version FROM trendline_migrations"), [
+        { version: 1 },
+      ])
+      // Opening again applies nothing twice.
+      yield* SqliteEventStore.make(connection.driver)
+      connection.driver.run(
+        "INSERT INTO trendline_migrations (version, name) VALUES (99, 'from the future')",
+      )
+      const exit = yield* Effect.exit(SqliteEventStore.make(connection.driver))
+      assert.isTrue(Exit.isFailure(exit))
+      if (Exit.isFailure(exit)) assert.include(String(exit.cause), "newer than this Trendline")
+      connection.close()
+    }),
+  )
+})
+
+describe("SQLite store batches", () => {
+  it.effect("stores none of a batch that fails half way, and recovers for the next one", () =>
+    Effect.gen(function* () {
+      const { driver, close } = NodeSqlite.open({ filename: ":memory:" })
+      let failAt = -1
+      let writes = 0
+      // Fails the Nth write, as a full disk or a crash would, after earlier writes succeeded.
+      const flaky: SqlDriver = {
+        ...driver,
+        run: (sql, params) => {
+          if (++writes === failAt) throw new Error("disk I/O error")
+          return driver.run(sql, params)
+        },
+      }
+      const account = Account.make("acme")
+      yield* withStore(flaky, (store) =>
+        Effect.gen(function* () {
+          yield* store.append(account, { events: [charged("identity:a", noon(2))], profiles: [] })
+          failAt = writes + 6
+          const failed = yield* Effect.exit(
+            store.append(account, {
+              events: [
+                charged("identity:b", noon(3)),
+                charged("identity:c", noon(4)),
+                { ...charged("identity:d", noon(5)), name: "Viewed" },
+              ],
+              profiles: [{ profile: "identity:b", ts: 1, properties: { Plan: "pro" } }],
+            }),
+          )
+          assert.isTrue(Exit.isFailure(failed))
+          assert.isAbove(writes, failAt - 1, "the failure happened after some writes of the batch")
+          assert.deepStrictEqual(yield* store.query(account, january(account)), {
+            month: { "202401": 1 },
+          })
+          assert.deepStrictEqual(yield* store.query(account, january(account, Measure.Profiles)), {
+            month: { "202401": 1 },
+          })
+          assert.deepStrictEqual(yield* store.eventNames(account), ["Charged"])
+          assert.isTrue(Option.isNone(yield* store.profile(account, "identity:b")))
+          yield* store.append(account, { events: [charged("identity:b", noon(3))], profiles: [] })
+          assert.deepStrictEqual(yield* store.query(account, january(account, Measure.Profiles)), {
+            month: { "202401": 2 },
+          })
+        }),
+      )
+      close()
+    }),
+  )
+
+  it.effect("rebuilds its rollups when the account's time zone changes", () =>
+    Effect.gen(function* () {
+      const { driver, close } = NodeSqlite.open({ filename: ":memory:" })
+      // 2024-01-31T20:00Z is already February 1st in Kolkata (+05:30).
+      const lateJanuary = Date.UTC(2024, 0, 31, 20) / 1000
+      yield* withStore(driver, (store) =>
+        Effect.gen(function* () {
+          const utc = Account.make("acme")
+          yield* store.append(utc, { events: [charged("identity:a", lateJanuary)], profiles: [] })
+          assert.deepStrictEqual(yield* store.query(utc, january(utc)), { month: { "202401": 1 } })
+          const kolkata = Account.make("acme", { timeZone: "Asia/Kolkata" })
+          assert.deepStrictEqual(yield* store.query(kolkata, january(kolkata)), {
+            month: { "202401": 0 },
+          })
+          yield* store.append(kolkata, { events: [charged("identity:b", noon(15))], profiles: [] })
+          assert.deepStrictEqual(yield* store.query(kolkata, january(kolkata, Measure.Profiles)), {
+            month: { "202401": 1 },
+          })
+        }),
+      )
+      close()
+    }),
+  )
+})
