@@ -47,7 +47,8 @@ interface AccountState {
   readonly acct: number
   timeZone: string
   readonly eventIds: Map<string, number>
-  readonly profileNumbers: Map<string, number>
+  // Loaded on the first append only: queries never need it, and it holds every profile.
+  profileNumbers: Map<string, number> | undefined
 }
 
 const tableNames = { migrations: "trendline_migrations" }
@@ -84,7 +85,10 @@ const setKey = (acct: number, event: number, day: number): string => `${acct}:${
 class SetCache {
   private readonly sets = new Map<string, Uint32Array>()
   private bytes = 0
-  constructor(private readonly maxBytes: number) {}
+  private readonly maxBytes: number
+  constructor(maxBytes: number) {
+    this.maxBytes = maxBytes
+  }
 
   get(key: string): Uint32Array | undefined {
     const set = this.sets.get(key)
@@ -139,11 +143,7 @@ const makeSync = (driver: SqlDriver, options: Options) => {
           .all("SELECT id, name FROM event_names WHERE acct = ?", [acct])
           .map((r) => [String(r.name), Number(r.id)]),
       ),
-      profileNumbers: new Map(
-        driver
-          .all("SELECT no, key FROM profiles WHERE acct = ?", [acct])
-          .map((r) => [String(r.key), Number(r.no)]),
-      ),
+      profileNumbers: undefined,
     }
     accounts.set(id, state)
     return state
@@ -238,6 +238,11 @@ const makeSync = (driver: SqlDriver, options: Options) => {
   }
 
   const profileNumber = (state: AccountState, key: string): number => {
+    state.profileNumbers ??= new Map(
+      driver
+        .all("SELECT no, key FROM profiles WHERE acct = ?", [state.acct])
+        .map((row) => [String(row.key), Number(row.no)]),
+    )
     const known = state.profileNumbers.get(key)
     if (known !== undefined) return known
     const no = state.profileNumbers.size
