@@ -283,13 +283,10 @@ const makeSync = (driver: SqlDriver, options: Options) => {
             event.properties,
           ])
         })
-        if (entries.length > 0) {
-          driver.run("INSERT INTO event_log (acct, events) VALUES (?, ?)", [
-            state.acct,
-            JSON.stringify(entries),
-          ])
-          applyRollups(state.acct, state.timeZone, entries)
+        for (const chunk of logChunks(entries)) {
+          driver.run("INSERT INTO event_log (acct, events) VALUES (?, ?)", [state.acct, chunk])
         }
+        applyRollups(state.acct, state.timeZone, entries)
         for (const update of batch.profiles) {
           const no = profileNumber(state, update.profile)
           const row = driver.all("SELECT ts, properties FROM profiles WHERE acct = ? AND no = ?", [
@@ -384,6 +381,28 @@ const makeSync = (driver: SqlDriver, options: Options) => {
   }
 
   return { append, query, eventNames, profile }
+}
+
+// Durable Objects cap a row at 2 MB; a batch of large events is logged in several rows,
+// each well under the cap even when every character takes three bytes in UTF-8.
+const maxLogChunkChars = 500_000
+
+const logChunks = (entries: ReadonlyArray<LogEntry>): Array<string> => {
+  const chunks: Array<string> = []
+  let parts: Array<string> = []
+  let chars = 0
+  for (const entry of entries) {
+    const json = JSON.stringify(entry)
+    if (parts.length > 0 && chars + json.length > maxLogChunkChars) {
+      chunks.push(`[${parts.join(",")}]`)
+      parts = []
+      chars = 0
+    }
+    parts.push(json)
+    chars += json.length + 1
+  }
+  if (parts.length > 0) chunks.push(`[${parts.join(",")}]`)
+  return chunks
 }
 
 const storedProfile = (key: string, row: SqlRow | undefined): Option.Option<EventStore.Profile> =>

@@ -163,6 +163,39 @@ describe("SQLite store batches", () => {
     }),
   )
 
+  it.effect(
+    "logs a batch of large events in rows a Durable Object accepts, and rebuilds from them",
+    () =>
+      Effect.gen(function* () {
+        const { driver, close } = NodeSqlite.open({ filename: ":memory:" })
+        const note = "x".repeat(500)
+        const events = Array.from({ length: 1000 }, (_, i) => ({
+          ...charged(`identity:${i % 50}`, noon(1 + (i % 28)), 2),
+          properties: { Amount: 2, Note: note },
+        }))
+        yield* withStore(driver, (store) =>
+          Effect.gen(function* () {
+            const utc = Account.make("acme")
+            yield* store.append(utc, { events, profiles: [] })
+            const rows = driver.all("SELECT length(events) AS size FROM event_log")
+            assert.isAbove(rows.length, 1)
+            for (const row of rows) assert.isBelow(Number(row.size), (2 * 1024 * 1024) / 3)
+            const sydney = Account.make("acme", { timeZone: "Australia/Sydney" })
+            assert.deepStrictEqual(
+              yield* store.query(sydney, january(sydney, Measure.sum("Amount"))),
+              {
+                month: { "202401": 2000 },
+              },
+            )
+            assert.deepStrictEqual(yield* store.query(sydney, january(sydney, Measure.Profiles)), {
+              month: { "202401": 50 },
+            })
+          }),
+        )
+        close()
+      }),
+  )
+
   it.effect("rebuilds its rollups when the account's time zone changes", () =>
     Effect.gen(function* () {
       const { driver, close } = NodeSqlite.open({ filename: ":memory:" })

@@ -1,0 +1,56 @@
+/**
+ * The test worker: a SQLite-backed Durable Object that owns an event store on
+ * `DurableObjectSqlite` and serves the port's four operations as RPC methods. In production
+ * there is one such object per account; the store is built once per object, here in its
+ * constructor (synchronous, so no request can reach the object before it has migrated).
+ */
+
+import { DurableObject } from "cloudflare:workers"
+import type * as Account from "@trendline/core/Account"
+import type * as EventStore from "@trendline/core/EventStore"
+import type * as QueryPlan from "@trendline/core/QueryPlan"
+import * as DurableObjectSqlite from "@trendline/store-sqlite/DurableObjectSqlite"
+import * as SqliteEventStore from "@trendline/store-sqlite/SqliteEventStore"
+import * as Cause from "effect/Cause"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Option from "effect/Option"
+
+// The store answers synchronously; a failure is thrown for RPC to carry back to the caller.
+const settle = <A>(effect: Effect.Effect<A, EventStore.StoreError>): A =>
+  Exit.match(Effect.runSyncExit(effect), {
+    onSuccess: (value) => value,
+    onFailure: (cause) => {
+      throw Cause.squash(cause)
+    },
+  })
+
+export class EventStoreObject extends DurableObject<Env> {
+  private readonly store: EventStore.Service
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env)
+    this.store = settle(SqliteEventStore.make(DurableObjectSqlite.make(ctx.storage)))
+  }
+
+  append(account: Account.Settings, batch: EventStore.Batch): EventStore.AppendReceipt {
+    return settle(this.store.append(account, batch))
+  }
+
+  query(account: Account.Settings, plan: QueryPlan.QueryPlan): QueryPlan.Result {
+    return settle(this.store.query(account, plan))
+  }
+
+  eventNames(account: Account.Settings): ReadonlyArray<string> {
+    return settle(this.store.eventNames(account))
+  }
+
+  /** The profile, or `null` when there is none (an `Option` does not cross RPC). */
+  profile(account: Account.Settings, key: string): EventStore.Profile | null {
+    return Option.getOrNull(settle(this.store.profile(account, key)))
+  }
+}
+
+export default {
+  fetch: () => new Response("the test worker answers RPC only", { status: 404 }),
+} satisfies ExportedHandler<Env>
