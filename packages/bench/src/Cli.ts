@@ -1,0 +1,117 @@
+/**
+ * The `bench` command line: flags first, then `BENCH_*` environment variables, then the
+ * defaults (1M and 10M events, 7 repetitions, sqlite and duckdb on temporary files).
+ *
+ * @since 0.1.0
+ */
+import { parseArgs } from "node:util"
+
+/** What a run was asked to do. */
+export interface Settings {
+  readonly sizes: ReadonlyArray<number>
+  readonly repetitions: number
+  readonly engines: ReadonlyArray<EngineName>
+  readonly storage: "file" | "memory"
+  readonly duckdbThreads: number | undefined
+  readonly duckdbClustered: boolean
+  readonly referenceLimit: number
+  readonly seed: number | undefined
+  /** Where to write the Markdown report, or `undefined` not to. */
+  readonly out: string | undefined
+}
+
+/** The engines the command knows. */
+export const engineNames = ["sqlite", "duckdb", "memory"] as const
+export type EngineName = (typeof engineNames)[number]
+
+/** The text of `--help`. */
+export const usage = `Usage: pnpm bench [-- options]   (or: node src/main.ts [options])
+
+  --events N          one data set of N events (env BENCH_EVENTS), e.g. 1M, 250k, 2_000_000
+  --sizes A,B         several data sets, the scaling curve (env BENCH_SIZES; default 1M,10M)
+  --reps N            timed runs per shape and engine after one warm-up (env BENCH_REPS; default 7)
+  --engines a,b       among sqlite, duckdb, memory (env BENCH_ENGINES; default sqlite,duckdb)
+  --storage S         file (default) or memory, for both databases (env BENCH_STORAGE)
+  --duckdb-threads N  DuckDB's worker threads (env BENCH_DUCKDB_THREADS; default: every core)
+  --duckdb-unclustered  keep DuckDB's table in time order instead of sorted by (name, ts)
+  --reference-limit N also check answers against core's aggregator up to N events (default 1M)
+  --seed N            the data set's seed (env BENCH_SEED)
+  --out FILE          where to write the report (default RESULTS.md in the package)
+  --no-write          print the report only
+  --help`
+
+/** `"10M"`, `"250k"`, `"2_000_000"` or `"1,500"` to a count; throws on anything else. */
+export const parseCount = (text: string, what: string): number => {
+  const match = /^(\d+(?:\.\d+)?)([kKmM]?)$/.exec(text.replaceAll(/[_,]/g, ""))
+  const value =
+    match === null
+      ? Number.NaN
+      : Number(match[1]) * ({ k: 1e3, m: 1e6 }[match[2]!.toLowerCase()] ?? 1)
+  if (!Number.isSafeInteger(value) || value < 1) {
+    throw new Error(
+      `${what} must be a positive whole number such as 20k, 1M or 2_000_000, got "${text}"`,
+    )
+  }
+  return value
+}
+
+const list = (text: string): Array<string> =>
+  text
+    .split(",")
+    .map((item) => item.trim())
+    .filter((item) => item !== "")
+
+/** The settings of a command line, or `"help"`. Throws with a message on a bad value. */
+export const parse = (
+  argv: ReadonlyArray<string>,
+  env: { readonly [name: string]: string | undefined },
+  defaultOut: string,
+): Settings | "help" => {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      events: { type: "string" },
+      sizes: { type: "string" },
+      reps: { type: "string" },
+      engines: { type: "string" },
+      storage: { type: "string" },
+      "duckdb-threads": { type: "string" },
+      "duckdb-unclustered": { type: "boolean" },
+      "reference-limit": { type: "string" },
+      seed: { type: "string" },
+      out: { type: "string" },
+      "no-write": { type: "boolean" },
+      help: { type: "boolean" },
+    },
+    strict: true,
+  })
+  if (values.help === true) return "help"
+  const events = values.events ?? env.BENCH_EVENTS
+  const sizes =
+    events !== undefined
+      ? [parseCount(events, "--events")]
+      : list(values.sizes ?? env.BENCH_SIZES ?? "1M,10M").map((size) => parseCount(size, "--sizes"))
+  const engines = list(values.engines ?? env.BENCH_ENGINES ?? "sqlite,duckdb").map((name) => {
+    if (!(engineNames as ReadonlyArray<string>).includes(name)) {
+      throw new Error(`unknown engine "${name}": use ${engineNames.join(", ")}`)
+    }
+    return name as EngineName
+  })
+  const storage = values.storage ?? env.BENCH_STORAGE ?? "file"
+  if (storage !== "file" && storage !== "memory") {
+    throw new Error(`--storage must be file or memory, got "${storage}"`)
+  }
+  const threads = values["duckdb-threads"] ?? env.BENCH_DUCKDB_THREADS
+  const seed = values.seed ?? env.BENCH_SEED
+  return {
+    sizes,
+    repetitions: parseCount(values.reps ?? env.BENCH_REPS ?? "7", "--reps"),
+    engines: [...new Set(engines)],
+    storage,
+    duckdbThreads: threads === undefined ? undefined : parseCount(threads, "--duckdb-threads"),
+    duckdbClustered: values["duckdb-unclustered"] !== true,
+    referenceLimit: parseCount(values["reference-limit"] ?? "1M", "--reference-limit"),
+    seed: seed === undefined ? undefined : Number(seed),
+    out: values["no-write"] === true ? undefined : (values.out ?? defaultOut),
+  }
+}

@@ -1,0 +1,74 @@
+/**
+ * Trendline's event stores behind the benchmark's engine interface: the SQLite store
+ * (`@trendline/store-sqlite`, the one being measured) and core's in-memory reference store
+ * (for smoke runs at tiny sizes: it copies its whole event list on every append).
+ *
+ * Events go in through the port's `append`, 1000 to a batch, as an upload would send them;
+ * shapes are answered by the port's `query` with the plan core builds for a trends request.
+ *
+ * @since 0.1.0
+ */
+import { mkdtemp, rm } from "node:fs/promises"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import type * as EventStore from "@trendline/core/EventStore"
+import { makeMemory } from "@trendline/core/EventStore"
+import * as NodeSqlite from "@trendline/store-sqlite/NodeSqlite"
+import * as SqliteEventStore from "@trendline/store-sqlite/SqliteEventStore"
+import * as Effect from "effect/Effect"
+import { type Engine, timedLoad } from "./Engine.ts"
+import * as Shape from "./Shape.ts"
+
+/** Any store of the event store port as an engine; `release` runs on `close`. */
+export const fromEventStore = (
+  name: string,
+  version: string,
+  store: EventStore.Service,
+  release: () => Promise<void> = async () => undefined,
+): Engine => ({
+  name,
+  version,
+  loadPath: "append, batches of 1000",
+  load: (batches) =>
+    timedLoad(batches, async (batch) => {
+      const { refused } = await Effect.runPromise(
+        store.append(Shape.account, { events: batch, profiles: [] }),
+      )
+      if (refused.length > 0) {
+        throw new Error(`${name} refused ${refused.length} events of a batch: over a limit?`)
+      }
+    }),
+  run: async (shape) => {
+    const result = await Effect.runPromise(store.query(Shape.account, Shape.plan(shape)))
+    return result[Shape.group]!
+  },
+  close: release,
+})
+
+/** Core's in-memory reference store. */
+export const memory = async (): Promise<Engine> =>
+  fromEventStore("memory", "core's reference store", await Effect.runPromise(makeMemory()))
+
+/** Where the SQLite store keeps its database: a file in a temporary folder, or memory. */
+export interface SqliteOptions {
+  readonly storage: "file" | "memory"
+}
+
+/** Trendline's SQLite store over `node:sqlite`, in a fresh database. */
+export const sqlite = async (options: SqliteOptions): Promise<Engine> => {
+  const folder = await mkdtemp(join(tmpdir(), "trendline-bench-sqlite-"))
+  const connection = NodeSqlite.open({
+    filename: options.storage === "file" ? join(folder, "events.db") : ":memory:",
+  })
+  const store = await Effect.runPromise(SqliteEventStore.make(connection.driver))
+  const sqliteVersion = connection.driver.all("SELECT sqlite_version() AS v")[0]?.v
+  return fromEventStore(
+    "sqlite",
+    `SQLite ${sqliteVersion} (node:sqlite), ${options.storage === "file" ? "file, WAL" : "in memory"}`,
+    store,
+    async () => {
+      connection.close()
+      await rm(folder, { recursive: true, force: true })
+    },
+  )
+}

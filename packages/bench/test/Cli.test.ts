@@ -1,0 +1,52 @@
+import { assert, describe, it } from "@effect/vitest"
+import * as Cli from "../src/Cli.ts"
+
+describe("Cli", () => {
+  it("reads counts with suffixes and separators", () => {
+    assert.strictEqual(Cli.parseCount("20k", "n"), 20_000)
+    assert.strictEqual(Cli.parseCount("1M", "n"), 1_000_000)
+    assert.strictEqual(Cli.parseCount("2.5m", "n"), 2_500_000)
+    assert.strictEqual(Cli.parseCount("10_000_000", "n"), 10_000_000)
+    assert.throws(
+      () => Cli.parseCount("ten", "--events"),
+      /--events must be a positive whole number/,
+    )
+    assert.throws(() => Cli.parseCount("0", "--reps"), /--reps/)
+  })
+
+  it("defaults to the 1M and 10M curve, 7 repetitions, sqlite and duckdb on files", () => {
+    assert.deepStrictEqual(Cli.parse([], {}, "RESULTS.md"), {
+      sizes: [1_000_000, 10_000_000],
+      repetitions: 7,
+      engines: ["sqlite", "duckdb"],
+      storage: "file",
+      duckdbThreads: undefined,
+      duckdbClustered: true,
+      referenceLimit: 1_000_000,
+      seed: undefined,
+      out: "RESULTS.md",
+    })
+  })
+
+  it("takes BENCH_* variables, and flags over them", () => {
+    const fromEnv = Cli.parse([], { BENCH_EVENTS: "250k", BENCH_REPS: "3" }, "R.md")
+    assert.deepStrictEqual(fromEnv !== "help" && [fromEnv.sizes, fromEnv.repetitions], [
+      [250_000],
+      3,
+    ])
+    const fromFlags = Cli.parse(
+      ["--events", "1M", "--engines", "memory,duckdb", "--no-write"],
+      { BENCH_EVENTS: "250k" },
+      "R.md",
+    )
+    assert.deepStrictEqual(
+      fromFlags !== "help" && [fromFlags.sizes, fromFlags.engines, fromFlags.out],
+      [[1_000_000], ["memory", "duckdb"], undefined],
+    )
+    assert.throws(
+      () => Cli.parse(["--engines", "postgres"], {}, "R.md"),
+      /unknown engine "postgres"/,
+    )
+    assert.strictEqual(Cli.parse(["--help"], {}, "R.md"), "help")
+  })
+})
