@@ -2,16 +2,15 @@ import { evictDurableObject, runInDurableObject } from "cloudflare:test"
 import { env } from "cloudflare:workers"
 import { assert, describe, it } from "@effect/vitest"
 import * as Account from "@trendline/core/Account"
-import * as Calendar from "@trendline/core/Calendar"
 import * as EventStore from "@trendline/core/EventStore"
 import * as Measure from "@trendline/core/Measure"
-import * as QueryPlan from "@trendline/core/QueryPlan"
 import { eventStoreContract } from "@trendline/core/testing/EventStoreContract"
 import * as DurableObjectSqlite from "@trendline/store-sqlite/DurableObjectSqlite"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import { migrations } from "../src/internal/migrations.ts"
+import { charged, january, noon } from "../test/fixtures.ts"
 import type { EventStoreObject } from "./worker.ts"
 
 // Workers RPC refuses objects whose prototype is not `Object.prototype` ("Could not
@@ -52,26 +51,6 @@ eventStoreContract(
   "sqlite (Durable Object)",
   Layer.sync(EventStore.EventStore, () => storeOn(env.EVENT_STORE.getByName("contract"))),
 )
-
-const day = Calendar.unsafeMakeDay
-const noon = (d: number) => Date.UTC(2024, 0, d, 12) / 1000
-const charged = (profile: string, ts: number, amount = 1) => ({
-  name: "Charged",
-  profile,
-  ts,
-  properties: { Amount: amount },
-})
-const january = (account: Account.Settings, measure = Measure.Events) =>
-  QueryPlan.make(
-    {
-      eventName: "Charged",
-      from: day(2024, 1, 1),
-      to: day(2024, 1, 31),
-      measure,
-      groups: [{ name: "month", granularity: "monthly" }],
-    },
-    account,
-  )
 
 describe("event store in a Durable Object", () => {
   it.effect("keeps its data when the object is evicted and built again", () =>

@@ -3,10 +3,8 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { assert, describe, it } from "@effect/vitest"
 import * as Account from "@trendline/core/Account"
-import * as Calendar from "@trendline/core/Calendar"
 import type * as EventStore from "@trendline/core/EventStore"
 import * as Measure from "@trendline/core/Measure"
-import * as QueryPlan from "@trendline/core/QueryPlan"
 import { eventStoreContract } from "@trendline/core/testing/EventStoreContract"
 import * as NodeSqlite from "@trendline/store-sqlite/NodeSqlite"
 import type { SqlDriver } from "@trendline/store-sqlite/SqlDriver"
@@ -15,6 +13,7 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
 import { afterAll } from "vitest"
+import { charged, january, noon } from "./fixtures.ts"
 
 const folder = mkdtempSync(join(tmpdir(), "trendline-sqlite-"))
 afterAll(() => rmSync(folder, { recursive: true, force: true }))
@@ -24,26 +23,6 @@ eventStoreContract(
   "sqlite (node:sqlite, file)",
   NodeSqlite.layer({ filename: join(folder, "contract.db") }),
 )
-
-const day = Calendar.unsafeMakeDay
-const noon = (d: number) => Date.UTC(2024, 0, d, 12) / 1000
-const charged = (profile: string, ts: number, amount = 1) => ({
-  name: "Charged",
-  profile,
-  ts,
-  properties: { Amount: amount },
-})
-const january = (account: Account.Settings, measure = Measure.Events) =>
-  QueryPlan.make(
-    {
-      eventName: "Charged",
-      from: day(2024, 1, 1),
-      to: day(2024, 1, 31),
-      measure,
-      groups: [{ name: "month", granularity: "monthly" }],
-    },
-    account,
-  )
 
 const withStore = <A, E>(
   driver: SqlDriver,
