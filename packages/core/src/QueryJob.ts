@@ -178,7 +178,7 @@ export const nextReqId: Effect.Effect<number> = Random.nextIntBetween(minReqId, 
 
 /** Configuration of a registry. */
 export interface Options {
-  /** How long `submit` waits for the result before answering `Pending`. */
+  /** How long `submit` waits for the result before answering `Pending`; zero always answers `Pending`. */
   readonly syncBudget: Duration.DurationInput
   /** How long a finished job stays pollable. */
   readonly retention: Duration.DurationInput
@@ -365,10 +365,11 @@ export const make = <A>(
             return reqId
           }),
         )
-        const finished = yield* Deferred.await(done).pipe(
-          Effect.exit,
-          Effect.timeoutOption(submitOptions?.syncBudget ?? settings.syncBudget),
-        )
+        const budget = Duration.decode(submitOptions?.syncBudget ?? settings.syncBudget)
+        // A zero budget answers Pending every time, even for a query that is already done:
+        // client authors set it to exercise their polling.
+        if (Duration.isZero(budget)) return Reply.Pending({ reqId })
+        const finished = yield* Deferred.await(done).pipe(Effect.exit, Effect.timeoutOption(budget))
         if (Option.isNone(finished)) return Reply.Pending({ reqId })
         // Nobody else knows this req_id, so the finished job need not wait for its retention.
         yield* Ref.update(jobs, HashMap.remove(reqId))

@@ -84,6 +84,18 @@ describe("QueryJobs", () => {
     }),
   )
 
+  it.scoped("answers Pending with a zero sync budget even for an instant query", () =>
+    Effect.gen(function* () {
+      const jobs = yield* QueryJob.make<number>({ syncBudget: 0 })
+      const reqId = pendingReqId(yield* jobs.submit("acme", Effect.succeed(7)))
+      yield* Effect.yieldNow()
+      assert.deepStrictEqual(
+        yield* jobs.poll("acme", reqId),
+        QueryJob.Reply.Completed({ result: 7 }),
+      )
+    }),
+  )
+
   it.scoped("answers Pending for a slow query, then the poll gives the result", () =>
     Effect.gen(function* () {
       const jobs = yield* QueryJob.make<number>({ syncBudget: "5 seconds" })
@@ -295,6 +307,7 @@ describe("QueryJobs", () => {
         "acme",
         Effect.onInterrupt(slow(1, "1 hour"), () => Deferred.succeed(interrupted, undefined)),
       )
+      yield* Effect.yieldNow() // lets the job start
       assert.isFalse(yield* Deferred.isDone(interrupted))
       yield* Scope.close(scope, Exit.void)
       assert.isTrue(yield* Deferred.isDone(interrupted))
