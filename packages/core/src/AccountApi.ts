@@ -1,0 +1,199 @@
+/**
+ * The Trends API of one account, without HTTP: each endpoint takes the parsed JSON body
+ * (or the polled `req_id`) and gives the wire answer, an HTTP status and a JSON body. The
+ * Node server runs one per account in process; on Workers it runs inside the account's
+ * Durable Object, so the query jobs and the concurrency gates hold across isolates.
+ *
+ * Reads (trends and event counts) share one job registry, hence one concurrency gate (the
+ * hosted service allows 3 reads in flight); uploads have their own gate (15).
+ *
+ * @since 0.1.0
+ */
+import * as Effect from "effect/Effect"
+import * as Ref from "effect/Ref"
+import * as Schema from "effect/Schema"
+import type * as Scope from "effect/Scope"
+import type * as Account from "./Account.ts"
+import * as ApiError from "./ApiError.ts"
+import * as EventCount from "./EventCount.ts"
+import * as EventStore from "./EventStore.ts"
+import * as Ingestion from "./Ingestion.ts"
+import * as Limits from "./Limits.ts"
+import * as QueryJob from "./QueryJob.ts"
+import * as QueryPlan from "./QueryPlan.ts"
+import * as TrendsRequest from "./TrendsRequest.ts"
+import * as TrendsResponse from "./TrendsResponse.ts"
+
+/** A JSON object, ready for `JSON.stringify`. */
+export type Json = { readonly [key: string]: unknown }
+
+/** What an endpoint answers: the HTTP status and the body. */
+export interface Answer {
+  readonly status: number
+  readonly body: Json
+}
+
+/** The endpoints whose queries can answer `partial`. */
+export type ReadEndpoint = "trends" | "events"
+
+/** Settings of an account's API. */
+export interface Options {
+  readonly limits: Limits.Limits
+  /** How long a read waits before answering `partial`; zero answers `partial` every time. */
+  readonly syncBudget: QueryJob.Options["syncBudget"]
+  /** How long a finished query's answer stays pollable. */
+  readonly retention: QueryJob.Options["retention"]
+  /** Reads (trends, event counts) in flight at once. */
+  readonly maxConcurrentQueries: number
+  /** Uploads in flight at once. */
+  readonly maxConcurrentUploads: number
+}
+
+/** The hosted service's limits: 3 reads and 15 uploads in flight, results kept 10 minutes. */
+export const defaultOptions: Options = {
+  limits: Limits.defaults,
+  syncBudget: "5 seconds",
+  retention: "10 minutes",
+  maxConcurrentQueries: 3,
+  maxConcurrentUploads: 15,
+}
+
+/** The API of one account. Every method answers; failures are `fail` answers. */
+export interface AccountApi {
+  /** `POST /1/counts/trends.json` */
+  readonly trends: (body: unknown) => Effect.Effect<Answer>
+  /** `POST /1/counts/events.json` */
+  readonly eventCount: (body: unknown) => Effect.Effect<Answer>
+  /** `GET <endpoint>?req_id=N`: the query's answer, `partial` while it runs. */
+  readonly poll: (endpoint: ReadEndpoint, reqId: string) => Effect.Effect<Answer>
+  /** `POST /1/upload`, with the time of receipt in epoch seconds. */
+  readonly upload: (body: unknown, receivedAt: number) => Effect.Effect<Answer>
+}
+
+/** The `fail` answer of an error: its HTTP status and `{"status":"fail","error":…,"code":…}`. */
+export const failure = (error: ApiError.ApiError): Answer => ({
+  status: ApiError.httpStatus(error),
+  body: ApiError.toFailBody(error),
+})
+
+const success = (body: Json): Answer => ({ status: 200, body })
+
+// A store failure is the server's problem, not the client's: log it, answer 503.
+const storeUnavailable = (error: EventStore.StoreError) =>
+  Effect.as(
+    Effect.logError("event store failed", error.message, error.cause),
+    new ApiError.ServiceUnavailable({ reason: "The event store is unavailable; try again later" }),
+  )
+
+interface Finished {
+  readonly endpoint: ReadEndpoint
+  readonly body: Json
+}
+
+const encodeTrends = Schema.encodeSync(TrendsResponse.TrendsSuccess)
+
+const reqIdPattern = /^[1-9]\d{0,15}$/
+
+/**
+ * Builds the API of an account over the event store; its query jobs live in the scope.
+ *
+ * @example AccountApi.make(Account.make("acme"), { ...AccountApi.defaultOptions, syncBudget: 0 })
+ */
+export const make = (
+  account: Account.Settings,
+  options: Options = defaultOptions,
+): Effect.Effect<AccountApi, never, EventStore.EventStore | Scope.Scope> =>
+  Effect.gen(function* () {
+    const store = yield* EventStore.EventStore
+    const jobs = yield* QueryJob.make<Finished>({
+      syncBudget: options.syncBudget,
+      retention: options.retention,
+      maxConcurrent: options.maxConcurrentQueries,
+    })
+    const uploadsInFlight = yield* Ref.make(0)
+
+    const partial = (reqId: number) => success({ status: "partial", req_id: reqId })
+
+    const read = (
+      endpoint: ReadEndpoint,
+      plan: QueryPlan.QueryPlan,
+      toBody: (result: QueryPlan.Result) => Json,
+    ) =>
+      jobs
+        .submit(
+          account.id,
+          store.query(account, plan).pipe(
+            Effect.map((result): Finished => ({ endpoint, body: toBody(result) })),
+            Effect.catchTag("StoreError", (error) => Effect.flip(storeUnavailable(error))),
+          ),
+        )
+        .pipe(
+          Effect.map((reply) =>
+            reply._tag === "Pending" ? partial(reply.reqId) : success(reply.result.body),
+          ),
+        )
+
+    const answer = (effect: Effect.Effect<Answer, ApiError.ApiError>) =>
+      Effect.catchAll(effect, (error) => Effect.succeed(failure(error)))
+
+    return {
+      trends: (body) =>
+        answer(
+          Effect.flatMap(TrendsRequest.decode(body, options.limits), (request) =>
+            read("trends", QueryPlan.fromTrends(request, account), (result) =>
+              encodeTrends({ status: "success", groups: result }),
+            ),
+          ),
+        ),
+      eventCount: (body) =>
+        answer(
+          Effect.flatMap(EventCount.decode(body, options.limits), (request) =>
+            read("events", QueryPlan.fromEventCount(request, account), (result) => ({
+              status: "success",
+              count: result[QueryPlan.countGroup]?.[QueryPlan.totalKey] ?? 0,
+            })),
+          ),
+        ),
+      poll: (endpoint, reqId) =>
+        answer(
+          reqIdPattern.test(reqId)
+            ? Effect.flatMap(jobs.poll(account.id, Number(reqId)), (reply) =>
+                reply._tag === "Pending"
+                  ? Effect.succeed(partial(reply.reqId))
+                  : reply.result.endpoint === endpoint
+                    ? Effect.succeed(success(reply.result.body))
+                    : // A req_id belongs to the endpoint that issued it.
+                      Effect.fail(
+                        new ApiError.UnknownRequestId({
+                          reason: `Unknown or expired req_id ${reqId}`,
+                        }),
+                      ),
+              )
+            : Effect.fail(
+                ApiError.InvalidRequest.field(
+                  "req_id",
+                  `must be the number a partial answer gave, e.g. ?req_id=384649162721759; got ${JSON.stringify(reqId)}`,
+                ),
+              ),
+        ),
+      upload: (body, receivedAt) =>
+        answer(
+          Effect.acquireUseRelease(
+            Ref.modify(uploadsInFlight, (n) =>
+              n >= options.maxConcurrentUploads ? [false, n] : [true, n + 1],
+            ),
+            (admitted): Effect.Effect<Answer, ApiError.ApiError> =>
+              admitted
+                ? Ingestion.upload(account, body, receivedAt, options.limits).pipe(
+                    Effect.map((response) => success({ ...response })),
+                    Effect.catchTag("StoreError", (error) => Effect.flip(storeUnavailable(error))),
+                    Effect.provideService(EventStore.EventStore, store),
+                  )
+                : Effect.fail(
+                    new ApiError.RateLimited({ reason: ApiError.tooManyConcurrentRequests }),
+                  ),
+            (admitted) => (admitted ? Ref.update(uploadsInFlight, (n) => n - 1) : Effect.void),
+          ),
+        ),
+    }
+  })

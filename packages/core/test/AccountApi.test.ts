@@ -1,0 +1,189 @@
+import { assert, describe, it } from "@effect/vitest"
+import * as Account from "@trendline/core/Account"
+import * as AccountApi from "@trendline/core/AccountApi"
+import * as EventStore from "@trendline/core/EventStore"
+import type * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
+import * as Layer from "effect/Layer"
+import * as TestClock from "effect/TestClock"
+
+const account = Account.make("acme", { timeZone: "Asia/Kolkata" })
+const seed = {
+  event_name: "Charged",
+  from: 20161224,
+  to: 20170103,
+  sum_event_prop: "Amount",
+  groups: {
+    foo: { trend_type: "daily" },
+    bar: { trend_type: "weekly" },
+    foobar: { trend_type: "monthly" },
+  },
+}
+// 2016-12-31T18:30Z is the first second of 2017-01-01 in Kolkata.
+const upload = {
+  d: [
+    {
+      type: "event",
+      identity: "alice",
+      ts: Date.UTC(2016, 11, 31, 18, 30) / 1000,
+      evtName: "Charged",
+      evtData: { Amount: 30 },
+    },
+    {
+      type: "event",
+      identity: "bob",
+      ts: Date.UTC(2016, 11, 24, 12) / 1000,
+      evtName: "Charged",
+      evtData: { Amount: 12 },
+    },
+  ],
+}
+const receivedAt = 1_700_000_000
+
+const withApi = <A, E>(
+  use: (api: AccountApi.AccountApi) => Effect.Effect<A, E>,
+  options: Partial<AccountApi.Options> = {},
+  store: Layer.Layer<EventStore.EventStore> = EventStore.layerMemory,
+) =>
+  Effect.scoped(
+    Effect.flatMap(AccountApi.make(account, { ...AccountApi.defaultOptions, ...options }), use),
+  ).pipe(Effect.provide(store))
+
+// A store that answers after `delay`, or fails, to exercise the gates and the 503.
+const slowStore = (delay: Duration.DurationInput) =>
+  Layer.effect(
+    EventStore.EventStore,
+    Effect.map(EventStore.makeMemory(), (store) => ({
+      ...store,
+      query: (a: Account.Settings, plan: Parameters<EventStore.Service["query"]>[1]) =>
+        Effect.delay(store.query(a, plan), delay),
+      append: (a: Account.Settings, batch: EventStore.Batch) =>
+        Effect.delay(store.append(a, batch), delay),
+    })),
+  )
+const brokenStore = Layer.succeed(EventStore.EventStore, {
+  append: () => Effect.fail(new EventStore.StoreError({ message: "disk full" })),
+  query: () => Effect.fail(new EventStore.StoreError({ message: "disk full" })),
+  eventNames: () => Effect.succeed([]),
+  profile: () => Effect.fail(new EventStore.StoreError({ message: "disk full" })),
+})
+
+describe("AccountApi", () => {
+  it.effect("answers the seed's request in the flat wire form, every bucket present", () =>
+    withApi((api) =>
+      Effect.gen(function* () {
+        assert.deepStrictEqual((yield* api.upload(upload, receivedAt)).body, {
+          status: "success",
+          processed: 2,
+          unprocessed: [],
+        })
+        const answer = yield* api.trends(seed)
+        assert.strictEqual(answer.status, 200)
+        const body = answer.body as Record<string, Record<string, number>>
+        assert.strictEqual(body.status as unknown, "success")
+        assert.strictEqual(Object.keys(body.foo ?? {}).length, 11)
+        assert.strictEqual(body.foo?.["20170101"], 30)
+        assert.strictEqual(body.foo?.["20161224"], 12)
+        assert.deepStrictEqual(body.bar, { "201651": 12, "201652": 30, "201701": 0 })
+        assert.deepStrictEqual(body.foobar, { "201612": 12, "201701": 30 })
+      }),
+    ),
+  )
+
+  it.effect("answers every query partial with a zero budget, and the poll gives the result", () =>
+    withApi(
+      (api) =>
+        Effect.gen(function* () {
+          yield* api.upload(upload, receivedAt)
+          const partial = yield* api.eventCount({
+            event_name: "Charged",
+            from: 20161201,
+            to: 20170131,
+          })
+          assert.strictEqual(partial.status, 200)
+          assert.strictEqual(partial.body.status, "partial")
+          const reqId = String(partial.body.req_id)
+          assert.match(reqId, /^\d{15}$/)
+          yield* Effect.yieldNow()
+          assert.deepStrictEqual(yield* api.poll("events", reqId), {
+            status: 200,
+            body: { status: "success", count: 2 },
+          })
+          // The req_id belongs to the events endpoint only.
+          const elsewhere = yield* api.poll("trends", reqId)
+          assert.strictEqual(elsewhere.status, 404)
+          assert.strictEqual(elsewhere.body.code, 404)
+        }),
+      { syncBudget: 0 },
+    ),
+  )
+
+  it.effect("names what is wrong with a request or a req_id", () =>
+    withApi((api) =>
+      Effect.gen(function* () {
+        const invalid = yield* api.trends({ ...seed, unique: true })
+        assert.strictEqual(invalid.status, 400)
+        assert.strictEqual(invalid.body.status, "fail")
+        assert.include(String(invalid.body.error), "sum_event_prop")
+        const badId = yield* api.poll("trends", "12abc")
+        assert.strictEqual(badId.status, 400)
+        assert.include(String(badId.body.error), "req_id")
+        const unknown = yield* api.poll("trends", "384649162721759")
+        assert.deepStrictEqual(unknown, {
+          status: 404,
+          body: { status: "fail", error: "Unknown or expired req_id 384649162721759", code: 404 },
+        })
+      }),
+    ),
+  )
+
+  it.effect("answers 429 to the fourth read in flight and to the sixteenth upload", () =>
+    withApi(
+      (api) =>
+        Effect.gen(function* () {
+          const reads = yield* Effect.forEach([1, 2, 3], () => Effect.fork(api.trends(seed)))
+          yield* Effect.yieldNow()
+          const fourth = yield* api.trends(seed)
+          assert.deepStrictEqual(fourth, {
+            status: 429,
+            body: { status: "fail", error: "Too many concurrent requests", code: 429 },
+          })
+          const uploads = yield* Effect.forEach(Array.from({ length: 15 }), () =>
+            Effect.fork(api.upload(upload, receivedAt)),
+          )
+          yield* Effect.yieldNow()
+          assert.strictEqual((yield* api.upload(upload, receivedAt)).status, 429)
+          yield* TestClock.adjust("2 seconds")
+          for (const fiber of [...reads, ...uploads])
+            assert.strictEqual((yield* Fiber.join(fiber)).status, 200)
+          // Slots are free again.
+          const again = yield* Effect.fork(api.upload(upload, receivedAt))
+          yield* TestClock.adjust("2 seconds")
+          assert.strictEqual((yield* Fiber.join(again)).status, 200)
+        }),
+      { syncBudget: "10 seconds" },
+      slowStore("1 second"),
+    ),
+  )
+
+  it.effect("answers 503 when the store fails, without its details", () =>
+    withApi(
+      (api) =>
+        Effect.gen(function* () {
+          for (const answer of [yield* api.trends(seed), yield* api.upload(upload, receivedAt)]) {
+            assert.deepStrictEqual(answer, {
+              status: 503,
+              body: {
+                status: "fail",
+                error: "The event store is unavailable; try again later",
+                code: 503,
+              },
+            })
+          }
+        }),
+      {},
+      brokenStore,
+    ),
+  )
+})
