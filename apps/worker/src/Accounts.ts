@@ -1,0 +1,87 @@
+/**
+ * The accounts a server knows: who may call it and with which calendar. Read from JSON
+ * (`TRENDLINE_ACCOUNTS` on Node, the secret of the same name on Workers):
+ * `[{"id": "acme", "passcode": "…", "timezone": "Asia/Kolkata", "weekStart": "sunday"}]`.
+ */
+import * as Account from "@trendline/core/Account"
+import * as Bucket from "@trendline/core/Bucket"
+import * as Either from "effect/Either"
+import * as ParseResult from "effect/ParseResult"
+import * as Schema from "effect/Schema"
+import { timingSafeEqual } from "hono/utils/buffer"
+
+const AccountEntry = Schema.Struct({
+  id: Schema.String.pipe(Schema.minLength(1, { message: () => "must not be empty" })),
+  passcode: Schema.String.pipe(
+    Schema.minLength(8, { message: () => "must have at least 8 characters" }),
+  ),
+  timezone: Schema.optionalWith(Account.TimeZone, { default: () => "UTC" }),
+  weekStart: Schema.optionalWith(Bucket.WeekStart, { default: () => "monday" as const }),
+})
+
+const AccountList = Schema.Array(AccountEntry).pipe(
+  Schema.filter((entries) => {
+    const seen = new Set<string>()
+    for (const [index, entry] of entries.entries()) {
+      if (seen.has(entry.id)) return { path: [index, "id"], message: `"${entry.id}" appears twice` }
+      seen.add(entry.id)
+    }
+    return true
+  }),
+)
+
+/** An account the server serves: its settings and its passcode. */
+export interface Known {
+  readonly settings: Account.Settings
+  readonly passcode: string
+}
+
+/** The accounts by id. */
+export type Accounts = ReadonlyMap<string, Known>
+
+/**
+ * Reads the accounts JSON; `Left` carries a message that says what to fix, e.g.
+ * `TRENDLINE_ACCOUNTS[0].timezone: unknown time zone "Mars/Base": use an IANA name …`.
+ */
+export const parse = (
+  json: string,
+  source = "TRENDLINE_ACCOUNTS",
+): Either.Either<Accounts, string> => {
+  let value: unknown
+  try {
+    value = JSON.parse(json)
+  } catch (error) {
+    return Either.left(
+      `${source} is not valid JSON (${error instanceof Error ? error.message : String(error)}); expected [{"id": "acme", "passcode": "…", "timezone": "UTC", "weekStart": "monday"}]`,
+    )
+  }
+  return Schema.decodeUnknownEither(AccountList, { errors: "all" })(value).pipe(
+    Either.mapLeft((error) =>
+      ParseResult.ArrayFormatter.formatErrorSync(error)
+        .map(
+          (issue) =>
+            `${source}${issue.path.map((key) => (typeof key === "number" ? `[${key}]` : `.${String(key)}`)).join("")}: ${issue.message}`,
+        )
+        .join("\n"),
+    ),
+    Either.map(
+      (entries): Accounts =>
+        new Map(
+          entries.map((entry) => [
+            entry.id,
+            {
+              settings: Account.make(entry.id, {
+                timeZone: entry.timezone,
+                weekStart: entry.weekStart,
+              }),
+              passcode: entry.passcode,
+            },
+          ]),
+        ),
+    ),
+  )
+}
+
+/** Compares a presented passcode with the account's in constant time. */
+export const passcodeMatches = (known: Known, presented: string): Promise<boolean> =>
+  timingSafeEqual(known.passcode, presented)

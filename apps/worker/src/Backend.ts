@@ -1,0 +1,17 @@
+/**
+ * What the HTTP app needs from the platform: the API of an account (core's `AccountApi`),
+ * run in process on Node and inside the account's Durable Object on Workers.
+ */
+import type * as Account from "@trendline/core/Account"
+import type * as AccountApi from "@trendline/core/AccountApi"
+
+/** An account's endpoints, as promises of wire answers. */
+export interface AccountBackend {
+  readonly trends: (body: unknown) => Promise<AccountApi.Answer>
+  readonly eventCount: (body: unknown) => Promise<AccountApi.Answer>
+  readonly poll: (endpoint: AccountApi.ReadEndpoint, reqId: string) => Promise<AccountApi.Answer>
+  readonly upload: (body: unknown, receivedAt: number) => Promise<AccountApi.Answer>
+}
+
+/** The backend of each account the server knows. */
+export type Backend = (account: Account.Settings) => AccountBackend

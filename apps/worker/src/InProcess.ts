@@ -1,0 +1,32 @@
+/**
+ * The backend on Node: every account's `AccountApi` in this process, built once at start
+ * over the event store; their query jobs live in the caller's scope.
+ */
+import * as AccountApi from "@trendline/core/AccountApi"
+import type * as EventStore from "@trendline/core/EventStore"
+import * as Effect from "effect/Effect"
+import type * as Scope from "effect/Scope"
+import type * as Accounts from "./Accounts.ts"
+import type { Backend } from "./Backend.ts"
+
+/** Builds the APIs of all `accounts`; the backend runs each call as a promise. */
+export const make = (
+  accounts: Accounts.Accounts,
+  options: AccountApi.Options,
+): Effect.Effect<Backend, never, EventStore.EventStore | Scope.Scope> =>
+  Effect.gen(function* () {
+    const apis = new Map<string, AccountApi.AccountApi>()
+    for (const [id, known] of accounts)
+      apis.set(id, yield* AccountApi.make(known.settings, options))
+    return (account) => {
+      const api = apis.get(account.id)
+      // Authentication only lets known accounts through: a miss is a bug, not a client error.
+      if (api === undefined) throw new Error(`no API built for account ${account.id}`)
+      return {
+        trends: (body) => Effect.runPromise(api.trends(body)),
+        eventCount: (body) => Effect.runPromise(api.eventCount(body)),
+        poll: (endpoint, reqId) => Effect.runPromise(api.poll(endpoint, reqId)),
+        upload: (body, receivedAt) => Effect.runPromise(api.upload(body, receivedAt)),
+      }
+    }
+  })

@@ -1,0 +1,70 @@
+/**
+ * The Trends API as one Hono app, the same on Workers and on Node: the platform hands it
+ * the accounts and a backend (where each account's `AccountApi` runs).
+ */
+import * as ApiError from "@trendline/core/ApiError"
+import { Hono } from "hono"
+import type * as Accounts from "./Accounts.ts"
+import type { Backend } from "./Backend.ts"
+import { type AppEnv, fail, type Log, requestLog } from "./middleware.ts"
+import { document } from "./openapi.ts"
+import { countsRoutes } from "./routes/counts.ts"
+import { uploadRoutes } from "./routes/upload.ts"
+
+/** What the app is built from. */
+export interface Options {
+  readonly accounts: Accounts.Accounts
+  readonly backend: Backend
+  /** Largest request body accepted, in bytes (default 10 MiB). */
+  readonly maxBodyBytes?: number
+  readonly log?: Log
+}
+
+const methods: ReadonlyArray<readonly [path: string, allowed: ReadonlyArray<string>]> = [
+  ["/1/counts/trends.json", ["GET", "POST"]],
+  ["/1/counts/events.json", ["GET", "POST"]],
+  ["/1/upload", ["POST"]],
+  ["/health", ["GET"]],
+  ["/openapi.json", ["GET"]],
+]
+
+/** Builds the app; build it once per process or isolate. */
+export const makeApp = (options: Options) => {
+  const maxBodyBytes = options.maxBodyBytes ?? 10 * 1024 * 1024
+  const openapi = document()
+  const app = new Hono<AppEnv>()
+  if (options.log !== undefined) app.use(requestLog(options.log))
+  app.get("/health", (c) => c.json({ status: "ok" }))
+  app.get("/openapi.json", (c) => c.json(openapi))
+  app.route("/1/counts", countsRoutes(options.accounts, options.backend, maxBodyBytes))
+  app.route("/1/upload", uploadRoutes(options.accounts, options.backend, maxBodyBytes))
+  for (const [path, allowed] of methods) {
+    app.all(path, (c) => {
+      c.header("Allow", allowed.join(", "))
+      return fail(
+        c,
+        new ApiError.MethodNotAllowed({
+          reason: `${c.req.method} is not allowed on ${path}; use ${allowed.join(" or ")}`,
+        }),
+      )
+    })
+  }
+  app.notFound((c) =>
+    fail(
+      c,
+      new ApiError.RouteNotFound({
+        reason: `No endpoint at ${c.req.method} ${c.req.path}; see /openapi.json`,
+      }),
+    ),
+  )
+  app.onError((error, c) => {
+    options.log?.({
+      time: new Date().toISOString(),
+      level: "error",
+      message: error.message,
+      stack: error.stack,
+    })
+    return fail(c, new ApiError.InternalError({ reason: "Internal error; it has been logged" }))
+  })
+  return app
+}

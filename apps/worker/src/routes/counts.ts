@@ -1,0 +1,47 @@
+/** `POST` and `GET ?req_id=` of `/1/counts/trends.json` and `/1/counts/events.json`. */
+import type * as AccountApi from "@trendline/core/AccountApi"
+import * as ApiError from "@trendline/core/ApiError"
+import { type Context, Hono } from "hono"
+import type * as Accounts from "../Accounts.ts"
+import type { Backend } from "../Backend.ts"
+import { type AppEnv, authenticate, fail, jsonBody } from "../middleware.ts"
+
+const reply = (c: Context<AppEnv>, answer: AccountApi.Answer): Response => {
+  if (answer.body.status === "partial") c.set("reqId", String(answer.body.req_id))
+  return c.json(answer.body, answer.status as 200)
+}
+
+/** The two read endpoints, mounted at `/1/counts`. */
+export const countsRoutes = (
+  accounts: Accounts.Accounts,
+  backend: Backend,
+  maxBodyBytes: number,
+) => {
+  const routes = new Hono<AppEnv>()
+  const auth = authenticate(accounts)
+  for (const [path, endpoint] of [
+    ["/trends.json", "trends"],
+    ["/events.json", "events"],
+  ] as const) {
+    routes.post(path, auth, ...jsonBody(maxBodyBytes), async (c) => {
+      const api = backend(c.get("account"))
+      const body = c.get("body")
+      return reply(c, await (endpoint === "trends" ? api.trends(body) : api.eventCount(body)))
+    })
+    routes.get(path, auth, async (c) => {
+      const reqId = c.req.query("req_id")
+      if (reqId === undefined) {
+        return fail(
+          c,
+          ApiError.InvalidRequest.field(
+            "req_id",
+            `is missing: POST the query to ${c.req.path}, or poll a partial answer with ?req_id=<its req_id>`,
+          ),
+        )
+      }
+      c.set("reqId", reqId)
+      return reply(c, await backend(c.get("account")).poll(endpoint, reqId))
+    })
+  }
+  return routes
+}

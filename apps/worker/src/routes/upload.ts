@@ -1,0 +1,15 @@
+/** `POST /1/upload`: up to 1000 event and profile records. */
+import { Hono } from "hono"
+import type * as Accounts from "../Accounts.ts"
+import type { Backend } from "../Backend.ts"
+import { type AppEnv, authenticate, jsonBody } from "../middleware.ts"
+
+/** The upload endpoint, mounted at `/1/upload`. */
+export const uploadRoutes = (accounts: Accounts.Accounts, backend: Backend, maxBodyBytes: number) =>
+  new Hono<AppEnv>().post("/", authenticate(accounts), ...jsonBody(maxBodyBytes), async (c) => {
+    const answer = await backend(c.get("account")).upload(
+      c.get("body"),
+      Math.floor(Date.now() / 1000),
+    )
+    return c.json(answer.body, answer.status as 200)
+  })
