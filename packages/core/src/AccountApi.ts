@@ -9,7 +9,11 @@
  *
  * @since 0.1.0
  */
+import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Option from "effect/Option"
 import * as Ref from "effect/Ref"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
@@ -85,9 +89,26 @@ const storeUnavailable = (error: EventStore.StoreError) =>
     new ApiError.ServiceUnavailable({ reason: "The event store is unavailable; try again later" }),
   )
 
-interface Finished {
+/** A finished read: the endpoint that issued it and its answer (success or fail). */
+export interface Finished {
   readonly endpoint: ReadEndpoint
-  readonly body: Json
+  readonly answer: Answer
+}
+
+/** A finished read kept beyond the process (or object) that ran it, until `expiresAt`. */
+export interface ArchivedAnswer extends Finished {
+  /** Epoch milliseconds. */
+  readonly expiresAt: number
+}
+
+/**
+ * Where one account's finished reads are kept so a poll finds them even after the job
+ * registry's memory is gone (a Durable Object evicted before its client polled).
+ */
+export interface AnswerArchive {
+  readonly put: (reqId: number, entry: ArchivedAnswer) => Effect.Effect<void>
+  /** The entry if it exists and has not expired at `now` (epoch milliseconds). */
+  readonly get: (reqId: number, now: number) => Effect.Effect<Option.Option<ArchivedAnswer>>
 }
 
 const encodeTrends = Schema.encodeSync(TrendsResponse.TrendsSuccess)
@@ -102,13 +123,23 @@ const reqIdPattern = /^[1-9]\d{0,15}$/
 export const make = (
   account: Account.Settings,
   options: Options = defaultOptions,
+  archive?: AnswerArchive,
 ): Effect.Effect<AccountApi, never, EventStore.EventStore | Scope.Scope> =>
   Effect.gen(function* () {
     const store = yield* EventStore.EventStore
+    const retentionMillis = Duration.toMillis(options.retention)
     const jobs = yield* QueryJob.make<Finished>({
       syncBudget: options.syncBudget,
       retention: options.retention,
       maxConcurrent: options.maxConcurrentQueries,
+      ...(archive === undefined
+        ? {}
+        : {
+            onSettled: (reqId, outcome, finishedAt) =>
+              Either.isRight(outcome)
+                ? archive.put(reqId, { ...outcome.right, expiresAt: finishedAt + retentionMillis })
+                : Effect.void,
+          }),
     })
     const uploadsInFlight = yield* Ref.make(0)
 
@@ -122,14 +153,16 @@ export const make = (
       jobs
         .submit(
           account.id,
+          // The job never fails: its answer, success or fail, is what a poll gets.
           store.query(account, plan).pipe(
-            Effect.map((result): Finished => ({ endpoint, body: toBody(result) })),
-            Effect.catchTag("StoreError", (error) => Effect.flip(storeUnavailable(error))),
+            Effect.map((result) => success(toBody(result))),
+            Effect.catchTag("StoreError", (error) => Effect.map(storeUnavailable(error), failure)),
+            Effect.map((answer): Finished => ({ endpoint, answer })),
           ),
         )
         .pipe(
           Effect.map((reply) =>
-            reply._tag === "Pending" ? partial(reply.reqId) : success(reply.result.body),
+            reply._tag === "Pending" ? partial(reply.reqId) : reply.result.answer,
           ),
         )
 
@@ -154,28 +187,48 @@ export const make = (
             })),
           ),
         ),
-      poll: (endpoint, reqId) =>
-        answer(
-          reqIdPattern.test(reqId)
-            ? Effect.flatMap(jobs.poll(account.id, Number(reqId)), (reply) =>
-                reply._tag === "Pending"
-                  ? Effect.succeed(partial(reply.reqId))
-                  : reply.result.endpoint === endpoint
-                    ? Effect.succeed(success(reply.result.body))
-                    : // A req_id belongs to the endpoint that issued it.
-                      Effect.fail(
-                        new ApiError.UnknownRequestId({
-                          reason: `Unknown or expired req_id ${reqId}`,
-                        }),
-                      ),
-              )
-            : Effect.fail(
-                ApiError.InvalidRequest.field(
-                  "req_id",
-                  `must be the number a partial answer gave, e.g. ?req_id=384649162721759; got ${JSON.stringify(reqId)}`,
-                ),
+      poll: (endpoint, reqId) => {
+        if (!reqIdPattern.test(reqId)) {
+          return answer(
+            Effect.fail(
+              ApiError.InvalidRequest.field(
+                "req_id",
+                `must be the number a partial answer gave, e.g. ?req_id=384649162721759; got ${JSON.stringify(reqId)}`,
               ),
-        ),
+            ),
+          )
+        }
+        const id = Number(reqId)
+        // A req_id belongs to the endpoint that issued it.
+        const ofEndpoint = (finished: Option.Option<Finished>) =>
+          Option.map(
+            Option.filter(finished, (f) => f.endpoint === endpoint),
+            (f) => f.answer,
+          )
+        const archived =
+          archive === undefined
+            ? Effect.succeed(Option.none<Finished>())
+            : Effect.flatMap(Clock.currentTimeMillis, (now) => archive.get(id, now))
+        return answer(
+          jobs.poll(account.id, id).pipe(
+            Effect.map((reply) =>
+              reply._tag === "Pending"
+                ? Option.some(partial(reply.reqId))
+                : ofEndpoint(Option.some(reply.result)),
+            ),
+            Effect.catchTag("UnknownRequestId", () => Effect.map(archived, ofEndpoint)),
+            Effect.flatMap(
+              Option.match({
+                onSome: Effect.succeed,
+                onNone: () =>
+                  Effect.fail(
+                    new ApiError.UnknownRequestId({ reason: `Unknown or expired req_id ${reqId}` }),
+                  ),
+              }),
+            ),
+          ),
+        )
+      },
       upload: (body, receivedAt) =>
         answer(
           Effect.acquireUseRelease(

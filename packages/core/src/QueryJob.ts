@@ -263,14 +263,26 @@ const toApiError = (cause: Cause.Cause<ApiError.ApiError>): Effect.Effect<ApiErr
   })
 
 /**
+ * Called once per job when it finishes, with its `req_id` and outcome: where a registry
+ * that lives in memory hands results to storage that outlives it (a Durable Object that
+ * may be evicted before its client polls).
+ */
+export type OnSettled<A> = (
+  reqId: number,
+  outcome: Either.Either<A, ApiError.ApiError>,
+  finishedAt: number,
+) => Effect.Effect<void>
+
+/**
  * Builds an in-memory registry. Jobs run in fibers of the surrounding scope, so closing it
  * interrupts them; expired jobs are dropped on every call.
  */
 export const make = <A>(
-  options: Partial<Options> = {},
+  options: Partial<Options> & { readonly onSettled?: OnSettled<A> } = {},
 ): Effect.Effect<QueryJobs<A>, never, Scope.Scope> =>
   Effect.gen(function* () {
     const settings: Options = { ...defaultOptions, ...options }
+    const onSettled = options.onSettled
     const scope = yield* Effect.scope
     const jobs = yield* Ref.make(HashMap.empty<number, QueryJob<A>>())
 
@@ -343,6 +355,11 @@ export const make = <A>(
               : Effect.map(toApiError(exit.cause), Either.left),
         ),
         Effect.tap((outcome) => settle(reqId, outcome)),
+        Effect.tap((outcome) =>
+          onSettled === undefined
+            ? Effect.void
+            : Effect.flatMap(Clock.currentTimeMillis, (now) => onSettled(reqId, outcome, now)),
+        ),
         Effect.flatMap((outcome) =>
           Deferred.done(
             done,

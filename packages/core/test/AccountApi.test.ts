@@ -6,6 +6,7 @@ import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import * as TestClock from "effect/TestClock"
 
 const account = Account.make("acme", { timeZone: "Asia/Kolkata" })
@@ -165,6 +166,46 @@ describe("AccountApi", () => {
       { syncBudget: "10 seconds" },
       slowStore("1 second"),
     ),
+  )
+
+  it.effect("finds a finished read in the archive after the registry that ran it is gone", () =>
+    Effect.gen(function* () {
+      const entries = new Map<number, AccountApi.ArchivedAnswer>()
+      const archive: AccountApi.AnswerArchive = {
+        put: (reqId, entry) => Effect.sync(() => void entries.set(reqId, entry)),
+        get: (reqId, now) =>
+          Effect.sync(() =>
+            Option.filter(Option.fromNullable(entries.get(reqId)), (e) => e.expiresAt >= now),
+          ),
+      }
+      const options = { ...AccountApi.defaultOptions, syncBudget: 0 }
+      const count = { event_name: "Charged", from: 20161201, to: 20170131 }
+      // The first API (think: a Durable Object, later evicted) answers partial and finishes.
+      const reqId = yield* Effect.scoped(
+        Effect.gen(function* () {
+          const api = yield* AccountApi.make(account, options, archive)
+          yield* api.upload(upload, receivedAt)
+          const partial = yield* api.eventCount(count)
+          yield* Effect.yieldNow()
+          return String(partial.body.req_id)
+        }),
+      )
+      // A fresh API over the same archive still answers the poll, for the retention only.
+      yield* Effect.scoped(
+        Effect.gen(function* () {
+          const api = yield* AccountApi.make(account, options, archive)
+          assert.deepStrictEqual(yield* api.poll("events", reqId), {
+            status: 200,
+            body: { status: "success", count: 2 },
+          })
+          assert.strictEqual((yield* api.poll("trends", reqId)).status, 404)
+          yield* TestClock.adjust("10 minutes")
+          assert.strictEqual((yield* api.poll("events", reqId)).status, 200)
+          yield* TestClock.adjust("1 second")
+          assert.strictEqual((yield* api.poll("events", reqId)).status, 404)
+        }),
+      )
+    }).pipe(Effect.provide(EventStore.layerMemory)),
   )
 
   it.effect("answers 503 when the store fails, without its details", () =>
