@@ -8,6 +8,7 @@ import * as Measure from "@trendline/core/Measure"
 import { eventStoreContract } from "@trendline/core/testing/EventStoreContract"
 import * as NodeSqlite from "@trendline/store-sqlite/NodeSqlite"
 import type { SqlDriver } from "@trendline/store-sqlite/SqlDriver"
+import * as SqliteAnswerArchive from "@trendline/store-sqlite/SqliteAnswerArchive"
 import * as SqliteEventStore from "@trendline/store-sqlite/SqliteEventStore"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
@@ -79,6 +80,7 @@ describe("SQLite store on a file", () => {
       yield* SqliteEventStore.make(connection.driver)
       assert.deepStrictEqual(connection.driver.all("SELECT version FROM trendline_migrations"), [
         { version: 1 },
+        { version: 2 },
       ])
       // Opening again applies nothing twice.
       yield* SqliteEventStore.make(connection.driver)
@@ -89,6 +91,28 @@ describe("SQLite store on a file", () => {
       assert.isTrue(Exit.isFailure(exit))
       if (Exit.isFailure(exit)) assert.include(String(exit.cause), "newer than this Trendline")
       connection.close()
+    }),
+  )
+})
+
+describe("SQLite answer archive", () => {
+  it.effect("keeps an answer until it expires, across reopening the file", () =>
+    Effect.gen(function* () {
+      const filename = join(folder, "archive.db")
+      const answer = { status: 200, body: { status: "success", count: 3 } }
+      const first = NodeSqlite.open({ filename })
+      const archive = yield* SqliteAnswerArchive.make(first.driver)
+      yield* archive.put(384649162721759, { endpoint: "events", answer, expiresAt: 10_000 })
+      first.close()
+      const second = NodeSqlite.open({ filename })
+      const reopened = yield* SqliteAnswerArchive.make(second.driver)
+      assert.deepStrictEqual(
+        yield* reopened.get(384649162721759, 10_000),
+        Option.some({ endpoint: "events" as const, answer, expiresAt: 10_000 }),
+      )
+      assert.isTrue(Option.isNone(yield* reopened.get(384649162721759, 10_001)))
+      assert.isTrue(Option.isNone(yield* reopened.get(1, 0)))
+      second.close()
     }),
   )
 })

@@ -67,4 +67,18 @@ export const migrations: ReadonlyArray<Migration> = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 2,
+    name: "archived query answers",
+    sql: `
+      -- Finished reads a client may still poll (see AccountApi.AnswerArchive).
+      CREATE TABLE query_answers (
+        req_id INTEGER PRIMARY KEY,
+        endpoint TEXT NOT NULL,
+        answer TEXT NOT NULL,
+        expires_at INTEGER NOT NULL
+      );
+      CREATE INDEX query_answers_by_expiry ON query_answers (expires_at);
+    `,
+  },
 ]

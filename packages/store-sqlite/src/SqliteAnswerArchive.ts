@@ -1,0 +1,65 @@
+/**
+ * Core's `AccountApi.AnswerArchive` in the same SQLite database as the events: finished
+ * reads stay pollable for their retention even when the process or the Durable Object
+ * that ran them is gone. One database per account (a Durable Object) or one archive per
+ * account; `req_id`s are random 15-digit numbers, so accounts sharing a file do not clash.
+ *
+ * @since 0.1.0
+ */
+import type * as AccountApi from "@trendline/core/AccountApi"
+import * as EventStore from "@trendline/core/EventStore"
+import * as Clock from "effect/Clock"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import type { SqlDriver } from "./SqlDriver.ts"
+import { migrate } from "./SqliteEventStore.ts"
+
+/** The archive over an open database (migrated first). */
+export const make = (
+  driver: SqlDriver,
+): Effect.Effect<AccountApi.AnswerArchive, EventStore.StoreError> =>
+  Effect.try({
+    try: () => migrate(driver),
+    catch: (cause) =>
+      new EventStore.StoreError({
+        message: `SQLite answer archive: opening failed: ${String(cause)}`,
+        cause,
+      }),
+  }).pipe(
+    Effect.as<AccountApi.AnswerArchive>({
+      // Losing an archived answer only costs the client a resubmit: log, never fail the query.
+      put: (reqId, entry) =>
+        Effect.flatMap(Clock.currentTimeMillis, (now) =>
+          Effect.try(() => {
+            driver.run("DELETE FROM query_answers WHERE expires_at < ?", [now])
+            driver.run(
+              "INSERT OR REPLACE INTO query_answers (req_id, endpoint, answer, expires_at) VALUES (?, ?, ?, ?)",
+              [reqId, entry.endpoint, JSON.stringify(entry.answer), entry.expiresAt],
+            )
+          }),
+        ).pipe(
+          Effect.catchAll((error) => Effect.logWarning("could not archive a query answer", error)),
+        ),
+      get: (reqId, now) =>
+        Effect.try(() => {
+          const row = driver.all(
+            "SELECT endpoint, answer, expires_at FROM query_answers WHERE req_id = ? AND expires_at >= ?",
+            [reqId, now],
+          )[0]
+          return row === undefined
+            ? Option.none()
+            : Option.some({
+                endpoint: String(row.endpoint) as AccountApi.ReadEndpoint,
+                answer: JSON.parse(String(row.answer)) as AccountApi.Answer,
+                expiresAt: Number(row.expires_at),
+              })
+        }).pipe(
+          Effect.catchAll((error) =>
+            Effect.as(
+              Effect.logWarning("could not read an archived query answer", error),
+              Option.none(),
+            ),
+          ),
+        ),
+    }),
+  )
