@@ -2,10 +2,11 @@
  * The Node server's configuration, all from the environment. Every problem is reported at
  * once, each naming the variable and the fix; the server does not start with any.
  */
-import * as AccountApi from "@trendline/core/AccountApi"
-import * as Limits from "@trendline/core/Limits"
+import type * as AccountApi from "@trendline/core/AccountApi"
 import * as Either from "effect/Either"
 import * as Accounts from "./Accounts.ts"
+import * as EnvOptions from "./EnvOptions.ts"
+import { integer } from "./EnvOptions.ts"
 
 /** A complete configuration. */
 export interface NodeConfig {
@@ -23,38 +24,18 @@ export interface NodeConfig {
 export const isLoopback = (host: string): boolean =>
   host === "localhost" || host === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host)
 
-const integer = (
-  env: Readonly<Record<string, string | undefined>>,
-  name: string,
-  fallback: number,
-  min: number,
-  max: number,
-  problems: Array<string>,
-): number => {
-  const raw = env[name]
-  if (raw === undefined || raw.trim() === "") return fallback
-  const value = Number(raw)
-  if (!Number.isInteger(value) || value < min || value > max) {
-    problems.push(`${name}=${JSON.stringify(raw)}: must be a whole number from ${min} to ${max}`)
-    return fallback
-  }
-  return value
-}
-
 /**
  * Reads the configuration; `makePasscode` makes the demo account's passcode when no
  * accounts are configured.
  */
 export const fromEnv = (
-  env: Readonly<Record<string, string | undefined>>,
+  env: EnvOptions.Env,
   makePasscode: () => string,
 ): Either.Either<NodeConfig, string> => {
   const problems: Array<string> = []
   const port = integer(env, "PORT", 8787, 0, 65_535, problems)
   const host = env.HOST?.trim() || "127.0.0.1"
-  const syncBudgetMs = integer(env, "TRENDLINE_SYNC_BUDGET_MS", 5000, 0, 600_000, problems)
-  const maxQueries = integer(env, "TRENDLINE_MAX_QUERIES", 3, 1, 1000, problems)
-  const maxUploads = integer(env, "TRENDLINE_MAX_UPLOADS", 15, 1, 1000, problems)
+  const api = EnvOptions.apiOptions(env, problems)
   const maxBodyBytes = integer(
     env,
     "TRENDLINE_MAX_BODY_BYTES",
@@ -68,14 +49,7 @@ export const fromEnv = (
   let demo: NodeConfig["demo"]
   const accountsJson = env.TRENDLINE_ACCOUNTS
   if (accountsJson !== undefined && accountsJson.trim() !== "") {
-    Either.match(Accounts.parse(accountsJson), {
-      onLeft: (message) => problems.push(message),
-      onRight: (parsed) => {
-        if (parsed.size === 0)
-          problems.push("TRENDLINE_ACCOUNTS: lists no account; add one or unset it")
-        accounts = parsed
-      },
-    })
+    accounts = EnvOptions.accounts(accountsJson, problems)
   } else if (!isLoopback(host)) {
     problems.push(
       `HOST=${host} listens beyond this machine but TRENDLINE_ACCOUNTS is not set: configure accounts, or listen on 127.0.0.1`,
@@ -92,12 +66,6 @@ export const fromEnv = (
     accounts,
     demo,
     maxBodyBytes,
-    api: {
-      ...AccountApi.defaultOptions,
-      limits: Limits.defaults,
-      syncBudget: syncBudgetMs,
-      maxConcurrentQueries: maxQueries,
-      maxConcurrentUploads: maxUploads,
-    },
+    api,
   })
 }

@@ -1,0 +1,69 @@
+/**
+ * The settings Node and Workers both read from their environment (`TRENDLINE_*` variables
+ * on Node, vars and secrets on Workers), each problem named with the variable and the fix.
+ */
+import * as AccountApi from "@trendline/core/AccountApi"
+import * as Limits from "@trendline/core/Limits"
+import * as Either from "effect/Either"
+import * as Accounts from "./Accounts.ts"
+
+/** Variables by name, as strings (unset ones are `undefined`). */
+export type Env = Readonly<Record<string, string | undefined>>
+
+/** A whole number in `[min, max]`, or `fallback` when unset; a bad value adds a problem. */
+export const integer = (
+  env: Env,
+  name: string,
+  fallback: number,
+  min: number,
+  max: number,
+  problems: Array<string>,
+): number => {
+  const raw = env[name]
+  if (raw === undefined || raw.trim() === "") return fallback
+  const value = Number(raw)
+  if (!Number.isInteger(value) || value < min || value > max) {
+    problems.push(`${name}=${JSON.stringify(raw)}: must be a whole number from ${min} to ${max}`)
+    return fallback
+  }
+  return value
+}
+
+/** `TRENDLINE_SYNC_BUDGET_MS`, `TRENDLINE_MAX_QUERIES` and `TRENDLINE_MAX_UPLOADS`. */
+export const apiOptions = (env: Env, problems: Array<string>): AccountApi.Options => {
+  const defaults = AccountApi.defaultOptions
+  return {
+    ...defaults,
+    limits: Limits.defaults,
+    syncBudget: integer(env, "TRENDLINE_SYNC_BUDGET_MS", 5000, 0, 600_000, problems),
+    maxConcurrentQueries: integer(
+      env,
+      "TRENDLINE_MAX_QUERIES",
+      defaults.maxConcurrentQueries,
+      1,
+      1000,
+      problems,
+    ),
+    maxConcurrentUploads: integer(
+      env,
+      "TRENDLINE_MAX_UPLOADS",
+      defaults.maxConcurrentUploads,
+      1,
+      1000,
+      problems,
+    ),
+  }
+}
+
+/** `TRENDLINE_ACCOUNTS`, which is set (the caller decides what unset means). */
+export const accounts = (json: string, problems: Array<string>): Accounts.Accounts =>
+  Either.match(Accounts.parse(json), {
+    onLeft: (message) => {
+      problems.push(message)
+      return new Map()
+    },
+    onRight: (parsed) => {
+      if (parsed.size === 0) problems.push("TRENDLINE_ACCOUNTS: lists no account; add one")
+      return parsed
+    },
+  })

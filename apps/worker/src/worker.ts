@@ -1,0 +1,124 @@
+/**
+ * The Workers entry (`wrangler.jsonc`): the Trends API app, built once per isolate from the
+ * `TRENDLINE_ACCOUNTS` secret and the `TRENDLINE_*` vars, over a backend that runs each
+ * account's API in its Durable Object (`AccountObject`, SQLite-backed, one per account).
+ * A configuration that does not parse answers every request 500 "misconfigured" and logs why.
+ */
+import { DurableObject } from "cloudflare:workers"
+import * as AccountApi from "@trendline/core/AccountApi"
+import * as ApiError from "@trendline/core/ApiError"
+import * as DurableObjectSqlite from "@trendline/store-sqlite/DurableObjectSqlite"
+import * as Either from "effect/Either"
+import type * as Accounts from "./Accounts.ts"
+import { makeApp } from "./app.ts"
+import * as DurableBackend from "./DurableBackend.ts"
+import * as EnvOptions from "./EnvOptions.ts"
+import type { Log } from "./middleware.ts"
+
+/** One account's API in its own SQLite database; the worker calls it over RPC. */
+export class AccountObject extends DurableObject<Env> implements DurableBackend.AccountRpc {
+  private readonly host = DurableBackend.makeHost(DurableObjectSqlite.make(this.ctx.storage))
+
+  trends(setup: DurableBackend.Setup, body: unknown): Promise<AccountApi.Answer> {
+    return this.host.trends(setup, body)
+  }
+
+  eventCount(setup: DurableBackend.Setup, body: unknown): Promise<AccountApi.Answer> {
+    return this.host.eventCount(setup, body)
+  }
+
+  poll(
+    setup: DurableBackend.Setup,
+    endpoint: AccountApi.ReadEndpoint,
+    reqId: string,
+  ): Promise<AccountApi.Answer> {
+    return this.host.poll(setup, endpoint, reqId)
+  }
+
+  upload(
+    setup: DurableBackend.Setup,
+    body: unknown,
+    receivedAt: number,
+  ): Promise<AccountApi.Answer> {
+    return this.host.upload(setup, body, receivedAt)
+  }
+}
+
+// Workers Logs indexes the fields of a logged object.
+const log: Log = (line) => (line.level === "error" ? console.error(line) : console.log(line))
+
+interface Config {
+  readonly accounts: Accounts.Accounts
+  readonly api: AccountApi.Options
+}
+
+// Every problem at once, each naming the secret or var and the fix.
+const configOf = (env: Env): Either.Either<Config, string> => {
+  const problems: Array<string> = []
+  const vars: EnvOptions.Env = {
+    TRENDLINE_SYNC_BUDGET_MS: env.TRENDLINE_SYNC_BUDGET_MS,
+    TRENDLINE_MAX_QUERIES: env.TRENDLINE_MAX_QUERIES,
+    TRENDLINE_MAX_UPLOADS: env.TRENDLINE_MAX_UPLOADS,
+  }
+  const api = EnvOptions.apiOptions(vars, problems)
+  // A secret missing in production is `undefined`, whatever the generated type says.
+  const json: string | undefined = env.TRENDLINE_ACCOUNTS
+  let accounts: Accounts.Accounts = new Map()
+  if (json === undefined || json.trim() === "") {
+    problems.push(
+      "TRENDLINE_ACCOUNTS is not set: `wrangler secret put TRENDLINE_ACCOUNTS` (locally: .dev.vars)",
+    )
+  } else {
+    accounts = EnvOptions.accounts(json, problems)
+  }
+  return problems.length > 0 ? Either.left(problems.join("\n")) : Either.right({ accounts, api })
+}
+
+const misconfigured = (): Response => {
+  const { status, body } = AccountApi.failure(
+    new ApiError.InternalError({
+      reason: "The server is misconfigured; its operator must fix it (see the worker's logs)",
+    }),
+  )
+  return Response.json(body, { status })
+}
+
+type Fetch = (request: Request, env: Env, ctx: ExecutionContext) => Response | Promise<Response>
+
+// The app of this isolate, and what it was built from: a new secret or var value (a new
+// deployment, or a test's own env) builds it again.
+let current:
+  | { readonly inputs: ReadonlyArray<string | undefined>; readonly fetch: Fetch }
+  | undefined
+
+const inputsOf = (env: Env): ReadonlyArray<string | undefined> => [
+  env.TRENDLINE_ACCOUNTS,
+  env.TRENDLINE_SYNC_BUDGET_MS,
+  env.TRENDLINE_MAX_QUERIES,
+  env.TRENDLINE_MAX_UPLOADS,
+]
+
+const appFor = (env: Env): Fetch => {
+  const inputs = inputsOf(env)
+  if (current?.inputs.every((input, i) => input === inputs[i])) return current.fetch
+  const fetch = Either.match(configOf(env), {
+    onLeft: (problems): Fetch => {
+      log({
+        time: new Date().toISOString(),
+        level: "error",
+        message: `trendline: misconfigured, every request answers 500 until this is fixed:\n${problems}`,
+      })
+      return misconfigured
+    },
+    onRight: ({ accounts, api }): Fetch => {
+      const backend = DurableBackend.make((id) => env.ACCOUNTS.getByName(id), api, log)
+      return makeApp({ accounts, backend, log }).fetch
+    },
+  })
+  current = { inputs, fetch }
+  return fetch
+}
+
+export default {
+  fetch: (request, env, ctx) => appFor(env)(request, env, ctx),
+} satisfies ExportedHandler<Env>

@@ -1,0 +1,34 @@
+// The accounts of the test worker's `TRENDLINE_ACCOUNTS` secret (see vitest.workers.config.ts):
+// two calendars, and accounts of their own for tests that change an object's setup.
+
+/** An entry of the secret, as an operator writes it. */
+export interface TestAccount {
+  readonly id: string
+  readonly passcode: string
+  readonly timezone: string
+  readonly weekStart: "monday" | "sunday"
+}
+
+export const acme: TestAccount = {
+  id: "acme",
+  passcode: "acme-passcode",
+  timezone: "Asia/Kolkata",
+  weekStart: "monday",
+}
+
+export const globex: TestAccount = {
+  id: "globex",
+  passcode: "globex-passcode",
+  timezone: "America/New_York",
+  weekStart: "sunday",
+}
+
+/** For tests that call the worker with other vars (a rebuilt object API would disturb the others). */
+export const initech: TestAccount = {
+  id: "initech",
+  passcode: "initech-passcode",
+  timezone: "UTC",
+  weekStart: "monday",
+}
+
+export const accounts: ReadonlyArray<TestAccount> = [acme, globex, initech]

@@ -1,0 +1,167 @@
+// What the workerd tests share: requests through the worker's own `fetch` (the same path as
+// production), the polling loop, and generated events with their expected answers from
+// core's reference aggregator.
+import { exports } from "cloudflare:workers"
+import * as Account from "@trendline/core/Account"
+import type * as AccountApi from "@trendline/core/AccountApi"
+import * as Aggregator from "@trendline/core/Aggregator"
+import * as EventCount from "@trendline/core/EventCount"
+import * as QueryPlan from "@trendline/core/QueryPlan"
+import * as TrendsRequest from "@trendline/core/TrendsRequest"
+import * as Effect from "effect/Effect"
+import type { TestAccount } from "./accounts.ts"
+
+export const settingsOf = (account: TestAccount): Account.Settings =>
+  Account.make(account.id, { timeZone: account.timezone, weekStart: account.weekStart })
+
+/** A response, its JSON body read. */
+export interface Reply {
+  readonly status: number
+  readonly body: AccountApi.Json
+  readonly headers: Headers
+}
+
+export interface Call {
+  readonly method?: string
+  /** Sends the account's id and passcode headers. */
+  readonly as?: { readonly id: string; readonly passcode: string }
+  /** Sent as JSON with `Content-Type: application/json` unless `headers` says otherwise. */
+  readonly json?: unknown
+  /** Sent as is. */
+  readonly raw?: string
+  readonly headers?: Record<string, string>
+}
+
+export const requestOf = (path: string, call: Call = {}): Request => {
+  const headers = new Headers(call.headers)
+  if (call.as !== undefined) {
+    headers.set("X-CleverTap-Account-Id", call.as.id)
+    headers.set("X-CleverTap-Passcode", call.as.passcode)
+  }
+  const body = call.raw ?? (call.json === undefined ? undefined : JSON.stringify(call.json))
+  if (body !== undefined && !headers.has("Content-Type"))
+    headers.set("Content-Type", "application/json")
+  return new Request(`https://trendline.test${path}`, {
+    method: call.method ?? (body === undefined ? "GET" : "POST"),
+    headers,
+    ...(body === undefined ? {} : { body }),
+  })
+}
+
+export const replyOf = async (response: Response): Promise<Reply> => ({
+  status: response.status,
+  body: (await response.json()) as AccountApi.Json,
+  headers: response.headers,
+})
+
+/** Calls the worker as a client would: its default export's `fetch`, with the test env. */
+export const send = async (path: string, call: Call = {}): Promise<Reply> =>
+  replyOf(await exports.default.fetch(requestOf(path, call)))
+
+/** Polls `GET path?req_id=` until the answer is no longer `partial`; at most 20 polls. */
+export const pollUntilDone = async (
+  path: string,
+  account: TestAccount,
+  first: Reply,
+): Promise<Reply> => {
+  let reply = first
+  for (let polls = 0; reply.body.status === "partial" && polls < 20; polls++) {
+    reply = await send(`${path}?req_id=${String(reply.body.req_id)}`, { as: account })
+  }
+  return reply
+}
+
+/** POSTs a read, expects `partial` (the test env's sync budget is 0), and polls it to the end. */
+export const read = async (
+  path: "/1/counts/trends.json" | "/1/counts/events.json",
+  account: TestAccount,
+  body: unknown,
+): Promise<{ readonly first: Reply; readonly final: Reply }> => {
+  const first = await send(path, { as: account, json: body })
+  return { first, final: await pollUntilDone(path, account, first) }
+}
+
+export interface EventRecord {
+  readonly type: "event"
+  readonly identity: string
+  readonly ts: number
+  readonly evtName: string
+  readonly evtData: { readonly Amount: number }
+}
+
+// mulberry32: the same events on every run.
+const random = (seed: number): (() => number) => {
+  let state = seed >>> 0
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0
+    let t = Math.imul(state ^ (state >>> 15), state | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+// From a day before January 2025 to half a day after February: some events fall outside
+// the queried range in one zone and inside it in another.
+const firstTs = Date.UTC(2024, 11, 31) / 1000
+const lastTs = Date.UTC(2025, 2, 1, 12) / 1000
+
+/** `count` events named among `names`, by seven profiles, around January and February 2025. */
+export const generate = (
+  seed: number,
+  count: number,
+  names: ReadonlyArray<string>,
+): Array<EventRecord> => {
+  const next = random(seed)
+  const profiles = ["alice", "bob", "carol", "dave", "erin", "frank", "grace"]
+  return Array.from({ length: count }, () => ({
+    type: "event",
+    identity: profiles[Math.floor(next() * profiles.length)]!,
+    ts: firstTs + Math.floor(next() * (lastTs - firstTs)),
+    evtName: names[Math.floor(next() * names.length)]!,
+    evtData: { Amount: 1 + Math.floor(next() * 100) },
+  }))
+}
+
+const asStored = (record: EventRecord): Aggregator.Event => ({
+  name: record.evtName,
+  profile: `identity:${record.identity}`,
+  ts: record.ts,
+  properties: record.evtData,
+})
+
+/** The `success` body a trends request must answer over `events`. */
+export const expectedTrends = (
+  account: TestAccount,
+  events: ReadonlyArray<EventRecord>,
+  body: unknown,
+): AccountApi.Json => ({
+  status: "success",
+  ...Aggregator.aggregate(
+    QueryPlan.fromTrends(Effect.runSync(TrendsRequest.decode(body)), settingsOf(account)),
+    events.map(asStored),
+  ),
+})
+
+/** The count an event count request must answer over `events`. */
+export const expectedCount = (
+  account: TestAccount,
+  events: ReadonlyArray<EventRecord>,
+  body: unknown,
+): number =>
+  Aggregator.aggregate(
+    QueryPlan.fromEventCount(Effect.runSync(EventCount.decode(body)), settingsOf(account)),
+    events.map(asStored),
+  )[QueryPlan.countGroup]![QueryPlan.totalKey]!
+
+/** A trends body over January and February 2025 with the three kinds of group. */
+export const trendsBody = (eventName: string, measure: Record<string, unknown> = {}) => ({
+  event_name: eventName,
+  from: 20250101,
+  to: 20250228,
+  groups: {
+    days: { trend_type: "daily" },
+    weeks: { trend_type: "weekly" },
+    months: { trend_type: "monthly" },
+  },
+  ...measure,
+})
