@@ -15,7 +15,6 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import * as Ref from "effect/Ref"
-import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import type * as Account from "./Account.ts"
 import * as ApiError from "./ApiError.ts"
@@ -111,8 +110,6 @@ export interface AnswerArchive {
   readonly get: (reqId: number, now: number) => Effect.Effect<Option.Option<ArchivedAnswer>>
 }
 
-const encodeTrends = Schema.encodeSync(TrendsResponse.TrendsSuccess)
-
 const reqIdPattern = /^[1-9]\d{0,15}$/
 
 /**
@@ -174,7 +171,7 @@ export const make = (
         answer(
           Effect.flatMap(TrendsRequest.decode(body, options.limits), (request) =>
             read("trends", QueryPlan.fromTrends(request, account), (result) =>
-              encodeTrends({ status: "success", groups: result }),
+              TrendsResponse.toWire(result),
             ),
           ),
         ),

@@ -51,37 +51,43 @@ export const fromBlob = (blob: Uint8Array | null | undefined): Uint32Array => {
 export const toBlob = (set: Uint32Array): Uint8Array =>
   new Uint8Array(set.buffer, set.byteOffset, set.byteLength)
 
-/** Counts distinct values across sets, reusing one bitset between calls. */
+/**
+ * Counts distinct values across sets. Each count stamps the values it sees with a new
+ * generation number, so no clearing pass is needed between counts.
+ */
 export class UnionCounter {
-  private bits = new Uint32Array(1024)
+  private stamps = new Uint32Array(1024)
+  private generation = 0
 
   count(sets: ReadonlyArray<Uint32Array>): number {
     if (sets.length === 1) return sets[0]!.length
+    if (++this.generation === 0xffffffff) {
+      this.stamps.fill(0)
+      this.generation = 1
+    }
+    const generation = this.generation
     let distinct = 0
     for (const set of sets) {
-      const last = set.length > 0 ? set[set.length - 1]! : 0
-      if (last >>> 5 >= this.bits.length) this.grow(last)
+      if (set.length === 0) continue
+      const last = set[set.length - 1]!
+      if (last >= this.stamps.length) this.grow(last)
+      const stamps = this.stamps
       for (let i = 0; i < set.length; i++) {
         const v = set[i]!
-        const word = v >>> 5
-        const mask = 1 << (v & 31)
-        const current = this.bits[word]!
-        if ((current & mask) === 0) {
-          this.bits[word] = current | mask
+        if (stamps[v] !== generation) {
+          stamps[v] = generation
           distinct++
         }
       }
     }
-    // Clear only the words that were touched, so a count costs what its sets hold.
-    for (const set of sets) for (let i = 0; i < set.length; i++) this.bits[set[i]! >>> 5] = 0
     return distinct
   }
 
   private grow(max: number): void {
-    let size = this.bits.length
-    while (max >>> 5 >= size) size *= 2
-    const bits = new Uint32Array(size)
-    bits.set(this.bits)
-    this.bits = bits
+    let size = this.stamps.length
+    while (max >= size) size *= 2
+    const stamps = new Uint32Array(size)
+    stamps.set(this.stamps)
+    this.stamps = stamps
   }
 }
