@@ -1,0 +1,316 @@
+// The Node server end to end: `node src/node.ts` as a child process on a free port, a fresh
+// SQLite file, two accounts in different calendars, and every query answering `partial`
+// (sync budget 0) so each answer comes through the polling path. Answers are compared with
+// core's reference aggregator over the same events.
+import { type ChildProcessByStdio, spawn } from "node:child_process"
+import { mkdtempSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { createInterface } from "node:readline"
+import type { Readable } from "node:stream"
+import { assert, describe, it } from "@effect/vitest"
+import * as Account from "@trendline/core/Account"
+import * as Aggregator from "@trendline/core/Aggregator"
+import * as EventCount from "@trendline/core/EventCount"
+import * as QueryPlan from "@trendline/core/QueryPlan"
+import * as TrendsRequest from "@trendline/core/TrendsRequest"
+import * as Effect from "effect/Effect"
+import { afterAll, beforeAll } from "vitest"
+
+interface TestAccount {
+  readonly id: string
+  readonly passcode: string
+  readonly timezone: string
+  readonly weekStart: "monday" | "sunday"
+}
+
+const acme: TestAccount = {
+  id: "acme",
+  passcode: "acme-passcode",
+  timezone: "Asia/Kolkata",
+  weekStart: "monday",
+}
+const globex: TestAccount = {
+  id: "globex",
+  passcode: "globex-passcode",
+  timezone: "America/New_York",
+  weekStart: "sunday",
+}
+const settingsOf = (account: TestAccount): Account.Settings =>
+  Account.make(account.id, { timeZone: account.timezone, weekStart: account.weekStart })
+
+// mulberry32: the same events on every run.
+const random = (seed: number): (() => number) => {
+  let state = seed >>> 0
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0
+    let t = Math.imul(state ^ (state >>> 15), state | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+interface EventRecord {
+  readonly type: "event"
+  readonly identity: string
+  readonly ts: number
+  readonly evtName: string
+  readonly evtData: { readonly Amount: number }
+}
+
+// From a day before January 2025 to half a day after February: some events fall outside
+// the queried range in one zone and inside it in another.
+const firstTs = Date.UTC(2024, 11, 31) / 1000
+const lastTs = Date.UTC(2025, 2, 1, 12) / 1000
+
+const generate = (
+  seed: number,
+  count: number,
+  names: ReadonlyArray<string>,
+): Array<EventRecord> => {
+  const next = random(seed)
+  const profiles = ["alice", "bob", "carol", "dave", "erin", "frank", "grace"]
+  return Array.from({ length: count }, () => ({
+    type: "event",
+    identity: profiles[Math.floor(next() * profiles.length)]!,
+    ts: firstTs + Math.floor(next() * (lastTs - firstTs)),
+    evtName: names[Math.floor(next() * names.length)]!,
+    evtData: { Amount: 1 + Math.floor(next() * 100) },
+  }))
+}
+
+const acmeEvents = generate(1, 360, ["Charged", "App Opened"])
+const globexEvents = generate(2, 120, ["Charged"])
+
+const asStored = (record: EventRecord): Aggregator.Event => ({
+  name: record.evtName,
+  profile: `identity:${record.identity}`,
+  ts: record.ts,
+  properties: record.evtData,
+})
+
+const range = { from: 20250101, to: 20250228 }
+const groups = {
+  days: { trend_type: "daily" },
+  weeks: { trend_type: "weekly" },
+  months: { trend_type: "monthly" },
+} as const
+const measures = {
+  count: {},
+  unique: { unique: true },
+  sum_event_prop: { sum_event_prop: "Amount" },
+} as const
+
+const expectedTrends = (account: TestAccount, events: ReadonlyArray<EventRecord>, body: unknown) =>
+  Aggregator.aggregate(
+    QueryPlan.fromTrends(Effect.runSync(TrendsRequest.decode(body)), settingsOf(account)),
+    events.map(asStored),
+  )
+
+const expectedCount = (account: TestAccount, events: ReadonlyArray<EventRecord>, body: unknown) =>
+  Aggregator.aggregate(
+    QueryPlan.fromEventCount(Effect.runSync(EventCount.decode(body)), settingsOf(account)),
+    events.map(asStored),
+  )[QueryPlan.countGroup]![QueryPlan.totalKey]!
+
+// ---------------------------------------------------------------------------------------
+// The server
+
+interface Server {
+  readonly child: ChildProcessByStdio<null, Readable, Readable>
+  readonly url: string
+  /** Every stdout line after the ready line, as the server wrote it. */
+  readonly lines: Array<string>
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
+}
+
+const ready = /^Trendline is serving (http:\/\/\S+) \(database /
+
+const start = (database: string): Promise<Server> => {
+  const child = spawn(process.execPath, ["src/node.ts"], {
+    cwd: join(import.meta.dirname, ".."),
+    env: {
+      ...process.env,
+      PORT: "0",
+      HOST: "127.0.0.1",
+      TRENDLINE_DB: database,
+      TRENDLINE_ACCOUNTS: JSON.stringify([acme, globex]),
+      TRENDLINE_SYNC_BUDGET_MS: "0",
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  })
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    // "close", not "exit": by then stdout has ended and every line has been read.
+    child.once("close", (code, signal) => resolve({ code, signal })),
+  )
+  let stderr = ""
+  child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
+    stderr += chunk
+  })
+  const lines: Array<string> = []
+  return new Promise((resolve, reject) => {
+    let url: string | undefined
+    createInterface({ input: child.stdout }).on("line", (line) => {
+      if (url !== undefined) {
+        lines.push(line)
+        return
+      }
+      const match = ready.exec(line)
+      if (match !== null) {
+        url = match[1]!
+        resolve({ child, url, lines, exited })
+      }
+    })
+    void exited.then(({ code, signal }) => {
+      if (url === undefined)
+        reject(new Error(`the server exited (${code ?? signal}) before it was ready:\n${stderr}`))
+    })
+  })
+}
+
+const headersOf = (account: TestAccount) => ({
+  "X-CleverTap-Account-Id": account.id,
+  "X-CleverTap-Passcode": account.passcode,
+  "Content-Type": "application/json",
+})
+
+const folder = mkdtempSync(join(tmpdir(), "trendline-e2e-"))
+let server: Server | undefined
+let requests = 0
+
+const call = async (
+  account: TestAccount,
+  method: "GET" | "POST",
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; body: Record<string, unknown> }> => {
+  requests++
+  const response = await fetch(`${server!.url}${path}`, {
+    method,
+    headers: headersOf(account),
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  })
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> }
+}
+
+// The server runs the query as soon as it answers `partial`: a poll right away nearly
+// always finds it done, and a few more cover a busy machine.
+const maxPolls = 50
+
+/** POSTs a read, expects `partial`, and polls its req_id until the answer is final. */
+const query = async (
+  account: TestAccount,
+  path: "/1/counts/trends.json" | "/1/counts/events.json",
+  body: unknown,
+): Promise<Record<string, unknown>> => {
+  const first = await call(account, "POST", path, body)
+  assert.strictEqual(first.status, 200, JSON.stringify(first.body))
+  assert.strictEqual(first.body.status, "partial", "sync budget 0: every read answers partial")
+  const reqId = first.body.req_id
+  assert.isTrue(Number.isSafeInteger(reqId), `req_id ${String(reqId)}`)
+  for (let poll = 0; poll < maxPolls; poll++) {
+    const answer = await call(account, "GET", `${path}?req_id=${reqId}`)
+    assert.strictEqual(answer.status, 200, JSON.stringify(answer.body))
+    if (answer.body.status !== "partial") return answer.body
+  }
+  throw new Error(`req_id ${reqId} still partial after ${maxPolls} polls`)
+}
+
+const upload = async (account: TestAccount, events: ReadonlyArray<EventRecord>) => {
+  const batch = 100
+  for (let i = 0; i < events.length; i += batch) {
+    const records = events.slice(i, i + batch)
+    const answer = await call(account, "POST", "/1/upload", { d: records })
+    assert.strictEqual(answer.status, 200)
+    assert.deepStrictEqual(answer.body, {
+      status: "success",
+      processed: records.length,
+      unprocessed: [],
+    })
+  }
+}
+
+beforeAll(async () => {
+  server = await start(join(folder, "trendline.db"))
+})
+
+afterAll(() => {
+  // Normally the last test has stopped it; after a failure, this does.
+  if (server !== undefined && server.child.exitCode === null && server.child.signalCode === null)
+    server.child.kill("SIGKILL")
+  rmSync(folder, { recursive: true, force: true })
+})
+
+// ---------------------------------------------------------------------------------------
+// The tests run in order, on one server.
+
+describe("the Node server, end to end", () => {
+  it("takes uploads of generated events in batches, for two accounts", async () => {
+    await upload(acme, acmeEvents)
+    await upload(globex, globexEvents)
+  })
+
+  for (const [account, events] of [
+    [acme, acmeEvents],
+    [globex, globexEvents],
+  ] as const) {
+    for (const [measure, fields] of Object.entries(measures)) {
+      it(`answers ${account.id}'s ${measure} trends, daily, weekly and monthly, as the reference aggregator after polling`, async () => {
+        const body = { event_name: "Charged", ...range, groups, ...fields }
+        const { status, ...answer } = await query(account, "/1/counts/trends.json", body)
+        assert.strictEqual(status, "success")
+        assert.deepStrictEqual(answer, expectedTrends(account, events, body))
+      })
+    }
+
+    it(`answers ${account.id}'s event count as the reference aggregator`, async () => {
+      const body = { event_name: "Charged", ...range }
+      const expected = expectedCount(account, events, body)
+      assert.isAbove(expected, 0)
+      assert.deepStrictEqual(await query(account, "/1/counts/events.json", body), {
+        status: "success",
+        count: expected,
+      })
+    })
+  }
+
+  it("keeps accounts apart: globex sees none of acme's events or queries", async () => {
+    const body = { event_name: "App Opened", ...range }
+    assert.deepStrictEqual(await query(globex, "/1/counts/events.json", body), {
+      status: "success",
+      count: 0,
+    })
+    const { status, ...trends } = await query(globex, "/1/counts/trends.json", {
+      ...body,
+      groups,
+    })
+    assert.strictEqual(status, "success")
+    for (const buckets of Object.values(trends) as Array<Record<string, number>>) {
+      assert.isTrue(Object.values(buckets).every((value) => value === 0))
+    }
+    // acme's own answer is not zero, and its req_id means nothing to globex.
+    const pending = await call(acme, "POST", "/1/counts/events.json", body)
+    assert.strictEqual(pending.body.status, "partial")
+    const stolen = await call(globex, "GET", `/1/counts/events.json?req_id=${pending.body.req_id}`)
+    assert.strictEqual(stolen.status, 404)
+    assert.strictEqual(stolen.body.status, "fail")
+  })
+
+  it("stops cleanly on SIGTERM, having logged one JSON line per request", async () => {
+    const running = server!
+    running.child.kill("SIGTERM")
+    assert.deepStrictEqual(await running.exited, { code: 0, signal: null })
+    const logs = running.lines
+      .filter((line) => line.startsWith("{"))
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+    assert.strictEqual(logs.length, requests, "one line per request")
+    for (const log of logs) {
+      assert.oneOf(log.method, ["GET", "POST"])
+      assert.match(String(log.path), /^\/1\/(upload|counts\/(trends|events)\.json)$/)
+      assert.isTrue(Number.isInteger(log.status), JSON.stringify(log))
+      assert.isTrue(typeof log.durationMs === "number" && log.durationMs >= 0, JSON.stringify(log))
+    }
+    assert.isTrue(logs.some((log) => log.path === "/1/upload" && log.status === 200))
+    assert.isTrue(logs.some((log) => log.status === 404))
+  })
+})
