@@ -1,6 +1,7 @@
 /**
  * The `bench` command line: flags first, then `BENCH_*` environment variables, then the
- * defaults (1M and 10M events, 7 repetitions, sqlite and duckdb on temporary files).
+ * defaults (1M and 10M events, 7 repetitions, sqlite and duckdb on temporary files, and
+ * the Node server over HTTP).
  *
  * @since 0.1.0
  */
@@ -21,7 +22,7 @@ export interface Settings {
 }
 
 /** The engines the command knows. */
-export const engineNames = ["sqlite", "duckdb", "memory"] as const
+export const engineNames = ["sqlite", "duckdb", "http", "memory"] as const
 export type EngineName = (typeof engineNames)[number]
 
 /** The text of `--help`. */
@@ -30,7 +31,8 @@ export const usage = `Usage: pnpm bench [-- options]   (or: node src/main.ts [op
   --events N          one data set of N events (env BENCH_EVENTS), e.g. 1M, 250k, 2_000_000
   --sizes A,B         several data sets, the scaling curve (env BENCH_SIZES; default 1M,10M)
   --reps N            timed runs per shape and engine after one warm-up (env BENCH_REPS; default 7)
-  --engines a,b       among sqlite, duckdb, memory (env BENCH_ENGINES; default sqlite,duckdb)
+  --engines a,b       among sqlite, duckdb, http, memory (env BENCH_ENGINES; default sqlite,duckdb,http)
+  --no-http           leave out http, the Node server measured through HTTP (env BENCH_HTTP=0)
   --storage S         file (default) or memory, for both databases (env BENCH_STORAGE)
   --duckdb-threads N  DuckDB's worker threads (env BENCH_DUCKDB_THREADS; default: every core)
   --duckdb-unclustered  keep DuckDB's table in time order instead of sorted by (name, ts)
@@ -81,6 +83,7 @@ export const parse = (
       seed: { type: "string" },
       out: { type: "string" },
       "no-write": { type: "boolean" },
+      "no-http": { type: "boolean" },
       help: { type: "boolean" },
     },
     strict: true,
@@ -91,12 +94,14 @@ export const parse = (
     events !== undefined
       ? [parseCount(events, "--events")]
       : list(values.sizes ?? env.BENCH_SIZES ?? "1M,10M").map((size) => parseCount(size, "--sizes"))
-  const engines = list(values.engines ?? env.BENCH_ENGINES ?? "sqlite,duckdb").map((name) => {
-    if (!(engineNames as ReadonlyArray<string>).includes(name)) {
-      throw new Error(`unknown engine "${name}": use ${engineNames.join(", ")}`)
-    }
-    return name as EngineName
-  })
+  const engines = list(values.engines ?? env.BENCH_ENGINES ?? "sqlite,duckdb,http")
+    .map((name) => {
+      if (!(engineNames as ReadonlyArray<string>).includes(name)) {
+        throw new Error(`unknown engine "${name}": use ${engineNames.join(", ")}`)
+      }
+      return name as EngineName
+    })
+    .filter((name) => !(name === "http" && (values["no-http"] === true || env.BENCH_HTTP === "0")))
   const storage = values.storage ?? env.BENCH_STORAGE ?? "file"
   if (storage !== "file" && storage !== "memory") {
     throw new Error(`--storage must be file or memory, got "${storage}"`)

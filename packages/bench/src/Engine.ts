@@ -5,6 +5,8 @@
  * @since 0.1.0
  */
 import type * as Aggregator from "@trendline/core/Aggregator"
+import type * as QueryPlan from "@trendline/core/QueryPlan"
+import type * as TrendsRequest from "@trendline/core/TrendsRequest"
 import type * as Shape from "./Shape.ts"
 
 /** How a load went: the time spent inside the engine, and how many events it stored. */
@@ -22,6 +24,11 @@ export interface Engine {
   readonly loadPath: string
   readonly load: (batches: Iterable<ReadonlyArray<Aggregator.Event>>) => Promise<Loaded>
   readonly run: (shape: Shape.Shape) => Promise<Shape.Answer>
+  /**
+   * A whole trends request, every group answered (Trendline's engines only): what the
+   * server runs for `POST /1/counts/trends.json`, timed on `Shape.combined`.
+   */
+  readonly runTrends?: (request: TrendsRequest.TrendsRequest) => Promise<QueryPlan.Result>
   readonly close: () => Promise<void>
 }
 

@@ -2,10 +2,14 @@
  * The benchmark run: for each data set size, load every engine, check that every engine
  * gives the same answer to every shape (and, at small sizes, the same as core's reference
  * aggregator), then time each shape on each engine: one warm-up, then `repetitions` runs.
+ * Engines that take whole trends requests (Trendline's store and server) are then checked
+ * and timed the same way on the combined requests (a daily, a weekly and a monthly group).
  *
  * @since 0.1.0
  */
 import * as Aggregator from "@trendline/core/Aggregator"
+import * as QueryPlan from "@trendline/core/QueryPlan"
+import type * as TrendsRequest from "@trendline/core/TrendsRequest"
 import * as Data from "effect/Data"
 import * as Dataset from "./Dataset.ts"
 import type { Engine } from "./Engine.ts"
@@ -25,6 +29,8 @@ export interface Options {
   readonly repetitions: number
   readonly engines: ReadonlyArray<EngineSpec>
   readonly shapes?: ReadonlyArray<Shape.Shape>
+  /** Requests of several groups, for the engines with `runTrends` (default `Shape.combined`). */
+  readonly combined?: ReadonlyArray<Shape.Combined>
   readonly seed?: number
   readonly profiles?: number
   /** Up to this many events, answers are also checked against `Aggregator.aggregate`. */
@@ -49,6 +55,13 @@ export interface Timing {
   readonly medians: { readonly [engine: string]: number }
 }
 
+/** One combined request's timings, in milliseconds, by engine (those with `runTrends`). */
+export interface CombinedTiming {
+  readonly request: Shape.Combined
+  readonly runs: { readonly [engine: string]: ReadonlyArray<number> }
+  readonly medians: { readonly [engine: string]: number }
+}
+
 /** Everything measured on one data set. */
 export interface SizeReport {
   readonly dataset: Dataset.Dataset
@@ -56,6 +69,7 @@ export interface SizeReport {
   /** Whether the answers were also checked against the reference aggregator. */
   readonly checkedAgainstReference: boolean
   readonly timings: ReadonlyArray<Timing>
+  readonly combined: ReadonlyArray<CombinedTiming>
   /** Wall time of the whole size: generation, loads, checks and timings. */
   readonly millis: number
 }
@@ -92,7 +106,7 @@ export const differences = (expected: Shape.Answer, actual: Shape.Answer): Array
 }
 
 const assertSame = (
-  shape: Shape.Shape,
+  what: string,
   expectedFrom: string,
   expected: Shape.Answer,
   actualFrom: string,
@@ -102,19 +116,22 @@ const assertSame = (
   if (lines.length === 0) return
   throw new AnswerMismatch({
     message: [
-      `${actualFrom} disagrees with ${expectedFrom} on "${Shape.label(shape)}" in ${lines.length} bucket(s):`,
+      `${actualFrom} disagrees with ${expectedFrom} on "${what}" in ${lines.length} bucket(s):`,
       ...lines.slice(0, 5).map((line) => `  ${line}`),
       ...(lines.length > 5 ? [`  … and ${lines.length - 5} more`] : []),
     ].join("\n"),
   })
 }
 
-/** The reference answers: core's aggregator over the data set, held in memory (small sizes only). */
-export const referenceAnswers = (
+/**
+ * The reference results: core's aggregator over the data set for each plan, in one pass
+ * that holds the plans' events in memory (small sizes only).
+ */
+export const referenceResults = (
   dataset: Dataset.Dataset,
-  shapes: ReadonlyArray<Shape.Shape>,
-): Map<Shape.Shape, Shape.Answer> => {
-  const wanted = new Set(shapes.map((shape) => shape.event))
+  plans: ReadonlyArray<QueryPlan.QueryPlan>,
+): Array<QueryPlan.Result> => {
+  const wanted = new Set(plans.map((plan) => plan.eventName))
   const byName = new Map<string, Array<Aggregator.Event>>()
   for (const event of Dataset.events(dataset)) {
     if (!wanted.has(event.name)) continue
@@ -122,12 +139,29 @@ export const referenceAnswers = (
     if (events === undefined) byName.set(event.name, [event])
     else events.push(event)
   }
-  return new Map(
-    shapes.map((shape) => [
-      shape,
-      Aggregator.aggregate(Shape.plan(shape), byName.get(shape.event) ?? [])[Shape.group]!,
-    ]),
-  )
+  return plans.map((plan) => Aggregator.aggregate(plan, byName.get(plan.eventName) ?? []))
+}
+
+/** The reference answers of shapes and combined requests, from one pass over the data set. */
+export const referenceAnswers = (
+  dataset: Dataset.Dataset,
+  shapes: ReadonlyArray<Shape.Shape>,
+  combined: ReadonlyArray<Shape.Combined> = [],
+): {
+  readonly shapes: Map<Shape.Shape, Shape.Answer>
+  readonly combined: Map<Shape.Combined, QueryPlan.Result>
+} => {
+  const plans = [
+    ...shapes.map(Shape.plan),
+    ...combined.map((request) =>
+      QueryPlan.fromTrends(Shape.combinedRequest(request), Shape.account),
+    ),
+  ]
+  const results = referenceResults(dataset, plans)
+  return {
+    shapes: new Map(shapes.map((shape, i) => [shape, results[i]![Shape.group]!])),
+    combined: new Map(combined.map((request, i) => [request, results[shapes.length + i]!])),
+  }
 }
 
 /**
@@ -144,29 +178,81 @@ export const verify = async (
     const [first, ...rest] = engines
     if (first === undefined) return
     const expected = reference?.get(shape)
+    const what = Shape.label(shape)
     if (expected !== undefined)
-      assertSame(shape, "the reference aggregator", expected, first.name, answers[0]!)
+      assertSame(what, "the reference aggregator", expected, first.name, answers[0]!)
     for (const [i, engine] of rest.entries()) {
-      assertSame(shape, first.name, answers[0]!, engine.name, answers[i + 1]!)
+      assertSame(what, first.name, answers[0]!, engine.name, answers[i + 1]!)
     }
   }
 }
 
-/** One warm-up, then `repetitions` timed runs of a shape, in milliseconds. */
-export const time = async (
-  engine: Engine,
-  shape: Shape.Shape,
+/** The engines that take whole trends requests. */
+export const trendsEngines = (
+  engines: ReadonlyArray<Engine>,
+): Array<Engine & Required<Pick<Engine, "runTrends">>> =>
+  engines.filter(
+    (engine): engine is Engine & Required<Pick<Engine, "runTrends">> =>
+      engine.runTrends !== undefined,
+  )
+
+/** As `verify`, group by group, for combined requests on the engines with `runTrends`. */
+export const verifyCombined = async (
+  engines: ReadonlyArray<Engine>,
+  requests: ReadonlyArray<Shape.Combined>,
+  reference?: ReadonlyMap<Shape.Combined, QueryPlan.Result>,
+): Promise<void> => {
+  const capable = trendsEngines(engines)
+  for (const request of requests) {
+    const trends: TrendsRequest.TrendsRequest = Shape.combinedRequest(request)
+    const answers = await Promise.all(capable.map((engine) => engine.runTrends(trends)))
+    const [first, ...rest] = capable
+    if (first === undefined) return
+    const expected = reference?.get(request)
+    for (const group of Object.keys(trends.groups)) {
+      const what = `${Shape.combinedLabel(request)}, group ${group}`
+      if (expected !== undefined)
+        assertSame(
+          what,
+          "the reference aggregator",
+          expected[group]!,
+          first.name,
+          answers[0]![group] ?? {},
+        )
+      for (const [i, engine] of rest.entries()) {
+        assertSame(
+          what,
+          first.name,
+          answers[0]![group] ?? {},
+          engine.name,
+          answers[i + 1]![group] ?? {},
+        )
+      }
+    }
+  }
+}
+
+/** One warm-up, then `repetitions` timed calls, in milliseconds. */
+export const timeCalls = async (
+  call: () => Promise<unknown>,
   repetitions: number,
 ): Promise<Array<number>> => {
-  await engine.run(shape)
+  await call()
   const runs: Array<number> = []
   for (let i = 0; i < repetitions; i++) {
     const started = performance.now()
-    await engine.run(shape)
+    await call()
     runs.push(performance.now() - started)
   }
   return runs
 }
+
+/** One warm-up, then `repetitions` timed runs of a shape, in milliseconds. */
+export const time = (
+  engine: Engine,
+  shape: Shape.Shape,
+  repetitions: number,
+): Promise<Array<number>> => timeCalls(() => engine.run(shape), repetitions)
 
 const grouped = (n: number): string => n.toLocaleString("en-US")
 
@@ -175,6 +261,7 @@ export const runSize = async (options: Options, events: number): Promise<SizeRep
   const started = performance.now()
   const log = options.log ?? (() => undefined)
   const shapes = options.shapes ?? Shape.all
+  const requests = options.combined ?? Shape.combined
   const dataset = Dataset.make({
     events,
     ...(options.seed === undefined ? {} : { seed: options.seed }),
@@ -204,11 +291,17 @@ export const runSize = async (options: Options, events: number): Promise<SizeRep
     log(
       `[${grouped(events)}] checking ${shapes.length} shapes across ${engines.map((e) => e.name).join(", ")}${checkedAgainstReference ? " and the reference aggregator" : ""} …`,
     )
-    await verify(
-      engines,
-      shapes,
-      checkedAgainstReference ? referenceAnswers(dataset, shapes) : undefined,
-    )
+    const reference = checkedAgainstReference
+      ? referenceAnswers(dataset, shapes, requests)
+      : undefined
+    await verify(engines, shapes, reference?.shapes)
+    const capable = trendsEngines(engines)
+    if (capable.length > 0) {
+      log(
+        `[${grouped(events)}] checking ${requests.length} combined requests across ${capable.map((e) => e.name).join(", ")} …`,
+      )
+      await verifyCombined(capable, requests, reference?.combined)
+    }
     const timings: Array<Timing> = []
     for (const shape of shapes) {
       const runs: Record<string, ReadonlyArray<number>> = {}
@@ -222,7 +315,28 @@ export const runSize = async (options: Options, events: number): Promise<SizeRep
         `[${grouped(events)}] ${Shape.label(shape)}: ${engines.map((e) => `${e.name} ${medians[e.name]!.toFixed(3)} ms`).join(", ")}`,
       )
     }
-    return { dataset, loads, checkedAgainstReference, timings, millis: performance.now() - started }
+    const combined: Array<CombinedTiming> = []
+    for (const request of capable.length > 0 ? requests : []) {
+      const trends = Shape.combinedRequest(request)
+      const runs: Record<string, ReadonlyArray<number>> = {}
+      const medians: Record<string, number> = {}
+      for (const engine of capable) {
+        runs[engine.name] = await timeCalls(() => engine.runTrends(trends), options.repetitions)
+        medians[engine.name] = median(runs[engine.name]!)
+      }
+      combined.push({ request, runs, medians })
+      log(
+        `[${grouped(events)}] ${Shape.combinedLabel(request)}: ${capable.map((e) => `${e.name} ${medians[e.name]!.toFixed(3)} ms`).join(", ")}`,
+      )
+    }
+    return {
+      dataset,
+      loads,
+      checkedAgainstReference,
+      timings,
+      combined,
+      millis: performance.now() - started,
+    }
   } finally {
     for (const engine of engines) await engine.close()
   }

@@ -1,7 +1,8 @@
 /**
  * The run as Markdown: the same text is printed and written to RESULTS.md. Times are
  * medians in milliseconds; a ratio is an engine's median over DuckDB's (below 1: faster
- * than DuckDB).
+ * than DuckDB). When the server ran (`http`), its figures are set beside the SQLite
+ * store's of the same run, so the cost of HTTP is the difference.
  *
  * @since 0.1.0
  */
@@ -80,6 +81,48 @@ export const shapeTable = (size: Harness.SizeReport, engines: ReadonlyArray<stri
     ]),
   )
 
+/** The server's engine and the store it runs, whose figures are compared. */
+export const server = "http"
+export const store = "sqlite"
+
+/** Median milliseconds per combined request and engine, and the server's overhead over the store. */
+export const combinedTable = (size: Harness.SizeReport): string => {
+  const engines = Object.keys(size.combined[0]?.medians ?? {})
+  const overhead = engines.includes(server) && engines.includes(store)
+  return table(
+    ["request", ...engines.map((e) => `${e} ms`), ...(overhead ? [`${server} − ${store} ms`] : [])],
+    size.combined.map((timing) => [
+      Shape.combinedLabel(timing.request),
+      ...engines.map((e) => significant(timing.medians[e]!)),
+      ...(overhead ? [significant(timing.medians[server]! - timing.medians[store]!)] : []),
+    ]),
+  )
+}
+
+const rate = (load: Harness.Load): number => (load.events / load.millis) * 1000
+
+/** One paragraph: the server's upload rate and request medians beside the store's alone. */
+export const httpSummary = (size: Harness.SizeReport): string | undefined => {
+  const overHttp = size.loads.find((load) => load.engine === server)
+  if (overHttp === undefined) return undefined
+  const alone = size.loads.find((load) => load.engine === store)
+  const medians = (engine: string) =>
+    size.combined.map((timing) => timing.medians[engine]).filter((m) => m !== undefined)
+  const span = (values: ReadonlyArray<number>) =>
+    values.length === 0
+      ? "n/a"
+      : `${significant(Math.min(...values))}–${significant(Math.max(...values))} ms`
+  return [
+    `Through the server: uploads of 1000 records took ${grouped(Math.round(rate(overHttp)))} events/s`,
+    alone === undefined
+      ? ""
+      : ` (the store alone appended ${grouped(Math.round(rate(alone)))}/s, ${significant(rate(overHttp) / rate(alone))}× of it)`,
+    `; trends requests with a daily, a weekly and a monthly group answered in ${span(medians(server))} median`,
+    alone === undefined ? "" : ` (the store alone: ${span(medians(store))})`,
+    ".",
+  ].join("")
+}
+
 /** How each engine's medians grow from the smallest size to the largest. */
 export const scalingTable = (report: Harness.Report): string => {
   const small = report.sizes[0]!
@@ -122,6 +165,11 @@ export const markdown = (
     ...(first?.loads ?? []).map((load) => `- ${load.engine}: ${load.version}`),
     `- Data: seed ${first?.dataset.seed ?? Dataset.defaultSeed}, ${grouped(first?.dataset.profiles ?? 0)} profiles, ${Dataset.eventNames.length} event names, 2025 (UTC); top event "${Dataset.topEvent}" (~25%), rare event "${Dataset.rareEvent}" (~1%)`,
     `- Each shape: 1 warm-up, then ${report.repetitions} timed run${report.repetitions === 1 ? "" : "s"}; the table shows the median in ms; a ratio is that engine's median over ${baseline}'s (below 1× = faster)`,
+    ...(report.engines.includes(server)
+      ? [
+          `- ${server}: the Node server in a child process on the same machine; every ${server} figure is a full HTTP round trip from Node's fetch (keep-alive, one request at a time), the server's request log included`,
+        ]
+      : []),
   ]
   for (const size of report.sizes) {
     sections.push(
@@ -134,6 +182,16 @@ export const markdown = (
       "",
       shapeTable(size, report.engines),
     )
+    if (size.combined.length > 0) {
+      const summary = httpSummary(size)
+      sections.push(
+        "",
+        `### Requests with a daily, a weekly and a monthly group`,
+        "",
+        ...(summary === undefined ? [] : [summary, ""]),
+        combinedTable(size),
+      )
+    }
   }
   if (report.sizes.length > 1) {
     sections.push("", "## Scaling", "", scalingTable(report))

@@ -1,14 +1,18 @@
 /**
  * The query shapes the benchmark times: a trends query for one event over the whole year
  * of the data set, in UTC with ISO weeks, measuring events, distinct profiles or the sum
- * of `Amount`, cut daily, weekly or monthly.
+ * of `Amount`, cut daily, weekly or monthly. Engines that take whole trends requests are
+ * also timed on `combined` requests: one group of each trend type at once.
+ *
+ * Every shape is a core `TrendsRequest`, so the plan a store runs and the body the server
+ * receives come from the same value.
  *
  * @since 0.1.0
  */
 import * as Account from "@trendline/core/Account"
 import type * as Bucket from "@trendline/core/Bucket"
-import * as Measure from "@trendline/core/Measure"
 import * as QueryPlan from "@trendline/core/QueryPlan"
+import type * as TrendsRequest from "@trendline/core/TrendsRequest"
 import * as Dataset from "./Dataset.ts"
 
 /** What a shape measures in each bucket. */
@@ -33,36 +37,65 @@ export const sumProperty = "Amount"
 /** The name of the single group of a shape's plan. */
 export const group = "trend"
 
+const measures: ReadonlyArray<Measured> = ["count", "profiles", "sum"]
+const trendTypes: ReadonlyArray<Bucket.TrendType> = ["daily", "weekly", "monthly"]
+
 /** Every shape: {count, profiles, sum} × {daily, weekly, monthly} × {top event, ~1% event}. */
 export const all: ReadonlyArray<Shape> = [Dataset.topEvent, Dataset.rareEvent].flatMap((event) =>
-  (["count", "profiles", "sum"] as const).flatMap((measure) =>
-    (["daily", "weekly", "monthly"] as const).map((trendType) => ({ event, measure, trendType })),
-  ),
+  measures.flatMap((measure) => trendTypes.map((trendType) => ({ event, measure, trendType }))),
 )
 
 /** A shape for people: `"profiles weekly · App Opened"`. */
 export const label = (shape: Shape): string =>
   `${shape.measure} ${shape.trendType} · ${shape.event}`
 
-const measureOf = (measured: Measured): Measure.Measure =>
-  measured === "count"
-    ? Measure.Events
-    : measured === "profiles"
-      ? Measure.Profiles
-      : Measure.sum(sumProperty)
+/** A trends request over the data set's year: `groups` maps group names to trend types. */
+export const trendsRequest = (
+  event: string,
+  measure: Measured,
+  groups: { readonly [name: string]: Bucket.TrendType },
+): TrendsRequest.TrendsRequest => ({
+  event_name: event,
+  from: Dataset.from,
+  to: Dataset.to,
+  groups: Object.fromEntries(
+    Object.entries(groups).map(([name, trendType]) => [name, { trend_type: trendType }]),
+  ),
+  ...(measure === "profiles" ? { unique: true } : {}),
+  ...(measure === "sum" ? { sum_event_prop: sumProperty } : {}),
+})
+
+/** The shape as a trends request, one group named `group`. */
+export const request = (shape: Shape): TrendsRequest.TrendsRequest =>
+  trendsRequest(shape.event, shape.measure, { [group]: shape.trendType })
 
 /** The shape as a Trendline plan over the data set's year, one group named `group`. */
 export const plan = (shape: Shape): QueryPlan.QueryPlan =>
-  QueryPlan.make(
-    {
-      eventName: shape.event,
-      from: Dataset.from,
-      to: Dataset.to,
-      measure: measureOf(shape.measure),
-      groups: [{ name: group, granularity: shape.trendType }],
-    },
-    account,
-  )
+  QueryPlan.fromTrends(request(shape), account)
 
 /** The shape's answer with every bucket at 0: the keys every engine must return. */
 export const emptyAnswer = (shape: Shape): Answer => QueryPlan.emptyResult(plan(shape))[group]!
+
+/** A request with a daily, a weekly and a monthly group, named after their trend types. */
+export interface Combined {
+  readonly event: string
+  readonly measure: Measured
+}
+
+/** The combined requests timed end to end: every measure of the top event. */
+export const combined: ReadonlyArray<Combined> = measures.map((measure) => ({
+  event: Dataset.topEvent,
+  measure,
+}))
+
+/** A combined request for people: `"sum daily+weekly+monthly · App Opened"`. */
+export const combinedLabel = (request: Combined): string =>
+  `${request.measure} ${trendTypes.join("+")} · ${request.event}`
+
+/** The combined request as a trends request: groups `daily`, `weekly` and `monthly`. */
+export const combinedRequest = (request: Combined): TrendsRequest.TrendsRequest =>
+  trendsRequest(
+    request.event,
+    request.measure,
+    Object.fromEntries(trendTypes.map((trendType) => [trendType, trendType])),
+  )

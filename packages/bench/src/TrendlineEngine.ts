@@ -13,6 +13,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import type * as EventStore from "@trendline/core/EventStore"
 import { makeMemory } from "@trendline/core/EventStore"
+import * as QueryPlan from "@trendline/core/QueryPlan"
 import * as NodeSqlite from "@trendline/store-sqlite/NodeSqlite"
 import * as SqliteEventStore from "@trendline/store-sqlite/SqliteEventStore"
 import * as Effect from "effect/Effect"
@@ -42,6 +43,8 @@ export const fromEventStore = (
     const result = await Effect.runPromise(store.query(Shape.account, Shape.plan(shape)))
     return result[Shape.group]!
   },
+  runTrends: (request) =>
+    Effect.runPromise(store.query(Shape.account, QueryPlan.fromTrends(request, Shape.account))),
   close: release,
 })
 

@@ -6,6 +6,7 @@ import * as Cli from "./Cli.ts"
 import * as DuckDbEngine from "./DuckDbEngine.ts"
 import type * as Harness from "./Harness.ts"
 import { run } from "./Harness.ts"
+import * as HttpEngine from "./HttpEngine.ts"
 import * as Machine from "./Machine.ts"
 import * as Report from "./Report.ts"
 import * as TrendlineEngine from "./TrendlineEngine.ts"
@@ -24,6 +25,8 @@ const specOf = (name: Cli.EngineName, settings: Cli.Settings): Harness.EngineSpe
             clustered: settings.duckdbClustered,
           }),
       }
+    case "http":
+      return { name, make: () => HttpEngine.make() }
     case "memory":
       return { name, make: TrendlineEngine.memory }
   }

@@ -14,11 +14,11 @@ describe("Cli", () => {
     assert.throws(() => Cli.parseCount("0", "--reps"), /--reps/)
   })
 
-  it("defaults to the 1M and 10M curve, 7 repetitions, sqlite and duckdb on files", () => {
+  it("defaults to the 1M and 10M curve, 7 repetitions, sqlite and duckdb on files, and http", () => {
     assert.deepStrictEqual(Cli.parse([], {}, "RESULTS.md"), {
       sizes: [1_000_000, 10_000_000],
       repetitions: 7,
-      engines: ["sqlite", "duckdb"],
+      engines: ["sqlite", "duckdb", "http"],
       storage: "file",
       duckdbThreads: undefined,
       duckdbClustered: true,
@@ -48,5 +48,14 @@ describe("Cli", () => {
       /unknown engine "postgres"/,
     )
     assert.strictEqual(Cli.parse(["--help"], {}, "R.md"), "help")
+  })
+
+  it("leaves the server out with --no-http or BENCH_HTTP=0", () => {
+    for (const settings of [
+      Cli.parse(["--no-http"], {}, "R.md"),
+      Cli.parse([], { BENCH_HTTP: "0" }, "R.md"),
+    ]) {
+      assert.deepStrictEqual(settings !== "help" && settings.engines, ["sqlite", "duckdb"])
+    }
   })
 })

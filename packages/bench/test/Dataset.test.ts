@@ -1,5 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as Calendar from "@trendline/core/Calendar"
+import * as Upload from "@trendline/core/Upload"
 import * as Dataset from "../src/Dataset.ts"
 
 const small = Dataset.make({ events: 20_000 })
@@ -77,6 +78,12 @@ describe("Dataset", () => {
     const busiest = Math.max(...profiles.values()) / dataset.events
     assert.isAbove(busiest, 0.1)
     assert.isBelow(busiest, 0.2)
+  })
+
+  it("uses no event name that uploads refuse, so the server can take every event", () => {
+    for (const name of Dataset.eventNames) {
+      assert.notInclude(Upload.restrictedEventNames, name)
+    }
   })
 
   it("draws the same floats in [0, 1) from the same seed", () => {

@@ -3,6 +3,7 @@ import * as Dataset from "../src/Dataset.ts"
 import * as DuckDbEngine from "../src/DuckDbEngine.ts"
 import type { Engine } from "../src/Engine.ts"
 import * as Harness from "../src/Harness.ts"
+import * as HttpEngine from "../src/HttpEngine.ts"
 import * as Machine from "../src/Machine.ts"
 import * as Report from "../src/Report.ts"
 import * as Shape from "../src/Shape.ts"
@@ -10,7 +11,7 @@ import * as TrendlineEngine from "../src/TrendlineEngine.ts"
 
 // A smoke run of the whole harness at a tiny size: answers are checked, timings not.
 describe("Harness", () => {
-  it("loads, cross-checks and times every engine on 20k events", async () => {
+  it("loads, cross-checks and times every engine on 20k events, the server over HTTP too", async () => {
     const report = await Harness.run({
       sizes: [20_000],
       repetitions: 1,
@@ -18,6 +19,7 @@ describe("Harness", () => {
         { name: "memory", make: TrendlineEngine.memory },
         { name: "sqlite", make: () => TrendlineEngine.sqlite({ storage: "file" }) },
         { name: "duckdb", make: () => DuckDbEngine.make({ storage: "memory", threads: 1 }) },
+        { name: "http", make: () => HttpEngine.make() },
       ],
     })
     const [size] = report.sizes
@@ -29,17 +31,43 @@ describe("Harness", () => {
         ["memory", 20_000],
         ["sqlite", 20_000],
         ["duckdb", 20_000],
+        ["http", 20_000],
       ],
     )
     assert.strictEqual(size!.timings.length, Shape.all.length)
     for (const timing of size!.timings) {
-      assert.deepStrictEqual(Object.keys(timing.medians), ["memory", "sqlite", "duckdb"])
+      assert.deepStrictEqual(Object.keys(timing.medians), ["memory", "sqlite", "duckdb", "http"])
       for (const runs of Object.values(timing.runs)) assert.strictEqual(runs.length, 1)
     }
+    // DuckDB answers single shapes only; Trendline's engines also whole requests.
+    assert.deepStrictEqual(
+      size!.combined.map((timing) => [timing.request.measure, Object.keys(timing.medians)]),
+      Shape.combined.map((request) => [request.measure, ["memory", "sqlite", "http"]]),
+    )
     const text = Report.markdown(report, Machine.current(), new Date())
     assert.include(text, "| shape ")
     assert.include(text, "sqlite/duckdb")
     assert.include(text, "matched core's reference aggregator")
+    assert.include(text, "| http − sqlite ms |")
+    assert.match(text, /Through the server: uploads of 1000 records took [\d,]+ events\/s/)
+  })
+
+  it("answers a combined request over HTTP group by group as the store does, and stops the server cleanly", async () => {
+    const dataset = Dataset.make({ events: 3000 })
+    const server = await HttpEngine.make()
+    const store = await TrendlineEngine.memory()
+    try {
+      assert.strictEqual((await server.load(Dataset.batches(dataset))).events, 3000)
+      await store.load(Dataset.batches(dataset))
+      const request = Shape.combinedRequest({ event: Dataset.rareEvent, measure: "sum" })
+      const answer = await server.runTrends!(request)
+      assert.deepStrictEqual(Object.keys(answer), ["daily", "weekly", "monthly"])
+      assert.deepStrictEqual(answer, await store.runTrends!(request))
+    } finally {
+      await store.close()
+      // Rejects unless the server exits with code 0 on SIGTERM.
+      await server.close()
+    }
   })
 
   it("stops with the shape and the buckets when an engine disagrees", async () => {
