@@ -141,10 +141,10 @@ const pollUntilDone = <A, E>(
         if (!scheduled) return yield* timeOut
       }
       wait = true
-      // A poll never outlives the budget (the last chance gets the transport's own timeout).
-      const bound = lastChance
-        ? Duration.infinity
-        : Duration.millis(Math.max(0, deadline - (yield* Clock.currentTimeMillis)))
+      // A poll ends with the budget; the one sent at the deadline (and the last chance) is
+      // bounded by the transport's own timeout instead, so its answer is not thrown away.
+      const left = deadline - (yield* Clock.currentTimeMillis)
+      const bound = lastChance || left <= 0 ? Duration.infinity : Duration.millis(left)
       const answered = yield* poll(reqId).pipe(
         Effect.tapError((error) => settings.report(PollState.Failed({ error }))),
         Effect.timeoutOption(bound),

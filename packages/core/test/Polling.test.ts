@@ -212,6 +212,25 @@ describe("Polling.run", () => {
     }),
   )
 
+  it.effect("takes the answer of the poll sent at the deadline", () =>
+    Effect.gen(function* () {
+      const { transport, calls } = yield* scripted(pending(8), [
+        pending(8),
+        pending(8),
+        pending(8),
+        Effect.delay(completed(5), "200 millis"),
+      ])
+      const fiber = yield* Effect.fork(Polling.run(transport, { budget: "10 seconds" }))
+      yield* advanceSeconds(11)
+      // Polls at 1, 3 and 7 s, the last at the 10 s deadline: its answer still counts.
+      assert.strictEqual(yield* Fiber.join(fiber), 5)
+      assert.deepStrictEqual(
+        (yield* calls).map((call) => call.at),
+        [1_000, 3_000, 7_000, 10_000],
+      )
+    }),
+  )
+
   it.effect("polls once even when the submit itself used up the budget", () =>
     Effect.gen(function* () {
       const { transport, calls } = yield* scripted(Effect.delay(pending(6), "12 seconds"), [

@@ -1,0 +1,46 @@
+/**
+ * What can go wrong between the client and the server, beyond the API's own errors
+ * (`@trendline/core/ApiError`, decoded from `fail` bodies whatever their HTTP status).
+ *
+ * @since 0.1.0
+ */
+import * as Schema from "effect/Schema"
+
+/** The request did not complete: network failure, connection refused, or the per-request timeout. */
+export class TransportError extends Schema.TaggedError<TransportError>()("TransportError", {
+  reason: Schema.String,
+}) {
+  override get message(): string {
+    return this.reason
+  }
+}
+
+/** The server answered something that is not the API's wire form. */
+export class MalformedResponse extends Schema.TaggedError<MalformedResponse>()(
+  "MalformedResponse",
+  {
+    status: Schema.Number,
+    reason: Schema.String,
+    /** The start of the body, for diagnosis. */
+    body: Schema.String,
+  },
+) {
+  override get message(): string {
+    return `Malformed response (HTTP ${this.status}): ${this.reason}`
+  }
+}
+
+/**
+ * An upload stopped at a batch that failed. Records before `failedAt` were stored (their
+ * batches were acknowledged); records from `failedAt` on were not confirmed: the failed
+ * batch may or may not have been applied, so it is not retried automatically.
+ */
+export class UploadIncomplete extends Schema.TaggedError<UploadIncomplete>()("UploadIncomplete", {
+  failedAt: Schema.Number,
+  processed: Schema.Number,
+  reason: Schema.String,
+}) {
+  override get message(): string {
+    return `Upload stopped at record ${this.failedAt} (${this.processed} processed before it): ${this.reason}`
+  }
+}

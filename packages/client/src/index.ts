@@ -1,0 +1,130 @@
+/**
+ * `@trendline/client` for people who do not use Effect: `createClient` returns an object
+ * whose methods return Promises. Errors are `Error` subclasses with a `_tag` to switch on
+ * (`"RateLimited"`, `"InvalidRequest"`, `"PollTimeout"`, `"TransportError"`, …).
+ *
+ * ```ts
+ * import { createClient } from "@trendline/client"
+ *
+ * const client = createClient({ region: "in1", accountId: "…", passcode: "…" })
+ * const { body, groups } = await client.trends({
+ *   event_name: "Charged", from: 20161224, to: 20170103,
+ *   groups: { days: { trend_type: "daily" } },
+ * })
+ * body.days        // { "20161224": 10, … }  the wire answer
+ * groups.days      // { buckets: [{ key, start, end, value }, …], total, min, max, mean }
+ * ```
+ *
+ * @since 0.1.0
+ */
+import type * as Progress from "@trendline/core/Polling"
+import * as Cause from "effect/Cause"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Exit from "effect/Exit"
+import * as ManagedRuntime from "effect/ManagedRuntime"
+import { TransportError } from "./ClientError.ts"
+import * as Region from "./Region.ts"
+import * as TrendsClient from "./TrendsClient.ts"
+
+export * as ApiError from "@trendline/core/ApiError"
+export { PollTimeout } from "@trendline/core/Polling"
+export { MalformedResponse, TransportError, UploadIncomplete } from "./ClientError.ts"
+export { ConfigError, type Region as RegionName } from "./Region.ts"
+export type { BucketValue, GroupResult } from "./Results.ts"
+export type { TrendsAnswer, UploadResult } from "./TrendsClient.ts"
+
+/** Options of `createClient`: where (`region` or `baseUrl`), who, and how. */
+export type ClientOptions = TrendsClient.Config
+
+/** Per-call options: cancel with an `AbortSignal`, follow polling with `onProgress`. */
+export interface CallOptions {
+  readonly signal?: AbortSignal
+  readonly onProgress?: (state: Progress.PollState<unknown, unknown>) => void
+  /** Milliseconds to poll a `partial` answer before failing with `PollTimeout`. */
+  readonly pollBudgetMs?: number
+}
+
+/** The client. */
+export interface Client {
+  /** Runs a trends query (polling `partial` answers) and resolves to its answer. */
+  readonly trends: (request: unknown, options?: CallOptions) => Promise<TrendsClient.TrendsAnswer>
+  /** Polls a query that failed with `PollTimeout`, by its `req_id`. */
+  readonly resume: (
+    reqId: number,
+    request?: unknown,
+    options?: CallOptions,
+  ) => Promise<TrendsClient.TrendsAnswer>
+  /** The total count of an event in a date range. */
+  readonly eventCount: (request: unknown, options?: CallOptions) => Promise<number>
+  /** Uploads records in batches of at most 1000. */
+  readonly upload: (
+    records: ReadonlyArray<unknown>,
+    options?: Pick<CallOptions, "signal">,
+  ) => Promise<TrendsClient.UploadResult>
+  /** Stops the calls in flight (they reject) and releases the client; later calls reject. */
+  readonly close: () => Promise<void>
+}
+
+/**
+ * Creates a client; throws a `ConfigError` at once when the configuration is wrong (no
+ * region or baseUrl, an unknown region, missing credentials).
+ */
+export const createClient = (options: ClientOptions): Client => {
+  const checked = Region.baseUrlOf(options)
+  if (Either.isLeft(checked)) throw checked.left
+  if (options.accountId === "" || options.passcode === "") {
+    throw new Region.ConfigError({ reason: "accountId and passcode are required" })
+  }
+  const runtime = ManagedRuntime.make(TrendsClient.layerFetch(options))
+  // Calls in flight, so `close` can stop them instead of leaving them polling.
+  const inFlight = new Set<AbortController>()
+  let closed = false
+  const run = async <A, E>(
+    use: (client: TrendsClient.Service) => Effect.Effect<A, E>,
+    signal: AbortSignal | undefined,
+  ): Promise<A> => {
+    if (closed) throw new TransportError({ reason: "The client is closed: create a new one" })
+    const controller = new AbortController()
+    const abort = () => controller.abort(signal?.reason)
+    signal?.addEventListener("abort", abort, { once: true })
+    if (signal?.aborted) abort()
+    inFlight.add(controller)
+    try {
+      const exit = await runtime.runPromiseExit(Effect.flatMap(TrendsClient.TrendsClient, use), {
+        signal: controller.signal,
+      })
+      if (Exit.isSuccess(exit)) return exit.value
+      if (Cause.isInterruptedOnly(exit.cause)) {
+        if (signal?.aborted) throw signal.reason
+        throw new TransportError({ reason: "The client was closed while the call was running" })
+      }
+      throw Cause.squash(exit.cause)
+    } finally {
+      inFlight.delete(controller)
+      signal?.removeEventListener("abort", abort)
+    }
+  }
+  const readOptions = (call: CallOptions = {}): TrendsClient.ReadOptions => ({
+    ...(call.onProgress === undefined
+      ? {}
+      : {
+          onProgress: (state: TrendsClient.Progress) => Effect.sync(() => call.onProgress?.(state)),
+        }),
+    ...(call.pollBudgetMs === undefined ? {} : { pollBudget: call.pollBudgetMs }),
+  })
+  return {
+    trends: (request, call) =>
+      run((client) => client.trends(request, readOptions(call)), call?.signal),
+    resume: (reqId, request, call) =>
+      run((client) => client.resume(reqId, request, readOptions(call)), call?.signal),
+    eventCount: (request, call) =>
+      run((client) => client.eventCount(request, readOptions(call)), call?.signal),
+    upload: (records, call) => run((client) => client.upload(records), call?.signal),
+    close: async () => {
+      closed = true
+      for (const controller of inFlight) controller.abort()
+      await runtime.dispose()
+    },
+  }
+}

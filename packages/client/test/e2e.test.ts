@@ -1,0 +1,234 @@
+// The client end to end against the real Node server (`apps/worker/src/node.ts`) as a child
+// process: a fresh SQLite file, one account, and every read answering `partial` (sync
+// budget 0) so each answer comes through the client's polling. Answers are compared with
+// core's reference aggregator over the same events.
+import { type ChildProcessByStdio, spawn } from "node:child_process"
+import { mkdtempSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { createInterface } from "node:readline"
+import type { Readable } from "node:stream"
+import { fileURLToPath } from "node:url"
+import { assert, describe, it } from "@effect/vitest"
+import * as Account from "@trendline/core/Account"
+import * as Aggregator from "@trendline/core/Aggregator"
+import * as ApiError from "@trendline/core/ApiError"
+import * as EventCount from "@trendline/core/EventCount"
+import * as Limits from "@trendline/core/Limits"
+import * as QueryPlan from "@trendline/core/QueryPlan"
+import * as TrendsRequest from "@trendline/core/TrendsRequest"
+import * as Effect from "effect/Effect"
+import * as Schedule from "effect/Schedule"
+import { afterAll, beforeAll } from "vitest"
+import { type Client, createClient } from "../src/index.ts"
+
+const workerDir = fileURLToPath(new URL("../../../apps/worker/", import.meta.url))
+const entry = join(workerDir, "src", "node.ts")
+
+const account = {
+  id: "acme",
+  passcode: "acme-passcode",
+  timezone: "Asia/Kolkata",
+  weekStart: "sunday",
+} as const
+const settings = Account.make(account.id, {
+  timeZone: account.timezone,
+  weekStart: account.weekStart,
+})
+
+// mulberry32: the same events on every run.
+const random = (seed: number): (() => number) => {
+  let state = seed >>> 0
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0
+    let t = Math.imul(state ^ (state >>> 15), state | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+// From a day before January 2025 to half a day after February, so the range edges matter.
+const firstTs = Date.UTC(2024, 11, 31) / 1000
+const lastTs = Date.UTC(2025, 2, 1, 12) / 1000
+const next = random(7)
+const profiles = ["alice", "bob", "carol", "dave", "erin"]
+const events = Array.from({ length: 1500 }, () => ({
+  type: "event",
+  identity: profiles[Math.floor(next() * profiles.length)]!,
+  ts: firstTs + Math.floor(next() * (lastTs - firstTs)),
+  evtName: next() < 0.7 ? "Charged" : "App Opened",
+  evtData: { Amount: 1 + Math.floor(next() * 100) },
+}))
+// One record without identity, in the second batch: the server refuses it alone (523).
+const refusedAt = 1200
+const records: ReadonlyArray<unknown> = [
+  ...events.slice(0, refusedAt),
+  { type: "event", ts: firstTs, evtName: "Charged", evtData: {} },
+  ...events.slice(refusedAt),
+]
+
+const stored: ReadonlyArray<Aggregator.Event> = events.map((event) => ({
+  name: event.evtName,
+  profile: `identity:${event.identity}`,
+  ts: event.ts,
+  properties: event.evtData,
+}))
+
+const range = { from: 20250101, to: 20250228 }
+const groups = {
+  days: { trend_type: "daily" },
+  weeks: { trend_type: "weekly" },
+  months: { trend_type: "monthly" },
+}
+
+const expectedTrends = (body: unknown) =>
+  Aggregator.aggregate(
+    QueryPlan.fromTrends(Effect.runSync(TrendsRequest.decode(body)), settings),
+    stored,
+  )
+
+// ---------------------------------------------------------------------------------------
+// The server
+
+interface Server {
+  readonly child: ChildProcessByStdio<null, Readable, Readable>
+  readonly url: string
+  readonly exited: Promise<unknown>
+}
+
+const ready = /^Trendline is serving (http:\/\/\S+) \(database /
+
+const start = (database: string): Promise<Server> => {
+  const child = spawn(process.execPath, [entry], {
+    cwd: workerDir,
+    env: {
+      ...process.env,
+      PORT: "0",
+      HOST: "127.0.0.1",
+      TRENDLINE_DB: database,
+      TRENDLINE_ACCOUNTS: JSON.stringify([account]),
+      TRENDLINE_SYNC_BUDGET_MS: "0",
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  })
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once("close", (code, signal) => resolve({ code, signal })),
+  )
+  let stderr = ""
+  child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
+    stderr += chunk
+  })
+  return new Promise((resolve, reject) => {
+    let url: string | undefined
+    createInterface({ input: child.stdout }).on("line", (line) => {
+      const match = url === undefined ? ready.exec(line) : null
+      if (match !== null) {
+        url = match[1]!
+        resolve({ child, url, exited })
+      }
+    })
+    void exited.then(({ code, signal }) => {
+      if (url === undefined)
+        reject(new Error(`the server exited (${code ?? signal}) before it was ready:\n${stderr}`))
+    })
+  })
+}
+
+const folder = mkdtempSync(join(tmpdir(), "trendline-client-e2e-"))
+let server: Server | undefined
+let client: Client
+
+beforeAll(async () => {
+  server = await start(join(folder, "trendline.db"))
+  client = createClient({
+    baseUrl: server.url,
+    accountId: account.id,
+    passcode: account.passcode,
+    weekStart: account.weekStart,
+    pollSchedule: Schedule.spaced("20 millis"),
+    // Looser than the server's, so a request the server refuses gets to it.
+    limits: Limits.make({ maxGroups: 10 }),
+  })
+})
+
+afterAll(async () => {
+  await client?.close()
+  if (server !== undefined && server.child.exitCode === null && server.child.signalCode === null) {
+    server.child.kill("SIGTERM")
+    await server.exited
+  }
+  rmSync(folder, { recursive: true, force: true })
+})
+
+// ---------------------------------------------------------------------------------------
+// The tests run in order, on one server.
+
+describe("the client against the Node server", () => {
+  it("uploads the events in batches; the refused record keeps its index", async () => {
+    const result = await client.upload(records)
+    assert.strictEqual(result.processed, events.length)
+    assert.deepStrictEqual(
+      result.unprocessed.map((entry) => [entry.index, entry.code]),
+      [[refusedAt, 523]],
+    )
+  })
+
+  for (const [measure, fields] of [
+    ["count", {}],
+    ["unique", { unique: true }],
+    ["sum_event_prop", { sum_event_prop: "Amount" }],
+  ] as const) {
+    it(`answers ${measure} trends by day, week and month as the reference aggregator`, async () => {
+      const body = { event_name: "Charged", ...range, groups, ...fields }
+      const states: Array<string> = []
+      const answer = await client.trends(body, {
+        onProgress: (state) => states.push(state._tag),
+      })
+      assert.include(states, "Pending", "sync budget 0: the answer came through polling")
+      const { status, ...wire } = answer.body
+      assert.strictEqual(status, "success")
+      const expected = expectedTrends(body)
+      assert.deepStrictEqual(wire, expected)
+      for (const [name, buckets] of Object.entries(expected)) {
+        const group = answer.groups[name]!
+        assert.deepStrictEqual(
+          group.buckets.map((bucket) => [bucket.key, bucket.value]),
+          Object.entries(buckets),
+          `${name}: the client dates the server's buckets in the account's calendar`,
+        )
+        const values = Object.values(buckets)
+        assert.strictEqual(
+          group.total,
+          values.reduce((sum, value) => sum + value, 0),
+        )
+        assert.strictEqual(group.max, Math.max(...values))
+      }
+    })
+  }
+
+  it("counts events as the reference aggregator", async () => {
+    const body = { event_name: "Charged", ...range }
+    const expected = Aggregator.aggregate(
+      QueryPlan.fromEventCount(Effect.runSync(EventCount.decode(body)), settings),
+      stored,
+    )[QueryPlan.countGroup]![QueryPlan.totalKey]!
+    assert.isAbove(expected, 0)
+    assert.strictEqual(await client.eventCount(body), expected)
+  })
+
+  it("rejects a request the server refuses with an InvalidRequest Error", async () => {
+    const tooMany = Object.fromEntries(
+      Array.from({ length: 6 }, (_, i) => [`g${i}`, { trend_type: "daily" }]),
+    )
+    const error: unknown = await client
+      .trends({ event_name: "Charged", ...range, groups: tooMany })
+      .then(
+        () => assert.fail("expected a rejection"),
+        (error: unknown) => error,
+      )
+    assert.instanceOf(error, Error)
+    assert.instanceOf(error, ApiError.InvalidRequest)
+    assert.strictEqual(error._tag, "InvalidRequest")
+    assert.match(error.message, /^groups: has 6 groups but at most 5/)
+  })
+})
