@@ -39,6 +39,8 @@ export class UploadIncomplete extends Schema.TaggedError<UploadIncomplete>()("Up
   failedAt: Schema.Number,
   processed: Schema.Number,
   reason: Schema.String,
+  /** The `_tag` of the failure that stopped it, e.g. `"TransportError"` or `"RateLimited"`. */
+  causeTag: Schema.String,
 }) {
   override get message(): string {
     return `Upload stopped at record ${this.failedAt} (${this.processed} processed before it): ${this.reason}`

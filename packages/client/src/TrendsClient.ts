@@ -349,7 +349,12 @@ export const make = (
               Effect.flatMap(decodeWith(Upload.UploadResponse)),
               Effect.mapError(
                 (error) =>
-                  new UploadIncomplete({ failedAt: offset, processed, reason: error.message }),
+                  new UploadIncomplete({
+                    failedAt: offset,
+                    processed,
+                    reason: error.message,
+                    causeTag: error._tag,
+                  }),
               ),
             )
             processed += response.processed

@@ -521,6 +521,7 @@ describe("TrendsClient.upload", () => {
       assert.strictEqual(error.failedAt, 1000)
       assert.strictEqual(error.processed, 998)
       assert.strictEqual(error.reason, "Service unavailable")
+      assert.strictEqual(error.causeTag, "ServiceUnavailable")
       assert.strictEqual(fake.requests.length, 2)
     }),
   )
