@@ -1,0 +1,128 @@
+/**
+ * The interactive UI: the query form, the running query, its results or failure, and the
+ * help over any of them. Screens follow the query's state; the form's state lives here, so
+ * going back finds the form as it was left.
+ */
+import type * as Calendar from "@trendline/core/Calendar"
+import { Box, Text, useApp } from "ink"
+import { useCallback, useState } from "react"
+import { FailedScreen } from "./components/FailedScreen.tsx"
+import { Header } from "./components/Header.tsx"
+import { HelpScreen } from "./components/HelpScreen.tsx"
+import { QueryFormScreen } from "./components/QueryFormScreen.tsx"
+import { ResultsScreen } from "./components/ResultsScreen.tsx"
+import { RunningScreen } from "./components/RunningScreen.tsx"
+import { ThemeProvider, useTheme } from "./components/Theme.tsx"
+import * as Export from "./Export.ts"
+import * as QueryForm from "./hooks/QueryForm.ts"
+import { useBackend } from "./hooks/useBackend.ts"
+import { useKeys } from "./hooks/useKeys.ts"
+import { useQueryForm } from "./hooks/useQueryForm.ts"
+import { useTerminalSize } from "./hooks/useTerminalSize.ts"
+import { useTrendsQuery } from "./hooks/useTrendsQuery.ts"
+
+export interface AppProps {
+  /** Colours on (bold, dim and inverse stay either way). */
+  readonly color?: boolean
+  /** Where relative export file names are written (default: the current directory). */
+  readonly cwd?: string
+  /** The day presets count from (default: today on this machine). */
+  readonly today?: Calendar.Day
+}
+
+/** The whole UI; needs a `RuntimeProvider` above it. */
+export const App = ({ color = true, cwd, today }: AppProps) => (
+  <ThemeProvider color={color}>
+    <Screens cwd={cwd ?? process.cwd()} today={today} />
+  </ThemeProvider>
+)
+
+const Screens = ({
+  cwd,
+  today,
+}: {
+  readonly cwd: string
+  readonly today?: Calendar.Day | undefined
+}) => {
+  const theme = useTheme()
+  const { exit } = useApp()
+  const size = useTerminalSize()
+  const backend = useBackend()
+  const query = useTrendsQuery()
+  const [help, setHelp] = useState(false)
+  const [day] = useState(() => today ?? QueryForm.localToday())
+  const showHelp = useCallback(() => setHelp(true), [])
+  const hideHelp = useCallback(() => setHelp(false), [])
+  const quit = useCallback(() => exit(), [exit])
+
+  const ready = backend.state._tag === "Ready"
+  const screen = query.state._tag
+  const form = useQueryForm({
+    eventNames: backend.eventNames,
+    today: day,
+    active: ready && screen === "Idle" && !help,
+    onSubmit: query.run,
+    onQuit: quit,
+    onHelp: showHelp,
+  })
+  useKeys({ escape: query.cancel, q: quit, "?": showHelp }, screen === "Running" && !help)
+  useKeys(
+    {
+      return: () => query.state._tag === "Failed" && query.run(query.state.request),
+      escape: query.cancel,
+      n: query.cancel,
+      q: quit,
+      "?": showHelp,
+    },
+    screen === "Failed" && !help,
+  )
+  useKeys({ escape: hideHelp, "?": hideHelp, q: quit }, help)
+  // Before the backend is there, only quitting makes sense.
+  useKeys({ q: quit }, !ready && !help)
+
+  const body = size.rows - 1
+  const description =
+    backend.state._tag === "Ready" ? backend.state.backend.description : "starting…"
+  return (
+    <Box flexDirection="column" width={size.columns} height={size.rows}>
+      <Header description={description} />
+      {help ? <HelpScreen /> : null}
+      <Box display={help ? "none" : "flex"} flexDirection="column" height={body} overflow="hidden">
+        {backend.state._tag === "Loading" ? (
+          <Text color={theme.muted}>Opening the backend…</Text>
+        ) : backend.state._tag === "Failed" ? (
+          <Text color={theme.error}>The backend could not start: {backend.state.message}</Text>
+        ) : query.state._tag === "Idle" ? (
+          <QueryFormScreen
+            state={form.state}
+            issues={form.issues}
+            suggestions={form.suggestions}
+            rows={body}
+          />
+        ) : query.state._tag === "Running" ? (
+          <RunningScreen request={query.state.request} progress={query.state.progress} />
+        ) : query.state._tag === "Failed" ? (
+          <FailedScreen
+            request={query.state.request}
+            error={query.state.error}
+            message={query.state.message}
+          />
+        ) : (
+          <ResultsScreen
+            answer={query.state.answer}
+            request={query.state.request}
+            active={!help}
+            columns={size.columns}
+            rows={body}
+            cwd={cwd}
+            curl={Export.curl(query.state.request, backend.state.backend.endpoint)}
+            local={backend.state.backend.endpoint === undefined}
+            onBack={query.cancel}
+            onQuit={quit}
+            onHelp={showHelp}
+          />
+        )}
+      </Box>
+    </Box>
+  )
+}

@@ -1,0 +1,143 @@
+/**
+ * Where the terminal UI sends its queries: the embedded store in this process (local
+ * mode, the default) or any Trends API through `@trendline/client` (remote mode). Both
+ * answer with the client's `TrendsAnswer`, so the screens do not care which.
+ */
+import * as Region from "@trendline/client/Region"
+import * as Results from "@trendline/client/Results"
+import * as TrendsClient from "@trendline/client/TrendsClient"
+import type * as Account from "@trendline/core/Account"
+import * as AccountApi from "@trendline/core/AccountApi"
+import * as ApiError from "@trendline/core/ApiError"
+import * as EventStore from "@trendline/core/EventStore"
+import * as TrendsRequest from "@trendline/core/TrendsRequest"
+import * as NodeSqlite from "@trendline/store-sqlite/NodeSqlite"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as DemoData from "./DemoData.ts"
+
+/** Every way a query can fail, for the screens to show. */
+export type QueryError = TrendsClient.ReadError
+
+/** The backend of the UI. */
+export interface Service {
+  /** Where queries go, for the status line: `local ./data/trendline.db` or a URL. */
+  readonly description: string
+  /** How to reach the same data with curl, when there is an HTTP endpoint (remote mode). */
+  readonly endpoint: { readonly baseUrl: string; readonly accountId: string } | undefined
+  /** The account's week convention, to date weekly keys. */
+  readonly weekStart: Account.Settings["weekStart"]
+  /** Event names to suggest (local mode knows them; a remote server offers none). */
+  readonly eventNames: Effect.Effect<ReadonlyArray<string>>
+  /** Runs a trends query given as its wire body; `onProgress` follows polling. */
+  readonly trends: (
+    request: unknown,
+    onProgress?: (state: TrendsClient.Progress) => Effect.Effect<void>,
+  ) => Effect.Effect<TrendsClient.TrendsAnswer, QueryError>
+  /** Uploads records (any number; batches of 1000). */
+  readonly upload: (
+    records: ReadonlyArray<unknown>,
+  ) => Effect.Effect<TrendsClient.UploadResult, Error>
+}
+
+/** The backend's service tag. */
+export class Backend extends Context.Tag("@trendline/tui/Backend")<Backend, Service>() {}
+
+/** Local mode's settings. */
+export interface LocalOptions {
+  readonly filename: string
+  readonly account: Account.Settings
+  /** Fill an empty database with the demo data set first. */
+  readonly seedDemo: boolean
+}
+
+const receivedAt = Effect.map(
+  Effect.clockWith((clock) => clock.currentTimeMillis),
+  (ms) => Math.floor(ms / 1000),
+)
+
+/** Local mode: core and the SQLite store in this process, seeded with demo data if empty. */
+export const layerLocal = (options: LocalOptions): Layer.Layer<Backend, EventStore.StoreError> =>
+  Layer.scoped(
+    Backend,
+    Effect.gen(function* () {
+      const store = yield* EventStore.EventStore
+      const api = yield* AccountApi.make(options.account, AccountApi.defaultOptions)
+      const upload = (records: ReadonlyArray<unknown>) =>
+        Effect.gen(function* () {
+          let processed = 0
+          const unprocessed: Array<TrendsClient.UploadResult["unprocessed"][number]> = []
+          for (let offset = 0; offset < records.length; offset += 1000) {
+            const answer = yield* api.upload(
+              { d: records.slice(offset, offset + 1000) },
+              yield* receivedAt,
+            )
+            if (answer.body.status === "fail") {
+              return yield* Effect.fail(
+                ApiError.fromFailBody(answer.body as ApiError.FailBody, answer.status),
+              )
+            }
+            const body = answer.body as {
+              processed: number
+              unprocessed: TrendsClient.UploadResult["unprocessed"]
+            }
+            processed += body.processed
+            for (const entry of body.unprocessed)
+              unprocessed.push({ ...entry, index: entry.index + offset })
+          }
+          return { processed, unprocessed }
+        })
+      if (options.seedDemo && (yield* store.eventNames(options.account)).length === 0) {
+        // Our own records: a failure here is a bug, not something the user can fix.
+        const today = new Date(yield* Effect.clockWith((clock) => clock.currentTimeMillis))
+        yield* Effect.orDie(upload(DemoData.records(today)))
+      }
+      return {
+        description: `local ${options.filename}`,
+        endpoint: undefined,
+        weekStart: options.account.weekStart,
+        eventNames: store.eventNames(options.account).pipe(Effect.orElseSucceed(() => [])),
+        trends: (request) =>
+          Effect.gen(function* () {
+            const decoded = yield* TrendsRequest.decode(request)
+            const answer = yield* api.trends(request)
+            if (answer.body.status !== "success") {
+              return yield* Effect.fail(
+                ApiError.fromFailBody(answer.body as ApiError.FailBody, answer.status),
+              )
+            }
+            const wire = answer.body as TrendsClient.TrendsAnswer["body"]
+            const { status: _status, ...byGroup } = wire
+            return {
+              body: wire,
+              groups: Results.decode(decoded, byGroup as Record<string, Record<string, number>>, {
+                weekStart: options.account.weekStart,
+              }),
+            }
+          }),
+        upload,
+      }
+    }),
+  ).pipe(Layer.provide(NodeSqlite.layer({ filename: options.filename })))
+
+/** Remote mode: any Trends API through `@trendline/client`. */
+export const layerRemote = (
+  config: TrendsClient.Config,
+): Layer.Layer<Backend, Region.ConfigError> =>
+  Layer.effect(
+    Backend,
+    Effect.gen(function* () {
+      const client = yield* TrendsClient.TrendsClient
+      const baseUrl = yield* Region.baseUrlOf(config)
+      return {
+        description: `remote ${baseUrl} (account ${config.accountId})`,
+        endpoint: { baseUrl, accountId: config.accountId },
+        weekStart: config.weekStart ?? "monday",
+        eventNames: Effect.succeed([]),
+        trends: (request, onProgress) =>
+          client.trends(request, onProgress === undefined ? {} : { onProgress }),
+        upload: client.upload,
+      }
+    }),
+  ).pipe(Layer.provide(TrendsClient.layerFetch(config)))

@@ -1,0 +1,228 @@
+/**
+ * The `trendline` command line, read into what to do: the interactive UI, a subcommand for
+ * scripts (`query`, `upload`), the help, or a usage error. `parse` only reads its arguments
+ * (the process's streams and clock are used when a command runs), so every combination is
+ * testable without a terminal.
+ *
+ * The entry (`main.tsx`) prints `Help` on stdout and exits 0, prints a `UsageError` on stderr
+ * and exits 2, and exits with the number a `Command`'s `run` resolves to.
+ */
+import { parseArgs } from "node:util"
+import * as Region from "@trendline/client/Region"
+import * as Either from "effect/Either"
+import type * as Layer from "effect/Layer"
+import packageJson from "../package.json" with { type: "json" }
+import type * as Backend from "./Backend.ts"
+import { ExitCode, type Io } from "./commands/ExitCode.ts"
+import * as Query from "./commands/Query.ts"
+import * as Target from "./commands/Target.ts"
+import * as Upload from "./commands/Upload.ts"
+
+export type Invocation =
+  | {
+      readonly _tag: "Interactive"
+      readonly backend: Layer.Layer<Backend.Backend, unknown>
+      readonly color: boolean
+    }
+  | { readonly _tag: "Command"; readonly run: (io: Io) => Promise<number> }
+  | { readonly _tag: "Help"; readonly text: string }
+  | { readonly _tag: "UsageError"; readonly message: string }
+
+/** What `parse` may read besides its arguments; each defaults to the process's own. */
+export interface Context {
+  /** Whether stdout is a terminal (colour is off when it is not). */
+  readonly stdoutIsTTY?: boolean
+  /** Standard input as text, for `upload -`. */
+  readonly readStdin?: () => Promise<string>
+}
+
+/** The version `--version` prints. */
+export const version: string = packageJson.version
+
+/** The text of `trendline --help`. */
+export const help = `trendline: trends of your events, in the terminal
+
+Usage:
+  trendline [options]                 the interactive UI
+  trendline query --event NAME (--from YYYYMMDD --to YYYYMMDD | --last DAYS) [query options]
+  trendline upload FILE [--json]      FILE holds JSON lines or a JSON array; - reads stdin
+  trendline help | --help | -h
+  trendline --version
+
+Where the data is (local mode, unless a URL or a region is given):
+  --db FILE            the local SQLite file (env TRENDLINE_DB; default ./data/trendline.db);
+                       the UI and query fill a new one with a year of demo data, upload does not
+  --timezone ZONE      local mode's IANA time zone (env TRENDLINE_TIMEZONE; default UTC);
+                       in both modes, the zone of "today" for --last
+  --week-start DAY     monday (ISO weeks, default) or sunday (env TRENDLINE_WEEK_START)
+  --url URL            remote mode: your Trendline server (env TRENDLINE_URL)
+  --region REGION      remote mode: a hosted region (env TRENDLINE_REGION), one of
+                       ${Object.keys(Region.hosts).join(", ")}
+  --account-id ID      remote account (env TRENDLINE_ACCOUNT_ID)
+  --passcode CODE      remote passcode (env TRENDLINE_PASSCODE; prefer it: a flag shows in ps)
+  --retries N          remote: retries of 429s, 5xx and network failures (default 4)
+
+Query options:
+  --event NAME         the event to count
+  --from DATE --to DATE  the range, both days included: 20250131 (or 2025-01-31)
+  --last DAYS          instead of --from/--to: the DAYS days ending today
+  --group NAME=TYPE    a group of buckets, TYPE daily, weekly or monthly; repeat for more;
+                       --group weekly names it after its type (default: --group daily)
+  --unique             count distinct profiles instead of events
+  --sum PROP           sum the integer event property PROP instead of counting
+  --json | --csv       the answer's wire JSON, or CSV (group,trend_type,key,start,end,value);
+                       default: a table a group
+
+Exit codes of query and upload:
+  0  done
+  1  the server or the store failed or refused (its message is printed)
+  2  usage error: a bad flag, an unreadable file, or an invalid request (each problem printed)
+  3  upload: some records unprocessed (each printed with its index, code and error)
+  4  the server cannot be reached, or did not answer in time
+
+Colour is off when NO_COLOR is set or stdout is not a terminal.
+`
+
+const options = {
+  // where the data is
+  db: { type: "string" },
+  timezone: { type: "string" },
+  "week-start": { type: "string" },
+  url: { type: "string" },
+  region: { type: "string" },
+  "account-id": { type: "string" },
+  passcode: { type: "string" },
+  retries: { type: "string" },
+  // query
+  event: { type: "string" },
+  from: { type: "string" },
+  to: { type: "string" },
+  last: { type: "string" },
+  group: { type: "string", multiple: true },
+  unique: { type: "boolean" },
+  sum: { type: "string" },
+  csv: { type: "boolean" },
+  // query and upload
+  json: { type: "boolean" },
+  // anywhere
+  help: { type: "boolean", short: "h" },
+  version: { type: "boolean" },
+} as const
+
+const read = (argv: ReadonlyArray<string>) =>
+  parseArgs({ args: [...argv], options, allowPositionals: true, strict: true })
+
+type Values = ReturnType<typeof read>["values"]
+
+const commandFlags: Readonly<Record<string, ReadonlyArray<keyof Values>>> = {
+  query: ["event", "from", "to", "last", "group", "unique", "sum", "csv", "json"],
+  upload: ["json"],
+}
+
+const usageError = (problems: ReadonlyArray<string>): Invocation => ({
+  _tag: "UsageError",
+  message: `${problems.map((problem) => `trendline: ${problem}`).join("\n")}\nRun trendline --help to see every option.`,
+})
+
+// Node's messages name the option but carry advice about positionals nobody asked for.
+const argumentProblem = (error: unknown): string => {
+  const message = error instanceof Error ? error.message : String(error)
+  const code = (error as { code?: unknown }).code
+  const option = /'(-[^' ]+)/.exec(message)?.[1]
+  if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" && option !== undefined) {
+    return `unknown option ${option}`
+  }
+  if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE" && option !== undefined) {
+    if (message.includes("does not take an argument")) return `${option} takes no value`
+    return message.includes("ambiguous")
+      ? `${option} needs a value; write ${option}=VALUE when the value starts with -`
+      : `${option} needs a value`
+  }
+  return message.split("\n")[0]!
+}
+
+const readProcessStdin = async (): Promise<string> => {
+  const chunks: Array<Buffer> = []
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer)
+  return Buffer.concat(chunks).toString("utf8")
+}
+
+/**
+ * Reads the command line and the environment (`process.env`) into an invocation. The
+ * context defaults to the process's stdout and stdin, read only when needed.
+ *
+ * @example parse(["query", "--event", "Charged", "--last", "30"], process.env)
+ */
+export const parse = (
+  argv: ReadonlyArray<string>,
+  env: Readonly<Record<string, string | undefined>>,
+  context: Context = {},
+): Invocation => {
+  if (argv.includes("--help") || argv.includes("-h")) return { _tag: "Help", text: help }
+  let parsed: ReturnType<typeof read>
+  try {
+    parsed = read(argv)
+  } catch (error) {
+    return usageError([argumentProblem(error)])
+  }
+  const { values, positionals } = parsed
+  const [command, ...rest] = positionals
+  if (command === "help") return { _tag: "Help", text: help }
+  if (values.version === true) {
+    return {
+      _tag: "Command",
+      run: (io) => {
+        io.stdout(`trendline ${version}\n`)
+        return Promise.resolve(ExitCode.Success)
+      },
+    }
+  }
+  if (command !== undefined && !Object.hasOwn(commandFlags, command)) {
+    return usageError([
+      `unknown command ${JSON.stringify(command)}: use query, upload or help, or no command for the UI`,
+    ])
+  }
+  const problems: Array<string> = []
+  const allowed = command === undefined ? [] : commandFlags[command]!
+  for (const flag of Object.values(commandFlags).flat()) {
+    if (values[flag] !== undefined && !allowed.includes(flag)) {
+      const owners = Object.keys(commandFlags).filter((name) => commandFlags[name]!.includes(flag))
+      problems.push(
+        `--${flag} is an option of ${owners.map((name) => `trendline ${name}`).join(" and ")}`,
+      )
+    }
+  }
+  const extra = command === "upload" ? rest.slice(1) : rest
+  if (extra.length > 0) problems.push(`unexpected argument ${JSON.stringify(extra[0])}`)
+  if (command === "upload" && rest[0] === undefined) {
+    problems.push("upload needs a FILE of records (JSON lines or a JSON array), or - for stdin")
+  }
+  const target = Target.resolve(values, env)
+  if (Either.isLeft(target)) problems.push(...target.left)
+  const query = command === "query" ? Query.options(values) : undefined
+  if (query !== undefined && Either.isLeft(query)) problems.push(...query.left)
+  if (problems.length > 0 || Either.isLeft(target)) return usageError(problems)
+
+  switch (command) {
+    case undefined:
+      return {
+        _tag: "Interactive",
+        backend: Target.layer(target.right, { seedDemo: true }),
+        color:
+          (env.NO_COLOR ?? "") === "" && (context.stdoutIsTTY ?? process.stdout.isTTY === true),
+      }
+    case "upload":
+      return {
+        _tag: "Command",
+        run: Upload.run(
+          target.right,
+          { file: rest[0]!, format: values.json === true ? "json" : "text" },
+          context.readStdin ?? readProcessStdin,
+        ),
+      }
+    default:
+      return query !== undefined && Either.isRight(query)
+        ? { _tag: "Command", run: Query.run(target.right, query.right) }
+        : usageError(problems)
+  }
+}

@@ -1,0 +1,119 @@
+/**
+ * A bucket chart as lines of text: vertical bars with gaps when every bucket fits, else a
+ * sparkline, one column a bucket, or a column per several buckets (their mean) when
+ * there are more buckets than columns. Heights use eighth blocks (▁▂▃▄▅▆▇█).
+ */
+import * as Format from "./Format.ts"
+
+const blocks = [" ", "▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"] as const
+
+export interface ChartOptions {
+  readonly values: ReadonlyArray<number>
+  readonly keys: ReadonlyArray<string>
+  /** Columns for the whole chart, axis included. */
+  readonly width: number
+  /** Rows of the plot (the key line below is extra). */
+  readonly height: number
+  readonly selected?: number | undefined
+}
+
+export interface ChartLayout {
+  readonly mode: "bars" | "sparkline"
+  /** The most buckets a column stands for (more than 1 only in a sparkline of a long range). */
+  readonly perColumn: number
+  /** The y axis, one string a plot row, all as wide. */
+  readonly axis: ReadonlyArray<string>
+  /** The plot, top row first. */
+  readonly rows: ReadonlyArray<string>
+  /** The selected bucket's columns in the plot rows: `[start, end)`. */
+  readonly selected: readonly [number, number] | undefined
+  /** First, middle and last keys under the plot, already indented past the axis. */
+  readonly keys: string
+}
+
+const place = (line: Array<string>, text: string, at: number) => {
+  const start = Math.max(0, Math.min(at, line.length - text.length))
+  if (start < 0 || text.length > line.length) return
+  // Only onto free space, so that labels never overwrite each other.
+  for (let i = Math.max(start - 1, 0); i < Math.min(start + text.length + 1, line.length); i++) {
+    if (line[i] !== " ") return
+  }
+  for (let i = 0; i < text.length; i++) line[start + i] = text[i]!
+}
+
+export const layout = (options: ChartOptions): ChartLayout => {
+  const height = Math.max(1, options.height)
+  const count = options.values.length
+  const rawMax = Math.max(0, ...options.values)
+  // A column's mean never exceeds the largest value, so its rounded label fits this width.
+  const labelWidth = Math.max(Format.number(Math.round(rawMax)).length, 1)
+  const axisWidth = labelWidth + 2
+  const plotWidth = Math.max(options.width - axisWidth, 1)
+
+  const bars = count > 0 && count * 2 - 1 <= plotWidth
+  const barWidth = bars ? Math.max(1, Math.min(8, Math.floor((plotWidth + 1) / count) - 1)) : 1
+  const step = bars ? barWidth + 1 : 1
+  // More buckets than columns: every column takes the mean of the next 1 or 2 (or n, n+1)
+  // buckets, spread evenly so that the chart uses the whole width.
+  const columnCount = Math.min(count, plotWidth)
+  const columnOf: Array<number> = []
+  const columns: Array<number> = []
+  const sizes: Array<number> = []
+  for (let column = 0; column < columnCount; column++) {
+    const first = Math.floor((column * count) / columnCount)
+    const end = Math.floor(((column + 1) * count) / columnCount)
+    const chunk = options.values.slice(first, end)
+    for (let bucket = first; bucket < end; bucket++) columnOf[bucket] = column
+    columns.push(chunk.reduce((sum, value) => sum + Math.max(value, 0), 0) / chunk.length)
+    sizes.push(chunk.length)
+  }
+  const perColumn = Math.max(1, ...sizes)
+  const max = Math.max(0, ...columns)
+  const eighths = columns.map((value) => {
+    if (max === 0 || value <= 0) return 0
+    return Math.max(1, Math.round((value / max) * height * 8))
+  })
+
+  const rows: Array<string> = []
+  for (let row = 0; row < height; row++) {
+    const base = (height - 1 - row) * 8
+    let line = ""
+    eighths.forEach((level, index) => {
+      const cell = blocks[Math.min(Math.max(level - base, 0), 8)]!
+      line += cell.repeat(barWidth) + (bars && index < eighths.length - 1 ? " " : "")
+    })
+    rows.push(line.padEnd(plotWidth).slice(0, plotWidth))
+  }
+
+  const axis = rows.map((_, row) => {
+    const label = row === 0 ? Format.number(Math.round(max)) : row === height - 1 ? "0" : ""
+    return `${label.padStart(labelWidth)} ${row === 0 || row === height - 1 ? "┤" : "│"}`
+  })
+
+  const startOf = (bucket: number) => (columnOf[bucket] ?? 0) * step
+  const selected =
+    options.selected === undefined || count === 0
+      ? undefined
+      : ([startOf(options.selected), startOf(options.selected) + barWidth] as const)
+
+  const keyLine = Array.from({ length: plotWidth }, () => " ")
+  if (count > 0) {
+    const first = options.keys[0] ?? ""
+    const last = options.keys[count - 1] ?? ""
+    place(keyLine, first, 0)
+    if (count > 1) place(keyLine, last, startOf(count - 1) + barWidth - last.length)
+    if (count > 2) {
+      const middle = Math.floor(count / 2)
+      const key = options.keys[middle] ?? ""
+      place(keyLine, key, startOf(middle) - Math.floor(key.length / 2))
+    }
+  }
+  return {
+    mode: bars ? "bars" : "sparkline",
+    perColumn,
+    axis,
+    rows,
+    selected,
+    keys: `${" ".repeat(axisWidth)}${keyLine.join("").trimEnd()}`,
+  }
+}

@@ -1,0 +1,20 @@
+import { Box, Text } from "ink"
+import { useTheme } from "./Theme.tsx"
+
+/** The top line of every screen: the name, where queries go, and the two keys to know. */
+export const Header = ({ description }: { readonly description: string }) => {
+  const theme = useTheme()
+  return (
+    <Box justifyContent="space-between" flexShrink={0}>
+      <Text wrap="truncate">
+        <Text bold color={theme.accent}>
+          Trendline
+        </Text>
+        <Text color={theme.muted}> · {description}</Text>
+      </Text>
+      <Box flexShrink={0} marginLeft={2}>
+        <Text color={theme.muted}>? help · q quit</Text>
+      </Box>
+    </Box>
+  )
+}

@@ -1,0 +1,72 @@
+import { Box, Text } from "ink"
+import { KeyHints } from "./KeyHints.tsx"
+import { useTheme } from "./Theme.tsx"
+
+type Bindings = ReadonlyArray<readonly [string, string]>
+
+const sections: ReadonlyArray<readonly [string, Bindings]> = [
+  [
+    "Query form",
+    [
+      ["Enter", "run the query (or take the highlighted suggestion)"],
+      ["↑ ↓  Tab  Shift+Tab", "move between fields"],
+      ["Tab  →", "complete the event name"],
+      ["← →  Space", "change a choice (range, measure, trend)"],
+      ["Ctrl+N  Ctrl+X", "add a group, remove the focused one"],
+      ["Ctrl+U  Ctrl+W", "clear the field, delete a word"],
+      ["Esc", "stop typing, so that q quits"],
+    ],
+  ],
+  ["Running", [["Esc", "cancel the query"]]],
+  [
+    "Results",
+    [
+      ["Tab  ← →", "next / previous group"],
+      ["↑ ↓  PgUp PgDn  Home End", "move through the buckets"],
+      ["e", "export to a CSV or JSON file (Tab switches)"],
+      ["c", "show the same query as a curl command"],
+      ["Esc  n", "back to the form, as you left it"],
+    ],
+  ],
+  [
+    "Anywhere",
+    [
+      ["?", "this help (Esc or ? closes it)"],
+      ["q", "quit (Esc first while typing)"],
+      ["Ctrl+C", "quit at once"],
+    ],
+  ],
+]
+
+/** Every key binding, by screen. */
+export const HelpScreen = () => {
+  const theme = useTheme()
+  const keyWidth = Math.max(...sections.flatMap(([, bindings]) => bindings.map(([k]) => k.length)))
+  return (
+    <Box flexDirection="column" flexGrow={1}>
+      <Box flexDirection="column" flexGrow={1} marginTop={1}>
+        {sections.map(([title, bindings]) => (
+          <Box key={title} flexDirection="column">
+            <Text bold color={theme.accent}>
+              {title}
+            </Text>
+            {bindings.map(([key, action]) => (
+              <Text key={key} wrap="truncate">
+                {"  "}
+                <Text bold>{key.padEnd(keyWidth)}</Text>
+                {"  "}
+                {action}
+              </Text>
+            ))}
+          </Box>
+        ))}
+      </Box>
+      <KeyHints
+        hints={[
+          ["Esc/?", "close help"],
+          ["q", "quit"],
+        ]}
+      />
+    </Box>
+  )
+}

@@ -1,0 +1,242 @@
+import type * as Calendar from "@trendline/core/Calendar"
+import * as Option from "effect/Option"
+import { Box, Text } from "ink"
+import type { ReactNode } from "react"
+import * as QueryForm from "../hooks/QueryForm.ts"
+import { KeyHints } from "./KeyHints.tsx"
+import { TextField } from "./TextField.tsx"
+import { useTheme } from "./Theme.tsx"
+
+const labelWidth = 10
+
+export interface QueryFormScreenProps {
+  readonly state: QueryForm.FormState
+  readonly issues: ReadonlyMap<QueryForm.IssueTarget, ReadonlyArray<string>>
+  readonly suggestions: ReadonlyArray<string>
+  readonly rows: number
+}
+
+const longDate = (day: Calendar.Day): string =>
+  new Date(day * 86_400_000).toLocaleDateString("en-GB", {
+    weekday: "short",
+    day: "numeric",
+    month: "short",
+    year: "numeric",
+    timeZone: "UTC",
+  })
+
+const Issues = ({ messages }: { readonly messages: ReadonlyArray<string> | undefined }) => {
+  const theme = useTheme()
+  if (messages === undefined) return null
+  return (
+    <Box flexDirection="column" marginLeft={labelWidth + 2}>
+      {messages.map((message) => (
+        <Text key={message} color={theme.error}>
+          ✗ {message}
+        </Text>
+      ))}
+    </Box>
+  )
+}
+
+const Row = ({
+  label,
+  focused,
+  children,
+}: {
+  readonly label: string
+  readonly focused: boolean
+  readonly children: ReactNode
+}) => {
+  const theme = useTheme()
+  return (
+    <Box>
+      <Box width={labelWidth + 2} flexShrink={0}>
+        <Text bold={focused} color={focused ? theme.accent : ""}>
+          {focused ? "› " : "  "}
+          {label}
+        </Text>
+      </Box>
+      {children}
+    </Box>
+  )
+}
+
+const Choice = ({ label, focused }: { readonly label: string; readonly focused: boolean }) => {
+  const theme = useTheme()
+  return focused ? (
+    <Text bold color={theme.accent}>
+      ‹ {label} ›
+    </Text>
+  ) : (
+    <Text>{label}</Text>
+  )
+}
+
+const hintsFor = (
+  state: QueryForm.FormState,
+  suggestions: ReadonlyArray<string>,
+): ReadonlyArray<readonly [string, string]> => {
+  const inGroup = state.focus.startsWith("group:")
+  const groupKeys: ReadonlyArray<readonly [string, string]> = inGroup
+    ? [
+        ["Ctrl+N", "add group"],
+        ["Ctrl+X", "remove"],
+      ]
+    : []
+  if (suggestions.length > 0) {
+    return [
+      ["Tab/→", "complete"],
+      ["↑↓", "choose"],
+      ["Enter", "take it"],
+      ["Esc", "stop typing"],
+    ]
+  }
+  if (QueryForm.isTextField(state.focus) && state.typing) {
+    return [["Enter", "run"], ["↑↓", "fields"], ...groupKeys, ["Esc", "stop typing"], ["?", "help"]]
+  }
+  return [
+    ["Enter", "run"],
+    ["↑↓", "fields"],
+    ...(QueryForm.isTextField(state.focus)
+      ? ([["type", "edit"]] as const)
+      : ([["←→", "change"]] as const)),
+    ...groupKeys,
+    ["?", "help"],
+    ["q", "quit"],
+  ]
+}
+
+/** The query form: event, range, measure and groups, each with its issues underneath. */
+export const QueryFormScreen = ({ state, issues, suggestions, rows }: QueryFormScreenProps) => {
+  const theme = useTheme()
+  const { draft } = state
+  const shown = (target: QueryForm.IssueTarget) =>
+    QueryForm.isShown(state, target) ? issues.get(target) : undefined
+  const focused = (field: QueryForm.FieldId) => state.focus === field
+  const typing = (field: QueryForm.FieldId) => focused(field) && state.typing
+  const text = (field: QueryForm.FieldId, placeholder?: string, completion?: string) => (
+    <TextField
+      text={QueryForm.textOf(draft, field)}
+      cursor={state.cursor}
+      typing={typing(field)}
+      {...(placeholder === undefined ? {} : { placeholder })}
+      completion={completion}
+    />
+  )
+
+  const highlighted = suggestions[state.suggestion % Math.max(suggestions.length, 1)]
+  // A dim completion after what was typed; an empty field shows its placeholder instead.
+  const completion =
+    draft.eventName !== "" && highlighted?.toLowerCase().startsWith(draft.eventName.toLowerCase())
+      ? highlighted.slice(draft.eventName.length)
+      : undefined
+  const maxSuggestions = Math.min(Math.max(rows - 17 - draft.groups.length, 2), 8)
+  const first = Math.max(0, Math.min(state.suggestion - maxSuggestions + 1, suggestions.length))
+  const visible = suggestions.slice(first, first + maxSuggestions)
+
+  const from = QueryForm.parseDate(draft.from)
+  const to = QueryForm.parseDate(draft.to)
+  const dateNote = (day: Option.Option<Calendar.Day>) =>
+    Option.match(day, {
+      onNone: () => null,
+      onSome: (value) => <Text color={theme.muted}>{`   ${longDate(value)}`}</Text>,
+    })
+  const span =
+    Option.isSome(from) && Option.isSome(to) && from.value <= to.value
+      ? ` · ${to.value - from.value + 1} days`
+      : ""
+
+  const preset = QueryForm.presets.find((p) => p.id === draft.preset)?.label ?? draft.preset
+  const measure = QueryForm.measures.find((m) => m.id === draft.measure)?.label ?? draft.measure
+  const nameWidth = Math.max(12, ...draft.groups.map((group) => group.name.length + 2))
+
+  return (
+    <Box flexDirection="column" flexGrow={1}>
+      <Box flexDirection="column" flexGrow={1} flexShrink={1} overflowY="hidden">
+        <Row label="Event" focused={focused("event")}>
+          {text("event", "the event to count, e.g. Charged", completion)}
+        </Row>
+        {visible.length > 0 ? (
+          <Box flexDirection="column" marginLeft={labelWidth + 2}>
+            {visible.map((name, index) => {
+              const isHighlighted = first + index === state.suggestion
+              return (
+                <Text
+                  key={name}
+                  color={isHighlighted ? theme.accent : theme.muted}
+                  bold={isHighlighted}
+                >
+                  {isHighlighted ? "› " : "  "}
+                  {name}
+                </Text>
+              )
+            })}
+            {suggestions.length > first + maxSuggestions ? (
+              <Text color={theme.muted}>
+                {"  "}… {suggestions.length - first - maxSuggestions} more
+              </Text>
+            ) : null}
+          </Box>
+        ) : null}
+        <Issues messages={shown("event")} />
+        <Row label="Range" focused={focused("preset")}>
+          <Choice label={preset} focused={focused("preset")} />
+        </Row>
+        <Row label="From" focused={focused("from")}>
+          {text("from", "YYYYMMDD")}
+          {dateNote(from)}
+        </Row>
+        <Issues messages={shown("from")} />
+        <Row label="To" focused={focused("to")}>
+          {text("to", "YYYYMMDD")}
+          {dateNote(to)}
+          <Text color={theme.muted}>{span}</Text>
+        </Row>
+        <Issues messages={shown("to")} />
+        <Row label="Measure" focused={focused("measure")}>
+          <Choice label={measure} focused={focused("measure")} />
+        </Row>
+        <Issues messages={shown("measure")} />
+        {draft.measure === "sum" ? (
+          <>
+            <Row label="Property" focused={focused("property")}>
+              {text("property", "an integer property, e.g. Amount")}
+            </Row>
+            <Issues messages={shown("property")} />
+          </>
+        ) : null}
+        <Box>
+          <Box width={labelWidth + 2}>
+            <Text>{"  "}Groups</Text>
+          </Box>
+          <Box width={nameWidth}>
+            <Text color={theme.muted}>name</Text>
+          </Box>
+          <Text color={theme.muted}>trend</Text>
+        </Box>
+        {draft.groups.map((group, index) => {
+          const name: QueryForm.FieldId = `group:${group.id}:name`
+          const type: QueryForm.FieldId = `group:${group.id}:type`
+          return (
+            <Box key={group.id} flexDirection="column">
+              <Row label={`#${index + 1}`} focused={focused(name) || focused(type)}>
+                <Box width={nameWidth} flexShrink={0}>
+                  {text(name, "a name")}
+                </Box>
+                <Choice label={group.trendType} focused={focused(type)} />
+              </Row>
+              <Issues messages={shown(name)} />
+            </Box>
+          )
+        })}
+        <Issues messages={shown("groups")} />
+        <Issues messages={shown("form")} />
+        <Box marginLeft={labelWidth + 2}>
+          <Text color={theme.muted}>Ctrl+N adds a group</Text>
+        </Box>
+      </Box>
+      <KeyHints hints={hintsFor(state, suggestions)} />
+    </Box>
+  )
+}

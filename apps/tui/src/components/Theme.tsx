@@ -1,0 +1,39 @@
+/**
+ * The colours of the UI, or none: with `color` off (NO_COLOR, or not a terminal) every
+ * colour is dropped while bold, dim and inverse stay, as the NO_COLOR convention allows.
+ * Ink's chalk does not read NO_COLOR itself, so the components ask the theme.
+ */
+import { createContext, type ReactNode, useContext } from "react"
+
+export interface Theme {
+  readonly accent: string
+  readonly chart: string
+  readonly selected: string
+  readonly error: string
+  readonly ok: string
+  readonly muted: string
+}
+
+const colourful: Theme = {
+  accent: "cyan",
+  chart: "cyan",
+  selected: "yellow",
+  error: "red",
+  ok: "green",
+  muted: "gray",
+}
+
+// Ink treats an empty colour as none (its `colorize` returns the text unchanged).
+const plain: Theme = { accent: "", chart: "", selected: "", error: "", ok: "", muted: "" }
+
+const ThemeContext = createContext<Theme>(colourful)
+
+export const ThemeProvider = ({
+  color,
+  children,
+}: {
+  readonly color: boolean
+  readonly children: ReactNode
+}) => <ThemeContext.Provider value={color ? colourful : plain}>{children}</ThemeContext.Provider>
+
+export const useTheme = (): Theme => useContext(ThemeContext)

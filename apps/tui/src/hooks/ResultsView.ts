@@ -1,0 +1,153 @@
+/**
+ * The results screen as data: which group is shown, the selected bucket and the table's
+ * scroll, the export and curl panels, and `onKey`, its keyboard behaviour as a pure function.
+ */
+import type { Key } from "ink"
+import * as TextEdit from "./TextEdit.ts"
+
+export type ExportFormat = "csv" | "json"
+
+export type Panel = "none" | "export" | "curl"
+
+export interface ResultsState {
+  readonly group: number
+  readonly selected: number
+  /** The first bucket row shown in the table. */
+  readonly offset: number
+  readonly panel: Panel
+  readonly format: ExportFormat
+  readonly fileName: string
+  readonly cursor: number
+  /** The file exists: the next Enter overwrites it. */
+  readonly confirmOverwrite: boolean
+  /** What the last export did, until the next key. */
+  readonly message: { readonly ok: boolean; readonly text: string } | undefined
+}
+
+export type Command =
+  | { readonly _tag: "Back" }
+  | { readonly _tag: "Quit" }
+  | { readonly _tag: "Help" }
+  | { readonly _tag: "Write"; readonly format: ExportFormat; readonly fileName: string }
+
+/** The wire fields the export file name is made of. */
+export interface RequestSummary {
+  readonly event_name?: unknown
+  readonly from?: unknown
+  readonly to?: unknown
+}
+
+/** A file name for the export: `trends-Charged-20260101-20261126.csv`. */
+export const proposedFileName = (request: RequestSummary, format: ExportFormat): string => {
+  const event = String(request.event_name ?? "query")
+    .trim()
+    .replace(/[^A-Za-z0-9._-]+/g, "-")
+    .replace(/^-+|-+$/g, "")
+  return `trends-${event === "" ? "query" : event}-${String(request.from)}-${String(request.to)}.${format}`
+}
+
+const withExtension = (fileName: string, format: ExportFormat): string =>
+  /\.(csv|json)$/i.test(fileName) ? fileName.replace(/\.(csv|json)$/i, `.${format}`) : fileName
+
+export const initialState = (request: RequestSummary): ResultsState => {
+  const fileName = proposedFileName(request, "csv")
+  return {
+    group: 0,
+    selected: 0,
+    offset: 0,
+    panel: "none",
+    format: "csv",
+    fileName,
+    cursor: fileName.length,
+    confirmOverwrite: false,
+    message: undefined,
+  }
+}
+
+export interface KeyContext {
+  readonly groupCount: number
+  /** Buckets of each group. */
+  readonly bucketCounts: ReadonlyArray<number>
+  /** Table rows that fit on screen. */
+  readonly pageSize: number
+}
+
+/** The offset that keeps `selected` on a page of `pageSize` rows, moving as little as possible. */
+export const scrollTo = (offset: number, selected: number, pageSize: number): number => {
+  const size = Math.max(pageSize, 1)
+  if (selected < offset) return selected
+  if (selected >= offset + size) return selected - size + 1
+  return offset
+}
+
+const select = (state: ResultsState, selected: number, context: KeyContext): ResultsState => {
+  const count = context.bucketCounts[state.group] ?? 0
+  const clamped = Math.min(Math.max(selected, 0), Math.max(count - 1, 0))
+  return { ...state, selected: clamped, offset: scrollTo(state.offset, clamped, context.pageSize) }
+}
+
+const switchGroup = (state: ResultsState, by: number, context: KeyContext): ResultsState => {
+  if (context.groupCount <= 1) return state
+  const group = (state.group + by + context.groupCount) % context.groupCount
+  return { ...state, group, selected: 0, offset: 0 }
+}
+
+/** The results screen's answer to a keypress. */
+export const onKey = (
+  previous: ResultsState,
+  input: string,
+  key: Key,
+  context: KeyContext,
+): { readonly state: ResultsState; readonly command?: Command } => {
+  const state = { ...previous, message: undefined }
+  if (input === "?" && !key.ctrl && !key.meta) return { state: previous, command: { _tag: "Help" } }
+
+  if (state.panel === "export") {
+    if (key.escape) return { state: { ...state, panel: "none", confirmOverwrite: false } }
+    if (key.return) {
+      return {
+        state: previous,
+        command: { _tag: "Write", format: state.format, fileName: state.fileName.trim() },
+      }
+    }
+    if (key.tab) {
+      const format = state.format === "csv" ? "json" : "csv"
+      const fileName = withExtension(state.fileName, format)
+      return {
+        state: { ...state, format, fileName, cursor: fileName.length, confirmOverwrite: false },
+      }
+    }
+    const edited = TextEdit.edit({ text: state.fileName, cursor: state.cursor }, input, key)
+    if (edited === undefined) return { state }
+    return {
+      state: {
+        ...state,
+        fileName: edited.text,
+        cursor: edited.cursor,
+        confirmOverwrite: edited.text === state.fileName && state.confirmOverwrite,
+      },
+    }
+  }
+
+  if (input === "q" && !key.ctrl) return { state, command: { _tag: "Quit" } }
+
+  if (state.panel === "curl") {
+    if (key.escape || key.return || input === "c") return { state: { ...state, panel: "none" } }
+    return { state }
+  }
+
+  if (key.escape || input === "n") return { state, command: { _tag: "Back" } }
+  if (input === "e") return { state: { ...state, panel: "export", confirmOverwrite: false } }
+  if (input === "c") return { state: { ...state, panel: "curl" } }
+  if (key.tab || key.rightArrow || key.leftArrow) {
+    return { state: switchGroup(state, key.shift || key.leftArrow ? -1 : 1, context) }
+  }
+  const page = Math.max(context.pageSize - 1, 1)
+  if (key.upArrow || input === "k") return { state: select(state, state.selected - 1, context) }
+  if (key.downArrow || input === "j") return { state: select(state, state.selected + 1, context) }
+  if (key.pageUp) return { state: select(state, state.selected - page, context) }
+  if (key.pageDown || input === " ") return { state: select(state, state.selected + page, context) }
+  if (key.home || input === "g") return { state: select(state, 0, context) }
+  if (key.end || input === "G") return { state: select(state, Number.MAX_SAFE_INTEGER, context) }
+  return { state }
+}

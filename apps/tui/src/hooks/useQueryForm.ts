@@ -1,0 +1,45 @@
+import type * as Calendar from "@trendline/core/Calendar"
+import { useInput } from "ink"
+import { useMemo, useRef, useState } from "react"
+import * as QueryForm from "./QueryForm.ts"
+import * as TextEdit from "./TextEdit.ts"
+
+export interface QueryFormOptions {
+  readonly eventNames: ReadonlyArray<string>
+  readonly today: Calendar.Day
+  /** Whether the form has the keyboard (its screen is shown, no help on top). */
+  readonly active: boolean
+  readonly onSubmit: (request: Record<string, unknown>) => void
+  readonly onQuit: () => void
+  readonly onHelp: () => void
+}
+
+/**
+ * The query form's state and keyboard. It lives as long as the app, so going back to the
+ * form finds it as it was left.
+ */
+export const useQueryForm = (options: QueryFormOptions) => {
+  const [state, setState] = useState(() => QueryForm.initialState(options.today))
+  // Keys can arrive faster than renders: each one starts from the latest state.
+  const latest = useRef(state)
+
+  useInput(
+    (input, key) => {
+      for (const [typed, pressed] of TextEdit.keystrokes(input, key)) {
+        const { state: next, command } = QueryForm.onKey(latest.current, typed, pressed, options)
+        latest.current = next
+        setState(next)
+        if (command === undefined) continue
+        if (command === "submit") options.onSubmit(QueryForm.toWireBody(next.draft))
+        else if (command === "quit") options.onQuit()
+        else options.onHelp()
+        return
+      }
+    },
+    { isActive: options.active },
+  )
+
+  const issues = useMemo(() => QueryForm.issuesOf(state.draft), [state.draft])
+  const suggestions = QueryForm.openSuggestions(state, options.eventNames)
+  return { state, issues, suggestions }
+}

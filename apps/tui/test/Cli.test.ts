@@ -1,0 +1,422 @@
+// `Cli.parse` for every mode and flag/environment combination: which invocation, which
+// backend (built for remote mode, whose layer does not touch the network; resolved by
+// `Target.resolve` for local mode, so no file is created in the working directory), and
+// the message of every usage error.
+import { mkdtempSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import { afterAll } from "vitest"
+import * as Backend from "../src/Backend.ts"
+import * as Cli from "../src/Cli.ts"
+import * as Query from "../src/commands/Query.ts"
+import * as Target from "../src/commands/Target.ts"
+
+type Env = Readonly<Record<string, string | undefined>>
+
+const parse = (argv: ReadonlyArray<string>, env: Env = {}, stdoutIsTTY = true) =>
+  Cli.parse(argv, env, { stdoutIsTTY })
+
+const usageError = (argv: ReadonlyArray<string>, env: Env = {}): string => {
+  const invocation = parse(argv, env)
+  assert.strictEqual(invocation._tag, "UsageError", `expected a usage error for ${argv.join(" ")}`)
+  return invocation._tag === "UsageError" ? invocation.message : ""
+}
+
+const interactive = (argv: ReadonlyArray<string>, env: Env = {}, stdoutIsTTY = true) => {
+  const invocation = parse(argv, env, stdoutIsTTY)
+  assert.strictEqual(
+    invocation._tag,
+    "Interactive",
+    invocation._tag === "UsageError" ? invocation.message : invocation._tag,
+  )
+  if (invocation._tag !== "Interactive") throw new Error("unreachable")
+  return invocation
+}
+
+const describeBackend = (argv: ReadonlyArray<string>, env: Env = {}) =>
+  Effect.runPromise(
+    Effect.provide(
+      Effect.map(Backend.Backend, ({ description, endpoint, weekStart }) => ({
+        description,
+        endpoint,
+        weekStart,
+      })),
+      interactive(argv, env).backend,
+    ),
+  )
+
+const resolve = (flags: Target.Flags, env: Env = {}) => {
+  const target = Target.resolve(flags, env)
+  assert.isTrue(Either.isRight(target), Either.isLeft(target) ? target.left.join("\n") : "")
+  return Either.getOrThrow(target)
+}
+
+const folder = mkdtempSync(join(tmpdir(), "trendline-cli-parse-"))
+afterAll(() => rmSync(folder, { recursive: true, force: true }))
+
+const remoteEnv = {
+  TRENDLINE_URL: "http://127.0.0.1:8787/",
+  TRENDLINE_ACCOUNT_ID: "acme",
+  TRENDLINE_PASSCODE: "acme-passcode",
+}
+
+describe("help and version", () => {
+  for (const argv of [
+    ["help"],
+    ["--help"],
+    ["-h"],
+    ["query", "--event", "x", "--help"],
+    ["-h", "--nope"],
+  ]) {
+    it(`${argv.join(" ")} is the help, with the exit codes`, () => {
+      const invocation = parse(argv)
+      assert.strictEqual(invocation._tag, "Help")
+      if (invocation._tag === "Help") {
+        assert.include(invocation.text, "trendline query --event NAME")
+        assert.include(invocation.text, "4  the server cannot be reached")
+        assert.include(invocation.text, "TRENDLINE_PASSCODE")
+      }
+    })
+  }
+
+  it("--version is a command that prints the package's version", async () => {
+    const invocation = parse(["--version"])
+    assert.strictEqual(invocation._tag, "Command")
+    let out = ""
+    if (invocation._tag === "Command") {
+      const code = await invocation.run({ stdout: (text) => (out += text), stderr: () => {} })
+      assert.strictEqual(code, 0)
+    }
+    assert.match(out, /^trendline \d+\.\d+\.\d+\n$/)
+  })
+})
+
+describe("the interactive UI (no command)", () => {
+  it("has colour on a terminal, off without one or with NO_COLOR set", () => {
+    assert.isTrue(interactive([], {}, true).color)
+    assert.isFalse(interactive([], {}, false).color)
+    assert.isFalse(interactive([], { NO_COLOR: "1" }, true).color)
+    // no-color.org: an empty NO_COLOR does not count.
+    assert.isTrue(interactive([], { NO_COLOR: "" }, true).color)
+  })
+
+  it("is local by default on ./data/trendline.db, UTC, ISO weeks", () => {
+    assert.deepStrictEqual(resolve({}), {
+      _tag: "Local",
+      filename: "./data/trendline.db",
+      account: { id: "local", timeZone: "UTC", weekStart: "monday" },
+    })
+  })
+
+  it("takes the database, time zone and week start from flags over the environment", () => {
+    const env = {
+      TRENDLINE_DB: "/env/db.sqlite",
+      TRENDLINE_TIMEZONE: "Asia/Kolkata",
+      TRENDLINE_WEEK_START: "sunday",
+    }
+    assert.deepStrictEqual(resolve({}, env), {
+      _tag: "Local",
+      filename: "/env/db.sqlite",
+      account: { id: "local", timeZone: "Asia/Kolkata", weekStart: "sunday" },
+    })
+    assert.deepStrictEqual(
+      resolve({ db: "flag.db", timezone: "America/New_York", "week-start": "monday" }, env),
+      {
+        _tag: "Local",
+        filename: "flag.db",
+        account: { id: "local", timeZone: "America/New_York", weekStart: "monday" },
+      },
+    )
+  })
+
+  it("ignores empty variables and credentials without a server", () => {
+    assert.strictEqual(
+      resolve({}, { TRENDLINE_DB: " ", TRENDLINE_URL: "", TRENDLINE_ACCOUNT_ID: "acme" })._tag,
+      "Local",
+    )
+  })
+
+  it("opens the local database, filled with the demo data", async () => {
+    const db = join(folder, "ui.db")
+    const names = await Effect.runPromise(
+      Effect.provide(
+        Effect.flatMap(Backend.Backend, (backend) =>
+          Effect.map(backend.eventNames, (eventNames) => ({
+            description: backend.description,
+            eventNames,
+          })),
+        ),
+        interactive(["--db", db, "--week-start", "sunday"]).backend,
+      ),
+    )
+    assert.strictEqual(names.description, `local ${db}`)
+    assert.include(names.eventNames, "App Opened")
+  })
+
+  it("is remote with a URL from the environment", async () => {
+    assert.deepStrictEqual(await describeBackend([], remoteEnv), {
+      description: "remote http://127.0.0.1:8787 (account acme)",
+      endpoint: { baseUrl: "http://127.0.0.1:8787", accountId: "acme" },
+      weekStart: "monday",
+    })
+  })
+
+  it("is remote with a region flag, which overrides the environment's URL", async () => {
+    const backend = await describeBackend(
+      ["--region", "in1", "--account-id", "globex", "--week-start", "sunday"],
+      remoteEnv,
+    )
+    assert.deepStrictEqual(backend, {
+      description: "remote https://in1.api.clevertap.com (account globex)",
+      endpoint: { baseUrl: "https://in1.api.clevertap.com", accountId: "globex" },
+      weekStart: "sunday",
+    })
+  })
+
+  it("is remote with every setting from flags", () => {
+    assert.deepStrictEqual(
+      resolve({
+        url: "https://trends.example.com",
+        "account-id": "acme",
+        passcode: "secret-code",
+        retries: "0",
+        timezone: "Europe/London",
+      }),
+      {
+        _tag: "Remote",
+        config: {
+          baseUrl: "https://trends.example.com",
+          accountId: "acme",
+          passcode: "secret-code",
+          weekStart: "monday",
+          maxRetries: 0,
+        },
+        timeZone: "Europe/London",
+      },
+    )
+    assert.deepStrictEqual(
+      resolve({}, { TRENDLINE_REGION: "us1", TRENDLINE_ACCOUNT_ID: "a", TRENDLINE_PASSCODE: "p" }),
+      {
+        _tag: "Remote",
+        config: { region: "us1", accountId: "a", passcode: "p", weekStart: "monday" },
+        timeZone: "UTC",
+      },
+    )
+  })
+})
+
+describe("subcommands", () => {
+  it("query and upload are commands", () => {
+    assert.strictEqual(parse(["query", "--event", "Charged", "--last", "30"])._tag, "Command")
+    assert.strictEqual(parse(["upload", "records.jsonl", "--json"])._tag, "Command")
+    assert.strictEqual(parse(["--db", "x.db", "upload", "-"])._tag, "Command")
+    assert.strictEqual(
+      parse(["upload", "-", "--url", "http://h", ...["--account-id", "a", "--passcode", "p"]])._tag,
+      "Command",
+    )
+  })
+
+  it("query flags become the wire body: dates, groups, measure", () => {
+    const options = Either.getOrThrow(
+      Query.options({
+        event: "Charged",
+        from: "2025-01-01",
+        to: "20250131",
+        group: ["days=daily", "weekly"],
+        sum: "Amount",
+        csv: true,
+      }),
+    )
+    assert.strictEqual(options.format, "csv")
+    assert.deepStrictEqual(Query.requestOf(options, 0), {
+      event_name: "Charged",
+      from: 20250101,
+      to: 20250131,
+      groups: { days: { trend_type: "daily" }, weekly: { trend_type: "weekly" } },
+      sum_event_prop: "Amount",
+    })
+  })
+
+  it("--last DAYS ends today; the default group is daily; --unique is unique: true", () => {
+    const options = Either.getOrThrow(Query.options({ event: "Charged", last: "30", unique: true }))
+    // Day 20089 is 2025-01-01.
+    assert.deepStrictEqual(Query.requestOf(options, 20089), {
+      event_name: "Charged",
+      from: 20241203,
+      to: 20250101,
+      groups: { daily: { trend_type: "daily" } },
+      unique: true,
+    })
+    assert.strictEqual(options.format, "table")
+  })
+
+  it("leaves values core must judge as typed", () => {
+    const options = Either.getOrThrow(Query.options({ from: "jan", group: ["x=hourly"] }))
+    assert.deepStrictEqual(Query.requestOf(options, 0), {
+      from: "jan",
+      groups: { x: { trend_type: "hourly" } },
+    })
+  })
+})
+
+describe("usage errors", () => {
+  const cases: ReadonlyArray<readonly [string, ReadonlyArray<string>, Env, RegExp]> = [
+    ["an unknown option", ["--frobnicate"], {}, /^trendline: unknown option --frobnicate$/m],
+    ["a flag without its value", ["query", "--event"], {}, /^trendline: --event needs a value$/m],
+    [
+      "a value that looks like a flag",
+      ["query", "--sum", "--json"],
+      {},
+      /--sum needs a value; write --sum=VALUE/,
+    ],
+    ["a value for a switch", ["query", "--unique=yes"], {}, /--unique takes no value/],
+    ["an unknown command", ["report"], {}, /unknown command "report": use query, upload or help/],
+    [
+      "a query flag without query",
+      ["--event", "Charged"],
+      {},
+      /--event is an option of trendline query$/m,
+    ],
+    [
+      "--json on the UI",
+      ["--json"],
+      {},
+      /--json is an option of trendline query and trendline upload/,
+    ],
+    ["--csv on upload", ["upload", "f", "--csv"], {}, /--csv is an option of trendline query$/m],
+    ["upload without a file", ["upload"], {}, /upload needs a FILE of records .* or - for stdin/],
+    ["upload with two files", ["upload", "a", "b"], {}, /unexpected argument "b"/],
+    ["a stray argument to query", ["query", "Charged"], {}, /unexpected argument "Charged"/],
+    ["--json with --csv", ["query", "--json", "--csv"], {}, /--json and --csv: pick one/],
+    [
+      "--last with --from",
+      ["query", "--last", "7", "--from", "20250101"],
+      {},
+      /--last replaces --from and --to/,
+    ],
+    [
+      "--last that is not a count",
+      ["query", "--last", "0"],
+      {},
+      /--last: give a number of days such as 7 or 30; got 0/,
+    ],
+    [
+      "a group that is neither NAME=TYPE nor a type",
+      ["query", "--group", "days"],
+      {},
+      /--group "days": give NAME=TYPE/,
+    ],
+    [
+      "two groups with one name",
+      ["query", "--group", "d=daily", "--group", "d=weekly"],
+      {},
+      /two groups are named "d"/,
+    ],
+    [
+      "an unknown time zone flag",
+      ["--timezone", "Mars/Olympus"],
+      {},
+      /--timezone: unknown time zone "Mars\/Olympus"/,
+    ],
+    [
+      "an unknown time zone variable",
+      [],
+      { TRENDLINE_TIMEZONE: "ist" },
+      /TRENDLINE_TIMEZONE: unknown time zone "ist"/,
+    ],
+    [
+      "a wrong week start",
+      ["--week-start", "tuesday"],
+      {},
+      /--week-start: must be monday \(ISO weeks\) or sunday; got "tuesday"/,
+    ],
+    [
+      "a wrong week start variable",
+      [],
+      { TRENDLINE_WEEK_START: "Sun" },
+      /TRENDLINE_WEEK_START: must be monday/,
+    ],
+    [
+      "credentials without a server",
+      ["--account-id", "acme"],
+      {},
+      /--account-id is for remote mode: add --url .* or --region/,
+    ],
+    ["--retries without a server", ["--retries", "2"], {}, /--retries is for remote mode/],
+    [
+      "--retries that is not a count",
+      ["--retries", "many", "--region", "eu1"],
+      remoteEnv,
+      /--retries: must be a whole number/,
+    ],
+    [
+      "--db with a server",
+      ["--db", "x.db"],
+      remoteEnv,
+      /--db is for local mode, but TRENDLINE_URL chooses a server/,
+    ],
+    ["an empty --db", ["--db", ""], {}, /--db: give the database file/],
+    [
+      "an unknown region",
+      ["--region", "eu2"],
+      remoteEnv,
+      /--region: unknown region "eu2"; use one of eu1, in1, sg1, us1, aps3, mec1/,
+    ],
+    [
+      "a URL and a region",
+      [],
+      { ...remoteEnv, TRENDLINE_REGION: "eu1" },
+      /TRENDLINE_URL and TRENDLINE_REGION are both given/,
+    ],
+    [
+      "a URL that is not http",
+      ["--url", "ftp://host"],
+      remoteEnv,
+      /--url: "ftp:\/\/host" is not an http or https URL/,
+    ],
+    [
+      "a URL that is not a URL",
+      [],
+      { ...remoteEnv, TRENDLINE_URL: "localhost:8787" },
+      /TRENDLINE_URL: "localhost:8787" is not an http or https URL/,
+    ],
+  ]
+  for (const [name, argv, env, expected] of cases) {
+    it(`explains ${name}`, () => {
+      const message = usageError(argv, env)
+      assert.match(message, expected)
+      assert.match(message, /\nRun trendline --help to see every option\.$/)
+    })
+  }
+
+  it("names the flag and the variable of each missing credential, all at once", () => {
+    const message = usageError(["--url", "http://127.0.0.1:8787"])
+    assert.include(
+      message,
+      "remote mode needs the account id: give --account-id or set TRENDLINE_ACCOUNT_ID",
+    )
+    assert.include(
+      message,
+      "remote mode needs the passcode: set TRENDLINE_PASSCODE or give --passcode",
+    )
+    assert.include(
+      usageError(["--region", "us1"], { TRENDLINE_ACCOUNT_ID: "acme" }),
+      "TRENDLINE_PASSCODE",
+    )
+    assert.notInclude(
+      usageError(["--region", "us1"], { TRENDLINE_ACCOUNT_ID: "acme" }),
+      "TRENDLINE_ACCOUNT_ID",
+    )
+  })
+
+  it("reports every problem of one command line, one a line", () => {
+    const message = usageError(["query", "--json", "--csv", "--timezone", "Nowhere", "--last", "x"])
+    assert.deepStrictEqual(
+      message.split("\n").map((line) => line.split(":")[1]?.trim()),
+      ["--timezone", "--last", "--json and --csv", undefined],
+    )
+  })
+})

@@ -1,0 +1,117 @@
+/**
+ * The real program in a real terminal: tmux runs `src/main.tsx` on a fresh local database
+ * (filled with the demo data), the test types a query, reads the chart and the table off
+ * the screen, exports a CSV, and quits. A tmux server of its own (`-L`) keeps it apart from
+ * any other tmux session on the machine.
+ */
+import { execFileSync, spawnSync } from "node:child_process"
+import { mkdtempSync, readFileSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { dirname, join, resolve } from "node:path"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+
+const appDir = resolve(import.meta.dirname, "..")
+const socket = `trendline-e2e-${process.pid}`
+const session = "tui"
+let dir: string
+
+const tmux = (...args: ReadonlyArray<string>): string =>
+  execFileSync("tmux", ["-L", socket, ...args], { encoding: "utf8" })
+
+const isRunning = (): boolean =>
+  spawnSync("tmux", ["-L", socket, "has-session", "-t", session]).status === 0
+
+const screen = (): string => tmux("capture-pane", "-p", "-t", session)
+
+/** Polls the screen until `predicate` holds (bounded), and returns that screen. */
+const waitForScreen = async (
+  what: string,
+  predicate: (text: string) => boolean,
+  timeoutMillis = 15_000,
+): Promise<string> => {
+  const deadline = Date.now() + timeoutMillis
+  let last = ""
+  while (Date.now() < deadline) {
+    if (!isRunning()) throw new Error(`the program ended while waiting for ${what}:\n${last}`)
+    last = screen()
+    if (predicate(last)) return last
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+  throw new Error(`timed out waiting for ${what}; the screen was:\n${last}`)
+}
+
+const see = (text: string) => waitForScreen(JSON.stringify(text), (s) => s.includes(text))
+
+const keys = (...names: ReadonlyArray<string>) => tmux("send-keys", "-t", session, ...names)
+const type = (text: string) => tmux("send-keys", "-t", session, "-l", text)
+
+// Today as the UI counts it: this machine's calendar date.
+const now = new Date()
+const pad = (n: number) => String(n).padStart(2, "0")
+const todayKey = `${now.getFullYear()}${pad(now.getMonth() + 1)}${pad(now.getDate())}`
+const todayIso = `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}`
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), "trendline-e2e-"))
+  const command = [
+    `cd ${JSON.stringify(appDir)}`,
+    `&& PATH=${JSON.stringify(dirname(process.execPath))}:"$PATH"`,
+    `TRENDLINE_DB=${JSON.stringify(join(dir, "trendline.db"))}`,
+    "node_modules/.bin/tsx src/main.tsx",
+  ].join(" ")
+  tmux("new-session", "-d", "-x", "100", "-y", "30", "-s", session, command)
+})
+
+afterAll(() => {
+  spawnSync("tmux", ["-L", socket, "kill-server"])
+  rmSync(dir, { recursive: true, force: true })
+})
+
+describe("trendline in a terminal", () => {
+  it("runs a query on the demo data, shows and exports it, and quits", async () => {
+    await see("› Event")
+    await see("Charged") // the demo data's event names are suggested
+    type("Charged")
+    await see("Event     Charged")
+    keys("Down", "Right")
+    await see("‹ last 90 days ›")
+    keys("Left")
+    await see("‹ last 30 days ›")
+    keys("Enter")
+
+    const results = await see("total ")
+    expect(results).toContain(`"Charged" · events`)
+    expect(results).toContain("daily · 30 buckets")
+    expect(results).toContain(todayKey) // the last key under the chart
+    expect(results).toMatch(/[▁▂▃▄▅▆▇█]/)
+    const total = Number(/total ([\d,]+)/.exec(results)?.[1]?.replaceAll(",", ""))
+    expect(total).toBeGreaterThan(0)
+
+    keys("End")
+    const lastRow = await waitForScreen("today's row selected", (s) =>
+      new RegExp(`› ${todayKey} {2}${todayIso} +[\\d,]+`).test(s),
+    )
+    expect(lastRow).toContain("30 of 30")
+
+    keys("e")
+    await see("File   trends-Charged-")
+    const file = join(dir, "charged.csv")
+    keys("C-u")
+    type(file)
+    await see(`File   ${file}`)
+    keys("Enter")
+    await see(`Wrote 30 buckets as CSV to ${file}`)
+    const rows = readFileSync(file, "utf8").trimEnd().split("\n")
+    expect(rows[0]).toBe("group,trend_type,key,start,end,value")
+    expect(rows).toHaveLength(31)
+    expect(rows[30]).toMatch(new RegExp(`^daily,daily,${todayKey},${todayIso},${todayIso},\\d+$`))
+    expect(rows.slice(1).reduce((sum, row) => sum + Number(row.split(",")[5]), 0)).toBe(total)
+
+    keys("q")
+    const deadline = Date.now() + 10_000
+    while (isRunning() && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+    expect(isRunning()).toBe(false)
+  })
+})
