@@ -27,7 +27,7 @@ const screen = (): string => tmux("capture-pane", "-p", "-t", session)
 const waitForScreen = async (
   what: string,
   predicate: (text: string) => boolean,
-  timeoutMillis = 15_000,
+  timeoutMillis = 30_000,
 ): Promise<string> => {
   const deadline = Date.now() + timeoutMillis
   let last = ""
@@ -54,6 +54,8 @@ const todayIso = `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getD
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), "trendline-e2e-"))
   const command = [
+    // Ink renders only the last frame when it sees CI=true, as CI sets it: a person's terminal has no CI.
+    "unset CI &&",
     `cd ${JSON.stringify(appDir)}`,
     `&& PATH=${JSON.stringify(dirname(process.execPath))}:"$PATH"`,
     `TRENDLINE_DB=${JSON.stringify(join(dir, "trendline.db"))}`,
