@@ -70,7 +70,9 @@ afterAll(() => {
 })
 
 describe("trendline in a terminal", () => {
-  it("runs a query on the demo data, shows and exports it, and quits", async () => {
+  it("runs a query on the demo data, shows and exports it, and quits", {
+    timeout: 90_000,
+  }, async () => {
     await see("› Event")
     await see("Charged") // the demo data's event names are suggested
     type("Charged")
