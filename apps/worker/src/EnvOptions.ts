@@ -67,3 +67,43 @@ export const accounts = (json: string, problems: Array<string>): Accounts.Accoun
       return parsed
     },
   })
+
+/** Where ClickHouse is, when events are stored there instead of the embedded store. */
+export interface ClickHouse {
+  readonly url: string
+  readonly username: string
+  readonly password: string
+  readonly database: string
+}
+
+/**
+ * `TRENDLINE_CLICKHOUSE_URL` (with `_USER`, `_PASSWORD`, `_DATABASE`); `undefined` when the
+ * URL is unset, which keeps the embedded store.
+ */
+export const clickhouse = (env: Env, problems: Array<string>): ClickHouse | undefined => {
+  const url = env.TRENDLINE_CLICKHOUSE_URL?.trim()
+  if (url === undefined || url === "") return undefined
+  let parsed: URL | undefined
+  try {
+    parsed = new URL(url)
+  } catch {
+    parsed = undefined
+  }
+  if (parsed === undefined || (parsed.protocol !== "http:" && parsed.protocol !== "https:")) {
+    problems.push(
+      `TRENDLINE_CLICKHOUSE_URL=${JSON.stringify(url)}: must be ClickHouse's HTTP interface, e.g. http://127.0.0.1:8123`,
+    )
+  }
+  const database = env.TRENDLINE_CLICKHOUSE_DATABASE?.trim() || "trendline"
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(database)) {
+    problems.push(
+      `TRENDLINE_CLICKHOUSE_DATABASE=${JSON.stringify(database)}: must be a plain name (letters, digits, _)`,
+    )
+  }
+  return {
+    url,
+    username: env.TRENDLINE_CLICKHOUSE_USER?.trim() || "default",
+    password: env.TRENDLINE_CLICKHOUSE_PASSWORD ?? "",
+    database,
+  }
+}

@@ -13,6 +13,8 @@ export interface NodeConfig {
   readonly port: number
   readonly host: string
   readonly database: string
+  /** Set when `TRENDLINE_CLICKHOUSE_URL` is: events go to ClickHouse instead of SQLite. */
+  readonly clickhouse: EnvOptions.ClickHouse | undefined
   readonly accounts: Accounts.Accounts
   /** Set when no accounts were configured: a demo account for local use. */
   readonly demo: { readonly id: string; readonly passcode: string } | undefined
@@ -45,6 +47,7 @@ export const fromEnv = (
     problems,
   )
   const database = env.TRENDLINE_DB?.trim() || "./data/trendline.db"
+  const clickhouse = EnvOptions.clickhouse(env, problems)
   let accounts: Accounts.Accounts = new Map()
   let demo: NodeConfig["demo"]
   const accountsJson = env.TRENDLINE_ACCOUNTS
@@ -63,6 +66,7 @@ export const fromEnv = (
     port,
     host,
     database,
+    clickhouse,
     accounts,
     demo,
     maxBodyBytes,

@@ -5,6 +5,7 @@
  */
 import { randomBytes } from "node:crypto"
 import { serve } from "@hono/node-server"
+import * as ClickHouseEventStore from "@trendline/store-clickhouse/ClickHouseEventStore"
 import * as NodeSqlite from "@trendline/store-sqlite/NodeSqlite"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
@@ -17,7 +18,7 @@ if (Either.isLeft(config)) {
   console.error(`trendline: cannot start, fix the configuration:\n${config.left}`)
   process.exit(1)
 }
-const { port, host, database, accounts, demo, api, maxBodyBytes } = config.right
+const { port, host, database, clickhouse, accounts, demo, api, maxBodyBytes } = config.right
 
 const waitForSignal = Effect.async<NodeJS.Signals>((resume) => {
   const stop = (signal: NodeJS.Signals) => resume(Effect.succeed(signal))
@@ -48,8 +49,10 @@ const program = Effect.gen(function* () {
   )
   const address = server.address()
   const actualPort = typeof address === "object" && address !== null ? address.port : port
+  const store =
+    clickhouse === undefined ? database : `ClickHouse ${clickhouse.url}/${clickhouse.database}`
   console.log(
-    `Trendline is serving http://${host.includes(":") ? `[${host}]` : host}:${actualPort} (database ${database})`,
+    `Trendline is serving http://${host.includes(":") ? `[${host}]` : host}:${actualPort} (database ${store})`,
   )
   if (demo !== undefined) {
     console.log(
@@ -58,7 +61,14 @@ const program = Effect.gen(function* () {
   }
   const signal = yield* waitForSignal
   console.log(`Trendline: ${signal}, finishing in-flight requests and closing the database`)
-}).pipe(Effect.scoped, Effect.provide(NodeSqlite.layer({ filename: database })))
+}).pipe(
+  Effect.scoped,
+  Effect.provide(
+    clickhouse === undefined
+      ? NodeSqlite.layer({ filename: database })
+      : ClickHouseEventStore.layer(clickhouse),
+  ),
+)
 
 Effect.runPromise(program).then(
   () => process.exit(0),

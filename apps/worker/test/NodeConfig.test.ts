@@ -89,6 +89,39 @@ describe("NodeConfig", () => {
     assert.include(problems({ TRENDLINE_ACCOUNTS: "[]" }), "TRENDLINE_ACCOUNTS: lists no account")
   })
 
+  it("selects ClickHouse when TRENDLINE_CLICKHOUSE_URL is set, and checks it", () => {
+    const embedded = Either.getOrThrow(
+      NodeConfig.fromEnv({ TRENDLINE_ACCOUNTS: accounts }, passcode),
+    )
+    assert.isUndefined(embedded.clickhouse)
+    const clickhouse = Either.getOrThrow(
+      NodeConfig.fromEnv(
+        {
+          TRENDLINE_ACCOUNTS: accounts,
+          TRENDLINE_CLICKHOUSE_URL: "http://127.0.0.1:8123",
+          TRENDLINE_CLICKHOUSE_PASSWORD: "pw",
+        },
+        passcode,
+      ),
+    )
+    assert.deepStrictEqual(clickhouse.clickhouse, {
+      url: "http://127.0.0.1:8123",
+      username: "default",
+      password: "pw",
+      database: "trendline",
+    })
+    const message = problems({
+      TRENDLINE_ACCOUNTS: accounts,
+      TRENDLINE_CLICKHOUSE_URL: "clickhouse:9000",
+      TRENDLINE_CLICKHOUSE_DATABASE: "events; DROP",
+    })
+    assert.include(
+      message,
+      'TRENDLINE_CLICKHOUSE_URL="clickhouse:9000": must be ClickHouse\'s HTTP interface',
+    )
+    assert.include(message, 'TRENDLINE_CLICKHOUSE_DATABASE="events; DROP": must be a plain name')
+  })
+
   it("refuses an account id listed twice", () => {
     const twice = JSON.stringify([
       { id: "acme", passcode: "acme-passcode" },

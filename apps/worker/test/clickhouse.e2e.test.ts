@@ -1,0 +1,116 @@
+// The Node server on ClickHouse instead of SQLite: TRENDLINE_CLICKHOUSE_URL selects the
+// store. The ClickHouse server comes from the store package's own test setup (Debian's
+// clickhouse-server on free ports in a temporary folder).
+import { type ChildProcessByStdio, spawn } from "node:child_process"
+import type { Readable } from "node:stream"
+import * as Account from "@trendline/core/Account"
+import * as Aggregator from "@trendline/core/Aggregator"
+import * as QueryPlan from "@trendline/core/QueryPlan"
+import * as TrendsRequest from "@trendline/core/TrendsRequest"
+import * as Effect from "effect/Effect"
+import { afterAll, assert, beforeAll, describe, it } from "vitest"
+import startClickHouse from "../../../packages/store-clickhouse/test/clickhouseServer.ts"
+
+let stopClickHouse: (() => Promise<void>) | undefined
+let server: ChildProcessByStdio<null, Readable, Readable> | undefined
+let baseUrl = ""
+
+const account = Account.make("acme", { timeZone: "Asia/Kolkata", weekStart: "sunday" })
+const headers = {
+  "X-CleverTap-Account-Id": "acme",
+  "X-CleverTap-Passcode": "acme-passcode",
+  "Content-Type": "application/json",
+}
+const records = Array.from({ length: 60 }, (_, i) => ({
+  type: "event",
+  identity: `user-${i % 7}`,
+  ts: Date.UTC(2024, 11, 20) / 1000 + i * 21_600,
+  evtName: "Charged",
+  evtData: { Amount: i },
+}))
+
+beforeAll(async () => {
+  let url = ""
+  const teardown = await startClickHouse({
+    provide: (_key: string, value: string) => (url = value),
+  } as never)
+  stopClickHouse = typeof teardown === "function" ? teardown : undefined
+  server = spawn(process.execPath, ["src/node.ts"], {
+    cwd: new URL("..", import.meta.url).pathname,
+    env: {
+      ...process.env,
+      PORT: "0",
+      TRENDLINE_CLICKHOUSE_URL: url,
+      TRENDLINE_CLICKHOUSE_DATABASE: `trendline_e2e_${process.pid}`,
+      TRENDLINE_ACCOUNTS: JSON.stringify([
+        { id: "acme", passcode: "acme-passcode", timezone: "Asia/Kolkata", weekStart: "sunday" },
+      ]),
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  })
+  baseUrl = await new Promise<string>((resolve, reject) => {
+    let seen = ""
+    server?.stdout.on("data", (chunk: Buffer) => {
+      seen += String(chunk)
+      const ready = /Trendline is serving (http:\/\/\S+) \(database ClickHouse /.exec(seen)
+      if (ready?.[1] !== undefined) resolve(ready[1])
+    })
+    server?.once("exit", (code) =>
+      reject(new Error(`the server exited (${code}) before it was ready: ${seen}`)),
+    )
+  })
+}, 60_000)
+
+afterAll(async () => {
+  if (server !== undefined && server.exitCode === null) {
+    server.kill("SIGTERM")
+    await new Promise((resolve) => server?.once("exit", resolve))
+  }
+  await stopClickHouse?.()
+})
+
+describe("the Node server on ClickHouse", () => {
+  it("stores uploads in ClickHouse and answers trends as the reference aggregator does", async () => {
+    const upload = await fetch(`${baseUrl}/1/upload`, {
+      method: "POST",
+      headers,
+      body: JSON.stringify({ d: records }),
+    })
+    assert.deepStrictEqual(await upload.json(), {
+      status: "success",
+      processed: 60,
+      unprocessed: [],
+    })
+    for (const measure of [{}, { unique: true }, { sum_event_prop: "Amount" }]) {
+      const body = {
+        event_name: "Charged",
+        from: 20241221,
+        to: 20250103,
+        groups: {
+          d: { trend_type: "daily" },
+          w: { trend_type: "weekly" },
+          m: { trend_type: "monthly" },
+        },
+        ...measure,
+      }
+      const answer = (await (
+        await fetch(`${baseUrl}/1/counts/trends.json`, {
+          method: "POST",
+          headers,
+          body: JSON.stringify(body),
+        })
+      ).json()) as Record<string, unknown>
+      const plan = QueryPlan.fromTrends(Effect.runSync(TrendsRequest.decode(body)), account)
+      const expected = Aggregator.aggregate(
+        plan,
+        records.map((r) => ({
+          name: r.evtName,
+          profile: `identity:${r.identity}`,
+          ts: r.ts,
+          properties: r.evtData,
+        })),
+      )
+      assert.deepStrictEqual(answer, { status: "success", ...expected }, JSON.stringify(measure))
+    }
+  })
+})

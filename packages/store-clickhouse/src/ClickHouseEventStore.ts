@@ -1,0 +1,462 @@
+/**
+ * Trendline's event store on ClickHouse, over its HTTP interface with
+ * `@clickhouse/client-web` (fetch-based: the same code serves Node and Workers).
+ *
+ * How it stores: every event and profile upsert is a row of `trendline_records`, a
+ * MergeTree sorted by (account, kind, name, ts), with the raw properties (JSON) and the
+ * integer ones again as parallel arrays (`prop_keys`, `prop_ints`) for any sum. A batch is
+ * one insert of ONE row into a Null table whose materialized view fans it out into records
+ * (see `internal/migrations.ts` for why): all of it is stored, or none.
+ *
+ * How it answers: one query per plan cuts days with ClickHouse's own calendar functions in
+ * the account's time zone, and counts, sums or counts distinct profiles per bucket start of
+ * every granularity the plan asks for; the answer is mapped onto the plan's (clipped) buckets.
+ *
+ * It is written in the SQL that ClickHouse 18.16 (Debian's server) and current releases
+ * read alike, so it needs no version detection: no query parameters, `toStartOfWeek` or
+ * `toYearWeek` (Sunday weeks are `toMonday(day + 1) - 1`), `LowCardinality` or `DateTime64`.
+ *
+ * @since 0.1.0
+ */
+import { type ClickHouseClient, createClient } from "@clickhouse/client-web"
+import type * as Account from "@trendline/core/Account"
+import * as Bucket from "@trendline/core/Bucket"
+import * as Calendar from "@trendline/core/Calendar"
+import * as EventStore from "@trendline/core/EventStore"
+import * as Limits from "@trendline/core/Limits"
+import type * as QueryPlan from "@trendline/core/QueryPlan"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import { identifier, integerLiteral, stringLiteral, wellFormed } from "./ClickHouseSql.ts"
+import { migrations, type TableName, tables } from "./internal/migrations.ts"
+
+/** Where the server is and who to be; tables go in `database` (created when missing). */
+export interface Config {
+  /** The HTTP interface, e.g. `http://localhost:8123`. */
+  readonly url: string
+  readonly username?: string
+  readonly password?: string
+  /** Defaults to the user's current database on the server (usually `default`). */
+  readonly database?: string
+}
+
+/** Settings of the store. */
+export interface Options {
+  /** The limits to enforce (the event-name limit per account); defaults to `Limits.defaults`. */
+  readonly limits?: Limits.Limits
+}
+
+// ClickHouse's DateTime and Date (18.16 and today) hold 1970-01-01 to early 2106, and
+// `toMonday` cannot go before 1970-01-01. Instants from 1970-01-06 (local days from
+// 1970-01-05, a Monday, in any zone) to 2106-01-01 bucket exactly; a query that would need
+// an event outside them fails rather than answer wrong.
+const firstBucketedInstant = 5 * 86_400
+const endOfBucketedInstants = Date.UTC(2106, 0, 1) / 1000
+
+// One record of a batch, before it is folded into the batch row.
+interface RecordRow {
+  readonly kind: "event" | "profile"
+  readonly name: string
+  readonly ts: number
+  readonly profile: string
+  readonly properties: { readonly [name: string]: unknown }
+}
+
+// The integer properties of a record, which sums may add (see `Aggregator.summand`).
+const integerProperties = (properties: RecordRow["properties"]) => {
+  const keys: Array<string> = []
+  const ints: Array<number> = []
+  for (const key in properties) {
+    const value = properties[key]
+    if (typeof value === "number" && Number.isSafeInteger(value)) {
+      keys.push(wellFormed(key))
+      ints.push(value)
+    }
+  }
+  return [keys, ints] as const
+}
+
+// The start of the bucket that holds `day`, in ClickHouse; `day` is a Date in the zone.
+const bucketStartSql = (granularity: QueryPlan.Granularity, weekStart: Bucket.WeekStart) => {
+  switch (granularity) {
+    case "daily":
+      return "day"
+    case "weekly":
+      // 18.16 has no toStartOfWeek(day, mode): Sunday weeks start the day before the Monday
+      // that follows (or is) the day after.
+      return weekStart === "monday" ? "toMonday(day)" : "toMonday(day + 1) - 1"
+    case "monthly":
+      return "toStartOfMonth(day)"
+    case "total":
+      return "toDate('1970-01-01')"
+  }
+}
+
+// The start (as ClickHouse computes it) of the whole bucket of which `bucket` is a part.
+const bucketStart = (
+  granularity: QueryPlan.Granularity,
+  bucket: Bucket.Bucket,
+  weekStart: Bucket.WeekStart,
+): Calendar.Day => {
+  switch (granularity) {
+    case "daily":
+      return bucket.first
+    case "weekly":
+      return Bucket.startOfWeek(bucket.first, weekStart)
+    case "monthly":
+      return bucket.first - Calendar.toCivil(bucket.first).day + 1
+    case "total":
+      return 0
+  }
+}
+
+const measureSql = (
+  plan: QueryPlan.QueryPlan,
+): { readonly column: string; readonly value: string } => {
+  switch (plan.measure._tag) {
+    case "Events":
+      return { column: "", value: "count()" }
+    case "Profiles":
+      return { column: ", profile", value: "uniqExact(profile)" }
+    case "Sum":
+      return {
+        column: `, arrayElement(prop_ints, indexOf(prop_keys, ${stringLiteral(plan.measure.property)})) AS amount`,
+        value: "sum(amount)",
+      }
+  }
+}
+
+interface BucketRow {
+  readonly granularity: number
+  readonly first_day: number
+  readonly value: string
+}
+
+const storeError =
+  (operation: string) =>
+  (cause: unknown): EventStore.StoreError =>
+    new EventStore.StoreError({
+      message: `ClickHouse store: ${operation} failed: ${cause instanceof Error ? cause.message : String(cause)}`,
+      cause,
+    })
+
+/** Creates the database when it is missing, then brings the schema to the newest migration. */
+const migrate = async (client: ClickHouseClient, database: string, table: TableName) => {
+  const exists = await rows<{ n: number }>(
+    client,
+    `SELECT toUInt8(count()) AS n FROM system.databases WHERE name = ${stringLiteral(database)}`,
+  )
+  if (exists[0]?.n === 0) {
+    await client.command({ query: `CREATE DATABASE IF NOT EXISTS ${identifier(database)}` })
+  }
+  await client.command({
+    query: `CREATE TABLE IF NOT EXISTS ${table(tables.migrations)} (
+      version UInt32, name String, applied DateTime
+    ) ENGINE = MergeTree ORDER BY version`,
+  })
+  const [applied] = await rows<{ version: number }>(
+    client,
+    `SELECT max(version) AS version FROM ${table(tables.migrations)}`,
+  )
+  const current = applied?.version ?? 0
+  const newest = migrations.at(-1)?.version ?? 0
+  if (current > newest) {
+    throw new Error(
+      `the database has schema version ${current}, newer than this Trendline's ${newest}: upgrade Trendline`,
+    )
+  }
+  for (const migration of migrations) {
+    if (migration.version <= current) continue
+    for (const statement of migration.statements(table)) await client.command({ query: statement })
+    await client.command({
+      query: `INSERT INTO ${table(tables.migrations)} (version, name, applied) VALUES (${integerLiteral(migration.version)}, ${stringLiteral(migration.name)}, now())`,
+    })
+  }
+}
+
+const rows = async <A>(
+  client: ClickHouseClient,
+  query: string,
+  abort_signal?: AbortSignal,
+): Promise<Array<A>> => {
+  const result = await client.query({
+    query,
+    format: "JSONEachRow",
+    ...(abort_signal === undefined ? {} : { abort_signal }),
+  })
+  return result.json<A>()
+}
+
+/** The store over a client someone else closes; migrates the schema first. */
+const makeWith = (
+  client: ClickHouseClient,
+  config: Config,
+  options: Options,
+): Effect.Effect<EventStore.Service, EventStore.StoreError> =>
+  Effect.gen(function* () {
+    const limits = options.limits ?? Limits.defaults
+    const database =
+      config.database ??
+      (yield* Effect.tryPromise({
+        try: () => rows<{ name: string }>(client, "SELECT currentDatabase() AS name"),
+        catch: storeError("connecting"),
+      }))[0]!.name
+    const table: TableName = (name) => `${identifier(database)}.${identifier(name)}`
+    yield* Effect.tryPromise({
+      try: () => migrate(client, database, table),
+      catch: storeError("migrating the schema"),
+    })
+
+    const query = <A>(operation: string, sql: string) =>
+      Effect.tryPromise({
+        try: (signal) => rows<A>(client, sql, signal),
+        catch: storeError(operation),
+      })
+
+    const storedNames = (account: Account.Settings, operation: string) =>
+      query<{ name: string }>(
+        operation,
+        `SELECT DISTINCT name FROM ${table(tables.records)}
+         WHERE account = ${stringLiteral(account.id)} AND kind = 'event'`,
+      ).pipe(Effect.map((found) => found.map((row) => row.name)))
+
+    // Names an account is known to have (they never go away): a batch of known names needs
+    // no look-up. Batches with new names take the lock and read the names afresh, so this
+    // process never lets an account past its limit; several servers appending new names to
+    // one account at the same instant could each admit one.
+    const knownNames = new Map<string, Set<string>>()
+    const newNamesLock = yield* Effect.makeSemaphore(1)
+
+    // Records of a batch are numbered in arrival order; profile upserts with equal `ts`
+    // are merged in that order (the later arrival wins).
+    let lastSeq = 0
+    const nextSeq = (count: number): number => {
+      const base = Math.max(Date.now() * 1000, lastSeq)
+      lastSeq = base + count
+      return base
+    }
+
+    const insertBatch = (account: Account.Settings, records: ReadonlyArray<RecordRow>) =>
+      Effect.tryPromise({
+        try: (signal) => {
+          const ints = records.map((record) => integerProperties(record.properties))
+          return client.insert({
+            table: table(tables.batches),
+            format: "JSONEachRow",
+            values: [
+              {
+                account: wellFormed(account.id),
+                received: Math.floor(Date.now() / 1000),
+                seq: nextSeq(records.length),
+                kinds: records.map((record) => record.kind),
+                names: records.map((record) => wellFormed(record.name)),
+                timestamps: records.map((record) => record.ts),
+                profiles: records.map((record) => wellFormed(record.profile)),
+                property_texts: records.map((record) => JSON.stringify(record.properties)),
+                key_lists: ints.map(([keys]) => keys),
+                int_lists: ints.map(([, values]) => values),
+              },
+            ],
+            abort_signal: signal,
+          })
+        },
+        catch: storeError("append"),
+      })
+
+    const appendAdmitted = (
+      account: Account.Settings,
+      batch: EventStore.Batch,
+      known: ReadonlySet<string>,
+    ) =>
+      Effect.gen(function* () {
+        const { admitted, refused } = EventStore.admitEventNames(
+          known,
+          batch.events.map((event) => wellFormed(event.name)),
+          limits.maxEventNamesPerAccount,
+        )
+        const refusedPositions = new Set(refused)
+        const records: Array<RecordRow> = []
+        batch.events.forEach((event, position) => {
+          if (!refusedPositions.has(position)) records.push({ kind: "event", ...event })
+        })
+        for (const update of batch.profiles) {
+          records.push({ kind: "profile", name: update.profile, ...update })
+        }
+        if (records.length > 0) yield* insertBatch(account, records)
+        if (admitted.length > 0) knownNames.set(account.id, new Set([...known, ...admitted]))
+        return { refused }
+      })
+
+    const append = (account: Account.Settings, batch: EventStore.Batch) => {
+      const cached = knownNames.get(account.id)
+      if (cached !== undefined && batch.events.every((event) => cached.has(wellFormed(event.name))))
+        return appendAdmitted(account, batch, cached)
+      return newNamesLock.withPermits(1)(
+        Effect.flatMap(storedNames(account, "append"), (names) => {
+          const known = new Set(names)
+          knownNames.set(account.id, known)
+          return appendAdmitted(account, batch, known)
+        }),
+      )
+    }
+
+    const queryPlan = (account: Account.Settings, plan: QueryPlan.QueryPlan) =>
+      Effect.gen(function* () {
+        const granularities = [...new Set(plan.groups.map((group) => group.granularity))]
+        const start = Math.max(plan.start, firstBucketedInstant)
+        const end = Math.min(plan.end, endOfBucketedInstants)
+        const ofEvent = `account = ${stringLiteral(account.id)} AND kind = 'event' AND name = ${stringLiteral(plan.eventName)}`
+        const measure = measureSql(plan)
+        const bucketed =
+          granularities.length === 0 || start >= end
+            ? Effect.succeed<Array<BucketRow>>([])
+            : query<BucketRow>(
+                "query",
+                `SELECT granularity, toUInt16(bucket) AS first_day, ${measure.value} AS value
+                 FROM (
+                   SELECT toDate(toDateTime(ts), ${stringLiteral(plan.timeZone)}) AS day${measure.column}
+                   FROM ${table(tables.records)}
+                   WHERE ${ofEvent} AND ts >= ${integerLiteral(start)} AND ts < ${integerLiteral(end)}
+                 )
+                 ARRAY JOIN
+                   [${granularities.map((_, i) => i).join(", ")}] AS granularity,
+                   [${granularities.map((g) => bucketStartSql(g, plan.weekStart)).join(", ")}] AS bucket
+                 GROUP BY granularity, bucket`,
+              )
+        const outside = [
+          ...(plan.start < firstBucketedInstant && plan.end > 0
+            ? [
+                `(ts < ${integerLiteral(Math.min(plan.end, firstBucketedInstant))} AND ts >= ${integerLiteral(Math.max(plan.start, 0))})`,
+              ]
+            : []),
+          ...(plan.end > endOfBucketedInstants
+            ? [
+                `(ts >= ${integerLiteral(Math.max(plan.start, endOfBucketedInstants))} AND ts < ${integerLiteral(plan.end)})`,
+              ]
+            : []),
+        ]
+        const unbucketable =
+          outside.length === 0
+            ? Effect.succeed([])
+            : query<{ n: string }>(
+                "query",
+                `SELECT count() AS n FROM ${table(tables.records)} WHERE ${ofEvent} AND (${outside.join(" OR ")})`,
+              )
+        const [found, [beyond]] = yield* Effect.all([bucketed, unbucketable], {
+          concurrency: "unbounded",
+        })
+        if (beyond !== undefined && Number(beyond.n) > 0) {
+          return yield* new EventStore.StoreError({
+            message: `ClickHouse store: query failed: ${beyond.n} "${plan.eventName}" events fall before 1970-01-06 or after 2105, which ClickHouse's dates cannot bucket`,
+          })
+        }
+        return yield* Effect.try({
+          try: () => resultOf(plan, granularities, found),
+          catch: storeError("query"),
+        })
+      })
+
+    const profile = (account: Account.Settings, key: string) =>
+      Effect.map(
+        query<{ ts: string; properties: string }>(
+          "profile",
+          `SELECT ts, properties FROM ${table(tables.records)}
+           WHERE account = ${stringLiteral(account.id)} AND kind = 'profile' AND name = ${stringLiteral(key)}
+           ORDER BY ts, seq`,
+        ),
+        (upserts) =>
+          upserts.reduce<Option.Option<EventStore.Profile>>(
+            (merged, upsert) =>
+              Option.some(
+                EventStore.mergeProfile(merged, {
+                  profile: key,
+                  ts: Number(upsert.ts),
+                  properties: JSON.parse(upsert.properties) as EventStore.Profile["properties"],
+                }),
+              ),
+            Option.none(),
+          ),
+      )
+
+    return {
+      append,
+      query: queryPlan,
+      eventNames: (account) =>
+        Effect.map(
+          storedNames(account, "eventNames"),
+          (names) => names.sort() as ReadonlyArray<string>,
+        ),
+      profile,
+    } satisfies EventStore.Service
+  })
+
+// Puts each (granularity, bucket start, value) row into the plan's bucket; 0 elsewhere.
+const resultOf = (
+  plan: QueryPlan.QueryPlan,
+  granularities: ReadonlyArray<QueryPlan.Granularity>,
+  found: ReadonlyArray<BucketRow>,
+): QueryPlan.Result =>
+  Object.fromEntries(
+    plan.groups.map((group) => {
+      const code = granularities.indexOf(group.granularity)
+      const positions = new Map(
+        group.buckets.map((bucket, b) => [
+          bucketStart(group.granularity, bucket, plan.weekStart),
+          b,
+        ]),
+      )
+      const values = group.buckets.map(() => 0)
+      for (const row of found) {
+        if (row.granularity !== code) continue
+        const b = positions.get(row.first_day)
+        if (b === undefined) {
+          throw new Error(
+            `ClickHouse put "${plan.eventName}" events in a ${group.granularity} bucket starting ${Calendar.formatIsoDate(row.first_day)}, outside the plan: its time zone data for ${plan.timeZone} differs from this runtime's`,
+          )
+        }
+        values[b] = Number(BigInt(row.value))
+      }
+      return [
+        group.name,
+        Object.fromEntries(group.buckets.map((bucket, b) => [bucket.key, values[b]!])),
+      ]
+    }),
+  )
+
+const clientOf = (config: Config): ClickHouseClient =>
+  createClient({
+    url: config.url,
+    ...(config.username === undefined ? {} : { username: config.username }),
+    ...(config.password === undefined ? {} : { password: config.password }),
+    application: "trendline",
+  })
+
+/**
+ * The store on a ClickHouse server; creates the database and migrates the schema first.
+ * The web client holds no connections of its own (the runtime's `fetch` pools them), so
+ * nothing needs closing; `layer` closes it all the same.
+ *
+ * @example ClickHouseEventStore.make({ url: "http://localhost:8123", database: "trendline" })
+ */
+export const make = (
+  config: Config,
+  options: Options = {},
+): Effect.Effect<EventStore.Service, EventStore.StoreError> =>
+  Effect.suspend(() => makeWith(clientOf(config), config, options))
+
+/** The store as a layer: the client is closed with the layer's scope. */
+export const layer = (
+  config: Config,
+  options: Options = {},
+): Layer.Layer<EventStore.EventStore, EventStore.StoreError> =>
+  Layer.scoped(
+    EventStore.EventStore,
+    Effect.flatMap(
+      Effect.acquireRelease(
+        Effect.sync(() => clientOf(config)),
+        (client) => Effect.promise(() => client.close()),
+      ),
+      (client) => makeWith(client, config, options),
+    ),
+  )

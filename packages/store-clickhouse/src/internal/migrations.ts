@@ -1,0 +1,79 @@
+// The store's schema, one migration per version, applied in order when a store opens.
+// A migration is never edited once released: later changes are new migrations. Every
+// statement is idempotent (IF NOT EXISTS), because ClickHouse has no DDL transactions: a
+// migration interrupted half way, or run by two servers at once, is simply run again.
+
+/** Where the store's tables live: a function from a table name to its qualified name. */
+export type TableName = (table: string) => string
+
+export interface Migration {
+  readonly version: number
+  readonly name: string
+  readonly statements: (table: TableName) => ReadonlyArray<string>
+}
+
+export const tables = {
+  migrations: "trendline_migrations",
+  records: "trendline_records",
+  batches: "trendline_batches",
+  fanOut: "trendline_batch_fan_out",
+} as const
+
+const kind = "Enum8('event' = 1, 'profile' = 2)"
+
+export const migrations: ReadonlyArray<Migration> = [
+  {
+    version: 1,
+    name: "records, batches and their fan-out view",
+    statements: (table) => [
+      // Every event and every profile upsert, one row each. One event's rows of an account
+      // are one contiguous range of the sort key, ordered by time; a profile's upserts are
+      // another (its key is kept in `name`).
+      // Partitions follow the month a batch was received, not the month of its events:
+      // rows of one insert that fall into several partitions are written as several parts,
+      // one after the other, and that insert would no longer be atomic. (`received` is epoch
+      // seconds as a plain integer, which every server version reads alike in JSON.)
+      `CREATE TABLE IF NOT EXISTS ${table(tables.records)} (
+        account String,
+        kind ${kind},
+        name String,
+        ts UInt64,
+        profile String,
+        properties String,
+        prop_keys Array(String),
+        prop_ints Array(Int64),
+        received UInt32,
+        seq UInt64
+      ) ENGINE = MergeTree
+      PARTITION BY toYYYYMM(toDateTime(received))
+      ORDER BY (account, kind, name, ts)`,
+      // A batch arrives as ONE row of parallel arrays, so a request cut short anywhere is
+      // a JSON row cut short, which ClickHouse refuses whole. (Several JSONEachRow rows cut
+      // at a row boundary would be a valid, shorter insert.) The Null engine keeps nothing;
+      // the view below turns the row into records, written as one block into one partition.
+      `CREATE TABLE IF NOT EXISTS ${table(tables.batches)} (
+        account String,
+        received UInt32,
+        seq UInt64,
+        kinds Array(${kind}),
+        names Array(String),
+        timestamps Array(UInt64),
+        profiles Array(String),
+        property_texts Array(String),
+        key_lists Array(Array(String)),
+        int_lists Array(Array(Int64))
+      ) ENGINE = Null`,
+      `CREATE MATERIALIZED VIEW IF NOT EXISTS ${table(tables.fanOut)}
+      TO ${table(tables.records)}
+      AS SELECT
+        account, kind, name, ts, profile,
+        property_text AS properties, key_list AS prop_keys, int_list AS prop_ints,
+        received, seq + position AS seq
+      FROM ${table(tables.batches)}
+      ARRAY JOIN
+        kinds AS kind, names AS name, timestamps AS ts, profiles AS profile,
+        property_texts AS property_text, key_lists AS key_list, int_lists AS int_list,
+        arrayEnumerate(kinds) AS position`,
+    ],
+  },
+]
