@@ -9,6 +9,7 @@ import type * as Account from "@trendline/core/Account"
 import * as AccountApi from "@trendline/core/AccountApi"
 import * as ApiError from "@trendline/core/ApiError"
 import * as EventStore from "@trendline/core/EventStore"
+import * as ClickHouseEventStore from "@trendline/store-clickhouse/ClickHouseEventStore"
 import type { SqlDriver } from "@trendline/store-sqlite/SqlDriver"
 import * as SqliteAnswerArchive from "@trendline/store-sqlite/SqliteAnswerArchive"
 import * as SqliteEventStore from "@trendline/store-sqlite/SqliteEventStore"
@@ -18,6 +19,7 @@ import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
 import * as Scope from "effect/Scope"
 import type { AccountBackend, Backend } from "./Backend.ts"
+import type * as EnvOptions from "./EnvOptions.ts"
 import type { Log } from "./middleware.ts"
 
 /**
@@ -28,6 +30,8 @@ import type { Log } from "./middleware.ts"
 export interface Setup {
   readonly account: Account.Settings
   readonly api: AccountApi.Options & { readonly syncBudget: number; readonly retention: number }
+  /** Where events go when they outgrow the object: ClickHouse instead of its own SQLite. */
+  readonly clickhouse?: EnvOptions.ClickHouse
 }
 
 /** The object's RPC methods: an account's endpoints, each told which account and options. */
@@ -43,7 +47,11 @@ export interface AccountRpc {
 }
 
 /** The setup of an account as plain data, e.g. `setupOf(account, AccountApi.defaultOptions)`. */
-export const setupOf = (account: Account.Settings, api: AccountApi.Options): Setup => ({
+export const setupOf = (
+  account: Account.Settings,
+  api: AccountApi.Options,
+  clickhouse?: EnvOptions.ClickHouse,
+): Setup => ({
   account: { id: account.id, timeZone: account.timeZone, weekStart: account.weekStart },
   api: {
     limits: { ...api.limits },
@@ -52,6 +60,7 @@ export const setupOf = (account: Account.Settings, api: AccountApi.Options): Set
     maxConcurrentQueries: api.maxConcurrentQueries,
     maxConcurrentUploads: api.maxConcurrentUploads,
   },
+  ...(clickhouse === undefined ? {} : { clickhouse: { ...clickhouse } }),
 })
 
 // Day sets of distinct profiles kept decoded per object. The store's default (64 MiB) suits
@@ -60,14 +69,15 @@ const cacheBytes = 8 * 1024 * 1024
 
 interface Built {
   readonly key: string
-  readonly api: AccountApi.AccountApi
+  readonly api: Promise<Either.Either<AccountApi.AccountApi, EventStore.StoreError>>
   readonly scope: Scope.CloseableScope
 }
 
 /**
  * Runs one account's API in its object. The API is built on the first call (the setup comes
- * with the calls) over the event store and answer archive in `driver`'s database, and built
- * again if a call brings a different setup (a new deployment's configuration).
+ * with the calls) over the event store (the object's SQLite, or ClickHouse when the setup
+ * names one) and the answer archive in `driver`'s database, and built again if a call
+ * brings a different setup (a new deployment's configuration).
  *
  * @example
  * // In the Durable Object:
@@ -76,50 +86,60 @@ interface Built {
 export const makeHost = (driver: SqlDriver): AccountRpc => {
   let built: Built | undefined
 
-  // Synchronous: SQLite in the object answers in process, so no call can interleave here.
-  const build = (setup: Setup): Either.Either<AccountApi.AccountApi, EventStore.StoreError> => {
+  const open = (setup: Setup) =>
+    Effect.all({
+      store:
+        setup.clickhouse === undefined
+          ? SqliteEventStore.make(driver, { limits: setup.api.limits, cacheBytes })
+          : ClickHouseEventStore.make(setup.clickhouse, { limits: setup.api.limits }),
+      archive: SqliteAnswerArchive.make(driver),
+    })
+
+  // Calls that arrive while the API is being built share the same build.
+  const build = (setup: Setup): Built => {
     const key = JSON.stringify(setup)
-    if (built?.key === key) return Either.right(built.api)
-    const opened = Effect.runSync(
-      Effect.either(
-        Effect.all({
-          store: SqliteEventStore.make(driver, { limits: setup.api.limits, cacheBytes }),
-          archive: SqliteAnswerArchive.make(driver),
-        }),
-      ),
-    )
-    if (Either.isLeft(opened)) return Either.left(opened.left)
+    if (built?.key === key) return built
     const scope = Effect.runSync(Scope.make())
-    const api = Effect.runSync(
-      AccountApi.make(setup.account, setup.api, opened.right.archive).pipe(
-        Scope.extend(scope),
-        Effect.provideService(EventStore.EventStore, opened.right.store),
+    const api = Effect.runPromise(
+      Effect.either(
+        Effect.flatMap(open(setup), ({ store, archive }) =>
+          AccountApi.make(setup.account, setup.api, archive).pipe(
+            Scope.extend(scope),
+            Effect.provideService(EventStore.EventStore, store),
+          ),
+        ),
       ),
     )
     // The previous API's running jobs are interrupted; its finished answers stay archived.
     if (built !== undefined) Effect.runFork(Scope.close(built.scope, Exit.void))
     built = { key, api, scope }
-    return Either.right(api)
+    return built
   }
 
-  const run = (
+  const run = async (
     setup: Setup,
     call: (api: AccountApi.AccountApi) => Effect.Effect<AccountApi.Answer>,
-  ): Promise<AccountApi.Answer> =>
-    Either.match(build(setup), {
-      onRight: (api) => Effect.runPromise(call(api)),
-      onLeft: (error) =>
-        Effect.runPromise(
-          Effect.as(
-            Effect.logError("account object: cannot open its database", error.message, error.cause),
-            AccountApi.failure(
-              new ApiError.ServiceUnavailable({
-                reason: "The event store is unavailable; try again later",
-              }),
-            ),
-          ),
+  ): Promise<AccountApi.Answer> => {
+    const attempt = build(setup)
+    const api = await attempt.api
+    if (Either.isRight(api)) return Effect.runPromise(call(api.right))
+    // Not cached: the next call tries to open the store again.
+    if (built === attempt) built = undefined
+    return Effect.runPromise(
+      Effect.as(
+        Effect.logError(
+          "account object: cannot open its event store",
+          api.left.message,
+          api.left.cause,
         ),
-    })
+        AccountApi.failure(
+          new ApiError.ServiceUnavailable({
+            reason: "The event store is unavailable; try again later",
+          }),
+        ),
+      ),
+    )
+  }
 
   return {
     trends: (setup, body) => run(setup, (api) => api.trends(body)),
@@ -147,9 +167,14 @@ const detailsOf = (error: unknown): Record<string, unknown> =>
  * @example DurableBackend.make((id) => env.ACCOUNTS.getByName(id), api, log)
  */
 export const make =
-  (objectOf: (accountId: string) => AccountRpc, api: AccountApi.Options, log?: Log): Backend =>
+  (
+    objectOf: (accountId: string) => AccountRpc,
+    api: AccountApi.Options,
+    log?: Log,
+    clickhouse?: EnvOptions.ClickHouse,
+  ): Backend =>
   (account): AccountBackend => {
-    const setup = setupOf(account, api)
+    const setup = setupOf(account, api, clickhouse)
     const object = objectOf(account.id)
     const call = (operation: string, send: () => Promise<AccountApi.Answer>) =>
       send().catch((error: unknown): AccountApi.Answer => {

@@ -50,6 +50,18 @@ const log: Log = (line) => (line.level === "error" ? console.error(line) : conso
 interface Config {
   readonly accounts: Accounts.Accounts
   readonly api: AccountApi.Options
+  readonly clickhouse: EnvOptions.ClickHouse | undefined
+}
+
+// Optional secrets (ClickHouse) have no generated binding type: read them by name.
+const clickhouseSecrets = (env: Env): EnvOptions.Env => {
+  const secrets = env as unknown as Readonly<Record<string, string | undefined>>
+  return {
+    TRENDLINE_CLICKHOUSE_URL: secrets.TRENDLINE_CLICKHOUSE_URL,
+    TRENDLINE_CLICKHOUSE_USER: secrets.TRENDLINE_CLICKHOUSE_USER,
+    TRENDLINE_CLICKHOUSE_PASSWORD: secrets.TRENDLINE_CLICKHOUSE_PASSWORD,
+    TRENDLINE_CLICKHOUSE_DATABASE: secrets.TRENDLINE_CLICKHOUSE_DATABASE,
+  }
 }
 
 // Every problem at once, each naming the secret or var and the fix.
@@ -71,7 +83,10 @@ const configOf = (env: Env): Either.Either<Config, string> => {
   } else {
     accounts = EnvOptions.accounts(json, problems)
   }
-  return problems.length > 0 ? Either.left(problems.join("\n")) : Either.right({ accounts, api })
+  const clickhouse = EnvOptions.clickhouse(clickhouseSecrets(env), problems)
+  return problems.length > 0
+    ? Either.left(problems.join("\n"))
+    : Either.right({ accounts, api, clickhouse })
 }
 
 const misconfigured = (): Response => {
@@ -96,6 +111,7 @@ const inputsOf = (env: Env): ReadonlyArray<string | undefined> => [
   env.TRENDLINE_SYNC_BUDGET_MS,
   env.TRENDLINE_MAX_QUERIES,
   env.TRENDLINE_MAX_UPLOADS,
+  ...Object.values(clickhouseSecrets(env)),
 ]
 
 const appFor = (env: Env): Fetch => {
@@ -110,8 +126,8 @@ const appFor = (env: Env): Fetch => {
       })
       return misconfigured
     },
-    onRight: ({ accounts, api }): Fetch => {
-      const backend = DurableBackend.make((id) => env.ACCOUNTS.getByName(id), api, log)
+    onRight: ({ accounts, api, clickhouse }): Fetch => {
+      const backend = DurableBackend.make((id) => env.ACCOUNTS.getByName(id), api, log, clickhouse)
       return makeApp({ accounts, backend, log }).fetch
     },
   })

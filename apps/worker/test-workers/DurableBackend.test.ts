@@ -79,6 +79,32 @@ describe("AccountObject", () => {
   })
 })
 
+describe("AccountObject on ClickHouse", () => {
+  it("uses the ClickHouse the setup names, not its own tables: unreachable, it answers 503", async () => {
+    const account = Account.make("clickhouse-bound")
+    const setup = DurableBackend.setupOf(account, AccountApi.defaultOptions, {
+      url: "http://127.0.0.1:9",
+      username: "default",
+      password: "",
+      database: "trendline",
+    })
+    const stub = env.ACCOUNTS.getByName("clickhouse-bound")
+    const upload = await stub.upload(
+      setup,
+      { d: [{ type: "event", identity: "a", ts: 1_700_000_000, evtName: "Charged" }] },
+      1_700_000_000,
+    )
+    assert.deepStrictEqual(upload, {
+      status: 503,
+      body: { status: "fail", error: "The event store is unavailable; try again later", code: 503 },
+    })
+    const stored = await runInDurableObject(stub, (_object: AccountObject, state) =>
+      state.storage.sql.exec("SELECT name FROM sqlite_master WHERE name = 'event_names'").toArray(),
+    )
+    assert.deepStrictEqual(stored, [], "the object's own event tables were never created")
+  })
+})
+
 describe("DurableBackend.make", () => {
   const settings = Account.make("acme")
   const failing = (error: Error): DurableBackend.AccountRpc => {
