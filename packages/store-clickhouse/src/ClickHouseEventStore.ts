@@ -208,11 +208,16 @@ const makeWith = (
       catch: storeError("migrating the schema"),
     })
 
+    // Reads are retried once when a pooled connection turns out closed by the server (its
+    // keep-alive timeout ended while the connection sat idle): nothing was read yet.
     const query = <A>(operation: string, sql: string) =>
       Effect.tryPromise({
         try: (signal) => rows<A>(client, sql, signal),
-        catch: storeError(operation),
-      })
+        catch: (cause) => cause,
+      }).pipe(
+        Effect.retry({ times: 1, while: isClosedConnection }),
+        Effect.mapError(storeError(operation)),
+      )
 
     const storedNames = (account: Account.Settings, operation: string) =>
       query<{ name: string }>(
@@ -423,6 +428,15 @@ const resultOf = (
       ]
     }),
   )
+
+// undici's "other side closed" / "socket hang up": the server closed a pooled connection.
+const isClosedConnection = (error: unknown): boolean => {
+  for (let cause: unknown = error; cause instanceof Error; cause = cause.cause) {
+    const code = (cause as { code?: unknown }).code
+    if (code === "UND_ERR_SOCKET" || code === "ECONNRESET" || code === "UND_ERR_CLOSED") return true
+  }
+  return false
+}
 
 const clientOf = (config: Config): ClickHouseClient =>
   createClient({

@@ -80,6 +80,9 @@ export default async function setup(
   ] as const) {
     config = setElement(config, element, value)
   }
+  // Idle connections kept longer than the packaged 3 s, so a test pausing on a loaded
+  // machine does not meet a connection the server has just closed.
+  config = setElement(config, "keep_alive_timeout", "600")
   // Only the loopback interface, IPv4 (the packaged default also tries ::1).
   config = config.replace("</yandex>", "<listen_host>127.0.0.1</listen_host>\n</yandex>")
   writeFileSync(join(folder, "config.xml"), config)
