@@ -1,7 +1,7 @@
 /**
  * The `bench` command line: flags first, then `BENCH_*` environment variables, then the
- * defaults (1M and 10M events, 7 repetitions, sqlite and duckdb on temporary files, and
- * the Node server over HTTP).
+ * defaults (1M and 10M events, 7 repetitions, sqlite and duckdb on temporary files, the
+ * Node server over HTTP, and ClickHouse through the store and by hand-written SQL).
  *
  * @since 0.1.0
  */
@@ -22,7 +22,19 @@ export interface Settings {
 }
 
 /** The engines the command knows. */
-export const engineNames = ["sqlite", "duckdb", "http", "memory"] as const
+export const engineNames = [
+  "sqlite",
+  "duckdb",
+  "http",
+  "clickhouse",
+  "clickhouse-sql",
+  "memory",
+] as const
+
+/** The engines that need a ClickHouse server. */
+export const clickhouseEngines: ReadonlyArray<EngineName> = ["clickhouse", "clickhouse-sql"]
+
+const defaultEngines = "sqlite,duckdb,http,clickhouse,clickhouse-sql"
 export type EngineName = (typeof engineNames)[number]
 
 /** The text of `--help`. */
@@ -31,8 +43,10 @@ export const usage = `Usage: pnpm bench [-- options]   (or: node src/main.ts [op
   --events N          one data set of N events (env BENCH_EVENTS), e.g. 1M, 250k, 2_000_000
   --sizes A,B         several data sets, the scaling curve (env BENCH_SIZES; default 1M,10M)
   --reps N            timed runs per shape and engine after one warm-up (env BENCH_REPS; default 7)
-  --engines a,b       among sqlite, duckdb, http, memory (env BENCH_ENGINES; default sqlite,duckdb,http)
+  --engines a,b       among sqlite, duckdb, http, clickhouse, clickhouse-sql, memory
+                      (env BENCH_ENGINES; default all but memory)
   --no-http           leave out http, the Node server measured through HTTP (env BENCH_HTTP=0)
+  --no-clickhouse     leave out clickhouse and clickhouse-sql (env BENCH_CLICKHOUSE=0)
   --storage S         file (default) or memory, for both databases (env BENCH_STORAGE)
   --duckdb-threads N  DuckDB's worker threads (env BENCH_DUCKDB_THREADS; default: every core)
   --duckdb-unclustered  keep DuckDB's table in time order instead of sorted by (name, ts)
@@ -84,6 +98,7 @@ export const parse = (
       out: { type: "string" },
       "no-write": { type: "boolean" },
       "no-http": { type: "boolean" },
+      "no-clickhouse": { type: "boolean" },
       help: { type: "boolean" },
     },
     strict: true,
@@ -94,7 +109,7 @@ export const parse = (
     events !== undefined
       ? [parseCount(events, "--events")]
       : list(values.sizes ?? env.BENCH_SIZES ?? "1M,10M").map((size) => parseCount(size, "--sizes"))
-  const engines = list(values.engines ?? env.BENCH_ENGINES ?? "sqlite,duckdb,http")
+  const engines = list(values.engines ?? env.BENCH_ENGINES ?? defaultEngines)
     .map((name) => {
       if (!(engineNames as ReadonlyArray<string>).includes(name)) {
         throw new Error(`unknown engine "${name}": use ${engineNames.join(", ")}`)
@@ -102,6 +117,13 @@ export const parse = (
       return name as EngineName
     })
     .filter((name) => !(name === "http" && (values["no-http"] === true || env.BENCH_HTTP === "0")))
+    .filter(
+      (name) =>
+        !(
+          clickhouseEngines.includes(name) &&
+          (values["no-clickhouse"] === true || env.BENCH_CLICKHOUSE === "0")
+        ),
+    )
   const storage = values.storage ?? env.BENCH_STORAGE ?? "file"
   if (storage !== "file" && storage !== "memory") {
     throw new Error(`--storage must be file or memory, got "${storage}"`)

@@ -283,7 +283,9 @@ export const runSize = async (options: Options, events: number): Promise<SizeRep
       })
       const rate = Math.round((loaded.events / loaded.millis) * 1000)
       log(
-        `[${grouped(events)}] ${engine.name} loaded in ${(loaded.millis / 1000).toFixed(1)} s (${grouped(rate)} events/s)`,
+        loaded.millis === 0
+          ? `[${grouped(events)}] ${engine.name} holds ${grouped(loaded.events)} events without loading`
+          : `[${grouped(events)}] ${engine.name} loaded in ${(loaded.millis / 1000).toFixed(1)} s (${grouped(rate)} events/s)`,
       )
     }
     const referenceLimit = options.referenceLimit ?? 1_000_000

@@ -7,7 +7,7 @@
  * @since 0.1.0
  */
 import * as Dataset from "./Dataset.ts"
-import type * as Harness from "./Harness.ts"
+import * as Harness from "./Harness.ts"
 import * as Machine from "./Machine.ts"
 import * as Shape from "./Shape.ts"
 
@@ -56,21 +56,30 @@ export const loadTable = (size: Harness.SizeReport): string =>
       load.engine,
       load.loadPath,
       grouped(load.events),
-      (load.millis / 1000).toFixed(1),
-      grouped(Math.round((load.events / load.millis) * 1000)),
+      load.millis === 0 ? "—" : (load.millis / 1000).toFixed(1),
+      load.millis === 0 ? "—" : grouped(Math.round((load.events / load.millis) * 1000)),
     ]),
   )
 
 const compared = (engines: ReadonlyArray<string>): ReadonlyArray<string> =>
   engines.includes(baseline) ? engines.filter((engine) => engine !== baseline) : []
 
-/** Median milliseconds per shape and engine, and each engine's ratio to DuckDB. */
-export const shapeTable = (size: Harness.SizeReport, engines: ReadonlyArray<string>): string =>
-  table(
+/** ClickHouse through Trendline's store, and the hand-written SQL on the same table. */
+export const clickhouseStore = "clickhouse"
+export const clickhouseSql = "clickhouse-sql"
+
+/**
+ * Median milliseconds per shape and engine, each engine's ratio to DuckDB, and (when both
+ * ran) the ClickHouse store's ratio to the hand-written SQL on the same table.
+ */
+export const shapeTable = (size: Harness.SizeReport, engines: ReadonlyArray<string>): string => {
+  const storeOverSql = engines.includes(clickhouseStore) && engines.includes(clickhouseSql)
+  return table(
     [
       "shape",
       ...engines.map((e) => `${e} ms`),
       ...compared(engines).map((e) => `${e}/${baseline}`),
+      ...(storeOverSql ? [`${clickhouseStore}/${clickhouseSql}`] : []),
     ],
     size.timings.map((timing) => [
       Shape.label(timing.shape),
@@ -78,8 +87,28 @@ export const shapeTable = (size: Harness.SizeReport, engines: ReadonlyArray<stri
       ...compared(engines).map(
         (e) => `${significant(timing.medians[e]! / timing.medians[baseline]!)}×`,
       ),
+      ...(storeOverSql
+        ? [`${significant(timing.medians[clickhouseStore]! / timing.medians[clickhouseSql]!)}×`]
+        : []),
     ]),
   )
+}
+
+/** One paragraph: the ClickHouse store's append rate, and its medians over the hand-written SQL's. */
+export const clickhouseSummary = (size: Harness.SizeReport): string | undefined => {
+  const load = size.loads.find((l) => l.engine === clickhouseStore)
+  if (load === undefined) return undefined
+  const ratios = size.timings
+    .map((timing) => timing.medians[clickhouseStore]! / timing.medians[clickhouseSql]!)
+    .filter(Number.isFinite)
+  return [
+    `ClickHouse: the store appended ${grouped(Math.round(rate(load)))} events/s, one insert per append of 1000 events`,
+    ratios.length === 0
+      ? ""
+      : `; its shapes took ${significant(Math.min(...ratios))}–${significant(Math.max(...ratios))}× the hand-written SQL's median on the same table (median ratio ${significant(Harness.median(ratios))}×)`,
+    ".",
+  ].join("")
+}
 
 /** The server's engine and the store it runs, whose figures are compared. */
 export const server = "http"
@@ -182,6 +211,8 @@ export const markdown = (
       "",
       shapeTable(size, report.engines),
     )
+    const clickhouse = clickhouseSummary(size)
+    if (clickhouse !== undefined) sections.push("", clickhouse)
     if (size.combined.length > 0) {
       const summary = httpSummary(size)
       sections.push(

@@ -3,6 +3,8 @@
 import { writeFileSync } from "node:fs"
 import { join } from "node:path"
 import * as Cli from "./Cli.ts"
+import * as ClickHouseEngine from "./ClickHouseEngine.ts"
+import * as ClickHouseServer from "./ClickHouseServer.ts"
 import * as DuckDbEngine from "./DuckDbEngine.ts"
 import type * as Harness from "./Harness.ts"
 import { run } from "./Harness.ts"
@@ -11,8 +13,21 @@ import * as Machine from "./Machine.ts"
 import * as Report from "./Report.ts"
 import * as TrendlineEngine from "./TrendlineEngine.ts"
 
+// One ClickHouse server for the whole run, started by the first engine that needs it.
+let clickhouseServer: Promise<ClickHouseServer.Server> | undefined
+let clickhouseEngines: Promise<ClickHouseEngine.Engines> | undefined
+const clickhouse = (): Promise<ClickHouseEngine.Engines> => {
+  clickhouseServer ??= ClickHouseServer.start()
+  clickhouseEngines ??= clickhouseServer.then((server) => ClickHouseEngine.make(server.url))
+  return clickhouseEngines
+}
+
 const specOf = (name: Cli.EngineName, settings: Cli.Settings): Harness.EngineSpec => {
   switch (name) {
+    case "clickhouse":
+      return { name, make: async () => (await clickhouse()).clickhouse() }
+    case "clickhouse-sql":
+      return { name, make: async () => (await clickhouse()).clickhouseSql() }
     case "sqlite":
       return { name, make: () => TrendlineEngine.sqlite({ storage: settings.storage }) }
     case "duckdb":
@@ -45,16 +60,27 @@ const main = async (): Promise<void> => {
   const machine = Machine.current()
   const log = (line: string) => console.error(line)
   log(`Trendline bench on ${Machine.describe(machine)}`)
+  const skipped = ClickHouseServer.isInstalled()
+    ? []
+    : settings.engines.filter((name) => Cli.clickhouseEngines.includes(name))
+  if (skipped.length > 0) {
+    log(
+      `skipping ${skipped.join(", ")}: ${ClickHouseServer.serverBinary} is not installed (apt-get install clickhouse-server)`,
+    )
+  }
+  const engines = settings.engines.filter((name) => !skipped.includes(name))
   log(
-    `sizes ${settings.sizes.map(Report.shortCount).join(", ")}; engines ${settings.engines.join(", ")}; ${settings.repetitions} repetitions; storage ${settings.storage}`,
+    `sizes ${settings.sizes.map(Report.shortCount).join(", ")}; engines ${engines.join(", ")}; ${settings.repetitions} repetitions; storage ${settings.storage}`,
   )
   const report = await run({
     sizes: settings.sizes,
     repetitions: settings.repetitions,
-    engines: settings.engines.map((name) => specOf(name, settings)),
+    engines: engines.map((name) => specOf(name, settings)),
     referenceLimit: settings.referenceLimit,
     ...(settings.seed === undefined ? {} : { seed: settings.seed }),
     log,
+  }).finally(async () => {
+    if (clickhouseServer !== undefined) await (await clickhouseServer).stop()
   })
   const text = Report.markdown(report, machine, new Date(), Machine.current().loadAverage)
   console.log(`\n${text}`)

@@ -14,11 +14,11 @@ describe("Cli", () => {
     assert.throws(() => Cli.parseCount("0", "--reps"), /--reps/)
   })
 
-  it("defaults to the 1M and 10M curve, 7 repetitions, sqlite and duckdb on files, and http", () => {
+  it("defaults to the 1M and 10M curve, 7 repetitions, sqlite and duckdb on files, http and ClickHouse", () => {
     assert.deepStrictEqual(Cli.parse([], {}, "RESULTS.md"), {
       sizes: [1_000_000, 10_000_000],
       repetitions: 7,
-      engines: ["sqlite", "duckdb", "http"],
+      engines: ["sqlite", "duckdb", "http", "clickhouse", "clickhouse-sql"],
       storage: "file",
       duckdbThreads: undefined,
       duckdbClustered: true,
@@ -55,7 +55,21 @@ describe("Cli", () => {
       Cli.parse(["--no-http"], {}, "R.md"),
       Cli.parse([], { BENCH_HTTP: "0" }, "R.md"),
     ]) {
-      assert.deepStrictEqual(settings !== "help" && settings.engines, ["sqlite", "duckdb"])
+      assert.deepStrictEqual(settings !== "help" && settings.engines, [
+        "sqlite",
+        "duckdb",
+        "clickhouse",
+        "clickhouse-sql",
+      ])
+    }
+  })
+
+  it("leaves ClickHouse out with --no-clickhouse or BENCH_CLICKHOUSE=0", () => {
+    for (const settings of [
+      Cli.parse(["--no-clickhouse"], {}, "R.md"),
+      Cli.parse([], { BENCH_CLICKHOUSE: "0" }, "R.md"),
+    ]) {
+      assert.deepStrictEqual(settings !== "help" && settings.engines, ["sqlite", "duckdb", "http"])
     }
   })
 })

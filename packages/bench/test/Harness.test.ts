@@ -1,4 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
+import * as ClickHouseEngine from "../src/ClickHouseEngine.ts"
+import * as ClickHouseServer from "../src/ClickHouseServer.ts"
 import * as Dataset from "../src/Dataset.ts"
 import * as DuckDbEngine from "../src/DuckDbEngine.ts"
 import type { Engine } from "../src/Engine.ts"
@@ -11,7 +13,10 @@ import * as TrendlineEngine from "../src/TrendlineEngine.ts"
 
 // A smoke run of the whole harness at a tiny size: answers are checked, timings not.
 describe("Harness", () => {
-  it("loads, cross-checks and times every engine on 20k events, the server over HTTP too", async () => {
+  it("loads, cross-checks and times every engine on 20k events, the server over HTTP and ClickHouse too", async () => {
+    // The test machines have clickhouse-server (CI installs it): no skipping here.
+    const clickhouseServer = await ClickHouseServer.start()
+    const clickhouse = ClickHouseEngine.make(clickhouseServer.url)
     const report = await Harness.run({
       sizes: [20_000],
       repetitions: 1,
@@ -20,8 +25,10 @@ describe("Harness", () => {
         { name: "sqlite", make: () => TrendlineEngine.sqlite({ storage: "file" }) },
         { name: "duckdb", make: () => DuckDbEngine.make({ storage: "memory", threads: 1 }) },
         { name: "http", make: () => HttpEngine.make() },
+        { name: "clickhouse", make: clickhouse.clickhouse },
+        { name: "clickhouse-sql", make: clickhouse.clickhouseSql },
       ],
-    })
+    }).finally(clickhouseServer.stop)
     const [size] = report.sizes
     assert.strictEqual(report.sizes.length, 1)
     assert.isTrue(size!.checkedAgainstReference)
@@ -32,23 +39,37 @@ describe("Harness", () => {
         ["sqlite", 20_000],
         ["duckdb", 20_000],
         ["http", 20_000],
+        ["clickhouse", 20_000],
+        ["clickhouse-sql", 20_000],
       ],
     )
     assert.strictEqual(size!.timings.length, Shape.all.length)
     for (const timing of size!.timings) {
-      assert.deepStrictEqual(Object.keys(timing.medians), ["memory", "sqlite", "duckdb", "http"])
+      assert.deepStrictEqual(Object.keys(timing.medians), [
+        "memory",
+        "sqlite",
+        "duckdb",
+        "http",
+        "clickhouse",
+        "clickhouse-sql",
+      ])
       for (const runs of Object.values(timing.runs)) assert.strictEqual(runs.length, 1)
     }
-    // DuckDB answers single shapes only; Trendline's engines also whole requests.
+    // DuckDB and hand-written SQL answer single shapes only; Trendline's engines also whole requests.
     assert.deepStrictEqual(
       size!.combined.map((timing) => [timing.request.measure, Object.keys(timing.medians)]),
-      Shape.combined.map((request) => [request.measure, ["memory", "sqlite", "http"]]),
+      Shape.combined.map((request) => [
+        request.measure,
+        ["memory", "sqlite", "http", "clickhouse"],
+      ]),
     )
     const text = Report.markdown(report, Machine.current(), new Date())
     assert.include(text, "| shape ")
     assert.include(text, "sqlite/duckdb")
     assert.include(text, "matched core's reference aggregator")
     assert.include(text, "| http − sqlite ms |")
+    assert.include(text, "clickhouse/clickhouse-sql")
+    assert.match(text, /ClickHouse: the store appended [\d,]+ events\/s/)
     assert.match(text, /Through the server: uploads of 1000 records took [\d,]+ events\/s/)
   })
 

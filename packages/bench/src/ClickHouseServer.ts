@@ -1,0 +1,128 @@
+/**
+ * A throwaway ClickHouse server for the bench: Debian's clickhouse-server (18.16) run
+ * without systemd, as `packages/store-clickhouse/test/clickhouseServer.ts` runs it for the
+ * store's tests: the packaged config copied to a temporary folder, with data, logs and
+ * free loopback ports of its own, in a session of its own so it stops with all threads.
+ *
+ * @since 0.1.0
+ */
+import { spawn } from "node:child_process"
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { createServer } from "node:net"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+
+/** Where Debian installs the server and its packaged config. */
+export const serverBinary = "/usr/sbin/clickhouse-server"
+const packagedConfig = "/etc/clickhouse-server"
+const startDeadlineMs = 20_000
+const stopDeadlineMs = 5_000
+
+/** A running server: its HTTP interface and how to stop it (removes its folder). */
+export interface Server {
+  readonly url: string
+  readonly stop: () => Promise<void>
+}
+
+/** Whether the server and its packaged config are installed. */
+export const isInstalled = (): boolean =>
+  existsSync(serverBinary) && existsSync(join(packagedConfig, "config.xml"))
+
+const freePort = (): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once("error", reject)
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address()
+      server.close(() =>
+        typeof address === "object" && address !== null
+          ? resolve(address.port)
+          : reject(new Error("no port")),
+      )
+    })
+  })
+
+const setElement = (xml: string, element: string, value: string): string => {
+  // The first one: the server's own settings come before the nested sections.
+  const pattern = new RegExp(`<${element}>[^<]*</${element}>`)
+  if (!pattern.test(xml)) throw new Error(`clickhouse config has no <${element}> to set`)
+  return xml.replace(pattern, `<${element}>${value}</${element}>`)
+}
+
+const isUp = async (url: string): Promise<boolean> => {
+  try {
+    const response = await fetch(`${url}/ping`, { signal: AbortSignal.timeout(1000) })
+    return (await response.text()) === "Ok.\n"
+  } catch {
+    return false
+  }
+}
+
+/** Starts a server in a fresh temporary folder and waits until it answers `/ping`. */
+export const start = async (): Promise<Server> => {
+  if (!isInstalled()) {
+    throw new Error(`${serverBinary} is missing: apt-get install clickhouse-server`)
+  }
+  const folder = mkdtempSync(join(tmpdir(), "trendline-bench-clickhouse-"))
+  const [http, native, interserver] = [await freePort(), await freePort(), await freePort()]
+  let config = readFileSync(join(packagedConfig, "config.xml"), "utf8")
+  for (const [element, value] of [
+    ["path", `${folder}/data/`],
+    ["tmp_path", `${folder}/data/tmp/`],
+    ["user_files_path", `${folder}/data/user_files/`],
+    ["format_schema_path", `${folder}/data/format_schemas/`],
+    ["log", `${folder}/log/clickhouse-server.log`],
+    ["errorlog", `${folder}/log/clickhouse-server.err.log`],
+    ["http_port", String(http)],
+    ["tcp_port", String(native)],
+    ["interserver_http_port", String(interserver)],
+  ] as const) {
+    config = setElement(config, element, value)
+  }
+  config = config.replace("</yandex>", "<listen_host>127.0.0.1</listen_host>\n</yandex>")
+  writeFileSync(join(folder, "config.xml"), config)
+  writeFileSync(join(folder, "users.xml"), readFileSync(join(packagedConfig, "users.xml")))
+
+  const server = spawn(serverBinary, [`--config-file=${join(folder, "config.xml")}`], {
+    cwd: folder,
+    detached: true,
+    stdio: "ignore",
+  })
+  let exited = false
+  const stopped = new Promise<void>((resolve) =>
+    server.once("exit", () => {
+      exited = true
+      resolve()
+    }),
+  )
+  // If the bench dies, the server must not outlive it.
+  const killOnExit = () => {
+    if (!exited && server.pid !== undefined) process.kill(-server.pid, "SIGKILL")
+  }
+  process.once("exit", killOnExit)
+  const stop = async () => {
+    process.off("exit", killOnExit)
+    if (!exited && server.pid !== undefined) {
+      process.kill(-server.pid, "SIGTERM")
+      const timer = setTimeout(killOnExit, stopDeadlineMs)
+      await stopped
+      clearTimeout(timer)
+    }
+    rmSync(folder, { recursive: true, force: true })
+  }
+
+  const url = `http://127.0.0.1:${http}`
+  const deadline = Date.now() + startDeadlineMs
+  while (!(await isUp(url))) {
+    if (exited || Date.now() > deadline) {
+      const errors = join(folder, "log/clickhouse-server.err.log")
+      const log = existsSync(errors) ? readFileSync(errors, "utf8").slice(-2000) : "(no log)"
+      await stop()
+      throw new Error(
+        `clickhouse-server ${exited ? "exited" : `did not answer /ping within ${startDeadlineMs} ms`}:\n${log}`,
+      )
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+  return { url, stop }
+}
