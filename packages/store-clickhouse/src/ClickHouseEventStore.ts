@@ -20,6 +20,7 @@
  */
 import { type ClickHouseClient, createClient } from "@clickhouse/client-web"
 import type * as Account from "@trendline/core/Account"
+import * as Aggregator from "@trendline/core/Aggregator"
 import * as Bucket from "@trendline/core/Bucket"
 import * as Calendar from "@trendline/core/Calendar"
 import * as EventStore from "@trendline/core/EventStore"
@@ -63,15 +64,15 @@ interface RecordRow {
   readonly properties: { readonly [name: string]: unknown }
 }
 
-// The integer properties of a record, which sums may add (see `Aggregator.summand`).
+// What each property adds to a sum, by core's rule (`Aggregator.summand`); zeros are left out.
 const integerProperties = (properties: RecordRow["properties"]) => {
   const keys: Array<string> = []
   const ints: Array<number> = []
   for (const key in properties) {
-    const value = properties[key]
-    if (typeof value === "number" && Number.isSafeInteger(value)) {
+    const amount = Aggregator.summand(properties[key])
+    if (amount !== 0) {
       keys.push(wellFormed(key))
-      ints.push(value)
+      ints.push(amount)
     }
   }
   return [keys, ints] as const
