@@ -3,13 +3,11 @@
 // child process (remote mode). The fixture holds six records; record 3 (line 4) has no
 // identity. Its Charged events (UTC): 2025-01-01 alice 10 and bob 5, 2025-01-02 alice 7,
 // 2025-01-06 carol 3; and one App Opened on 2025-01-03.
-import { type ChildProcessByStdio, spawn } from "node:child_process"
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { createInterface } from "node:readline"
-import type { Readable } from "node:stream"
 import { assert, describe, it } from "@effect/vitest"
+import * as ServerProcess from "@trendline/worker/testing/ServerProcess"
 import * as Either from "effect/Either"
 import { afterAll, beforeAll } from "vitest"
 import * as Cli from "../src/Cli.ts"
@@ -342,44 +340,13 @@ describe("trendline query (local)", () => {
 // ---------------------------------------------------------------------------------------
 // Remote mode, against the Node server
 
-interface Server {
-  readonly child: ChildProcessByStdio<null, Readable, Readable>
-  readonly url: string
-}
+type Server = ServerProcess.ServerProcess
 
-const ready = /^Trendline is serving (http:\/\/\S+) \(database /
-
-const startServer = (database: string): Promise<Server> => {
-  const child = spawn(process.execPath, ["src/node.ts"], {
-    cwd: join(import.meta.dirname, "..", "..", "worker"),
-    env: {
-      ...process.env,
-      PORT: "0",
-      HOST: "127.0.0.1",
-      TRENDLINE_DB: database,
-      TRENDLINE_ACCOUNTS: JSON.stringify([{ id: "acme", passcode: "acme-passcode" }]),
-    },
-    stdio: ["ignore", "pipe", "pipe"],
+const startServer = (database: string): Promise<Server> =>
+  ServerProcess.start({
+    TRENDLINE_DB: database,
+    TRENDLINE_ACCOUNTS: JSON.stringify([{ id: "acme", passcode: "acme-passcode" }]),
   })
-  let stderr = ""
-  child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
-    stderr += chunk
-  })
-  return new Promise((resolve, reject) => {
-    let url: string | undefined
-    createInterface({ input: child.stdout }).on("line", (line) => {
-      const match = url === undefined ? ready.exec(line) : null
-      if (match !== null) {
-        url = match[1]!
-        resolve({ child, url })
-      }
-    })
-    child.once("close", (code, signal) => {
-      if (url === undefined)
-        reject(new Error(`the server exited (${code ?? signal}) before it was ready:\n${stderr}`))
-    })
-  })
-}
 
 describe("trendline query and upload (remote)", () => {
   let server: Server | undefined

@@ -1,8 +1,6 @@
 // The Node server on ClickHouse instead of SQLite: TRENDLINE_CLICKHOUSE_URL selects the
 // store. The ClickHouse server comes from the store package's own test setup (Debian's
 // clickhouse-server on free ports in a temporary folder).
-import { type ChildProcessByStdio, spawn } from "node:child_process"
-import type { Readable } from "node:stream"
 import * as Account from "@trendline/core/Account"
 import * as Aggregator from "@trendline/core/Aggregator"
 import * as QueryPlan from "@trendline/core/QueryPlan"
@@ -10,9 +8,10 @@ import * as TrendsRequest from "@trendline/core/TrendsRequest"
 import * as Effect from "effect/Effect"
 import { afterAll, assert, beforeAll, describe, it } from "vitest"
 import startClickHouse from "../../../packages/store-clickhouse/test/clickhouseServer.ts"
+import * as ServerProcess from "../src/testing/ServerProcess.ts"
 
 let stopClickHouse: (() => Promise<void>) | undefined
-let server: ChildProcessByStdio<null, Readable, Readable> | undefined
+let server: ServerProcess.ServerProcess | undefined
 let baseUrl = ""
 
 const account = Account.make("acme", { timeZone: "Asia/Kolkata", weekStart: "sunday" })
@@ -35,37 +34,18 @@ beforeAll(async () => {
     provide: (_key: string, value: string) => (url = value),
   } as never)
   stopClickHouse = typeof teardown === "function" ? teardown : undefined
-  server = spawn(process.execPath, ["src/node.ts"], {
-    cwd: new URL("..", import.meta.url).pathname,
-    env: {
-      ...process.env,
-      PORT: "0",
-      TRENDLINE_CLICKHOUSE_URL: url,
-      TRENDLINE_CLICKHOUSE_DATABASE: `trendline_e2e_${process.pid}`,
-      TRENDLINE_ACCOUNTS: JSON.stringify([
-        { id: "acme", passcode: "acme-passcode", timezone: "Asia/Kolkata", weekStart: "sunday" },
-      ]),
-    },
-    stdio: ["ignore", "pipe", "pipe"],
+  server = await ServerProcess.start({
+    TRENDLINE_CLICKHOUSE_URL: url,
+    TRENDLINE_CLICKHOUSE_DATABASE: `trendline_e2e_${process.pid}`,
+    TRENDLINE_ACCOUNTS: JSON.stringify([
+      { id: "acme", passcode: "acme-passcode", timezone: "Asia/Kolkata", weekStart: "sunday" },
+    ]),
   })
-  baseUrl = await new Promise<string>((resolve, reject) => {
-    let seen = ""
-    server?.stdout.on("data", (chunk: Buffer) => {
-      seen += String(chunk)
-      const ready = /Trendline is serving (http:\/\/\S+) \(database ClickHouse /.exec(seen)
-      if (ready?.[1] !== undefined) resolve(ready[1])
-    })
-    server?.once("exit", (code) =>
-      reject(new Error(`the server exited (${code}) before it was ready: ${seen}`)),
-    )
-  })
+  baseUrl = server.url
 }, 60_000)
 
 afterAll(async () => {
-  if (server !== undefined && server.exitCode === null) {
-    server.kill("SIGTERM")
-    await new Promise((resolve) => server?.once("exit", resolve))
-  }
+  await server?.stop()
   await stopClickHouse?.()
 })
 

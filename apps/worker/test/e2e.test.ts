@@ -2,12 +2,9 @@
 // SQLite file, two accounts in different calendars, and every query answering `partial`
 // (sync budget 0) so each answer comes through the polling path. Answers are compared with
 // core's reference aggregator over the same events.
-import { type ChildProcessByStdio, spawn } from "node:child_process"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { createInterface } from "node:readline"
-import type { Readable } from "node:stream"
 import { assert, describe, it } from "@effect/vitest"
 import * as Account from "@trendline/core/Account"
 import * as Aggregator from "@trendline/core/Aggregator"
@@ -16,6 +13,7 @@ import * as QueryPlan from "@trendline/core/QueryPlan"
 import * as TrendsRequest from "@trendline/core/TrendsRequest"
 import * as Effect from "effect/Effect"
 import { afterAll, beforeAll } from "vitest"
+import * as ServerProcess from "../src/testing/ServerProcess.ts"
 
 interface TestAccount {
   readonly id: string
@@ -116,57 +114,14 @@ const expectedCount = (account: TestAccount, events: ReadonlyArray<EventRecord>,
 // ---------------------------------------------------------------------------------------
 // The server
 
-interface Server {
-  readonly child: ChildProcessByStdio<null, Readable, Readable>
-  readonly url: string
-  /** Every stdout line after the ready line, as the server wrote it. */
-  readonly lines: Array<string>
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
-}
+type Server = ServerProcess.ServerProcess
 
-const ready = /^Trendline is serving (http:\/\/\S+) \(database /
-
-const start = (database: string): Promise<Server> => {
-  const child = spawn(process.execPath, ["src/node.ts"], {
-    cwd: join(import.meta.dirname, ".."),
-    env: {
-      ...process.env,
-      PORT: "0",
-      HOST: "127.0.0.1",
-      TRENDLINE_DB: database,
-      TRENDLINE_ACCOUNTS: JSON.stringify([acme, globex]),
-      TRENDLINE_SYNC_BUDGET_MS: "0",
-    },
-    stdio: ["ignore", "pipe", "pipe"],
+const start = (database: string): Promise<Server> =>
+  ServerProcess.start({
+    TRENDLINE_DB: database,
+    TRENDLINE_ACCOUNTS: JSON.stringify([acme, globex]),
+    TRENDLINE_SYNC_BUDGET_MS: "0",
   })
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    // "close", not "exit": by then stdout has ended and every line has been read.
-    child.once("close", (code, signal) => resolve({ code, signal })),
-  )
-  let stderr = ""
-  child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
-    stderr += chunk
-  })
-  const lines: Array<string> = []
-  return new Promise((resolve, reject) => {
-    let url: string | undefined
-    createInterface({ input: child.stdout }).on("line", (line) => {
-      if (url !== undefined) {
-        lines.push(line)
-        return
-      }
-      const match = ready.exec(line)
-      if (match !== null) {
-        url = match[1]!
-        resolve({ child, url, lines, exited })
-      }
-    })
-    void exited.then(({ code, signal }) => {
-      if (url === undefined)
-        reject(new Error(`the server exited (${code ?? signal}) before it was ready:\n${stderr}`))
-    })
-  })
-}
 
 const headersOf = (account: TestAccount) => ({
   "X-CleverTap-Account-Id": account.id,

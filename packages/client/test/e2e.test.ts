@@ -2,13 +2,9 @@
 // process: a fresh SQLite file, one account, and every read answering `partial` (sync
 // budget 0) so each answer comes through the client's polling. Answers are compared with
 // core's reference aggregator over the same events.
-import { type ChildProcessByStdio, spawn } from "node:child_process"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { createInterface } from "node:readline"
-import type { Readable } from "node:stream"
-import { fileURLToPath } from "node:url"
 import { assert, describe, it } from "@effect/vitest"
 import * as Account from "@trendline/core/Account"
 import * as Aggregator from "@trendline/core/Aggregator"
@@ -17,13 +13,11 @@ import * as EventCount from "@trendline/core/EventCount"
 import * as Limits from "@trendline/core/Limits"
 import * as QueryPlan from "@trendline/core/QueryPlan"
 import * as TrendsRequest from "@trendline/core/TrendsRequest"
+import * as ServerProcess from "@trendline/worker/testing/ServerProcess"
 import * as Effect from "effect/Effect"
 import * as Schedule from "effect/Schedule"
 import { afterAll, beforeAll } from "vitest"
 import { type Client, createClient } from "../src/index.ts"
-
-const workerDir = fileURLToPath(new URL("../../../apps/worker/", import.meta.url))
-const entry = join(workerDir, "src", "node.ts")
 
 const account = {
   id: "acme",
@@ -90,49 +84,14 @@ const expectedTrends = (body: unknown) =>
 // ---------------------------------------------------------------------------------------
 // The server
 
-interface Server {
-  readonly child: ChildProcessByStdio<null, Readable, Readable>
-  readonly url: string
-  readonly exited: Promise<unknown>
-}
+type Server = ServerProcess.ServerProcess
 
-const ready = /^Trendline is serving (http:\/\/\S+) \(database /
-
-const start = (database: string): Promise<Server> => {
-  const child = spawn(process.execPath, [entry], {
-    cwd: workerDir,
-    env: {
-      ...process.env,
-      PORT: "0",
-      HOST: "127.0.0.1",
-      TRENDLINE_DB: database,
-      TRENDLINE_ACCOUNTS: JSON.stringify([account]),
-      TRENDLINE_SYNC_BUDGET_MS: "0",
-    },
-    stdio: ["ignore", "pipe", "pipe"],
+const start = (database: string): Promise<Server> =>
+  ServerProcess.start({
+    TRENDLINE_DB: database,
+    TRENDLINE_ACCOUNTS: JSON.stringify([account]),
+    TRENDLINE_SYNC_BUDGET_MS: "0",
   })
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once("close", (code, signal) => resolve({ code, signal })),
-  )
-  let stderr = ""
-  child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
-    stderr += chunk
-  })
-  return new Promise((resolve, reject) => {
-    let url: string | undefined
-    createInterface({ input: child.stdout }).on("line", (line) => {
-      const match = url === undefined ? ready.exec(line) : null
-      if (match !== null) {
-        url = match[1]!
-        resolve({ child, url, exited })
-      }
-    })
-    void exited.then(({ code, signal }) => {
-      if (url === undefined)
-        reject(new Error(`the server exited (${code ?? signal}) before it was ready:\n${stderr}`))
-    })
-  })
-}
 
 const folder = mkdtempSync(join(tmpdir(), "trendline-client-e2e-"))
 let server: Server | undefined
