@@ -1,13 +1,13 @@
 // The Node server on ClickHouse instead of SQLite: TRENDLINE_CLICKHOUSE_URL selects the
-// store. The ClickHouse server comes from the store package's own test setup (Debian's
+// store. The ClickHouse server is the store package's throwaway one (Debian's
 // clickhouse-server on free ports in a temporary folder).
 import * as Account from "@trendline/core/Account"
 import * as Aggregator from "@trendline/core/Aggregator"
 import * as QueryPlan from "@trendline/core/QueryPlan"
 import * as TrendsRequest from "@trendline/core/TrendsRequest"
+import * as ClickHouseServer from "@trendline/store-clickhouse/testing/ClickHouseServer"
 import * as Effect from "effect/Effect"
 import { afterAll, assert, beforeAll, describe, it } from "vitest"
-import startClickHouse from "../../../packages/store-clickhouse/test/clickhouseServer.ts"
 import * as ServerProcess from "../src/testing/ServerProcess.ts"
 
 let stopClickHouse: (() => Promise<void>) | undefined
@@ -29,11 +29,9 @@ const records = Array.from({ length: 60 }, (_, i) => ({
 }))
 
 beforeAll(async () => {
-  let url = ""
-  const teardown = await startClickHouse({
-    provide: (_key: string, value: string) => (url = value),
-  } as never)
-  stopClickHouse = typeof teardown === "function" ? teardown : undefined
+  const clickhouse = await ClickHouseServer.start()
+  stopClickHouse = clickhouse.stop
+  const url = clickhouse.url
   server = await ServerProcess.start({
     TRENDLINE_CLICKHOUSE_URL: url,
     TRENDLINE_CLICKHOUSE_DATABASE: `trendline_e2e_${process.pid}`,

@@ -2,9 +2,9 @@
 // writes it to RESULTS.md. The only place the benchmark touches the process.
 import { writeFileSync } from "node:fs"
 import { join } from "node:path"
+import * as ClickHouseServer from "@trendline/store-clickhouse/testing/ClickHouseServer"
 import * as Cli from "./Cli.ts"
 import * as ClickHouseEngine from "./ClickHouseEngine.ts"
-import * as ClickHouseServer from "./ClickHouseServer.ts"
 import * as DuckDbEngine from "./DuckDbEngine.ts"
 import type * as Harness from "./Harness.ts"
 import { run } from "./Harness.ts"

@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
+import * as ClickHouseServer from "@trendline/store-clickhouse/testing/ClickHouseServer"
 import * as ClickHouseEngine from "../src/ClickHouseEngine.ts"
-import * as ClickHouseServer from "../src/ClickHouseServer.ts"
 import * as Dataset from "../src/Dataset.ts"
 import * as DuckDbEngine from "../src/DuckDbEngine.ts"
 import type { Engine } from "../src/Engine.ts"

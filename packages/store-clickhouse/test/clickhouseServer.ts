@@ -1,53 +1,11 @@
 // Vitest global setup: a real ClickHouse server for the test run, handed to the tests as
 // `inject("clickhouseUrl")`. With TRENDLINE_CLICKHOUSE_URL set, that server is used instead.
-//
-// The server is Debian's clickhouse-server (18.16), run without systemd: its packaged
-// config, copied to a temporary folder with data, logs and ports of its own.
-import { spawn } from "node:child_process"
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
-import { createServer } from "node:net"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
 import type { TestProject } from "vitest/node"
+import * as ClickHouseServer from "../src/testing/ClickHouseServer.ts"
 
 declare module "vitest" {
   export interface ProvidedContext {
     clickhouseUrl: string
-  }
-}
-
-const serverBinary = "/usr/sbin/clickhouse-server"
-const packagedConfig = "/etc/clickhouse-server"
-const startDeadlineMs = 20_000
-const stopDeadlineMs = 5_000
-
-const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once("error", reject)
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address()
-      server.close(() =>
-        typeof address === "object" && address !== null
-          ? resolve(address.port)
-          : reject(new Error("no port")),
-      )
-    })
-  })
-
-const setElement = (xml: string, element: string, value: string): string => {
-  // The first one: the server's own settings come before the nested sections.
-  const pattern = new RegExp(`<${element}>[^<]*</${element}>`)
-  if (!pattern.test(xml)) throw new Error(`clickhouse config has no <${element}> to set`)
-  return xml.replace(pattern, `<${element}>${value}</${element}>`)
-}
-
-const isUp = async (url: string): Promise<boolean> => {
-  try {
-    const response = await fetch(`${url}/ping`, { signal: AbortSignal.timeout(1000) })
-    return (await response.text()) === "Ok.\n"
-  } catch {
-    return false
   }
 }
 
@@ -59,74 +17,7 @@ export default async function setup(
     project.provide("clickhouseUrl", external.replace(/\/+$/, ""))
     return undefined
   }
-  if (!existsSync(serverBinary) || !existsSync(join(packagedConfig, "config.xml"))) {
-    throw new Error(
-      `${serverBinary} is missing: install Debian's clickhouse-server (apt-get install clickhouse-server); .ci/run does this. Or set TRENDLINE_CLICKHOUSE_URL to a running server.`,
-    )
-  }
-  const folder = mkdtempSync(join(tmpdir(), "trendline-clickhouse-"))
-  const [http, native, interserver] = [await freePort(), await freePort(), await freePort()]
-  let config = readFileSync(join(packagedConfig, "config.xml"), "utf8")
-  for (const [element, value] of [
-    ["path", `${folder}/data/`],
-    ["tmp_path", `${folder}/data/tmp/`],
-    ["user_files_path", `${folder}/data/user_files/`],
-    ["format_schema_path", `${folder}/data/format_schemas/`],
-    ["log", `${folder}/log/clickhouse-server.log`],
-    ["errorlog", `${folder}/log/clickhouse-server.err.log`],
-    ["http_port", String(http)],
-    ["tcp_port", String(native)],
-    ["interserver_http_port", String(interserver)],
-  ] as const) {
-    config = setElement(config, element, value)
-  }
-  // Idle connections kept longer than the packaged 3 s, so a test pausing on a loaded
-  // machine does not meet a connection the server has just closed.
-  config = setElement(config, "keep_alive_timeout", "600")
-  // Only the loopback interface, IPv4 (the packaged default also tries ::1).
-  config = config.replace("</yandex>", "<listen_host>127.0.0.1</listen_host>\n</yandex>")
-  writeFileSync(join(folder, "config.xml"), config)
-  writeFileSync(join(folder, "users.xml"), readFileSync(join(packagedConfig, "users.xml")))
-
-  // `detached` runs the server in a session of its own (setsid), so it can be stopped
-  // with all of its threads and never receives the test runner's terminal signals.
-  const server = spawn(serverBinary, [`--config-file=${join(folder, "config.xml")}`], {
-    cwd: folder,
-    detached: true,
-    stdio: "ignore",
-  })
-  let exited = false
-  const stopped = new Promise<void>((resolve) =>
-    server.once("exit", () => {
-      exited = true
-      resolve()
-    }),
-  )
-  const url = `http://127.0.0.1:${http}`
-  const teardown = async () => {
-    if (!exited && server.pid !== undefined) {
-      process.kill(-server.pid, "SIGTERM")
-      const timer = setTimeout(() => {
-        if (!exited && server.pid !== undefined) process.kill(-server.pid, "SIGKILL")
-      }, stopDeadlineMs)
-      await stopped
-      clearTimeout(timer)
-    }
-    rmSync(folder, { recursive: true, force: true })
-  }
-
-  const deadline = Date.now() + startDeadlineMs
-  while (!(await isUp(url))) {
-    if (exited || Date.now() > deadline) {
-      const errors = join(folder, "log/clickhouse-server.err.log")
-      const log = existsSync(errors) ? readFileSync(errors, "utf8").slice(-2000) : "(no log)"
-      await teardown()
-      throw new Error(
-        `clickhouse-server ${exited ? "exited" : `did not answer /ping within ${startDeadlineMs} ms`}:\n${log}`,
-      )
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
-  project.provide("clickhouseUrl", url)
-  return teardown
+  const server = await ClickHouseServer.start()
+  project.provide("clickhouseUrl", server.url)
+  return server.stop
 }

@@ -1,8 +1,7 @@
 /**
- * A throwaway ClickHouse server for the bench: Debian's clickhouse-server (18.16) run
- * without systemd, as `packages/store-clickhouse/test/clickhouseServer.ts` runs it for the
- * store's tests: the packaged config copied to a temporary folder, with data, logs and
- * free loopback ports of its own, in a session of its own so it stops with all threads.
+ * A throwaway ClickHouse server for tests and benchmarks: Debian's clickhouse-server
+ * (18.16) run without systemd, its packaged config copied to a temporary folder with data,
+ * logs and free loopback ports of its own.
  *
  * @since 0.1.0
  */
@@ -12,21 +11,11 @@ import { createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 
-/** Where Debian installs the server and its packaged config. */
+/** Where Debian puts the server. */
 export const serverBinary = "/usr/sbin/clickhouse-server"
 const packagedConfig = "/etc/clickhouse-server"
 const startDeadlineMs = 20_000
 const stopDeadlineMs = 5_000
-
-/** A running server: its HTTP interface and how to stop it (removes its folder). */
-export interface Server {
-  readonly url: string
-  readonly stop: () => Promise<void>
-}
-
-/** Whether the server and its packaged config are installed. */
-export const isInstalled = (): boolean =>
-  existsSync(serverBinary) && existsSync(join(packagedConfig, "config.xml"))
 
 const freePort = (): Promise<number> =>
   new Promise((resolve, reject) => {
@@ -58,12 +47,24 @@ const isUp = async (url: string): Promise<boolean> => {
   }
 }
 
-/** Starts a server in a fresh temporary folder and waits until it answers `/ping`. */
+/** A running server: its HTTP URL, and `stop` (which also deletes its data). */
+export interface Server {
+  readonly url: string
+  readonly stop: () => Promise<void>
+}
+
+/** Whether Debian's clickhouse-server is installed here. */
+export const isInstalled = (): boolean =>
+  existsSync(serverBinary) && existsSync(join(packagedConfig, "config.xml"))
+
+/** Starts a server and resolves once it answers `/ping`; fails clearly when it is not installed. */
 export const start = async (): Promise<Server> => {
   if (!isInstalled()) {
-    throw new Error(`${serverBinary} is missing: apt-get install clickhouse-server`)
+    throw new Error(
+      `${serverBinary} is missing: install Debian's clickhouse-server (apt-get install clickhouse-server); .ci/run does this. Or set TRENDLINE_CLICKHOUSE_URL to a running server.`,
+    )
   }
-  const folder = mkdtempSync(join(tmpdir(), "trendline-bench-clickhouse-"))
+  const folder = mkdtempSync(join(tmpdir(), "trendline-clickhouse-"))
   const [http, native, interserver] = [await freePort(), await freePort(), await freePort()]
   let config = readFileSync(join(packagedConfig, "config.xml"), "utf8")
   for (const [element, value] of [
@@ -79,10 +80,16 @@ export const start = async (): Promise<Server> => {
   ] as const) {
     config = setElement(config, element, value)
   }
+  // Idle connections kept longer than the packaged 3 s, so a test pausing on a loaded
+  // machine does not meet a connection the server has just closed.
+  config = setElement(config, "keep_alive_timeout", "600")
+  // Only the loopback interface, IPv4 (the packaged default also tries ::1).
   config = config.replace("</yandex>", "<listen_host>127.0.0.1</listen_host>\n</yandex>")
   writeFileSync(join(folder, "config.xml"), config)
   writeFileSync(join(folder, "users.xml"), readFileSync(join(packagedConfig, "users.xml")))
 
+  // `detached` runs the server in a session of its own (setsid), so it can be stopped
+  // with all of its threads and never receives the test runner's terminal signals.
   const server = spawn(serverBinary, [`--config-file=${join(folder, "config.xml")}`], {
     cwd: folder,
     detached: true,
@@ -95,34 +102,30 @@ export const start = async (): Promise<Server> => {
       resolve()
     }),
   )
-  // If the bench dies, the server must not outlive it.
-  const killOnExit = () => {
-    if (!exited && server.pid !== undefined) process.kill(-server.pid, "SIGKILL")
-  }
-  process.once("exit", killOnExit)
-  const stop = async () => {
-    process.off("exit", killOnExit)
+  const url = `http://127.0.0.1:${http}`
+  const teardown = async () => {
     if (!exited && server.pid !== undefined) {
       process.kill(-server.pid, "SIGTERM")
-      const timer = setTimeout(killOnExit, stopDeadlineMs)
+      const timer = setTimeout(() => {
+        if (!exited && server.pid !== undefined) process.kill(-server.pid, "SIGKILL")
+      }, stopDeadlineMs)
       await stopped
       clearTimeout(timer)
     }
     rmSync(folder, { recursive: true, force: true })
   }
 
-  const url = `http://127.0.0.1:${http}`
   const deadline = Date.now() + startDeadlineMs
   while (!(await isUp(url))) {
     if (exited || Date.now() > deadline) {
       const errors = join(folder, "log/clickhouse-server.err.log")
       const log = existsSync(errors) ? readFileSync(errors, "utf8").slice(-2000) : "(no log)"
-      await stop()
+      await teardown()
       throw new Error(
         `clickhouse-server ${exited ? "exited" : `did not answer /ping within ${startDeadlineMs} ms`}:\n${log}`,
       )
     }
     await new Promise((resolve) => setTimeout(resolve, 50))
   }
-  return { url, stop }
+  return { url, stop: teardown }
 }
