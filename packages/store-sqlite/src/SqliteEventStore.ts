@@ -124,9 +124,45 @@ class SetCache {
   }
 }
 
+// Distinct-profile counts of multi-day buckets already computed, per account and event,
+// until an append adds a profile to one of their days. Finished weeks and months do not
+// change, so repeated questions about them cost a lookup instead of a union.
+class DistinctCounts {
+  private readonly byEvent = new Map<
+    string,
+    Map<string, { first: number; last: number; count: number }>
+  >()
+
+  get(acct: number, event: number, first: number, last: number): number | undefined {
+    return this.byEvent.get(`${acct}:${event}`)?.get(`${first}:${last}`)?.count
+  }
+
+  set(acct: number, event: number, first: number, last: number, count: number): void {
+    const key = `${acct}:${event}`
+    let entries = this.byEvent.get(key)
+    if (entries === undefined || entries.size >= 4096) {
+      entries = new Map()
+      this.byEvent.set(key, entries)
+    }
+    entries.set(`${first}:${last}`, { first, last, count })
+  }
+
+  invalidate(acct: number, event: number, day: number): void {
+    const entries = this.byEvent.get(`${acct}:${event}`)
+    if (entries === undefined) return
+    for (const [key, entry] of entries)
+      if (entry.first <= day && day <= entry.last) entries.delete(key)
+  }
+
+  clear(): void {
+    this.byEvent.clear()
+  }
+}
+
 const makeSync = (driver: SqlDriver, options: Options) => {
   const limits = options.limits ?? Limits.defaults
   const cache = new SetCache(options.cacheBytes ?? 64 * 1024 * 1024)
+  const distinct = new DistinctCounts()
   const accounts = new Map<string, AccountState>()
 
   const loadAccount = (id: string): AccountState | undefined => {
@@ -215,6 +251,7 @@ const makeSync = (driver: SqlDriver, options: Options) => {
         [acct, event, day, ProfileSets.toBlob(merged)],
       )
       cache.set(setKey(acct, event, day), merged)
+      distinct.invalidate(acct, event, day)
     }
   }
 
@@ -224,6 +261,7 @@ const makeSync = (driver: SqlDriver, options: Options) => {
       driver.run(`DELETE FROM ${table} WHERE acct = ?`, [state.acct])
     }
     cache.clear()
+    distinct.clear()
     for (const row of driver.all("SELECT events FROM event_log WHERE acct = ? ORDER BY seq", [
       state.acct,
     ])) {
@@ -307,6 +345,7 @@ const makeSync = (driver: SqlDriver, options: Options) => {
       // The transaction rolled back: forget what this batch taught the caches.
       accounts.delete(account.id)
       cache.clear()
+      distinct.clear()
       throw error
     }
   }
@@ -332,11 +371,17 @@ const makeSync = (driver: SqlDriver, options: Options) => {
     const index = QueryPlan.bucketIndex(plan)
     const range = [state.acct, event, plan.from, plan.to]
     if (plan.measure._tag === "Profiles") {
-      const sets: Array<Uint32Array> = []
-      for (let day = plan.from; day <= plan.to; day++) sets.push(daySet(state.acct, event, day))
+      const acct = state.acct
       return resultOf(plan, (g, b) => {
-        const bucket = plan.groups[g]!.buckets[b]!
-        return union.count(sets.slice(bucket.first - plan.from, bucket.last - plan.from + 1))
+        const { first, last } = plan.groups[g]!.buckets[b]!
+        if (first === last) return daySet(acct, event, first).length
+        const known = distinct.get(acct, event, first, last)
+        if (known !== undefined) return known
+        const sets: Array<Uint32Array> = []
+        for (let day = first; day <= last; day++) sets.push(daySet(acct, event, day))
+        const count = union.count(sets)
+        distinct.set(acct, event, first, last, count)
+        return count
       })
     }
     const values =

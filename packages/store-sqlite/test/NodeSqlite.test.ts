@@ -199,6 +199,29 @@ describe("SQLite store batches", () => {
       }),
   )
 
+  it.effect("counts distinct profiles again once an append adds one to a counted bucket", () =>
+    Effect.gen(function* () {
+      const { driver, close } = NodeSqlite.open({ filename: ":memory:" })
+      yield* withStore(driver, (store) =>
+        Effect.gen(function* () {
+          const account = Account.make("acme")
+          const unique = january(account, Measure.Profiles)
+          yield* store.append(account, {
+            events: [charged("identity:a", noon(2)), charged("identity:b", noon(3))],
+            profiles: [],
+          })
+          assert.deepStrictEqual(yield* store.query(account, unique), { month: { "202401": 2 } })
+          // A profile already counted changes nothing; a new one on a counted day does.
+          yield* store.append(account, { events: [charged("identity:a", noon(2))], profiles: [] })
+          assert.deepStrictEqual(yield* store.query(account, unique), { month: { "202401": 2 } })
+          yield* store.append(account, { events: [charged("identity:c", noon(2))], profiles: [] })
+          assert.deepStrictEqual(yield* store.query(account, unique), { month: { "202401": 3 } })
+        }),
+      )
+      close()
+    }),
+  )
+
   it.effect("rebuilds its rollups when the account's time zone changes", () =>
     Effect.gen(function* () {
       const { driver, close } = NodeSqlite.open({ filename: ":memory:" })
