@@ -4,11 +4,7 @@
 import { exports } from "cloudflare:workers"
 import * as Account from "@trendline/core/Account"
 import type * as AccountApi from "@trendline/core/AccountApi"
-import * as Aggregator from "@trendline/core/Aggregator"
-import * as EventCount from "@trendline/core/EventCount"
-import * as QueryPlan from "@trendline/core/QueryPlan"
-import * as TrendsRequest from "@trendline/core/TrendsRequest"
-import * as Effect from "effect/Effect"
+import * as Uploads from "@trendline/core/testing/Uploads"
 import type { TestAccount } from "./accounts.ts"
 
 export const settingsOf = (account: TestAccount): Account.Settings =>
@@ -81,24 +77,8 @@ export const read = async (
   return { first, final: await pollUntilDone(path, account, first) }
 }
 
-export interface EventRecord {
-  readonly type: "event"
-  readonly identity: string
-  readonly ts: number
-  readonly evtName: string
-  readonly evtData: { readonly Amount: number }
-}
-
-// mulberry32: the same events on every run.
-const random = (seed: number): (() => number) => {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = Math.imul(state ^ (state >>> 15), state | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+/** An upload record of the generated events. */
+export type EventRecord = Uploads.EventRecord
 
 // From a day before January 2025 to half a day after February: some events fall outside
 // the queried range in one zone and inside it in another.
@@ -110,48 +90,29 @@ export const generate = (
   seed: number,
   count: number,
   names: ReadonlyArray<string>,
-): Array<EventRecord> => {
-  const next = random(seed)
-  const profiles = ["alice", "bob", "carol", "dave", "erin", "frank", "grace"]
-  return Array.from({ length: count }, () => ({
-    type: "event",
-    identity: profiles[Math.floor(next() * profiles.length)]!,
-    ts: firstTs + Math.floor(next() * (lastTs - firstTs)),
-    evtName: names[Math.floor(next() * names.length)]!,
-    evtData: { Amount: 1 + Math.floor(next() * 100) },
-  }))
-}
-
-const asStored = (record: EventRecord): Aggregator.Event => ({
-  name: record.evtName,
-  profile: `identity:${record.identity}`,
-  ts: record.ts,
-  properties: record.evtData,
-})
+): Array<EventRecord> =>
+  Uploads.eventRecords({
+    seed,
+    count,
+    names,
+    profiles: ["alice", "bob", "carol", "dave", "erin", "frank", "grace"],
+    from: firstTs,
+    to: lastTs,
+  })
 
 /** The `success` body a trends request must answer over `events`. */
 export const expectedTrends = (
   account: TestAccount,
   events: ReadonlyArray<EventRecord>,
   body: unknown,
-): AccountApi.Json => ({
-  status: "success",
-  ...Aggregator.aggregate(
-    QueryPlan.fromTrends(Effect.runSync(TrendsRequest.decode(body)), settingsOf(account)),
-    events.map(asStored),
-  ),
-})
+) => Uploads.expectedTrends(settingsOf(account), events, body)
 
 /** The count an event count request must answer over `events`. */
 export const expectedCount = (
   account: TestAccount,
   events: ReadonlyArray<EventRecord>,
   body: unknown,
-): number =>
-  Aggregator.aggregate(
-    QueryPlan.fromEventCount(Effect.runSync(EventCount.decode(body)), settingsOf(account)),
-    events.map(asStored),
-  )[QueryPlan.countGroup]![QueryPlan.totalKey]!
+): number => Uploads.expectedCount(settingsOf(account), events, body)
 
 /** A trends body over January and February 2025 with the three kinds of group. */
 export const trendsBody = (eventName: string, measure: Record<string, unknown> = {}) => ({

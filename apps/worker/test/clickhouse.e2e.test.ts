@@ -2,11 +2,8 @@
 // store. The ClickHouse server is the store package's throwaway one (Debian's
 // clickhouse-server on free ports in a temporary folder).
 import * as Account from "@trendline/core/Account"
-import * as Aggregator from "@trendline/core/Aggregator"
-import * as QueryPlan from "@trendline/core/QueryPlan"
-import * as TrendsRequest from "@trendline/core/TrendsRequest"
+import * as Uploads from "@trendline/core/testing/Uploads"
 import * as ClickHouseServer from "@trendline/store-clickhouse/testing/ClickHouseServer"
-import * as Effect from "effect/Effect"
 import { afterAll, assert, beforeAll, describe, it } from "vitest"
 import * as ServerProcess from "../src/testing/ServerProcess.ts"
 
@@ -78,17 +75,11 @@ describe("the Node server on ClickHouse", () => {
           body: JSON.stringify(body),
         })
       ).json()) as Record<string, unknown>
-      const plan = QueryPlan.fromTrends(Effect.runSync(TrendsRequest.decode(body)), account)
-      const expected = Aggregator.aggregate(
-        plan,
-        records.map((r) => ({
-          name: r.evtName,
-          profile: `identity:${r.identity}`,
-          ts: r.ts,
-          properties: r.evtData,
-        })),
+      assert.deepStrictEqual(
+        answer,
+        Uploads.expectedTrends(account, records, body),
+        JSON.stringify(measure),
       )
-      assert.deepStrictEqual(answer, { status: "success", ...expected }, JSON.stringify(measure))
     }
   })
 })
