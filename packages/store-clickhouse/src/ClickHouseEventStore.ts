@@ -20,16 +20,17 @@
  */
 import { type ClickHouseClient, createClient } from "@clickhouse/client-web"
 import type * as Account from "@trendline/core/Account"
-import * as Aggregator from "@trendline/core/Aggregator"
 import * as Bucket from "@trendline/core/Bucket"
 import * as Calendar from "@trendline/core/Calendar"
 import * as EventStore from "@trendline/core/EventStore"
 import * as Limits from "@trendline/core/Limits"
 import type * as QueryPlan from "@trendline/core/QueryPlan"
+import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import { identifier, integerLiteral, stringLiteral, wellFormed } from "./ClickHouseSql.ts"
+import { BatchRow } from "./internal/BatchRow.ts"
 import { migrations, type TableName, tables } from "./internal/migrations.ts"
 
 /** Where the server is and who to be; tables go in `database` (created when missing). */
@@ -40,12 +41,19 @@ export interface Config {
   readonly password?: string
   /** Defaults to the user's current database on the server (usually `default`). */
   readonly database?: string
+  /** The `fetch` requests go through; defaults to the runtime's. */
+  readonly fetch?: typeof globalThis.fetch
 }
 
 /** Settings of the store. */
 export interface Options {
   /** The limits to enforce (the event-name limit per account); defaults to `Limits.defaults`. */
   readonly limits?: Limits.Limits
+  /**
+   * The most records one insert carries when appends that wait are joined (default
+   * 100,000). A single append larger than this is still one insert.
+   */
+  readonly maxRecordsPerInsert?: number
 }
 
 // ClickHouse's DateTime and Date (18.16 and today) hold 1970-01-01 to early 2106, and
@@ -55,40 +63,21 @@ export interface Options {
 const firstBucketedInstant = 5 * 86_400
 const endOfBucketedInstants = Date.UTC(2106, 0, 1) / 1000
 
-// One record of a batch, before it is folded into the batch row.
-interface RecordRow {
-  readonly kind: "event" | "profile"
-  readonly name: string
-  readonly ts: number
-  readonly profile: string
-  readonly properties: { readonly [name: string]: unknown }
-}
-
-// What each property adds to a sum, by core's rule (`Aggregator.summand`); zeros are left out.
-const integerProperties = (properties: RecordRow["properties"]) => {
-  const keys: Array<string> = []
-  const ints: Array<number> = []
-  for (const key in properties) {
-    const amount = Aggregator.summand(properties[key])
-    if (amount !== 0) {
-      keys.push(wellFormed(key))
-      ints.push(amount)
-    }
-  }
-  return [keys, ints] as const
-}
-
-// The start of the bucket that holds `day`, in ClickHouse; `day` is a Date in the zone.
-const bucketStartSql = (granularity: QueryPlan.Granularity, weekStart: Bucket.WeekStart) => {
+// The start of the bucket that holds `day` (SQL for a Date in the account's zone).
+const bucketStartSql = (
+  granularity: QueryPlan.Granularity,
+  weekStart: Bucket.WeekStart,
+  day: string,
+): string => {
   switch (granularity) {
     case "daily":
-      return "day"
+      return day
     case "weekly":
       // 18.16 has no toStartOfWeek(day, mode): Sunday weeks start the day before the Monday
       // that follows (or is) the day after.
-      return weekStart === "monday" ? "toMonday(day)" : "toMonday(day + 1) - 1"
+      return weekStart === "monday" ? `toMonday(${day})` : `toMonday(${day} + 1) - 1`
     case "monthly":
-      return "toStartOfMonth(day)"
+      return `toStartOfMonth(${day})`
     case "total":
       return "toDate('1970-01-01')"
   }
@@ -112,19 +101,47 @@ const bucketStart = (
   }
 }
 
-const measureSql = (
+/**
+ * The one query that answers a plan's buckets: rows of (granularity's position, bucket's
+ * first day, value), shaped for ClickHouse's strengths.
+ *
+ * - Counts and sums are added up per local day first, then the (at most 366 a year) days
+ *   are rolled up into the bucket of every granularity at once: one pass over the events,
+ *   whatever the number of groups, as the best hand-written SQL would do.
+ * - Distinct profiles cannot be added up: with one granularity the events are grouped by
+ *   its bucket directly; with several, each day keeps its set of profiles
+ *   (`uniqExactState`) and the sets are merged into every bucket (`uniqExactMerge`), which
+ *   reads the events once instead of once per granularity.
+ */
+const bucketsSql = (
   plan: QueryPlan.QueryPlan,
-): { readonly column: string; readonly value: string } => {
+  granularities: ReadonlyArray<QueryPlan.Granularity>,
+  source: string,
+): string => {
+  const day = `toDate(toDateTime(ts), ${stringLiteral(plan.timeZone)})`
+  const rollUp = (perDay: string, merge: string) =>
+    `SELECT granularity, toUInt16(bucket) AS first_day, ${merge}(per_day) AS value
+     FROM (SELECT ${day} AS day, ${perDay} AS per_day ${source} GROUP BY day)
+     ARRAY JOIN
+       [${granularities.map((_, i) => i).join(", ")}] AS granularity,
+       [${granularities.map((g) => bucketStartSql(g, plan.weekStart, "day")).join(", ")}] AS bucket
+     GROUP BY granularity, bucket`
   switch (plan.measure._tag) {
     case "Events":
-      return { column: "", value: "count()" }
-    case "Profiles":
-      return { column: ", profile", value: "uniqExact(profile)" }
+      return rollUp("count()", "sum")
     case "Sum":
-      return {
-        column: `, arrayElement(prop_ints, indexOf(prop_keys, ${stringLiteral(plan.measure.property)})) AS amount`,
-        value: "sum(amount)",
+      return rollUp(
+        `sum(arrayElement(prop_ints, indexOf(prop_keys, ${stringLiteral(plan.measure.property)})))`,
+        "sum",
+      )
+    case "Profiles":
+      if (granularities.length === 1) {
+        return `SELECT toUInt8(0) AS granularity,
+          toUInt16(${bucketStartSql(granularities[0]!, plan.weekStart, day)}) AS first_day,
+          uniqExact(profile) AS value
+          ${source} GROUP BY first_day`
       }
+      return rollUp("uniqExactState(profile)", "uniqExactMerge")
   }
 }
 
@@ -184,9 +201,30 @@ const rows = async <A>(
   const result = await client.query({
     query,
     format: "JSONEachRow",
+    // 64-bit integers (counts, sums, timestamps) as JSON strings, read exactly with BigInt.
+    // 18.16 quotes them by default; current servers (25.8 on) do not, and JSON numbers
+    // beyond 2^53 would arrive rounded.
+    clickhouse_settings: { output_format_json_quote_64bit_integers: 1 },
     ...(abort_signal === undefined ? {} : { abort_signal }),
   })
   return result.json<A>()
+}
+
+// The rows of `bucketsSql`: three integers a line in TabSeparated, which takes less work
+// to read than JSON (the answer to a year of days is hundreds of rows, read every query).
+const bucketRows = async (
+  client: ClickHouseClient,
+  query: string,
+  abort_signal: AbortSignal,
+): Promise<Array<BucketRow>> => {
+  const result = await client.query({ query, format: "TabSeparated", abort_signal })
+  const found: Array<BucketRow> = []
+  for (const line of (await result.text()).split("\n")) {
+    if (line === "") continue
+    const [granularity, firstDay, value] = line.split("\t")
+    found.push({ granularity: Number(granularity), first_day: Number(firstDay), value: value! })
+  }
+  return found
 }
 
 /** The store over a client someone else closes; migrates the schema first. */
@@ -211,14 +249,13 @@ const makeWith = (
 
     // Reads are retried once when a pooled connection turns out closed by the server (its
     // keep-alive timeout ended while the connection sat idle): nothing was read yet.
-    const query = <A>(operation: string, sql: string) =>
-      Effect.tryPromise({
-        try: (signal) => rows<A>(client, sql, signal),
-        catch: (cause) => cause,
-      }).pipe(
+    const attempt = <A>(operation: string, read: (signal: AbortSignal) => Promise<A>) =>
+      Effect.tryPromise({ try: read, catch: (cause) => cause }).pipe(
         Effect.retry({ times: 1, while: isClosedConnection }),
         Effect.mapError(storeError(operation)),
       )
+    const query = <A>(operation: string, sql: string) =>
+      attempt(operation, (signal) => rows<A>(client, sql, signal))
 
     const storedNames = (account: Account.Settings, operation: string) =>
       query<{ name: string }>(
@@ -243,31 +280,100 @@ const makeWith = (
       return base
     }
 
-    const insertBatch = (account: Account.Settings, records: ReadonlyArray<RecordRow>) =>
+    // One insert of one batch row: all of its records are stored, or none.
+    const insertRow = (account: Account.Settings, row: BatchRow) =>
       Effect.tryPromise({
-        try: (signal) => {
-          const ints = records.map((record) => integerProperties(record.properties))
-          return client.insert({
+        try: () =>
+          client.insert({
             table: table(tables.batches),
             format: "JSONEachRow",
             values: [
               {
                 account: wellFormed(account.id),
                 received: Math.floor(Date.now() / 1000),
-                seq: nextSeq(records.length),
-                kinds: records.map((record) => record.kind),
-                names: records.map((record) => wellFormed(record.name)),
-                timestamps: records.map((record) => record.ts),
-                profiles: records.map((record) => wellFormed(record.profile)),
-                property_texts: records.map((record) => JSON.stringify(record.properties)),
-                key_lists: ints.map(([keys]) => keys),
-                int_lists: ints.map(([, values]) => values),
+                seq: nextSeq(row.length),
+                kinds: row.kinds,
+                names: row.names,
+                timestamps: row.timestamps,
+                profiles: row.profiles,
+                property_texts: row.property_texts,
+                key_lists: row.key_lists,
+                int_lists: row.int_lists,
               },
             ],
-            abort_signal: signal,
-          })
-        },
+          }),
         catch: storeError("append"),
+      }).pipe(Effect.asVoid)
+
+    // Group commit, per account. Every append queues its row and takes the account's insert
+    // lock; whoever holds it inserts everything queued by then (up to `maxRecordsPerInsert`
+    // records) as one row and settles each of those appends with the outcome. So appends
+    // that arrive while an insert is on its way go together in the next one: many uploads
+    // at once make few, large inserts (what MergeTree wants: each insert is a part to merge)
+    // instead of one each, and each append still returns only once its records are stored.
+    // An insert under way is not interrupted (it carries other appends' records): an append
+    // interrupted after its row was taken may still be stored, as with any request cut off
+    // after it was sent.
+    const maxRecordsPerInsert = options.maxRecordsPerInsert ?? 100_000
+    interface Queued {
+      readonly row: BatchRow
+      readonly done: Deferred.Deferred<void, EventStore.StoreError>
+      taken: boolean
+    }
+    const writers = new Map<
+      string,
+      { readonly lock: Effect.Semaphore; readonly queue: Array<Queued> }
+    >()
+    const writerOf = (account: Account.Settings) => {
+      let writer = writers.get(account.id)
+      if (writer === undefined) {
+        writer = { lock: Effect.unsafeMakeSemaphore(1), queue: [] }
+        writers.set(account.id, writer)
+      }
+      return writer
+    }
+    const insertQueued = (
+      account: Account.Settings,
+      queue: Array<Queued>,
+      mine: Queued,
+    ): Effect.Effect<void> =>
+      Effect.gen(function* () {
+        while (!mine.taken) {
+          const taken: Array<Queued> = []
+          let records = 0
+          while (queue.length > 0) {
+            const next = queue[0]!
+            if (taken.length > 0 && records + next.row.length > maxRecordsPerInsert) break
+            queue.shift()
+            next.taken = true
+            taken.push(next)
+            records += next.row.length
+          }
+          const outcome = yield* Effect.exit(
+            insertRow(account, BatchRow.join(taken.map((queued) => queued.row))),
+          )
+          for (const queued of taken) yield* Deferred.done(queued.done, outcome)
+        }
+      })
+    const write = (account: Account.Settings, row: BatchRow) =>
+      Effect.gen(function* () {
+        const writer = writerOf(account)
+        const mine: Queued = {
+          row,
+          done: yield* Deferred.make<void, EventStore.StoreError>(),
+          taken: false,
+        }
+        writer.queue.push(mine)
+        yield* writer.lock
+          .withPermits(1)(Effect.uninterruptible(insertQueued(account, writer.queue, mine)))
+          .pipe(
+            Effect.onInterrupt(() =>
+              Effect.sync(() => {
+                if (!mine.taken) writer.queue.splice(writer.queue.indexOf(mine), 1)
+              }),
+            ),
+          )
+        return yield* Deferred.await(mine.done)
       })
 
     const appendAdmitted = (
@@ -282,14 +388,15 @@ const makeWith = (
           limits.maxEventNamesPerAccount,
         )
         const refusedPositions = new Set(refused)
-        const records: Array<RecordRow> = []
+        const row = new BatchRow()
         batch.events.forEach((event, position) => {
-          if (!refusedPositions.has(position)) records.push({ kind: "event", ...event })
+          if (!refusedPositions.has(position))
+            row.add("event", event.name, event.ts, event.profile, event.properties)
         })
         for (const update of batch.profiles) {
-          records.push({ kind: "profile", name: update.profile, ...update })
+          row.add("profile", update.profile, update.ts, update.profile, update.properties)
         }
-        if (records.length > 0) yield* insertBatch(account, records)
+        if (row.length > 0) yield* write(account, row)
         if (admitted.length > 0) knownNames.set(account.id, new Set([...known, ...admitted]))
         return { refused }
       })
@@ -313,22 +420,20 @@ const makeWith = (
         const start = Math.max(plan.start, firstBucketedInstant)
         const end = Math.min(plan.end, endOfBucketedInstants)
         const ofEvent = `account = ${stringLiteral(account.id)} AND kind = 'event' AND name = ${stringLiteral(plan.eventName)}`
-        const measure = measureSql(plan)
         const bucketed =
           granularities.length === 0 || start >= end
             ? Effect.succeed<Array<BucketRow>>([])
-            : query<BucketRow>(
-                "query",
-                `SELECT granularity, toUInt16(bucket) AS first_day, ${measure.value} AS value
-                 FROM (
-                   SELECT toDate(toDateTime(ts), ${stringLiteral(plan.timeZone)}) AS day${measure.column}
-                   FROM ${table(tables.records)}
-                   WHERE ${ofEvent} AND ts >= ${integerLiteral(start)} AND ts < ${integerLiteral(end)}
-                 )
-                 ARRAY JOIN
-                   [${granularities.map((_, i) => i).join(", ")}] AS granularity,
-                   [${granularities.map((g) => bucketStartSql(g, plan.weekStart)).join(", ")}] AS bucket
-                 GROUP BY granularity, bucket`,
+            : attempt("query", (signal) =>
+                bucketRows(
+                  client,
+                  bucketsSql(
+                    plan,
+                    granularities,
+                    `FROM ${table(tables.records)}
+                   WHERE ${ofEvent} AND ts >= ${integerLiteral(start)} AND ts < ${integerLiteral(end)}`,
+                  ),
+                  signal,
+                ),
               )
         const outside = [
           ...(plan.start < firstBucketedInstant && plan.end > 0
@@ -342,16 +447,14 @@ const makeWith = (
               ]
             : []),
         ]
-        const unbucketable =
+        const unbucketable = query<{ n: string }>(
+          "query",
+          `SELECT count() AS n FROM ${table(tables.records)} WHERE ${ofEvent} AND (${outside.join(" OR ")})`,
+        )
+        const [found, [beyond]] =
           outside.length === 0
-            ? Effect.succeed([])
-            : query<{ n: string }>(
-                "query",
-                `SELECT count() AS n FROM ${table(tables.records)} WHERE ${ofEvent} AND (${outside.join(" OR ")})`,
-              )
-        const [found, [beyond]] = yield* Effect.all([bucketed, unbucketable], {
-          concurrency: "unbounded",
-        })
+            ? [yield* bucketed, []]
+            : yield* Effect.all([bucketed, unbucketable], { concurrency: "unbounded" })
         if (beyond !== undefined && Number(beyond.n) > 0) {
           return yield* new EventStore.StoreError({
             message: `ClickHouse store: query failed: ${beyond.n} "${plan.eventName}" events fall before 1970-01-06 or after 2105, which ClickHouse's dates cannot bucket`,
@@ -444,7 +547,11 @@ const clientOf = (config: Config): ClickHouseClient =>
     url: config.url,
     ...(config.username === undefined ? {} : { username: config.username }),
     ...(config.password === undefined ? {} : { password: config.password }),
+    ...(config.fetch === undefined ? {} : { fetch: config.fetch }),
     application: "trendline",
+    // Answers are small (at most a few thousand buckets): compressing them costs the
+    // server and the client more time than it saves on the wire.
+    compression: { response: false },
   })
 
 /**
