@@ -7,5 +7,8 @@ export default defineConfig({
     globalSetup: ["test/clickhouseServer.ts"],
     // A safety net, not a speed target: turbo runs every package's suite at once on 2 cores.
     testTimeout: 30_000,
+    // Each test file in a process of its own (vitest's default, said here on purpose): chdb,
+    // embedded in CurrentClickHouse.test.ts, crashes a worker thread when it exits.
+    pool: "forks",
   },
 })

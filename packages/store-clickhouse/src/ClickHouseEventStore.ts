@@ -18,7 +18,7 @@
  *
  * @since 0.1.0
  */
-import { type ClickHouseClient, createClient } from "@clickhouse/client-web"
+import { createClient } from "@clickhouse/client-web"
 import type * as Account from "@trendline/core/Account"
 import * as Bucket from "@trendline/core/Bucket"
 import * as Calendar from "@trendline/core/Calendar"
@@ -45,6 +45,29 @@ export interface Config {
   readonly fetch?: typeof globalThis.fetch
 }
 
+/**
+ * What the store needs of a ClickHouse client: `@clickhouse/client-web`'s (which `make` and
+ * `layer` create), or another with the same calls, such as `@clickhouse/client` on Node.
+ */
+export interface Client {
+  readonly query: (params: {
+    readonly query: string
+    readonly format: "JSONEachRow" | "TabSeparated"
+    readonly clickhouse_settings?: { readonly output_format_json_quote_64bit_integers?: 0 | 1 }
+    readonly abort_signal?: AbortSignal
+  }) => Promise<{
+    readonly json: () => Promise<unknown>
+    readonly text: () => Promise<string>
+  }>
+  readonly insert: (params: {
+    readonly table: string
+    readonly format: "JSONEachRow"
+    readonly values: ReadonlyArray<Record<string, unknown>>
+  }) => Promise<unknown>
+  readonly command: (params: { readonly query: string }) => Promise<unknown>
+  readonly close: () => Promise<void>
+}
+
 /** Settings of the store. */
 export interface Options {
   /** The limits to enforce (the event-name limit per account); defaults to `Limits.defaults`. */
@@ -54,6 +77,11 @@ export interface Options {
    * 100,000). A single append larger than this is still one insert.
    */
   readonly maxRecordsPerInsert?: number
+  /**
+   * How many inserts of one account may be under way at once (default 2): while the server
+   * writes one, the next is encoded and sent.
+   */
+  readonly insertsInFlight?: number
 }
 
 // ClickHouse's DateTime and Date (18.16 and today) hold 1970-01-01 to early 2106, and
@@ -105,13 +133,13 @@ const bucketStart = (
  * The one query that answers a plan's buckets: rows of (granularity's position, bucket's
  * first day, value), shaped for ClickHouse's strengths.
  *
- * - Counts and sums are added up per local day first, then the (at most 366 a year) days
- *   are rolled up into the bucket of every granularity at once: one pass over the events,
- *   whatever the number of groups, as the best hand-written SQL would do.
- * - Distinct profiles cannot be added up: with one granularity the events are grouped by
- *   its bucket directly; with several, each day keeps its set of profiles
- *   (`uniqExactState`) and the sets are merged into every bucket (`uniqExactMerge`), which
- *   reads the events once instead of once per granularity.
+ * - One granularity: the events are grouped by its bucket directly, as hand-written SQL
+ *   would.
+ * - Several: counts and sums are added up per local day first, then the (at most 366 a
+ *   year) days are rolled up into the buckets of every granularity at once: one pass over
+ *   the events, whatever the number of groups. Distinct profiles cannot be added up: each
+ *   day keeps its set of profiles (`uniqExactState`) and the sets are merged into every
+ *   bucket (`uniqExactMerge`), which still reads the events once.
  */
 const bucketsSql = (
   plan: QueryPlan.QueryPlan,
@@ -126,21 +154,24 @@ const bucketsSql = (
        [${granularities.map((_, i) => i).join(", ")}] AS granularity,
        [${granularities.map((g) => bucketStartSql(g, plan.weekStart, "day")).join(", ")}] AS bucket
      GROUP BY granularity, bucket`
+  const value =
+    plan.measure._tag === "Events"
+      ? "count()"
+      : plan.measure._tag === "Profiles"
+        ? "uniqExact(profile)"
+        : `sum(arrayElement(prop_ints, indexOf(prop_keys, ${stringLiteral(plan.measure.property)})))`
+  if (granularities.length === 1) {
+    return `SELECT toUInt8(0) AS granularity,
+      toUInt16(${bucketStartSql(granularities[0]!, plan.weekStart, day)}) AS first_day,
+      ${value} AS value
+      ${source} GROUP BY first_day`
+  }
   switch (plan.measure._tag) {
     case "Events":
       return rollUp("count()", "sum")
     case "Sum":
-      return rollUp(
-        `sum(arrayElement(prop_ints, indexOf(prop_keys, ${stringLiteral(plan.measure.property)})))`,
-        "sum",
-      )
+      return rollUp(value, "sum")
     case "Profiles":
-      if (granularities.length === 1) {
-        return `SELECT toUInt8(0) AS granularity,
-          toUInt16(${bucketStartSql(granularities[0]!, plan.weekStart, day)}) AS first_day,
-          uniqExact(profile) AS value
-          ${source} GROUP BY first_day`
-      }
       return rollUp("uniqExactState(profile)", "uniqExactMerge")
   }
 }
@@ -160,7 +191,7 @@ const storeError =
     })
 
 /** Creates the database when it is missing, then brings the schema to the newest migration. */
-const migrate = async (client: ClickHouseClient, database: string, table: TableName) => {
+const migrate = async (client: Client, database: string, table: TableName) => {
   const exists = await rows<{ n: number }>(
     client,
     `SELECT toUInt8(count()) AS n FROM system.databases WHERE name = ${stringLiteral(database)}`,
@@ -194,7 +225,7 @@ const migrate = async (client: ClickHouseClient, database: string, table: TableN
 }
 
 const rows = async <A>(
-  client: ClickHouseClient,
+  client: Client,
   query: string,
   abort_signal?: AbortSignal,
 ): Promise<Array<A>> => {
@@ -207,13 +238,13 @@ const rows = async <A>(
     clickhouse_settings: { output_format_json_quote_64bit_integers: 1 },
     ...(abort_signal === undefined ? {} : { abort_signal }),
   })
-  return result.json<A>()
+  return (await result.json()) as Array<A>
 }
 
 // The rows of `bucketsSql`: three integers a line in TabSeparated, which takes less work
 // to read than JSON (the answer to a year of days is hundreds of rows, read every query).
 const bucketRows = async (
-  client: ClickHouseClient,
+  client: Client,
   query: string,
   abort_signal: AbortSignal,
 ): Promise<Array<BucketRow>> => {
@@ -229,8 +260,8 @@ const bucketRows = async (
 
 /** The store over a client someone else closes; migrates the schema first. */
 const makeWith = (
-  client: ClickHouseClient,
-  config: Config,
+  client: Client,
+  config: { readonly database?: string | undefined },
   options: Options,
 ): Effect.Effect<EventStore.Service, EventStore.StoreError> =>
   Effect.gen(function* () {
@@ -305,9 +336,10 @@ const makeWith = (
         catch: storeError("append"),
       }).pipe(Effect.asVoid)
 
-    // Group commit, per account. Every append queues its row and takes the account's insert
-    // lock; whoever holds it inserts everything queued by then (up to `maxRecordsPerInsert`
-    // records) as one row and settles each of those appends with the outcome. So appends
+    // Group commit, per account. Every append queues its row and takes one of the account's
+    // `insertsInFlight` insert permits; whoever holds one inserts everything queued by then
+    // (up to `maxRecordsPerInsert` records) as one row and settles each of those appends
+    // with the outcome. Records are numbered (`seq`) when they are taken, in queue order. So appends
     // that arrive while an insert is on its way go together in the next one: many uploads
     // at once make few, large inserts (what MergeTree wants: each insert is a part to merge)
     // instead of one each, and each append still returns only once its records are stored.
@@ -315,6 +347,7 @@ const makeWith = (
     // interrupted after its row was taken may still be stored, as with any request cut off
     // after it was sent.
     const maxRecordsPerInsert = options.maxRecordsPerInsert ?? 100_000
+    const insertsInFlight = options.insertsInFlight ?? 2
     interface Queued {
       readonly row: BatchRow
       readonly done: Deferred.Deferred<void, EventStore.StoreError>
@@ -327,7 +360,7 @@ const makeWith = (
     const writerOf = (account: Account.Settings) => {
       let writer = writers.get(account.id)
       if (writer === undefined) {
-        writer = { lock: Effect.unsafeMakeSemaphore(1), queue: [] }
+        writer = { lock: Effect.unsafeMakeSemaphore(insertsInFlight), queue: [] }
         writers.set(account.id, writer)
       }
       return writer
@@ -379,19 +412,20 @@ const makeWith = (
     const appendAdmitted = (
       account: Account.Settings,
       batch: EventStore.Batch,
+      names: ReadonlyArray<string>,
       known: ReadonlySet<string>,
     ) =>
       Effect.gen(function* () {
         const { admitted, refused } = EventStore.admitEventNames(
           known,
-          batch.events.map((event) => wellFormed(event.name)),
+          names,
           limits.maxEventNamesPerAccount,
         )
         const refusedPositions = new Set(refused)
         const row = new BatchRow()
         batch.events.forEach((event, position) => {
           if (!refusedPositions.has(position))
-            row.add("event", event.name, event.ts, event.profile, event.properties)
+            row.add("event", names[position]!, event.ts, event.profile, event.properties)
         })
         for (const update of batch.profiles) {
           row.add("profile", update.profile, update.ts, update.profile, update.properties)
@@ -402,14 +436,15 @@ const makeWith = (
       })
 
     const append = (account: Account.Settings, batch: EventStore.Batch) => {
+      const names = batch.events.map((event) => wellFormed(event.name))
       const cached = knownNames.get(account.id)
-      if (cached !== undefined && batch.events.every((event) => cached.has(wellFormed(event.name))))
-        return appendAdmitted(account, batch, cached)
+      if (cached !== undefined && names.every((name) => cached.has(name)))
+        return appendAdmitted(account, batch, names, cached)
       return newNamesLock.withPermits(1)(
-        Effect.flatMap(storedNames(account, "append"), (names) => {
-          const known = new Set(names)
+        Effect.flatMap(storedNames(account, "append"), (stored) => {
+          const known = new Set(stored)
           knownNames.set(account.id, known)
-          return appendAdmitted(account, batch, known)
+          return appendAdmitted(account, batch, names, known)
         }),
       )
     }
@@ -542,7 +577,7 @@ const isClosedConnection = (error: unknown): boolean => {
   return false
 }
 
-const clientOf = (config: Config): ClickHouseClient =>
+const clientOf = (config: Config): Client =>
   createClient({
     url: config.url,
     ...(config.username === undefined ? {} : { username: config.username }),
@@ -566,6 +601,18 @@ export const make = (
   options: Options = {},
 ): Effect.Effect<EventStore.Service, EventStore.StoreError> =>
   Effect.suspend(() => makeWith(clientOf(config), config, options))
+
+/**
+ * The store over a client made elsewhere (`@clickhouse/client` on Node, or client-web with
+ * settings of its own), which its maker closes. Tables go in `database` whatever the
+ * client's own default (created when missing; the user's current database without it).
+ */
+export const fromClient = (
+  client: Client,
+  config: { readonly database?: string } = {},
+  options: Options = {},
+): Effect.Effect<EventStore.Service, EventStore.StoreError> =>
+  Effect.suspend(() => makeWith(client, config, options))
 
 /** The store as a layer: the client is closed with the layer's scope. */
 export const layer = (

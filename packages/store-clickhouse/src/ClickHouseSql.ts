@@ -9,17 +9,17 @@
  * @since 0.1.0
  */
 
-// Lone UTF-16 surrogates have no UTF-8 form: `fetch` would send U+FFFD for them, and
-// ClickHouse's JSON reader refuses their `\uD800` escapes. Replacing them up front makes the
-// SQL path and the JSON insert path agree on the same bytes.
-const loneSurrogate = /\p{Cs}/gu
-
 /**
  * The string as ClickHouse stores it: well-formed Unicode, each lone surrogate replaced by
  * U+FFFD (what any UTF-8 encoder does). Stores pass every string they write or look up
  * through it, so a key is found the way it was written.
+ *
+ * Lone UTF-16 surrogates have no UTF-8 form: `fetch` would send U+FFFD for them, and
+ * ClickHouse's JSON reader refuses their `\uD800` escapes. Replacing them up front makes the
+ * SQL path and the JSON insert path agree on the same bytes.
  */
-export const wellFormed = (value: string): string => value.replace(loneSurrogate, "\uFFFD")
+export const wellFormed = (value: string): string =>
+  value.isWellFormed() ? value : value.toWellFormed()
 
 const hex = "0123456789ABCDEF"
 

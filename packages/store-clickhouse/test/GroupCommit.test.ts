@@ -24,10 +24,8 @@ interface Inserts {
   attempts: number
   /** Ordinals of inserts to fail with an HTTP 500, without sending them. */
   readonly fail: Set<number>
-  /** Ordinals of inserts to hold back until the promise settles. */
-  readonly hold: Map<number, Promise<void>>
-  /** Called when an insert is attempted, with its ordinal. */
-  onAttempt: (ordinal: number) => void
+  /** Inserts to hold back, by ordinal: `attempted` is called when it is, then it waits. */
+  readonly holds: Map<number, { readonly attempted: () => void; readonly until: Promise<void> }>
 }
 
 const watchInserts = (): Inserts => {
@@ -35,15 +33,18 @@ const watchInserts = (): Inserts => {
     sizes: [],
     attempts: 0,
     fail: new Set(),
-    hold: new Map(),
-    onAttempt: () => {},
+    holds: new Map(),
     fetch: async (input, init) => {
       const query = new URL(String(input)).searchParams.get("query") ?? ""
       if (query.startsWith("INSERT")) {
-        const ordinal = inserts.attempts++
-        inserts.onAttempt(ordinal)
-        await inserts.hold.get(ordinal)
-        if (inserts.fail.has(ordinal)) {
+        const hold = inserts.holds.get(inserts.attempts)
+        const failed = inserts.fail.has(inserts.attempts)
+        inserts.attempts++
+        if (hold !== undefined) {
+          hold.attempted()
+          await hold.until
+        }
+        if (failed) {
           return new Response("Code: 1000. DB::Exception: refused by the test", { status: 500 })
         }
         inserts.sizes.push(
@@ -61,15 +62,12 @@ const holdInsert = (inserts: Inserts, ordinal: number) =>
   Effect.gen(function* () {
     const reached = yield* Deferred.make<void>()
     let release = () => {}
-    inserts.hold.set(
-      ordinal,
-      new Promise((resolve) => {
+    inserts.holds.set(ordinal, {
+      attempted: () => Deferred.unsafeDone(reached, Exit.void),
+      until: new Promise((resolve) => {
         release = resolve
       }),
-    )
-    inserts.onAttempt = (attempted) => {
-      if (attempted === ordinal) Deferred.unsafeDone(reached, Exit.void)
-    }
+    })
     return { reached: Deferred.await(reached), release: Effect.sync(() => release()) }
   })
 
@@ -167,10 +165,38 @@ describe("ClickHouse store group commit", () => {
     }),
   )
 
-  it.effect("fails every append of a failed insert, stores none of them, and goes on", () =>
+  it.effect("has at most insertsInFlight inserts of an account under way", () =>
     Effect.gen(function* () {
       const inserts = watchInserts()
       const store = yield* ClickHouseEventStore.make({ url, database, fetch: inserts.fetch })
+      const account = Account.make("in_flight")
+      yield* store.append(account, events(0, 10))
+      const [one, two] = [yield* holdInsert(inserts, 1), yield* holdInsert(inserts, 2)]
+      const first = yield* Effect.fork(store.append(account, events(1, 20)))
+      yield* one.reached
+      const second = yield* Effect.fork(store.append(account, events(2, 20)))
+      yield* two.reached
+      const waiting = yield* Effect.forEach([3, 4, 5], (b) =>
+        Effect.fork(store.append(account, events(b, 20))),
+      )
+      yield* untilWaiting(waiting)
+      assert.strictEqual(inserts.attempts, 3, "a third insert went out while two were under way")
+      yield* one.release
+      yield* two.release
+      yield* Fiber.join(Fiber.all([first, second, ...waiting]))
+      assert.strictEqual(yield* stored(store, account), 10 + 5 * 20)
+      assert.strictEqual(inserts.attempts, 4)
+      assert.strictEqual(inserts.sizes.at(-1), 60)
+    }),
+  )
+
+  it.effect("fails every append of a failed insert, stores none of them, and goes on", () =>
+    Effect.gen(function* () {
+      const inserts = watchInserts()
+      const store = yield* ClickHouseEventStore.make(
+        { url, database, fetch: inserts.fetch },
+        { insertsInFlight: 1 },
+      )
       const account = Account.make("failed")
       yield* store.append(account, events(0, 10))
       // Insert 1 carries the first append alone and is held until the other four wait;
@@ -200,7 +226,10 @@ describe("ClickHouse store group commit", () => {
   it.effect("stores nothing of an append interrupted while it waited", () =>
     Effect.gen(function* () {
       const inserts = watchInserts()
-      const store = yield* ClickHouseEventStore.make({ url, database, fetch: inserts.fetch })
+      const store = yield* ClickHouseEventStore.make(
+        { url, database, fetch: inserts.fetch },
+        { insertsInFlight: 1 },
+      )
       const account = Account.make("interrupted")
       yield* store.append(account, events(0, 10))
       const held = yield* holdInsert(inserts, 1)
