@@ -2,18 +2,27 @@
  * ClickHouse behind the engine interface, two ways on one server and one table:
  *
  * - `clickhouse`: Trendline's store (`@trendline/store-clickhouse`), events appended through
- *   the port 1000 at a time (one insert each), shapes answered by the port's `query` with
- *   core's plans.
- * - `clickhouse-sql`: the hand-written query of each shape, sent straight to the HTTP
- *   interface, on the store's own `trendline_records` table. After `clickhouse` has loaded
- *   a size it loads nothing and queries that table; alone, it creates the table through
- *   the store's migrations and bulk-inserts the events, 100k rows an insert.
+ *   the port 100k at a time with two appends under way (a bulk import), shapes answered by
+ *   the port's `query` with core's plans. At the smaller sizes the same data is also loaded
+ *   as uploads would send it, 1000 events an append, one at a time and 16 at a time (joined
+ *   by the store's group commit), each into a database of its own, for the load table.
+ * - `clickhouse-sql`: the hand-written query of each shape, and of each combined request,
+ *   sent straight to the HTTP interface, on the store's own `trendline_records` table. After
+ *   `clickhouse` has loaded a size it loads nothing and queries that table; alone, it
+ *   creates the table through the store's migrations and bulk-inserts the events, 100k rows
+ *   an insert.
  *
  * @since 0.1.0
  */
+
+import type * as Aggregator from "@trendline/core/Aggregator"
+import type * as EventStore from "@trendline/core/EventStore"
+import type * as QueryPlan from "@trendline/core/QueryPlan"
+import type * as TrendsRequest from "@trendline/core/TrendsRequest"
 import * as ClickHouseEventStore from "@trendline/store-clickhouse/ClickHouseEventStore"
 import * as Effect from "effect/Effect"
-import { type Engine, timedLoad } from "./Engine.ts"
+import { type Engine, pipelinedLoad, timedLoad } from "./Engine.ts"
+import * as Report from "./Report.ts"
 import * as Shape from "./Shape.ts"
 import { fromEventStore } from "./TrendlineEngine.ts"
 
@@ -66,6 +75,65 @@ export const sqlOf = (database: string, shape: Shape.Shape): string => {
   }
 }
 
+/** What a trends request measures, as a shape's `measure`. */
+const measuredOf = (request: TrendsRequest.TrendsRequest): Shape.Measured =>
+  request.unique === true ? "profiles" : request.sum_event_prop === undefined ? "count" : "sum"
+
+/**
+ * The hand-written SQL of a whole trends request: each group's shape query, labelled with
+ * the group's name, in one `UNION ALL` (one round trip).
+ */
+export const combinedSqlOf = (database: string, request: TrendsRequest.TrendsRequest): string =>
+  Object.entries(request.groups)
+    .map(
+      ([name, group]) =>
+        `SELECT ${quoted(name)} AS grp, key, value FROM (${sqlOf(database, {
+          event: request.event_name,
+          measure: measuredOf(request),
+          trendType: group.trend_type,
+        })})`,
+    )
+    .join(" UNION ALL ")
+
+/** How the store is loaded: batch size and appends under way. */
+interface AppendWay {
+  readonly batchSize: number
+  readonly inFlight: number
+}
+
+const bulk: AppendWay = { batchSize: 100_000, inFlight: 2 }
+const uploads: ReadonlyArray<AppendWay> = [
+  { batchSize: 1000, inFlight: 1 },
+  { batchSize: 1000, inFlight: 16 },
+]
+
+const describeWay = (way: AppendWay): string =>
+  `append, batches of ${Report.shortCount(way.batchSize)}, ${way.inFlight === 1 ? "one at a time" : `${way.inFlight} at a time`}`
+
+const appendingTo =
+  (store: EventStore.Service) =>
+  async (events: ReadonlyArray<Aggregator.Event>): Promise<void> => {
+    const { refused } = await Effect.runPromise(
+      store.append(Shape.account, { events, profiles: [] }),
+    )
+    if (refused.length > 0) throw new Error(`the store refused ${refused.length} events`)
+  }
+
+/**
+ * Waits (untimed, at most two minutes) until the server has no merges under way: parts
+ * that a load leaves behind are merged in the background, which would slow whichever query
+ * ran meanwhile. Queries are then timed on a settled table, as a server usually has.
+ */
+const settle = async (url: string): Promise<void> => {
+  const deadline = Date.now() + 120_000
+  while (
+    Date.now() < deadline &&
+    Number(await execute(url, "SELECT count() FROM system.merges")) > 0
+  ) {
+    await new Promise((resolve) => setTimeout(resolve, 250))
+  }
+}
+
 /** The two engines of one server, sharing each size's table. */
 export interface Engines {
   readonly clickhouse: () => Promise<Engine>
@@ -101,14 +169,28 @@ export const make = (url: string): Engines => {
         if (unclaimed === shared) unclaimed = undefined
       },
     )
+    const load = pipelinedLoad(appendingTo(store), bulk.batchSize, bulk.inFlight)
     return {
       ...engine,
-      loadPath: "append, batches of 1000 (1 insert each)",
+      loadPath: describeWay(bulk),
       load: async (batches) => {
-        const loaded = await engine.load(batches)
+        const loaded = await load(batches)
         shared.loaded = true
+        await settle(url)
         return loaded
       },
+      otherLoads: uploads.map((way) => ({
+        loadPath: describeWay(way),
+        load: async (batches) => {
+          const loaded = await pipelinedLoad(
+            appendingTo(await openStore(`trendline_bench_${++databases}`)),
+            way.batchSize,
+            way.inFlight,
+          )(batches)
+          await settle(url)
+          return loaded
+        },
+      })),
     }
   }
 
@@ -177,7 +259,13 @@ export const make = (url: string): Engines => {
       loadPath: owned
         ? `bulk JSONEachRow into ${records}, ${bulkRows / 1000}k rows an insert`
         : "none: the clickhouse engine's table",
-      load: owned ? bulkLoad : sharedLoad,
+      load: owned
+        ? async (batches) => {
+            const loaded = await bulkLoad(batches)
+            await settle(url)
+            return loaded
+          }
+        : sharedLoad,
       run: async (shape) => {
         const text = await execute(url, `${sqlOf(database, shape)} FORMAT TabSeparated`)
         const answer: Record<string, number> = { ...Shape.emptyAnswer(shape) }
@@ -187,6 +275,25 @@ export const make = (url: string): Engines => {
           answer[key!] = Number(value)
         }
         return answer
+      },
+      runTrends: async (request) => {
+        const text = await execute(url, `${combinedSqlOf(database, request)} FORMAT TabSeparated`)
+        const result: Record<string, Record<string, number>> = {}
+        for (const [name, group] of Object.entries(request.groups)) {
+          result[name] = {
+            ...Shape.emptyAnswer({
+              event: request.event_name,
+              measure: measuredOf(request),
+              trendType: group.trend_type,
+            }),
+          }
+        }
+        for (const line of text.split("\n")) {
+          if (line === "") continue
+          const [name, key, value] = line.split("\t")
+          result[name!]![key!] = Number(value)
+        }
+        return result satisfies QueryPlan.Result
       },
       close: async () => undefined,
     }

@@ -29,6 +29,11 @@ export interface Engine {
    * server runs for `POST /1/counts/trends.json`, timed on `Shape.combined`.
    */
   readonly runTrends?: (request: TrendsRequest.TrendsRequest) => Promise<QueryPlan.Result>
+  /**
+   * Other ways to load the same data, each into a fresh store of its own that nothing
+   * queries: measured for the load table only.
+   */
+  readonly otherLoads?: ReadonlyArray<Pick<Engine, "loadPath" | "load">>
   readonly close: () => Promise<void>
 }
 
@@ -54,3 +59,48 @@ export const timedLoad = async (
   millis += performance.now() - started
   return { millis, events }
 }
+
+/**
+ * A load that keeps up to `inFlight` calls of `append` running, each with `batchSize` events
+ * (the data set's batches joined or passed on as they come), as concurrent clients would.
+ * As in `timedLoad`, only the engine's time is counted: generating the next batch is not,
+ * though the engine may go on writing meanwhile. The first failure fails the load.
+ */
+export const pipelinedLoad =
+  (
+    append: (events: ReadonlyArray<Aggregator.Event>) => Promise<void>,
+    batchSize: number,
+    inFlight: number,
+  ): Engine["load"] =>
+  (batches) => {
+    const running = new Set<Promise<void>>()
+    let failure: { readonly cause: unknown } | undefined
+    let chunk: Array<Aggregator.Event> = []
+    const launch = async (whenAtLeast: number) => {
+      if (chunk.length >= whenAtLeast && chunk.length > 0) {
+        const events = chunk
+        chunk = []
+        const call: Promise<void> = append(events)
+          .catch((cause: unknown) => {
+            failure ??= { cause }
+          })
+          .finally(() => running.delete(call))
+        running.add(call)
+      }
+      while (running.size >= inFlight) await Promise.race(running)
+      if (failure !== undefined) throw failure.cause
+    }
+    return timedLoad(
+      batches,
+      (batch) => {
+        if (chunk.length === 0 && batch.length >= batchSize) chunk = [...batch]
+        else for (const event of batch) chunk.push(event)
+        return launch(batchSize)
+      },
+      async () => {
+        await launch(1)
+        await Promise.all(running)
+        if (failure !== undefined) throw failure.cause
+      },
+    )
+  }

@@ -1,7 +1,8 @@
 /**
  * The benchmark run: for each data set size, load every engine, check that every engine
  * gives the same answer to every shape (and, at small sizes, the same as core's reference
- * aggregator), then time each shape on each engine: one warm-up, then `repetitions` runs.
+ * aggregator), then time each shape on each engine: one warm-up each, then `repetitions`
+ * rounds in which every engine runs the shape once, in turn.
  * Engines that take whole trends requests (Trendline's store and server) are then checked
  * and timed the same way on the combined requests (a daily, a weekly and a monthly group).
  *
@@ -35,6 +36,8 @@ export interface Options {
   readonly profiles?: number
   /** Up to this many events, answers are also checked against `Aggregator.aggregate`. */
   readonly referenceLimit?: number
+  /** Engines' `otherLoads` run on data sets up to this many events (default 1M). */
+  readonly otherLoadsLimit?: number
   /** Progress lines. */
   readonly log?: (line: string) => void
 }
@@ -232,27 +235,27 @@ export const verifyCombined = async (
   }
 }
 
-/** One warm-up, then `repetitions` timed calls, in milliseconds. */
-export const timeCalls = async (
-  call: () => Promise<unknown>,
+/**
+ * Each call once as a warm-up, then `repetitions` rounds that time each call once, in
+ * turn: the milliseconds of every call's runs. Taking turns spreads whatever else the
+ * machine does meanwhile (a database's background merges, another process) over every
+ * engine alike, instead of charging it to whichever runs at that moment.
+ */
+export const timeInTurns = async (
+  calls: ReadonlyArray<() => Promise<unknown>>,
   repetitions: number,
-): Promise<Array<number>> => {
-  await call()
-  const runs: Array<number> = []
+): Promise<Array<Array<number>>> => {
+  for (const call of calls) await call()
+  const runs = calls.map((): Array<number> => [])
   for (let i = 0; i < repetitions; i++) {
-    const started = performance.now()
-    await call()
-    runs.push(performance.now() - started)
+    for (const [c, call] of calls.entries()) {
+      const started = performance.now()
+      await call()
+      runs[c]!.push(performance.now() - started)
+    }
   }
   return runs
 }
-
-/** One warm-up, then `repetitions` timed runs of a shape, in milliseconds. */
-export const time = (
-  engine: Engine,
-  shape: Shape.Shape,
-  repetitions: number,
-): Promise<Array<number>> => timeCalls(() => engine.run(shape), repetitions)
 
 const grouped = (n: number): string => n.toLocaleString("en-US")
 
@@ -273,20 +276,23 @@ export const runSize = async (options: Options, events: number): Promise<SizeRep
     for (const spec of options.engines) {
       const engine = await spec.make()
       engines.push(engine)
-      log(`[${grouped(events)}] loading ${engine.name} (${engine.loadPath}) …`)
-      const loaded = await engine.load(Dataset.batches(dataset))
-      loads.push({
-        engine: engine.name,
-        version: engine.version,
-        loadPath: engine.loadPath,
-        ...loaded,
-      })
-      const rate = Math.round((loaded.events / loaded.millis) * 1000)
-      log(
-        loaded.millis === 0
-          ? `[${grouped(events)}] ${engine.name} holds ${grouped(loaded.events)} events without loading`
-          : `[${grouped(events)}] ${engine.name} loaded in ${(loaded.millis / 1000).toFixed(1)} s (${grouped(rate)} events/s)`,
-      )
+      const others = events <= (options.otherLoadsLimit ?? 1_000_000) ? engine.otherLoads : []
+      for (const way of [engine, ...(others ?? [])]) {
+        log(`[${grouped(events)}] loading ${engine.name} (${way.loadPath}) …`)
+        const loaded = await way.load(Dataset.batches(dataset))
+        loads.push({
+          engine: engine.name,
+          version: engine.version,
+          loadPath: way.loadPath,
+          ...loaded,
+        })
+        const rate = Math.round((loaded.events / loaded.millis) * 1000)
+        log(
+          loaded.millis === 0
+            ? `[${grouped(events)}] ${engine.name} holds ${grouped(loaded.events)} events without loading`
+            : `[${grouped(events)}] ${engine.name} loaded in ${(loaded.millis / 1000).toFixed(1)} s (${grouped(rate)} events/s)`,
+        )
+      }
     }
     const referenceLimit = options.referenceLimit ?? 1_000_000
     const checkedAgainstReference = events <= referenceLimit
@@ -308,9 +314,13 @@ export const runSize = async (options: Options, events: number): Promise<SizeRep
     for (const shape of shapes) {
       const runs: Record<string, ReadonlyArray<number>> = {}
       const medians: Record<string, number> = {}
-      for (const engine of engines) {
-        runs[engine.name] = await time(engine, shape, options.repetitions)
-        medians[engine.name] = median(runs[engine.name]!)
+      const timed = await timeInTurns(
+        engines.map((engine) => () => engine.run(shape)),
+        options.repetitions,
+      )
+      for (const [e, engine] of engines.entries()) {
+        runs[engine.name] = timed[e]!
+        medians[engine.name] = median(timed[e]!)
       }
       timings.push({ shape, runs, medians })
       log(
@@ -322,9 +332,13 @@ export const runSize = async (options: Options, events: number): Promise<SizeRep
       const trends = Shape.combinedRequest(request)
       const runs: Record<string, ReadonlyArray<number>> = {}
       const medians: Record<string, number> = {}
-      for (const engine of capable) {
-        runs[engine.name] = await timeCalls(() => engine.runTrends(trends), options.repetitions)
-        medians[engine.name] = median(runs[engine.name]!)
+      const timed = await timeInTurns(
+        capable.map((engine) => () => engine.runTrends(trends)),
+        options.repetitions,
+      )
+      for (const [e, engine] of capable.entries()) {
+        runs[engine.name] = timed[e]!
+        medians[engine.name] = median(timed[e]!)
       }
       combined.push({ request, runs, medians })
       log(

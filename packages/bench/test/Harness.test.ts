@@ -40,7 +40,18 @@ describe("Harness", () => {
         ["duckdb", 20_000],
         ["http", 20_000],
         ["clickhouse", 20_000],
+        // The same data as uploads send it, one at a time and joined by group commit.
+        ["clickhouse", 20_000],
+        ["clickhouse", 20_000],
         ["clickhouse-sql", 20_000],
+      ],
+    )
+    assert.deepStrictEqual(
+      size!.loads.filter((load) => load.engine === "clickhouse").map((load) => load.loadPath),
+      [
+        "append, batches of 100k, 2 at a time",
+        "append, batches of 1k, one at a time",
+        "append, batches of 1k, 16 at a time",
       ],
     )
     assert.strictEqual(size!.timings.length, Shape.all.length)
@@ -55,12 +66,13 @@ describe("Harness", () => {
       ])
       for (const runs of Object.values(timing.runs)) assert.strictEqual(runs.length, 1)
     }
-    // DuckDB and hand-written SQL answer single shapes only; Trendline's engines also whole requests.
+    // DuckDB answers single shapes only; Trendline's engines and ClickHouse's hand-written
+    // SQL also whole requests.
     assert.deepStrictEqual(
       size!.combined.map((timing) => [timing.request.measure, Object.keys(timing.medians)]),
       Shape.combined.map((request) => [
         request.measure,
-        ["memory", "sqlite", "http", "clickhouse"],
+        ["memory", "sqlite", "http", "clickhouse", "clickhouse-sql"],
       ]),
     )
     const text = Report.markdown(report, Machine.current(), new Date())
@@ -69,7 +81,11 @@ describe("Harness", () => {
     assert.include(text, "matched core's reference aggregator")
     assert.include(text, "| http − sqlite ms |")
     assert.include(text, "clickhouse/clickhouse-sql")
-    assert.match(text, /ClickHouse: the store appended [\d,]+ events\/s/)
+    assert.match(
+      text,
+      /ClickHouse: the store appended [\d,]+ events\/s \(append, batches of 100k, 2 at a time\)/,
+    )
+    assert.match(text, /its combined requests [\d.]+–[\d.]+×/)
     assert.match(text, /Through the server: uploads of 1000 records took [\d,]+ events\/s/)
   })
 
