@@ -1,7 +1,8 @@
 /**
  * The `bench` command line: flags first, then `BENCH_*` environment variables, then the
  * defaults (1M and 10M events, 7 repetitions, sqlite and duckdb on temporary files, the
- * Node server over HTTP, and ClickHouse through the store and by hand-written SQL).
+ * Node server over HTTP, and ClickHouse, Debian's 18.16 and current chdb, through the store
+ * and by hand-written SQL).
  *
  * @since 0.1.0
  */
@@ -28,13 +29,18 @@ export const engineNames = [
   "http",
   "clickhouse",
   "clickhouse-sql",
+  "chdb",
+  "chdb-sql",
   "memory",
 ] as const
 
-/** The engines that need a ClickHouse server. */
+/** The engines that need Debian's ClickHouse server. */
 export const clickhouseEngines: ReadonlyArray<EngineName> = ["clickhouse", "clickhouse-sql"]
 
-const defaultEngines = "sqlite,duckdb,http,clickhouse,clickhouse-sql"
+/** The engines on current ClickHouse, embedded (chdb). */
+export const chdbEngines: ReadonlyArray<EngineName> = ["chdb", "chdb-sql"]
+
+const defaultEngines = "sqlite,duckdb,http,clickhouse,clickhouse-sql,chdb,chdb-sql"
 export type EngineName = (typeof engineNames)[number]
 
 /** The text of `--help`. */
@@ -43,10 +49,11 @@ export const usage = `Usage: pnpm bench [-- options]   (or: node src/main.ts [op
   --events N          one data set of N events (env BENCH_EVENTS), e.g. 1M, 250k, 2_000_000
   --sizes A,B         several data sets, the scaling curve (env BENCH_SIZES; default 1M,10M)
   --reps N            timed runs per shape and engine after one warm-up (env BENCH_REPS; default 7)
-  --engines a,b       among sqlite, duckdb, http, clickhouse, clickhouse-sql, memory
-                      (env BENCH_ENGINES; default all but memory)
+  --engines a,b       among sqlite, duckdb, http, clickhouse, clickhouse-sql, chdb, chdb-sql,
+                      memory (env BENCH_ENGINES; default all but memory)
   --no-http           leave out http, the Node server measured through HTTP (env BENCH_HTTP=0)
-  --no-clickhouse     leave out clickhouse and clickhouse-sql (env BENCH_CLICKHOUSE=0)
+  --no-clickhouse     leave out clickhouse, clickhouse-sql, chdb and chdb-sql
+                      (env BENCH_CLICKHOUSE=0)
   --storage S         file (default) or memory, for both databases (env BENCH_STORAGE)
   --duckdb-threads N  DuckDB's worker threads (env BENCH_DUCKDB_THREADS; default: every core)
   --duckdb-unclustered  keep DuckDB's table in time order instead of sorted by (name, ts)
@@ -120,7 +127,7 @@ export const parse = (
     .filter(
       (name) =>
         !(
-          clickhouseEngines.includes(name) &&
+          [...clickhouseEngines, ...chdbEngines].includes(name) &&
           (values["no-clickhouse"] === true || env.BENCH_CLICKHOUSE === "0")
         ),
     )

@@ -124,15 +124,37 @@ const appendingTo =
  * that a load leaves behind are merged in the background, which would slow whichever query
  * ran meanwhile. Queries are then timed on a settled table, as a server usually has.
  */
-const settle = async (url: string): Promise<void> => {
+const settle = async (server: Server): Promise<void> => {
   const deadline = Date.now() + 120_000
   while (
     Date.now() < deadline &&
-    Number(await execute(url, "SELECT count() FROM system.merges")) > 0
+    Number(await server.execute("SELECT count() FROM system.merges")) > 0
   ) {
     await new Promise((resolve) => setTimeout(resolve, 250))
   }
 }
+
+/** A ClickHouse the two engines run on: how to send SQL, and how to open the store. */
+export interface Server {
+  /** For the report: `"ClickHouse 18.16.1 (Debian's clickhouse-server)"`. */
+  readonly version: () => Promise<string>
+  /** How the store and the hand-written SQL reach it, for the report. */
+  readonly storeVia: string
+  readonly sqlVia: string
+  /** Runs one statement, `body` being an insert's data; the answer as text. */
+  readonly execute: (sql: string, body?: string) => Promise<string>
+  readonly openStore: (database: string) => Promise<EventStore.Service>
+}
+
+/** The server at `url`, over its HTTP interface. */
+export const httpServer = (url: string): Server => ({
+  version: async () =>
+    `ClickHouse ${(await execute(url, "SELECT version()")).trim()} (Debian's clickhouse-server)`,
+  storeVia: "Trendline's store over @clickhouse/client-web",
+  sqlVia: "hand-written SQL over fetch (TabSeparated answers)",
+  execute: (sql, body) => execute(url, sql, body),
+  openStore: (database) => Effect.runPromise(ClickHouseEventStore.make({ url, database })),
+})
 
 /** The two engines of one server, sharing each size's table. */
 export interface Engines {
@@ -140,19 +162,28 @@ export interface Engines {
   readonly clickhouseSql: () => Promise<Engine>
 }
 
+/** The engines' names: `clickhouse` and `clickhouse-sql` by default. */
+export interface Names {
+  readonly store: string
+  readonly sql: string
+}
+
 /**
- * Engines on the server at `url`. Each size gets a fresh database, left for the server's
- * folder to take away; `clickhouse-sql` made after `clickhouse` in the same size takes
- * the database `clickhouse` filled.
+ * Engines on the server at `url` (see `on`).
  */
-export const make = (url: string): Engines => {
+export const make = (url: string): Engines =>
+  on(httpServer(url), { store: "clickhouse", sql: "clickhouse-sql" })
+
+/**
+ * Engines on a server. Each size gets a fresh database, left for the server's folder to
+ * take away; the SQL engine made after the store's in the same size takes the database
+ * the store filled.
+ */
+export const on = (server: Server, names: Names): Engines => {
   let databases = 0
   let unclaimed: { readonly database: string; loaded: boolean } | undefined
-  const serverVersion = async () =>
-    `ClickHouse ${(await execute(url, "SELECT version()")).trim()} (Debian's clickhouse-server)`
-
-  const openStore = (database: string) =>
-    Effect.runPromise(ClickHouseEventStore.make({ url, database }))
+  const serverVersion = server.version
+  const openStore = server.openStore
 
   const clickhouse = async (): Promise<Engine> => {
     const database = `trendline_bench_${++databases}`
@@ -160,8 +191,8 @@ export const make = (url: string): Engines => {
     const shared = { database, loaded: false }
     unclaimed = shared
     const engine = fromEventStore(
-      "clickhouse",
-      `${await serverVersion()}, Trendline's store over @clickhouse/client-web`,
+      names.store,
+      `${await serverVersion()}, ${server.storeVia}`,
       store,
       // No DROP DATABASE: on 18.16 it waits for the table's background merges (about a
       // minute after a 10M-event load); the server's folder goes when the server stops.
@@ -176,7 +207,7 @@ export const make = (url: string): Engines => {
       load: async (batches) => {
         const loaded = await load(batches)
         shared.loaded = true
-        await settle(url)
+        await settle(server)
         return loaded
       },
       otherLoads: uploads.map((way) => ({
@@ -187,7 +218,7 @@ export const make = (url: string): Engines => {
             way.batchSize,
             way.inFlight,
           )(batches)
-          await settle(url)
+          await settle(server)
           return loaded
         },
       })),
@@ -209,7 +240,7 @@ export const make = (url: string): Engines => {
         if (rows.length === 0) return
         const body = rows.join("\n")
         rows = []
-        await execute(url, `INSERT INTO ${database}.${records} FORMAT JSONEachRow`, body)
+        await server.execute(`INSERT INTO ${database}.${records} FORMAT JSONEachRow`, body)
       }
       const received = Math.floor(Date.now() / 1000)
       let seq = 0
@@ -242,11 +273,12 @@ export const make = (url: string): Engines => {
 
     const sharedLoad: Engine["load"] = async () => {
       if (shared?.loaded !== true) {
-        throw new Error("clickhouse-sql shares the clickhouse engine's table, which was not loaded")
+        throw new Error(
+          `${names.sql} shares the ${names.store} engine's table, which was not loaded`,
+        )
       }
       const events = Number(
-        await execute(
-          url,
+        await server.execute(
           `SELECT count() FROM ${database}.${records} WHERE account = ${quoted(Shape.account.id)} AND kind = 'event'`,
         ),
       )
@@ -254,20 +286,20 @@ export const make = (url: string): Engines => {
     }
 
     return {
-      name: "clickhouse-sql",
-      version: `${version}, hand-written SQL over fetch (TabSeparated answers)`,
+      name: names.sql,
+      version: `${version}, ${server.sqlVia}`,
       loadPath: owned
         ? `bulk JSONEachRow into ${records}, ${bulkRows / 1000}k rows an insert`
-        : "none: the clickhouse engine's table",
+        : `none: the ${names.store} engine's table`,
       load: owned
         ? async (batches) => {
             const loaded = await bulkLoad(batches)
-            await settle(url)
+            await settle(server)
             return loaded
           }
         : sharedLoad,
       run: async (shape) => {
-        const text = await execute(url, `${sqlOf(database, shape)} FORMAT TabSeparated`)
+        const text = await server.execute(`${sqlOf(database, shape)} FORMAT TabSeparated`)
         const answer: Record<string, number> = { ...Shape.emptyAnswer(shape) }
         for (const line of text.split("\n")) {
           if (line === "") continue
@@ -277,7 +309,7 @@ export const make = (url: string): Engines => {
         return answer
       },
       runTrends: async (request) => {
-        const text = await execute(url, `${combinedSqlOf(database, request)} FORMAT TabSeparated`)
+        const text = await server.execute(`${combinedSqlOf(database, request)} FORMAT TabSeparated`)
         const result: Record<string, Record<string, number>> = {}
         for (const [name, group] of Object.entries(request.groups)) {
           result[name] = {

@@ -64,22 +64,37 @@ export const loadTable = (size: Harness.SizeReport): string =>
 const compared = (engines: ReadonlyArray<string>): ReadonlyArray<string> =>
   engines.includes(baseline) ? engines.filter((engine) => engine !== baseline) : []
 
-/** ClickHouse through Trendline's store, and the hand-written SQL on the same table. */
-export const clickhouseStore = "clickhouse"
-export const clickhouseSql = "clickhouse-sql"
+/**
+ * ClickHouse through Trendline's store, and the hand-written SQL on the same table: on
+ * Debian's 18.16 server, and on current ClickHouse (chdb).
+ */
+export const storeSqlPairs: ReadonlyArray<{ readonly store: string; readonly sql: string }> = [
+  { store: "clickhouse", sql: "clickhouse-sql" },
+  { store: "chdb", sql: "chdb-sql" },
+]
+
+const pairsIn = (engines: ReadonlyArray<string>) =>
+  storeSqlPairs.filter((pair) => engines.includes(pair.store) && engines.includes(pair.sql))
+
+const storeOverSqlColumns = (engines: ReadonlyArray<string>) =>
+  pairsIn(engines).map((pair) => `${pair.store}/${pair.sql}`)
+
+const storeOverSqlRatios = (
+  engines: ReadonlyArray<string>,
+  medians: { readonly [engine: string]: number },
+) => pairsIn(engines).map((pair) => `${significant(medians[pair.store]! / medians[pair.sql]!)}×`)
 
 /**
  * Median milliseconds per shape and engine, each engine's ratio to DuckDB, and (when both
  * ran) the ClickHouse store's ratio to the hand-written SQL on the same table.
  */
-export const shapeTable = (size: Harness.SizeReport, engines: ReadonlyArray<string>): string => {
-  const storeOverSql = engines.includes(clickhouseStore) && engines.includes(clickhouseSql)
-  return table(
+export const shapeTable = (size: Harness.SizeReport, engines: ReadonlyArray<string>): string =>
+  table(
     [
       "shape",
       ...engines.map((e) => `${e} ms`),
       ...compared(engines).map((e) => `${e}/${baseline}`),
-      ...(storeOverSql ? [`${clickhouseStore}/${clickhouseSql}`] : []),
+      ...storeOverSqlColumns(engines),
     ],
     size.timings.map((timing) => [
       Shape.label(timing.shape),
@@ -87,35 +102,35 @@ export const shapeTable = (size: Harness.SizeReport, engines: ReadonlyArray<stri
       ...compared(engines).map(
         (e) => `${significant(timing.medians[e]! / timing.medians[baseline]!)}×`,
       ),
-      ...(storeOverSql
-        ? [`${significant(timing.medians[clickhouseStore]! / timing.medians[clickhouseSql]!)}×`]
-        : []),
+      ...storeOverSqlRatios(engines, timing.medians),
     ]),
   )
-}
 
 /**
- * One paragraph: the ClickHouse store's append rates (its own load first, then the others),
- * and its medians over the hand-written SQL's, single shapes and combined requests.
+ * One paragraph per ClickHouse: the store's append rates (its own load first, then the
+ * others), and its medians over the hand-written SQL's, single shapes and combined requests.
  */
-export const clickhouseSummary = (size: Harness.SizeReport): string | undefined => {
-  const loads = size.loads.filter((l) => l.engine === clickhouseStore)
-  if (loads.length === 0) return undefined
-  const over = (medians: ReadonlyArray<{ readonly [engine: string]: number }>) =>
-    medians.map((m) => m[clickhouseStore]! / m[clickhouseSql]!).filter(Number.isFinite)
-  const spread = (ratios: ReadonlyArray<number>) =>
-    `${significant(Math.min(...ratios))}–${significant(Math.max(...ratios))}× (median ${significant(Harness.median(ratios))}×)`
-  const shapes = over(size.timings.map((timing) => timing.medians))
-  const combined = over(size.combined.map((timing) => timing.medians))
-  return [
-    `ClickHouse: the store appended ${loads.map((load) => `${grouped(Math.round(rate(load)))} events/s (${load.loadPath})`).join(", ")}`,
-    shapes.length === 0
-      ? ""
-      : `; its shapes took ${spread(shapes)} the hand-written SQL's median on the same table`,
-    combined.length === 0 ? "" : `, its combined requests ${spread(combined)}`,
-    ".",
-  ].join("")
-}
+export const clickhouseSummaries = (size: Harness.SizeReport): Array<string> =>
+  storeSqlPairs.flatMap(({ store, sql }) => {
+    const loads = size.loads.filter((l) => l.engine === store)
+    if (loads.length === 0) return []
+    const over = (medians: ReadonlyArray<{ readonly [engine: string]: number }>) =>
+      medians.map((m) => m[store]! / m[sql]!).filter(Number.isFinite)
+    const spread = (ratios: ReadonlyArray<number>) =>
+      `${significant(Math.min(...ratios))}–${significant(Math.max(...ratios))}× (median ${significant(Harness.median(ratios))}×)`
+    const shapes = over(size.timings.map((timing) => timing.medians))
+    const combined = over(size.combined.map((timing) => timing.medians))
+    return [
+      [
+        `${store}: the store appended ${loads.map((load) => `${grouped(Math.round(rate(load)))} events/s (${load.loadPath})`).join(", ")}`,
+        shapes.length === 0
+          ? ""
+          : `; its shapes took ${spread(shapes)} the median of ${sql}, the hand-written SQL on the same table`,
+        combined.length === 0 ? "" : `; its combined requests ${spread(combined)}`,
+        ".",
+      ].join(""),
+    ]
+  })
 
 /** The server's engine and the store it runs, whose figures are compared. */
 export const server = "http"
@@ -125,21 +140,18 @@ export const store = "sqlite"
 export const combinedTable = (size: Harness.SizeReport): string => {
   const engines = Object.keys(size.combined[0]?.medians ?? {})
   const overhead = engines.includes(server) && engines.includes(store)
-  const storeOverSql = engines.includes(clickhouseStore) && engines.includes(clickhouseSql)
   return table(
     [
       "request",
       ...engines.map((e) => `${e} ms`),
       ...(overhead ? [`${server} − ${store} ms`] : []),
-      ...(storeOverSql ? [`${clickhouseStore}/${clickhouseSql}`] : []),
+      ...storeOverSqlColumns(engines),
     ],
     size.combined.map((timing) => [
       Shape.combinedLabel(timing.request),
       ...engines.map((e) => significant(timing.medians[e]!)),
       ...(overhead ? [significant(timing.medians[server]! - timing.medians[store]!)] : []),
-      ...(storeOverSql
-        ? [`${significant(timing.medians[clickhouseStore]! / timing.medians[clickhouseSql]!)}×`]
-        : []),
+      ...storeOverSqlRatios(engines, timing.medians),
     ]),
   )
 }
@@ -229,8 +241,7 @@ export const markdown = (
       "",
       shapeTable(size, report.engines),
     )
-    const clickhouse = clickhouseSummary(size)
-    if (clickhouse !== undefined) sections.push("", clickhouse)
+    for (const summary of clickhouseSummaries(size)) sections.push("", summary)
     if (size.combined.length > 0) {
       const summary = httpSummary(size)
       sections.push(

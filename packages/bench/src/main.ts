@@ -3,6 +3,7 @@
 import { writeFileSync } from "node:fs"
 import { join } from "node:path"
 import * as ClickHouseServer from "@trendline/store-clickhouse/testing/ClickHouseServer"
+import * as ChdbEngine from "./ChdbEngine.ts"
 import * as Cli from "./Cli.ts"
 import * as ClickHouseEngine from "./ClickHouseEngine.ts"
 import * as DuckDbEngine from "./DuckDbEngine.ts"
@@ -22,8 +23,19 @@ const clickhouse = (): Promise<ClickHouseEngine.Engines> => {
   return clickhouseEngines
 }
 
+// chdb, opened by the first engine that needs it.
+let chdbEngines: ClickHouseEngine.Engines | undefined
+const chdb = (): ClickHouseEngine.Engines => {
+  chdbEngines ??= ChdbEngine.make()
+  return chdbEngines
+}
+
 const specOf = (name: Cli.EngineName, settings: Cli.Settings): Harness.EngineSpec => {
   switch (name) {
+    case "chdb":
+      return { name, make: () => chdb().clickhouse() }
+    case "chdb-sql":
+      return { name, make: () => chdb().clickhouseSql() }
     case "clickhouse":
       return { name, make: async () => (await clickhouse()).clickhouse() }
     case "clickhouse-sql":
@@ -81,6 +93,7 @@ const main = async (): Promise<void> => {
     log,
   }).finally(async () => {
     if (clickhouseServer !== undefined) await (await clickhouseServer).stop()
+    await ChdbEngine.close()
   })
   const text = Report.markdown(report, machine, new Date(), Machine.current().loadAverage)
   console.log(`\n${text}`)

@@ -14,11 +14,11 @@ describe("Cli", () => {
     assert.throws(() => Cli.parseCount("0", "--reps"), /--reps/)
   })
 
-  it("defaults to the 1M and 10M curve, 7 repetitions, sqlite and duckdb on files, http and ClickHouse", () => {
+  it("defaults to the 1M and 10M curve, 7 repetitions, sqlite and duckdb on files, http and both ClickHouses", () => {
     assert.deepStrictEqual(Cli.parse([], {}, "RESULTS.md"), {
       sizes: [1_000_000, 10_000_000],
       repetitions: 7,
-      engines: ["sqlite", "duckdb", "http", "clickhouse", "clickhouse-sql"],
+      engines: ["sqlite", "duckdb", "http", "clickhouse", "clickhouse-sql", "chdb", "chdb-sql"],
       storage: "file",
       duckdbThreads: undefined,
       duckdbClustered: true,
@@ -60,11 +60,13 @@ describe("Cli", () => {
         "duckdb",
         "clickhouse",
         "clickhouse-sql",
+        "chdb",
+        "chdb-sql",
       ])
     }
   })
 
-  it("leaves ClickHouse out with --no-clickhouse or BENCH_CLICKHOUSE=0", () => {
+  it("leaves both ClickHouses out with --no-clickhouse or BENCH_CLICKHOUSE=0", () => {
     for (const settings of [
       Cli.parse(["--no-clickhouse"], {}, "R.md"),
       Cli.parse([], { BENCH_CLICKHOUSE: "0" }, "R.md"),

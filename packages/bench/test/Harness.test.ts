@@ -1,5 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as ClickHouseServer from "@trendline/store-clickhouse/testing/ClickHouseServer"
+import * as ChdbEngine from "../src/ChdbEngine.ts"
 import * as ClickHouseEngine from "../src/ClickHouseEngine.ts"
 import * as Dataset from "../src/Dataset.ts"
 import * as DuckDbEngine from "../src/DuckDbEngine.ts"
@@ -17,6 +18,7 @@ describe("Harness", () => {
     // The test machines have clickhouse-server (CI installs it): no skipping here.
     const clickhouseServer = await ClickHouseServer.start()
     const clickhouse = ClickHouseEngine.make(clickhouseServer.url)
+    const chdb = ChdbEngine.make()
     const report = await Harness.run({
       sizes: [20_000],
       repetitions: 1,
@@ -27,8 +29,13 @@ describe("Harness", () => {
         { name: "http", make: () => HttpEngine.make() },
         { name: "clickhouse", make: clickhouse.clickhouse },
         { name: "clickhouse-sql", make: clickhouse.clickhouseSql },
+        { name: "chdb", make: chdb.clickhouse },
+        { name: "chdb-sql", make: chdb.clickhouseSql },
       ],
-    }).finally(clickhouseServer.stop)
+    }).finally(async () => {
+      await clickhouseServer.stop()
+      await ChdbEngine.close()
+    })
     const [size] = report.sizes
     assert.strictEqual(report.sizes.length, 1)
     assert.isTrue(size!.checkedAgainstReference)
@@ -44,6 +51,10 @@ describe("Harness", () => {
         ["clickhouse", 20_000],
         ["clickhouse", 20_000],
         ["clickhouse-sql", 20_000],
+        ["chdb", 20_000],
+        ["chdb", 20_000],
+        ["chdb", 20_000],
+        ["chdb-sql", 20_000],
       ],
     )
     assert.deepStrictEqual(
@@ -63,6 +74,8 @@ describe("Harness", () => {
         "http",
         "clickhouse",
         "clickhouse-sql",
+        "chdb",
+        "chdb-sql",
       ])
       for (const runs of Object.values(timing.runs)) assert.strictEqual(runs.length, 1)
     }
@@ -72,7 +85,7 @@ describe("Harness", () => {
       size!.combined.map((timing) => [timing.request.measure, Object.keys(timing.medians)]),
       Shape.combined.map((request) => [
         request.measure,
-        ["memory", "sqlite", "http", "clickhouse", "clickhouse-sql"],
+        ["memory", "sqlite", "http", "clickhouse", "clickhouse-sql", "chdb", "chdb-sql"],
       ]),
     )
     const text = Report.markdown(report, Machine.current(), new Date())
@@ -81,11 +94,14 @@ describe("Harness", () => {
     assert.include(text, "matched core's reference aggregator")
     assert.include(text, "| http − sqlite ms |")
     assert.include(text, "clickhouse/clickhouse-sql")
+    assert.include(text, "chdb/chdb-sql")
+    assert.match(text, /- chdb: ClickHouse 2\d\.[\d.]+ \(chdb 3\.4\.0, in this process\)/)
     assert.match(
       text,
-      /ClickHouse: the store appended [\d,]+ events\/s \(append, batches of 100k, 2 at a time\)/,
+      /clickhouse: the store appended [\d,]+ events\/s \(append, batches of 100k, 2 at a time\)/,
     )
     assert.match(text, /its combined requests [\d.]+–[\d.]+×/)
+    assert.match(text, /chdb: the store appended [\d,]+ events\/s/)
     assert.match(text, /Through the server: uploads of 1000 records took [\d,]+ events\/s/)
   })
 
