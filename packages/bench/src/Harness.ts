@@ -310,40 +310,35 @@ export const runSize = async (options: Options, events: number): Promise<SizeRep
       )
       await verifyCombined(capable, requests, reference?.combined)
     }
-    const timings: Array<Timing> = []
-    for (const shape of shapes) {
-      const runs: Record<string, ReadonlyArray<number>> = {}
-      const medians: Record<string, number> = {}
-      const timed = await timeInTurns(
-        engines.map((engine) => () => engine.run(shape)),
+    // Every engine's runs of `call` in turns, by engine name, with their medians; logged.
+    const timeEngines = async <E extends Engine>(
+      label: string,
+      timed: ReadonlyArray<E>,
+      call: (engine: E) => Promise<unknown>,
+    ) => {
+      const turns = await timeInTurns(
+        timed.map((engine) => () => call(engine)),
         options.repetitions,
       )
-      for (const [e, engine] of engines.entries()) {
-        runs[engine.name] = timed[e]!
-        medians[engine.name] = median(timed[e]!)
-      }
-      timings.push({ shape, runs, medians })
+      const runs = Object.fromEntries(timed.map((engine, e) => [engine.name, turns[e]!]))
+      const medians = Object.fromEntries(timed.map((engine, e) => [engine.name, median(turns[e]!)]))
       log(
-        `[${grouped(events)}] ${Shape.label(shape)}: ${engines.map((e) => `${e.name} ${medians[e.name]!.toFixed(3)} ms`).join(", ")}`,
+        `[${grouped(events)}] ${label}: ${timed.map((e) => `${e.name} ${medians[e.name]!.toFixed(3)} ms`).join(", ")}`,
       )
+      return { runs, medians }
+    }
+    const timings: Array<Timing> = []
+    for (const shape of shapes) {
+      const timed = await timeEngines(Shape.label(shape), engines, (engine) => engine.run(shape))
+      timings.push({ shape, ...timed })
     }
     const combined: Array<CombinedTiming> = []
     for (const request of capable.length > 0 ? requests : []) {
       const trends = Shape.combinedRequest(request)
-      const runs: Record<string, ReadonlyArray<number>> = {}
-      const medians: Record<string, number> = {}
-      const timed = await timeInTurns(
-        capable.map((engine) => () => engine.runTrends(trends)),
-        options.repetitions,
+      const timed = await timeEngines(Shape.combinedLabel(request), capable, (engine) =>
+        engine.runTrends(trends),
       )
-      for (const [e, engine] of capable.entries()) {
-        runs[engine.name] = timed[e]!
-        medians[engine.name] = median(timed[e]!)
-      }
-      combined.push({ request, runs, medians })
-      log(
-        `[${grouped(events)}] ${Shape.combinedLabel(request)}: ${capable.map((e) => `${e.name} ${medians[e.name]!.toFixed(3)} ms`).join(", ")}`,
-      )
+      combined.push({ request, ...timed })
     }
     return {
       dataset,
