@@ -232,9 +232,8 @@ const rows = async <A>(
   const result = await client.query({
     query,
     format: "JSONEachRow",
-    // 64-bit integers (counts, sums, timestamps) as JSON strings, read exactly with BigInt.
-    // 18.16 quotes them by default; current servers (25.8 on) do not, and JSON numbers
-    // beyond 2^53 would arrive rounded.
+    // 64-bit integers (counts, sums, timestamps) as JSON strings on every server version:
+    // 18.16 quotes them by default, current servers (25.8 on) do not.
     clickhouse_settings: { output_format_json_quote_64bit_integers: 1 },
     ...(abort_signal === undefined ? {} : { abort_signal }),
   })
@@ -251,7 +250,9 @@ const bucketRows = async (
   const result = await client.query({ query, format: "TabSeparated", abort_signal })
   const found: Array<BucketRow> = []
   for (const line of (await result.text()).split("\n")) {
-    if (line === "") continue
+    // The rows end at the first empty line: after it come `extremes` rows, when a profile
+    // of the server (or a client's settings) asks for them.
+    if (line === "") break
     const [granularity, firstDay, value] = line.split("\t")
     found.push({ granularity: Number(granularity), first_day: Number(firstDay), value: value! })
   }
@@ -266,6 +267,16 @@ const makeWith = (
 ): Effect.Effect<EventStore.Service, EventStore.StoreError> =>
   Effect.gen(function* () {
     const limits = options.limits ?? Limits.defaults
+    for (const [name, value] of [
+      ["maxRecordsPerInsert", options.maxRecordsPerInsert],
+      ["insertsInFlight", options.insertsInFlight],
+    ] as const) {
+      if (value !== undefined && !(Number.isSafeInteger(value) && value >= 1)) {
+        return yield* new EventStore.StoreError({
+          message: `ClickHouse store: option ${name} must be a whole number of at least 1, got ${value}`,
+        })
+      }
+    }
     const database =
       config.database ??
       (yield* Effect.tryPromise({
@@ -296,11 +307,20 @@ const makeWith = (
       ).pipe(Effect.map((found) => found.map((row) => row.name)))
 
     // Names an account is known to have (they never go away): a batch of known names needs
-    // no look-up. Batches with new names take the lock and read the names afresh, so this
-    // process never lets an account past its limit; several servers appending new names to
-    // one account at the same instant could each admit one.
+    // no look-up. Batches with new names take the account's lock and read the names afresh,
+    // and hold it until their insert has settled (even when interrupted), so this process
+    // never lets an account past its limit; several servers appending new names to one
+    // account at the same instant could each admit one.
     const knownNames = new Map<string, Set<string>>()
-    const newNamesLock = yield* Effect.makeSemaphore(1)
+    const newNamesLocks = new Map<string, Effect.Semaphore>()
+    const newNamesLockOf = (account: Account.Settings) => {
+      let lock = newNamesLocks.get(account.id)
+      if (lock === undefined) {
+        lock = Effect.unsafeMakeSemaphore(1)
+        newNamesLocks.set(account.id, lock)
+      }
+      return lock
+    }
 
     // Records of a batch are numbered in arrival order; profile upserts with equal `ts`
     // are merged in that order (the later arrival wins).
@@ -312,7 +332,7 @@ const makeWith = (
     }
 
     // One insert of one batch row: all of its records are stored, or none.
-    const insertRow = (account: Account.Settings, row: BatchRow) =>
+    const insertRow = (account: Account.Settings, row: BatchRow, seq: number) =>
       Effect.tryPromise({
         try: () =>
           client.insert({
@@ -322,7 +342,7 @@ const makeWith = (
               {
                 account: wellFormed(account.id),
                 received: Math.floor(Date.now() / 1000),
-                seq: nextSeq(row.length),
+                seq,
                 kinds: row.kinds,
                 names: row.names,
                 timestamps: row.timestamps,
@@ -339,10 +359,11 @@ const makeWith = (
     // Group commit, per account. Every append queues its row and takes one of the account's
     // `insertsInFlight` insert permits; whoever holds one inserts everything queued by then
     // (up to `maxRecordsPerInsert` records) as one row and settles each of those appends
-    // with the outcome. Records are numbered (`seq`) when they are taken, in queue order. So appends
-    // that arrive while an insert is on its way go together in the next one: many uploads
-    // at once make few, large inserts (what MergeTree wants: each insert is a part to merge)
-    // instead of one each, and each append still returns only once its records are stored.
+    // with the outcome. Records are numbered (`seq`) when they are taken, in queue order.
+    // So appends that arrive while an insert is on its way go together in the next one:
+    // many uploads at once make few, large inserts (what MergeTree wants: each insert is a
+    // part to merge) instead of one each, and each append still returns only once its
+    // records are stored.
     // An insert under way is not interrupted (it carries other appends' records): an append
     // interrupted after its row was taken may still be stored, as with any request cut off
     // after it was sent.
@@ -365,13 +386,11 @@ const makeWith = (
       }
       return writer
     }
-    const insertQueued = (
-      account: Account.Settings,
-      queue: Array<Queued>,
-      mine: Queued,
-    ): Effect.Effect<void> =>
-      Effect.gen(function* () {
-        while (!mine.taken) {
+    // One insert of the rows at the head of the queue, settling each of their appends. It
+    // runs whole once started: it carries other appends' rows.
+    const insertHead = (account: Account.Settings, queue: Array<Queued>) =>
+      Effect.uninterruptible(
+        Effect.suspend(() => {
           const taken: Array<Queued> = []
           let records = 0
           while (queue.length > 0) {
@@ -382,31 +401,41 @@ const makeWith = (
             taken.push(next)
             records += next.row.length
           }
-          const outcome = yield* Effect.exit(
-            insertRow(account, BatchRow.join(taken.map((queued) => queued.row))),
+          const seq = nextSeq(records)
+          return Effect.flatMap(
+            Effect.exit(insertRow(account, BatchRow.join(taken.map((queued) => queued.row)), seq)),
+            (outcome) => Effect.forEach(taken, (queued) => Deferred.done(queued.done, outcome)),
           )
-          for (const queued of taken) yield* Deferred.done(queued.done, outcome)
-        }
-      })
+        }),
+      )
+    // An append's row, queued and inserted. Interrupted before its row is taken, it takes it
+    // out of the queue (nothing is stored); after, it still waits for the insert to settle,
+    // so that a caller holding a lock (new names) holds it until the outcome is known.
     const write = (account: Account.Settings, row: BatchRow) =>
-      Effect.gen(function* () {
+      Effect.flatMap(Deferred.make<void, EventStore.StoreError>(), (done) => {
         const writer = writerOf(account)
-        const mine: Queued = {
-          row,
-          done: yield* Deferred.make<void, EventStore.StoreError>(),
-          taken: false,
-        }
-        writer.queue.push(mine)
-        yield* writer.lock
-          .withPermits(1)(Effect.uninterruptible(insertQueued(account, writer.queue, mine)))
-          .pipe(
-            Effect.onInterrupt(() =>
-              Effect.sync(() => {
-                if (!mine.taken) writer.queue.splice(writer.queue.indexOf(mine), 1)
+        const mine: Queued = { row, done, taken: false }
+        return Effect.suspend(() => {
+          writer.queue.push(mine)
+          return Effect.zipRight(
+            writer.lock.withPermits(1)(
+              Effect.whileLoop({
+                while: () => !mine.taken,
+                body: () => insertHead(account, writer.queue),
+                step: () => undefined,
               }),
             ),
+            Deferred.await(done),
           )
-        return yield* Deferred.await(mine.done)
+        }).pipe(
+          Effect.onInterrupt(() => {
+            if (mine.taken) return Effect.ignore(Deferred.await(done))
+            return Effect.sync(() => {
+              const at = writer.queue.indexOf(mine)
+              if (at >= 0) writer.queue.splice(at, 1)
+            })
+          }),
+        )
       })
 
     const appendAdmitted = (
@@ -440,7 +469,7 @@ const makeWith = (
       const cached = knownNames.get(account.id)
       if (cached !== undefined && names.every((name) => cached.has(name)))
         return appendAdmitted(account, batch, names, cached)
-      return newNamesLock.withPermits(1)(
+      return newNamesLockOf(account).withPermits(1)(
         Effect.flatMap(storedNames(account, "append"), (stored) => {
           const known = new Set(stored)
           knownNames.set(account.id, known)

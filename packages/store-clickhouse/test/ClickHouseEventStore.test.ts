@@ -305,3 +305,38 @@ describe("ClickHouse store calendars", () => {
     }),
   )
 })
+
+describe("ClickHouse store answers", () => {
+  it.effect("are the same when the server adds extremes rows to every answer", () =>
+    Effect.gen(function* () {
+      // `extremes=1` in a user's profile on the server, here on every request.
+      const withExtremes: typeof fetch = (input, init) => {
+        const target = new URL(String(input))
+        target.searchParams.set("extremes", "1")
+        return fetch(target, init)
+      }
+      const store = yield* ClickHouseEventStore.make({
+        url,
+        database: freshDatabase("extremes"),
+        fetch: withExtremes,
+      })
+      const account = Account.make("extremes")
+      const events = [
+        charged("identity:a", utc(2024, 1, 1), 5),
+        charged("identity:b", utc(2024, 1, 2), 7),
+        charged("identity:a", utc(2024, 1, 9), 1),
+      ]
+      yield* store.append(account, { events, profiles: [] })
+      for (const measure of measures) {
+        const several = planOf(account, day(2024, 1, 1), day(2024, 1, 31), measure)
+        const one = { ...several, groups: several.groups.slice(0, 1) }
+        for (const plan of [several, one]) {
+          assert.deepStrictEqual(
+            yield* store.query(account, plan),
+            Aggregator.aggregate(plan, events),
+          )
+        }
+      }
+    }),
+  )
+})

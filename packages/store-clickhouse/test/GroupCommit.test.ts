@@ -6,6 +6,7 @@ import * as Account from "@trendline/core/Account"
 import type * as Aggregator from "@trendline/core/Aggregator"
 import * as Calendar from "@trendline/core/Calendar"
 import type * as EventStore from "@trendline/core/EventStore"
+import * as Limits from "@trendline/core/Limits"
 import * as Measure from "@trendline/core/Measure"
 import * as QueryPlan from "@trendline/core/QueryPlan"
 import * as ClickHouseEventStore from "@trendline/store-clickhouse/ClickHouseEventStore"
@@ -244,6 +245,47 @@ describe("ClickHouse store group commit", () => {
       yield* store.append(account, events(3, 5))
       assert.strictEqual(yield* stored(store, account), 10 + 20 + 5)
       assert.deepStrictEqual(inserts.sizes, [10, 20, 5])
+    }),
+  )
+
+  it.effect("finishes the insert of an append interrupted meanwhile; the name limit holds", () =>
+    Effect.gen(function* () {
+      const inserts = watchInserts()
+      const store = yield* ClickHouseEventStore.make(
+        { url, database, fetch: inserts.fetch },
+        { limits: { ...Limits.defaults, maxEventNamesPerAccount: 1 } },
+      )
+      const account = Account.make("names")
+      const named = (name: string): EventStore.Batch => ({
+        events: [{ name, profile: "identity:a", ts: 1_700_000_000, properties: {} }],
+        profiles: [],
+      })
+      // The first name's insert is held; its append is interrupted meanwhile, after its row
+      // went out: the insert still lands. A second name waits for the account's new-name
+      // lock until it has, then finds the limit reached.
+      const held = yield* holdInsert(inserts, 0)
+      const first = yield* Effect.fork(store.append(account, named("First")))
+      yield* held.reached
+      const interrupting = yield* Effect.fork(Fiber.interrupt(first))
+      const second = yield* Effect.fork(store.append(account, named("Second")))
+      yield* untilWaiting([second])
+      yield* held.release
+      yield* Fiber.join(interrupting)
+      assert.deepStrictEqual(yield* Fiber.join(second), { refused: [0] })
+      assert.deepStrictEqual(yield* store.eventNames(account), ["First"])
+    }),
+  )
+
+  it.effect("refuses options that are not whole numbers of at least 1, saying which", () =>
+    Effect.gen(function* () {
+      for (const options of [{ insertsInFlight: 0 }, { maxRecordsPerInsert: 2.5 }]) {
+        const exit = yield* Effect.exit(ClickHouseEventStore.make({ url, database }, options))
+        assert.isTrue(Exit.isFailure(exit))
+        assert.include(
+          String(Exit.isFailure(exit) && exit.cause),
+          `option ${Object.keys(options)[0]} must be a whole number of at least 1`,
+        )
+      }
     }),
   )
 })
