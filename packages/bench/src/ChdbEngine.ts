@@ -63,8 +63,8 @@ export const server = (): ClickHouseEngine.Server => {
     storeVia: "Trendline's store over @clickhouse/client with chdb's connection",
     sqlVia: "hand-written SQL through a chdb session (TabSeparated answers)",
     execute,
-    openStore: (database) =>
-      Effect.runPromise(ClickHouseEventStore.fromClient(client, { database })),
+    openStore: (database, options) =>
+      Effect.runPromise(ClickHouseEventStore.fromClient(client, { database }, options)),
   }
 }
 

@@ -4,8 +4,9 @@
  * - `clickhouse`: Trendline's store (`@trendline/store-clickhouse`), events appended through
  *   the port 100k at a time with two appends under way (a bulk import), shapes answered by
  *   the port's `query` with core's plans. At the smaller sizes the same data is also loaded
- *   as uploads would send it, 1000 events an append, one at a time and 16 at a time (joined
- *   by the store's group commit), each into a database of its own, for the load table.
+ *   as uploads would send it, 1000 events an append: one at a time, and 16 at a time with
+ *   the store's group commit off (one insert an append) and on, each into a database of its
+ *   own, for the load table.
  * - `clickhouse-sql`: the hand-written query of each shape, and of each combined request,
  *   sent straight to the HTTP interface, on the store's own `trendline_records` table. After
  *   `clickhouse` has loaded a size it loads nothing and queries that table; alone, it
@@ -95,20 +96,29 @@ export const combinedSqlOf = (database: string, request: TrendsRequest.TrendsReq
     )
     .join(" UNION ALL ")
 
-/** How the store is loaded: batch size and appends under way. */
+/**
+ * How the store is loaded: batch size, appends under way, and whether the store may join
+ * appends that wait into one insert (its group commit; without it, one insert an append).
+ */
 interface AppendWay {
   readonly batchSize: number
   readonly inFlight: number
+  readonly joined: boolean
 }
 
-const bulk: AppendWay = { batchSize: 100_000, inFlight: 2 }
+const bulk: AppendWay = { batchSize: 100_000, inFlight: 2, joined: true }
 const uploads: ReadonlyArray<AppendWay> = [
-  { batchSize: 1000, inFlight: 1 },
-  { batchSize: 1000, inFlight: 16 },
+  { batchSize: 1000, inFlight: 1, joined: true },
+  { batchSize: 1000, inFlight: 16, joined: false },
+  { batchSize: 1000, inFlight: 16, joined: true },
 ]
 
 const describeWay = (way: AppendWay): string =>
-  `append, batches of ${Report.shortCount(way.batchSize)}, ${way.inFlight === 1 ? "one at a time" : `${way.inFlight} at a time`}`
+  `append, batches of ${Report.shortCount(way.batchSize)}, ${way.inFlight === 1 ? "one at a time" : `${way.inFlight} at a time`}${way.joined ? "" : ", not joined"}`
+
+// The store's options for a way: "not joined" caps an insert at one append's records.
+const optionsOf = (way: AppendWay): ClickHouseEventStore.Options =>
+  way.joined ? {} : { maxRecordsPerInsert: way.batchSize }
 
 const appendingTo =
   (store: EventStore.Service) =>
@@ -143,7 +153,10 @@ export interface Server {
   readonly sqlVia: string
   /** Runs one statement, `body` being an insert's data; the answer as text. */
   readonly execute: (sql: string, body?: string) => Promise<string>
-  readonly openStore: (database: string) => Promise<EventStore.Service>
+  readonly openStore: (
+    database: string,
+    options?: ClickHouseEventStore.Options,
+  ) => Promise<EventStore.Service>
 }
 
 /** The server at `url`, over its HTTP interface. */
@@ -153,7 +166,8 @@ export const httpServer = (url: string): Server => ({
   storeVia: "Trendline's store over @clickhouse/client-web",
   sqlVia: "hand-written SQL over fetch (TabSeparated answers)",
   execute: (sql, body) => execute(url, sql, body),
-  openStore: (database) => Effect.runPromise(ClickHouseEventStore.make({ url, database })),
+  openStore: (database, options) =>
+    Effect.runPromise(ClickHouseEventStore.make({ url, database }, options)),
 })
 
 /** The two engines of one server, sharing each size's table. */
@@ -214,7 +228,7 @@ export const on = (server: Server, names: Names): Engines => {
         loadPath: describeWay(way),
         load: async (batches) => {
           const loaded = await pipelinedLoad(
-            appendingTo(await openStore(`trendline_bench_${++databases}`)),
+            appendingTo(await openStore(`trendline_bench_${++databases}`, optionsOf(way))),
             way.batchSize,
             way.inFlight,
           )(batches)

@@ -62,9 +62,11 @@ export const timedLoad = async (
 
 /**
  * A load that keeps up to `inFlight` calls of `append` running, each with `batchSize` events
- * (the data set's batches joined or passed on as they come), as concurrent clients would.
- * As in `timedLoad`, only the engine's time is counted: generating the next batch is not,
- * though the engine may go on writing meanwhile. The first failure fails the load.
+ * (the data set's batches joined or split as they come), as concurrent clients would.
+ * The data set is taken a window at a time (1M events, or 20 appends if more), generated
+ * untimed; each window is then appended and timed on the wall clock, from its first
+ * append to its last answer, so generating data never overlaps the timed work. After a
+ * failure no further append starts; the load fails once those under way have settled.
  */
 export const pipelinedLoad =
   (
@@ -72,35 +74,46 @@ export const pipelinedLoad =
     batchSize: number,
     inFlight: number,
   ): Engine["load"] =>
-  (batches) => {
-    const running = new Set<Promise<void>>()
-    let failure: { readonly cause: unknown } | undefined
+  async (batches) => {
+    const window = Math.max(1_000_000, 20 * batchSize)
+    let millis = 0
+    let events = 0
+    let chunks: Array<ReadonlyArray<Aggregator.Event>> = []
     let chunk: Array<Aggregator.Event> = []
-    const launch = async (whenAtLeast: number) => {
-      if (chunk.length >= whenAtLeast && chunk.length > 0) {
-        const events = chunk
-        chunk = []
+    let waiting = 0
+    const appendWindow = async () => {
+      const started = performance.now()
+      const running = new Set<Promise<void>>()
+      let failure: { readonly cause: unknown } | undefined
+      for (const events of chunks) {
+        if (failure !== undefined) break
         const call: Promise<void> = append(events)
           .catch((cause: unknown) => {
             failure ??= { cause }
           })
           .finally(() => running.delete(call))
         running.add(call)
+        while (running.size >= inFlight) await Promise.race(running)
       }
-      while (running.size >= inFlight) await Promise.race(running)
+      await Promise.all(running)
+      millis += performance.now() - started
+      chunks = []
+      waiting = 0
       if (failure !== undefined) throw failure.cause
     }
-    return timedLoad(
-      batches,
-      (batch) => {
-        if (chunk.length === 0 && batch.length >= batchSize) chunk = [...batch]
-        else for (const event of batch) chunk.push(event)
-        return launch(batchSize)
-      },
-      async () => {
-        await launch(1)
-        await Promise.all(running)
-        if (failure !== undefined) throw failure.cause
-      },
-    )
+    for (const batch of batches) {
+      for (const event of batch) {
+        chunk.push(event)
+        if (chunk.length === batchSize) {
+          chunks.push(chunk)
+          chunk = []
+        }
+      }
+      events += batch.length
+      waiting += batch.length
+      if (waiting >= window) await appendWindow()
+    }
+    if (chunk.length > 0) chunks.push(chunk)
+    await appendWindow()
+    return { millis, events }
   }

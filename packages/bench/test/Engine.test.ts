@@ -15,7 +15,7 @@ const batchesOf = (sizes: ReadonlyArray<number>): Array<Array<Aggregator.Event>>
 }
 
 describe("pipelinedLoad", () => {
-  it("joins batches into appends of the batch size, in order, at most inFlight under way", async () => {
+  it("cuts the batches into appends of the batch size, in order, at most inFlight under way", async () => {
     const calls: Array<ReadonlyArray<number>> = []
     const pending: Array<() => void> = []
     let running = 0
@@ -52,7 +52,7 @@ describe("pipelinedLoad", () => {
     assert.strictEqual(loaded.events, 1100)
     assert.deepStrictEqual(
       calls.map((ts) => ts.length),
-      [300, 300, 300, 200],
+      [250, 250, 250, 250, 100],
     )
     assert.deepStrictEqual(
       calls.flat(),
@@ -61,19 +61,20 @@ describe("pipelinedLoad", () => {
     assert.strictEqual(most, 2)
   })
 
-  it("fails the load with the first append's failure", async () => {
+  it("fails the load with the first append's failure, starting no append after it", async () => {
     let calls = 0
     const load = pipelinedLoad(
       async () => {
         if (++calls === 2) throw new Error("disk full")
       },
       100,
-      3,
+      1,
     )
     const outcome = await load(batchesOf([100, 100, 100, 100])).then(
       () => "loaded",
       (error: unknown) => String(error),
     )
     assert.strictEqual(outcome, "Error: disk full")
+    assert.strictEqual(calls, 2)
   })
 })

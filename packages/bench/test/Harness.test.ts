@@ -47,10 +47,12 @@ describe("Harness", () => {
         ["duckdb", 20_000],
         ["http", 20_000],
         ["clickhouse", 20_000],
-        // The same data as uploads send it, one at a time and joined by group commit.
+        // The same data as uploads send it: one at a time, 16 at a time (not joined, joined).
+        ["clickhouse", 20_000],
         ["clickhouse", 20_000],
         ["clickhouse", 20_000],
         ["clickhouse-sql", 20_000],
+        ["chdb", 20_000],
         ["chdb", 20_000],
         ["chdb", 20_000],
         ["chdb", 20_000],
@@ -62,6 +64,7 @@ describe("Harness", () => {
       [
         "append, batches of 100k, 2 at a time",
         "append, batches of 1k, one at a time",
+        "append, batches of 1k, 16 at a time, not joined",
         "append, batches of 1k, 16 at a time",
       ],
     )
