@@ -452,10 +452,11 @@ const makeWith = (
         )
         const refusedPositions = new Set(refused)
         const row = new BatchRow()
-        batch.events.forEach((event, position) => {
-          if (!refusedPositions.has(position))
-            row.add("event", names[position]!, event.ts, event.profile, event.properties)
-        })
+        for (let position = 0; position < batch.events.length; position++) {
+          if (refused.length > 0 && refusedPositions.has(position)) continue
+          const event = batch.events[position]!
+          row.add("event", names[position]!, event.ts, event.profile, event.properties)
+        }
         for (const update of batch.profiles) {
           row.add("profile", update.profile, update.ts, update.profile, update.properties)
         }

@@ -47,8 +47,17 @@ export class BatchRow {
       keys.push(wellFormed(key))
       ints.push(amount)
     }
-    this.key_lists.push(keys ?? none)
+    this.key_lists.push(keys === undefined ? none : this.sameAsLast(keys))
     this.int_lists.push(ints ?? none)
+  }
+
+  // The previous record's key list when `keys` equals it (records of one event mostly share
+  // their integer properties): one array for the whole run, less to allocate.
+  private sameAsLast(keys: Array<string>): ReadonlyArray<string> {
+    const last = this.key_lists.at(-1)
+    if (last === undefined || last.length !== keys.length) return keys
+    for (let i = 0; i < keys.length; i++) if (last[i] !== keys[i]) return keys
+    return last
   }
 
   /** One row holding the records of `rows`, in order. */
