@@ -44,7 +44,7 @@ const defaultEngines = "sqlite,duckdb,http,clickhouse,clickhouse-sql,chdb,chdb-s
 export type EngineName = (typeof engineNames)[number]
 
 /** The text of `--help`. */
-export const usage = `Usage: pnpm bench [-- options]   (or: node src/main.ts [options])
+export const usage = `Usage: pnpm bench [-- options]   (or: node --expose-gc src/main.ts [options])
 
   --events N          one data set of N events (env BENCH_EVENTS), e.g. 1M, 250k, 2_000_000
   --sizes A,B         several data sets, the scaling curve (env BENCH_SIZES; default 1M,10M)
