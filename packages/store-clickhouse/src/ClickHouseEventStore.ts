@@ -312,15 +312,6 @@ const makeWith = (
     // never lets an account past its limit; several servers appending new names to one
     // account at the same instant could each admit one.
     const knownNames = new Map<string, Set<string>>()
-    const newNamesLocks = new Map<string, Effect.Semaphore>()
-    const newNamesLockOf = (account: Account.Settings) => {
-      let lock = newNamesLocks.get(account.id)
-      if (lock === undefined) {
-        lock = Effect.unsafeMakeSemaphore(1)
-        newNamesLocks.set(account.id, lock)
-      }
-      return lock
-    }
 
     // Records of a batch are numbered in arrival order; profile upserts with equal `ts`
     // are merged in that order (the later arrival wins).
@@ -374,14 +365,21 @@ const makeWith = (
       readonly done: Deferred.Deferred<void, EventStore.StoreError>
       taken: boolean
     }
-    const writers = new Map<
-      string,
-      { readonly lock: Effect.Semaphore; readonly queue: Array<Queued> }
-    >()
-    const writerOf = (account: Account.Settings) => {
+    // What an account's appends share: the new-name lock, the insert permits, the queue.
+    interface Writer {
+      readonly newNames: Effect.Semaphore
+      readonly lock: Effect.Semaphore
+      readonly queue: Array<Queued>
+    }
+    const writers = new Map<string, Writer>()
+    const writerOf = (account: Account.Settings): Writer => {
       let writer = writers.get(account.id)
       if (writer === undefined) {
-        writer = { lock: Effect.unsafeMakeSemaphore(insertsInFlight), queue: [] }
+        writer = {
+          newNames: Effect.unsafeMakeSemaphore(1),
+          lock: Effect.unsafeMakeSemaphore(insertsInFlight),
+          queue: [],
+        }
         writers.set(account.id, writer)
       }
       return writer
@@ -470,7 +468,7 @@ const makeWith = (
       const cached = knownNames.get(account.id)
       if (cached !== undefined && names.every((name) => cached.has(name)))
         return appendAdmitted(account, batch, names, cached)
-      return newNamesLockOf(account).withPermits(1)(
+      return writerOf(account).newNames.withPermits(1)(
         Effect.flatMap(storedNames(account, "append"), (stored) => {
           const known = new Set(stored)
           knownNames.set(account.id, known)
