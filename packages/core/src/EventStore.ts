@@ -12,6 +12,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Ref from "effect/Ref"
+import * as Schema from "effect/Schema"
 import type * as Account from "./Account.ts"
 import * as Aggregator from "./Aggregator.ts"
 import * as Limits from "./Limits.ts"
@@ -32,6 +33,28 @@ export interface Batch {
   readonly events: ReadonlyArray<Aggregator.Event>
   readonly profiles: ReadonlyArray<Profile>
 }
+
+const Properties = Schema.Record({ key: Schema.String, value: Schema.Unknown })
+
+/** A profile as data, for a store that runs elsewhere (a worker thread). */
+export const ProfileSchema: Schema.Schema<Profile> = Schema.Struct({
+  profile: Schema.String,
+  ts: Schema.Number,
+  properties: Properties,
+})
+
+/** A batch as data, for a store that runs elsewhere (a worker thread). */
+export const BatchSchema: Schema.Schema<Batch> = Schema.Struct({
+  events: Schema.Array(
+    Schema.Struct({
+      name: Schema.String,
+      profile: Schema.String,
+      ts: Schema.Number,
+      properties: Properties,
+    }),
+  ),
+  profiles: Schema.Array(ProfileSchema),
+})
 
 /** What an upload stores: its accepted events and profile updates, profiles keyed by identity. */
 export const batchOf = (accepted: Pick<Upload.BatchResult, "events" | "profiles">): Batch => ({

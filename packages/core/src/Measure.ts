@@ -5,6 +5,7 @@
  * @since 0.1.0
  */
 import * as Data from "effect/Data"
+import * as Schema from "effect/Schema"
 
 /** The measure of a query. */
 export type Measure = Data.TaggedEnum<{
@@ -24,3 +25,10 @@ export const Profiles: Measure = Measure.Profiles()
 
 /** The sum of an integer property, e.g. `Measure.sum("Amount")`. */
 export const sum = (property: string): Measure => Measure.Sum({ property })
+
+/** A measure as data, for a store that runs plans elsewhere (a worker thread, a queue). */
+export const MeasureSchema: Schema.Schema<Measure> = Schema.Union(
+  Schema.TaggedStruct("Events", {}),
+  Schema.TaggedStruct("Profiles", {}),
+  Schema.TaggedStruct("Sum", { property: Schema.String }),
+)

@@ -5,6 +5,7 @@
  *
  * @since 0.1.0
  */
+import * as Schema from "effect/Schema"
 import type * as Account from "./Account.ts"
 import * as Bucket from "./Bucket.ts"
 import * as Calendar from "./Calendar.ts"
@@ -44,6 +45,33 @@ export interface QueryPlan {
 
 /** The answer to a plan: group name to bucket key to value, every bucket present. */
 export type Result = { readonly [group: string]: { readonly [key: string]: number } }
+
+const BucketSchema = Schema.Struct({ key: Schema.String, first: Schema.Int, last: Schema.Int })
+
+/** A plan as data, for a store that runs it elsewhere (a worker thread, a queue). */
+export const QueryPlanSchema: Schema.Schema<QueryPlan> = Schema.Struct({
+  eventName: Schema.String,
+  measure: Measure.MeasureSchema,
+  timeZone: Schema.String,
+  weekStart: Bucket.WeekStart,
+  from: Schema.Int,
+  to: Schema.Int,
+  start: Schema.Number,
+  end: Schema.Number,
+  groups: Schema.Array(
+    Schema.Struct({
+      name: Schema.String,
+      granularity: Schema.Literal("daily", "weekly", "monthly", "total"),
+      buckets: Schema.Array(BucketSchema),
+    }),
+  ),
+})
+
+/** A result as data. */
+export const ResultSchema: Schema.Schema<Result> = Schema.Record({
+  key: Schema.String,
+  value: Schema.Record({ key: Schema.String, value: Schema.Number }),
+})
 
 /** What a plan is made from: the parts of a trends or event-count request that matter. */
 export interface Input {

@@ -81,6 +81,7 @@ describe("SQLite store on a file", () => {
       assert.deepStrictEqual(connection.driver.all("SELECT version FROM trendline_migrations"), [
         { version: 1 },
         { version: 2 },
+        { version: 3 },
       ])
       // Opening again applies nothing twice.
       yield* SqliteEventStore.make(connection.driver)

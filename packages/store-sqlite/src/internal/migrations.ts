@@ -81,4 +81,30 @@ export const migrations: ReadonlyArray<Migration> = [
       CREATE INDEX query_answers_by_expiry ON query_answers (expires_at);
     `,
   },
+  {
+    version: 3,
+    name: "rollup sets, rebuilt in steps; day set changes for readers",
+    sql: `
+      -- Rollups (day_counts, day_sums, day_profiles) belong to a rollup set (their acct
+      -- column), never reused: accounts.rollups answers queries, cut in time_zone; while the
+      -- zone changes, rebuild_rollups is built from event_log up to rebuild_seq, then swapped.
+      CREATE TABLE rollup_sets (id INTEGER PRIMARY KEY AUTOINCREMENT);
+      INSERT INTO rollup_sets (id) SELECT acct FROM accounts;
+      ALTER TABLE accounts ADD COLUMN rollups INTEGER;
+      UPDATE accounts SET rollups = acct;
+      ALTER TABLE accounts ADD COLUMN rebuild_zone TEXT;
+      ALTER TABLE accounts ADD COLUMN rebuild_rollups INTEGER;
+      ALTER TABLE accounts ADD COLUMN rebuild_seq INTEGER;
+      -- Replaced rollup sets, deleted in steps.
+      CREATE TABLE rollup_garbage (id INTEGER PRIMARY KEY);
+      -- Day sets of distinct profiles that the writer changed, newest last: readers on other
+      -- connections drop what they decoded of them.
+      CREATE TABLE day_changes (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        rollups INTEGER NOT NULL,
+        event INTEGER NOT NULL,
+        day INTEGER NOT NULL
+      );
+    `,
+  },
 ]

@@ -1,0 +1,84 @@
+// A worker thread of `NodeSqlitePool`: its own connection to the database file, and the
+// engine in the role it was given (`workerData`). The writer is the only one that writes;
+// each reader runs a query inside one read transaction, so it sees one snapshot.
+import { workerData } from "node:worker_threads"
+import * as WorkerRunner from "@effect/platform/WorkerRunner"
+import * as NodeWorkerRunner from "@effect/platform-node/NodeWorkerRunner"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as NodeSqlite from "../NodeSqlite.ts"
+import { makeRebuilds } from "../SqliteEventStore.ts"
+import * as Engine from "./engine.ts"
+import * as Protocol from "./protocol.ts"
+
+const config = workerData as Protocol.WorkerConfig
+const connection = NodeSqlite.open({ filename: config.filename })
+const driver = connection.driver
+
+const failure = (cause: unknown) =>
+  new Protocol.StoreFailure({ message: cause instanceof Error ? cause.message : String(cause) })
+
+// Engines are made once the writer has migrated the schema (readers start after `Open`).
+let engine: Engine.Engine | undefined
+const engineOf = (): Engine.Engine => {
+  engine ??= Engine.make(driver, config.role, {
+    limits: config.limits,
+    cacheBytes: config.cacheBytes,
+  })
+  return engine
+}
+
+const attempt = <A>(body: () => A) => Effect.try({ try: body, catch: failure })
+
+// One snapshot per read: BEGIN is deferred, so the snapshot starts at its first SELECT.
+const read = <A>(body: () => A) =>
+  attempt(() => {
+    driver.exec("BEGIN")
+    try {
+      return body()
+    } finally {
+      driver.exec("COMMIT")
+    }
+  })
+
+const setImmediateTask = Effect.async<void>((resume) => {
+  const handle = setImmediate(() => resume(Effect.void))
+  return Effect.sync(() => clearImmediate(handle))
+})
+
+const writer = () => {
+  const rebuilds = makeRebuilds(
+    { rebuildStep: (account, deadline) => engineOf().rebuildStep(account, deadline) },
+    setImmediateTask,
+    config.sliceMillis,
+  )
+  return WorkerRunner.layerSerialized(Protocol.WriterRequest, {
+    Open: () =>
+      attempt(() => {
+        Engine.migrate(driver)
+        engineOf()
+      }),
+    Append: ({ account, batch }) =>
+      attempt(() => engineOf().append(account, batch)).pipe(
+        Effect.tap(({ rebuild }) => (rebuild ? rebuilds.start(account) : Effect.void)),
+        Effect.map(({ receipt }) => receipt),
+      ),
+    Rebuild: ({ account }) =>
+      Effect.mapError(rebuilds.ensure(account), (error) => failure(error.message)),
+  })
+}
+
+const reader = () =>
+  WorkerRunner.layerSerialized(Protocol.ReaderRequest, {
+    Query: ({ account, plan }) => read(() => Engine.runToEnd(engineOf().query(account, plan))),
+    EventNames: ({ account }) => read(() => engineOf().eventNames(account)),
+    Profile: ({ account, key }) =>
+      read(() => engineOf().profile(account, key)).pipe(Effect.map(Option.map((p) => p))),
+  })
+
+Effect.runFork(
+  WorkerRunner.launch(
+    (config.role === "writer" ? writer() : reader()).pipe(Layer.provide(NodeWorkerRunner.layer)),
+  ).pipe(Effect.ensuring(Effect.sync(() => connection.close()))),
+)

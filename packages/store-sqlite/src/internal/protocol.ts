@@ -1,0 +1,76 @@
+// The messages between `NodeSqlitePool` and its worker threads, as schemas: the writer
+// opens (migrates), appends and rebuilds; readers query.
+import * as Bucket from "@trendline/core/Bucket"
+import * as EventStore from "@trendline/core/EventStore"
+import type * as Limits from "@trendline/core/Limits"
+import * as QueryPlan from "@trendline/core/QueryPlan"
+import * as Schema from "effect/Schema"
+
+/** What a worker's store failed with; the pool turns it back into a `StoreError`. */
+export class StoreFailure extends Schema.TaggedError<StoreFailure>()("StoreFailure", {
+  message: Schema.String,
+}) {}
+
+const Account = Schema.Struct({
+  id: Schema.String,
+  timeZone: Schema.String,
+  weekStart: Bucket.WeekStart,
+})
+
+/** Migrates the database: the writer answers once it is ready for readers. */
+export class Open extends Schema.TaggedRequest<Open>()("Open", {
+  failure: StoreFailure,
+  success: Schema.Void,
+  payload: {},
+}) {}
+
+export class Append extends Schema.TaggedRequest<Append>()("Append", {
+  failure: StoreFailure,
+  success: Schema.Struct({ refused: Schema.Array(Schema.Number) }),
+  payload: { account: Account, batch: EventStore.BatchSchema },
+}) {}
+
+/** Brings the account's rollups to its zone; answers when they are. */
+export class Rebuild extends Schema.TaggedRequest<Rebuild>()("Rebuild", {
+  failure: StoreFailure,
+  success: Schema.Void,
+  payload: { account: Account },
+}) {}
+
+export const QueryOutcome = Schema.Union(
+  Schema.TaggedStruct("Result", { result: QueryPlan.ResultSchema }),
+  Schema.TaggedStruct("Rebuilding", {}),
+)
+
+export class Query extends Schema.TaggedRequest<Query>()("Query", {
+  failure: StoreFailure,
+  success: QueryOutcome,
+  payload: { account: Account, plan: QueryPlan.QueryPlanSchema },
+}) {}
+
+export class EventNames extends Schema.TaggedRequest<EventNames>()("EventNames", {
+  failure: StoreFailure,
+  success: Schema.Array(Schema.String),
+  payload: { account: Account },
+}) {}
+
+export class Profile extends Schema.TaggedRequest<Profile>()("Profile", {
+  failure: StoreFailure,
+  success: Schema.OptionFromNullOr(EventStore.ProfileSchema),
+  payload: { account: Account, key: Schema.String },
+}) {}
+
+export const WriterRequest = Schema.Union(Open, Append, Rebuild)
+export type WriterRequest = typeof WriterRequest.Type
+
+export const ReaderRequest = Schema.Union(Query, EventNames, Profile)
+export type ReaderRequest = typeof ReaderRequest.Type
+
+/** What each worker thread is told when it starts (`workerData`). */
+export interface WorkerConfig {
+  readonly role: "writer" | "reader"
+  readonly filename: string
+  readonly cacheBytes: number | undefined
+  readonly limits: Limits.Limits | undefined
+  readonly sliceMillis: number
+}
