@@ -5,7 +5,8 @@
  * Durable Object, so the query jobs and the concurrency gates hold across isolates.
  *
  * Reads (trends and event counts) share one job registry, hence one concurrency gate (the
- * hosted service allows 3 reads in flight); uploads have their own gate (15).
+ * hosted service allows 3 reads in flight) and one bound on answers not yet polled (100);
+ * uploads have their own gate (15).
  *
  * @since 0.1.0
  */
@@ -44,20 +45,30 @@ export interface Options {
   readonly limits: Limits.Limits
   /** How long a read waits before answering `partial`; zero answers `partial` every time. */
   readonly syncBudget: QueryJob.Options["syncBudget"]
-  /** How long a finished query's answer stays pollable. */
+  /** How long a finished query's answer stays pollable, and a running one lives unpolled. */
   readonly retention: QueryJob.Options["retention"]
   /** Reads (trends, event counts) in flight at once. */
   readonly maxConcurrentQueries: number
+  /**
+   * Reads whose answer the client has not polled yet (running, or finished and never
+   * polled); above it reads answer 429. Optional so settings written before it stay valid;
+   * absent means `QueryJob.defaultOptions.maxPending` (100).
+   */
+  readonly maxPendingQueries?: number
   /** Uploads in flight at once. */
   readonly maxConcurrentUploads: number
 }
 
-/** The hosted service's limits: 3 reads and 15 uploads in flight, results kept 10 minutes. */
+/**
+ * The hosted service's limits: 3 reads and 15 uploads in flight, results kept 10 minutes;
+ * plus our own bound of 100 reads waiting to be polled.
+ */
 export const defaultOptions: Options = {
   limits: Limits.defaults,
   syncBudget: "5 seconds",
   retention: "10 minutes",
   maxConcurrentQueries: 3,
+  maxPendingQueries: QueryJob.defaultOptions.maxPending,
   maxConcurrentUploads: 15,
 }
 
@@ -129,6 +140,7 @@ export const make = (
       syncBudget: options.syncBudget,
       retention: options.retention,
       maxConcurrent: options.maxConcurrentQueries,
+      maxPending: options.maxPendingQueries ?? QueryJob.defaultOptions.maxPending,
       ...(archive === undefined
         ? {}
         : {

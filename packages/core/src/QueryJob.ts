@@ -2,6 +2,8 @@
  * The server side of the `partial` / `req_id` contract. A query that does not finish within
  * the request's sync budget keeps running as a job; the client polls its `req_id` until the
  * job is done, failed, or gone. Generic in the result, so trends and event counts share it.
+ * A running job its client stops polling is cancelled after the retention, and each account
+ * may hold only so many answers it has not polled yet.
  *
  * @since 0.1.0
  */
@@ -14,6 +16,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
 import * as HashMap from "effect/HashMap"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
@@ -145,7 +148,8 @@ export const expire = <A>(job: QueryJob<A>): Either.Either<Expired, InvalidTrans
 
 /**
  * Whether a job's retention is over at `now`: finished jobs are kept for at least
- * `retention` (up to and including `finishedAt + retention`); running jobs never expire.
+ * `retention` (up to and including `finishedAt + retention`); running jobs never expire
+ * (the registry cancels those nobody polls instead, see `make`).
  */
 export const isExpiredAt = <A>(
   job: QueryJob<A>,
@@ -180,17 +184,29 @@ export const nextReqId: Effect.Effect<number> = Random.nextIntBetween(minReqId, 
 export interface Options {
   /** How long `submit` waits for the result before answering `Pending`; zero always answers `Pending`. */
   readonly syncBudget: Duration.DurationInput
-  /** How long a finished job stays pollable. */
+  /**
+   * How long a finished job stays pollable, and how long a running job may go without a
+   * poll before it is cancelled.
+   */
   readonly retention: Duration.DurationInput
   /** Most jobs one account may have running; the hosted service allows 3 for reads. */
   readonly maxConcurrent: number
+  /**
+   * Most jobs one account may hold whose answer its client has not polled yet: running ones,
+   * and finished ones until their first poll. Bounds what a client that never polls costs.
+   */
+  readonly maxPending: number
 }
 
-/** The defaults: a 5 second sync budget, 10 minutes of retention, 3 running jobs per account. */
+/**
+ * The defaults: a 5 second sync budget, 10 minutes of retention, 3 running jobs and 100
+ * unpolled answers per account.
+ */
 export const defaultOptions: Options = {
   syncBudget: "5 seconds",
   retention: "10 minutes",
   maxConcurrent: 3,
+  maxPending: 100,
 }
 
 /** Per-call options of `submit`. */
@@ -213,8 +229,8 @@ export interface QueryJobs<A> {
   /**
    * Starts `query` as a job and waits up to the sync budget: `Completed` if it finished (or
    * its `ApiError` if it failed), else `Pending` with the `req_id` to poll. Fails with
-   * `RateLimited` when the account already has `maxConcurrent` jobs running. Interrupting
-   * the caller does not interrupt the job.
+   * `RateLimited` when the account already has `maxConcurrent` jobs running or `maxPending`
+   * answers not yet polled. Interrupting the caller does not interrupt the job.
    */
   readonly submit: (
     account: string,
@@ -222,8 +238,9 @@ export interface QueryJobs<A> {
     options?: SubmitOptions,
   ) => Effect.Effect<Reply<A>, ApiError.ApiError>
   /**
-   * The state of a job: `Pending`, `Completed`, or the job's own error. Unknown, expired and
-   * other accounts' ids all fail with the same `UnknownRequestId`, so ids cannot be probed.
+   * The state of a job: `Pending`, `Completed`, or the job's own error. Unknown, expired,
+   * cancelled and other accounts' ids all fail with the same `UnknownRequestId`, so ids
+   * cannot be probed. Polling a running job keeps it from being cancelled.
    */
   readonly poll: (account: string, reqId: number) => Effect.Effect<Reply<A>, ApiError.ApiError>
   /** Counts the jobs held after dropping expired ones. */
@@ -243,12 +260,59 @@ export const Tag =
 const unknownRequestId = (reqId: number): ApiError.UnknownRequestId =>
   new ApiError.UnknownRequestId({ reason: `Unknown or expired req_id ${reqId}` })
 
-const countRunning = <A>(jobs: HashMap.HashMap<number, QueryJob<A>>, account: string): number => {
-  let running = 0
-  for (const job of HashMap.values(jobs)) {
-    if (job._tag === "Running" && job.account === account) running++
+/** Spells a duration the way a person would, e.g. `10 minutes`, `90 seconds`. */
+const spell = (duration: Duration.DurationInput): string => {
+  const millis = Duration.toMillis(duration)
+  const units = [
+    ["hour", 3_600_000],
+    ["minute", 60_000],
+    ["second", 1_000],
+  ] as const
+  for (const [unit, size] of units) {
+    if (millis >= size && millis % size === 0) {
+      const count = millis / size
+      return `${count} ${unit}${count === 1 ? "" : "s"}`
+    }
   }
-  return running
+  return `${millis} milliseconds`
+}
+
+/** The 429 of a client that submits without polling; unlike the gate's, waiting does not help soon. */
+const tooManyPendingAnswers = (settings: Options): ApiError.RateLimited =>
+  new ApiError.RateLimited({
+    reason: `Too many query answers waiting to be polled (${settings.maxPending}): poll their req_id or wait for them to expire after ${spell(settings.retention)}`,
+  })
+
+/**
+ * A job as the registry holds it, with the client's side of it that the lifecycle does not
+ * model. A job is `cancelled` once a sweep finds it abandoned: from then on no poll sees it,
+ * but it keeps its gate slot until its fiber has stopped (the fiber then removes it).
+ */
+interface Entry<A> {
+  readonly job: Exclude<QueryJob<A>, { readonly _tag: "Expired" }>
+  /** When the client last asked about the job (its submit, its polls), epoch milliseconds. */
+  readonly seenAt: number
+  /** The fiber to interrupt; none only while the job is being started. */
+  readonly fiber: Option.Option<Fiber.Fiber<unknown>>
+  /** Whether a poll has handed the finished job's answer (or error) to the client. */
+  readonly delivered: boolean
+  readonly cancelled: boolean
+}
+
+/** What an account holds: jobs in flight (the gate) and answers its client still owes a poll. */
+const countOf = <A>(
+  entries: HashMap.HashMap<number, Entry<A>>,
+  account: string,
+): { readonly inFlight: number; readonly pending: number } => {
+  let inFlight = 0
+  let pending = 0
+  for (const entry of HashMap.values(entries)) {
+    if (entry.job.account !== account) continue
+    const running = entry.job._tag === "Running"
+    if (running) inFlight++
+    if (!entry.cancelled && (running || !entry.delivered)) pending++
+  }
+  return { inFlight, pending }
 }
 
 /** A defect or an interruption inside a query must not leak its details to the client. */
@@ -275,7 +339,9 @@ export type OnSettled<A> = (
 
 /**
  * Builds an in-memory registry. Jobs run in fibers of the surrounding scope, so closing it
- * interrupts them; expired jobs are dropped on every call.
+ * interrupts them. Every call, and a fiber every quarter of the retention (at most once a
+ * second), sweeps: finished jobs past their retention are dropped, and running jobs nobody
+ * asked about for the retention (since their submit or their last poll) are interrupted.
  */
 export const make = <A>(
   options: Partial<Options> & { readonly onSettled?: OnSettled<A> } = {},
@@ -284,38 +350,68 @@ export const make = <A>(
     const settings: Options = { ...defaultOptions, ...options }
     const onSettled = options.onSettled
     const scope = yield* Effect.scope
-    const jobs = yield* Ref.make(HashMap.empty<number, QueryJob<A>>())
+    const retention = Duration.toMillis(settings.retention)
+    const entries = yield* Ref.make(HashMap.empty<number, Entry<A>>())
 
-    const sweep = Effect.flatMap(Clock.currentTimeMillis, (now) =>
-      Ref.updateAndGet(
-        jobs,
-        HashMap.filter((job) => !isExpiredAt(job, now, settings.retention)),
-      ),
-    )
+    // Waits for the abandoned jobs to stop, so once a call returns their slots are free.
+    const sweepAt = (now: number): Effect.Effect<HashMap.HashMap<number, Entry<A>>> =>
+      Effect.flatMap(
+        Ref.modify(entries, (state) => {
+          const abandoned: Array<Fiber.Fiber<unknown>> = []
+          let next = state
+          for (const [reqId, entry] of state) {
+            if (isExpiredAt(entry.job, now, settings.retention)) {
+              next = HashMap.remove(next, reqId)
+            } else if (
+              entry.job._tag === "Running" &&
+              !entry.cancelled &&
+              Option.isSome(entry.fiber) &&
+              now > entry.seenAt + retention
+            ) {
+              abandoned.push(entry.fiber.value)
+              next = HashMap.set(next, reqId, { ...entry, cancelled: true })
+            }
+          }
+          return [abandoned, next] as const
+        }),
+        (abandoned) =>
+          abandoned.length === 0
+            ? Ref.get(entries)
+            : Effect.zipRight(Fiber.interruptAll(abandoned), Ref.get(entries)),
+      )
+    const sweep = Effect.flatMap(Clock.currentTimeMillis, sweepAt)
 
     const reserve = (
       account: string,
       startedAt: number,
+      seenAt: number,
     ): Effect.Effect<number, ApiError.RateLimited> =>
       Effect.flatMap(nextReqId, (reqId) =>
         Effect.flatMap(
-          Ref.modify(jobs, (state) => {
-            if (countRunning(state, account) >= settings.maxConcurrent)
-              return ["limited", state] as const
+          Ref.modify(entries, (state) => {
+            const { inFlight, pending } = countOf(state, account)
+            if (inFlight >= settings.maxConcurrent) return ["concurrent", state] as const
+            if (pending >= settings.maxPending) return ["pending", state] as const
             if (HashMap.has(state, reqId)) return ["taken", state] as const
-            return [
-              "reserved",
-              HashMap.set(state, reqId, Running({ reqId, account, startedAt })),
-            ] as const
+            const entry: Entry<A> = {
+              job: Running({ reqId, account, startedAt }),
+              seenAt,
+              fiber: Option.none(),
+              delivered: false,
+              cancelled: false,
+            }
+            return ["reserved", HashMap.set(state, reqId, entry)] as const
           }),
           (outcome) => {
             switch (outcome) {
-              case "limited":
+              case "concurrent":
                 return Effect.fail(
                   new ApiError.RateLimited({ reason: ApiError.tooManyConcurrentRequests }),
                 )
+              case "pending":
+                return Effect.fail(tooManyPendingAnswers(settings))
               case "taken":
-                return reserve(account, startedAt)
+                return reserve(account, startedAt, seenAt)
               case "reserved":
                 return Effect.succeed(reqId)
             }
@@ -326,15 +422,22 @@ export const make = <A>(
     const settle = (reqId: number, outcome: Either.Either<A, ApiError.ApiError>) =>
       Effect.flatMap(Clock.currentTimeMillis, (finishedAt) =>
         Effect.flatMap(
-          Ref.modify(jobs, (state) => {
+          Ref.modify(entries, (state) => {
             // A missing job can only have been dropped, i.e. it is as good as expired.
-            const job = Option.getOrElse(HashMap.get(state, reqId), () => Expired({ reqId }))
-            const next: Either.Either<QueryJob<A>, InvalidTransition> = Either.isRight(outcome)
+            const job = Option.match(HashMap.get(state, reqId), {
+              onNone: (): QueryJob<A> => Expired({ reqId }),
+              onSome: (entry) => entry.job,
+            })
+            const next: Either.Either<Done<A> | Failed, InvalidTransition> = Either.isRight(outcome)
               ? complete(job, outcome.right, finishedAt)
               : fail(job, outcome.left, finishedAt)
             return Either.match(next, {
               onLeft: (invalid) => [Option.some(invalid), state] as const,
-              onRight: (settled) => [Option.none(), HashMap.set(state, reqId, settled)] as const,
+              onRight: (settled) =>
+                [
+                  Option.none(),
+                  HashMap.modify(state, reqId, (entry) => ({ ...entry, job: settled })),
+                ] as const,
             })
           }),
           Option.match({ onNone: () => Effect.void, onSome: Effect.die }),
@@ -342,6 +445,7 @@ export const make = <A>(
       )
 
     // Settles the job before completing `done`, so a poll after `submit` returns sees the result.
+    // An interrupted job (cancelled, or its scope closed) never settles: it frees its slot.
     const runJob = (
       reqId: number,
       query: Effect.Effect<A, ApiError.ApiError>,
@@ -366,53 +470,85 @@ export const make = <A>(
             Either.isRight(outcome) ? Exit.succeed(outcome.right) : Exit.fail(outcome.left),
           ),
         ),
+        Effect.onInterrupt(() => Ref.update(entries, HashMap.remove(reqId))),
       )
 
     const submit: QueryJobs<A>["submit"] = (account, query, submitOptions) =>
       Effect.gen(function* () {
         yield* sweep
         const done = yield* Deferred.make<A, ApiError.ApiError>()
+        const budget = Duration.decode(submitOptions?.syncBudget ?? settings.syncBudget)
         // Uninterruptible so an interrupt cannot land between reserving the slot and starting
         // the job (the slot would stay taken forever); the job itself stays interruptible.
         const reqId = yield* Effect.uninterruptible(
           Effect.gen(function* () {
             const startedAt = yield* Clock.currentTimeMillis
-            const reqId = yield* reserve(account, startedAt)
-            yield* Effect.forkIn(Effect.interruptible(runJob(reqId, query, done)), scope)
+            // The client hears of the job when submit answers, at the latest when the budget
+            // ends; counting it seen until then, no sweep cancels a job its submitter awaits.
+            const reqId = yield* reserve(account, startedAt, startedAt + Duration.toMillis(budget))
+            const fiber = yield* Effect.forkIn(
+              Effect.interruptible(runJob(reqId, query, done)),
+              scope,
+            )
+            yield* Ref.update(entries, (state) =>
+              HashMap.modify(state, reqId, (entry) => ({ ...entry, fiber: Option.some(fiber) })),
+            )
             return reqId
           }),
         )
-        const budget = Duration.decode(submitOptions?.syncBudget ?? settings.syncBudget)
         // A zero budget answers Pending every time, even for a query that is already done:
         // client authors set it to exercise their polling.
         if (Duration.isZero(budget)) return Reply.Pending({ reqId })
         const finished = yield* Deferred.await(done).pipe(Effect.exit, Effect.timeoutOption(budget))
         if (Option.isNone(finished)) return Reply.Pending({ reqId })
         // Nobody else knows this req_id, so the finished job need not wait for its retention.
-        yield* Ref.update(jobs, HashMap.remove(reqId))
+        yield* Ref.update(entries, HashMap.remove(reqId))
         const result = yield* finished.value
         return Reply.Completed({ result })
       })
 
     const poll: QueryJobs<A>["poll"] = (account, reqId) =>
-      Effect.flatMap(sweep, (state) => {
-        const job = HashMap.get(state, reqId).pipe(
-          Option.filter((job) => job._tag !== "Expired" && job.account === account),
-        )
-        if (Option.isNone(job)) return Effect.fail(unknownRequestId(reqId))
-        return match(job.value, {
-          Running: () => Effect.succeed(Reply.Pending<A>({ reqId })),
-          Done: ({ result }) => Effect.succeed(Reply.Completed({ result })),
-          Failed: ({ error }) => Effect.fail(error),
-          Expired: () => Effect.fail(unknownRequestId(reqId)),
-        })
-      })
+      Effect.flatMap(Clock.currentTimeMillis, (now) =>
+        Effect.zipRight(
+          sweepAt(now),
+          Effect.flatMap(
+            Ref.modify(entries, (state) => {
+              const entry = HashMap.get(state, reqId).pipe(
+                Option.filter((entry) => !entry.cancelled && entry.job.account === account),
+              )
+              if (Option.isNone(entry)) return [Option.none(), state] as const
+              const { job } = entry.value
+              const seen: Entry<A> =
+                job._tag === "Running"
+                  ? { ...entry.value, seenAt: Math.max(entry.value.seenAt, now) }
+                  : { ...entry.value, delivered: true }
+              return [Option.some(job), HashMap.set(state, reqId, seen)] as const
+            }),
+            Option.match({
+              onNone: () => Effect.fail(unknownRequestId(reqId)),
+              onSome: (job) =>
+                match(job, {
+                  Running: () => Effect.succeed(Reply.Pending<A>({ reqId })),
+                  Done: ({ result }) => Effect.succeed(Reply.Completed({ result })),
+                  Failed: ({ error }) => Effect.fail(error),
+                }),
+            }),
+          ),
+        ),
+      )
 
     const stats = Effect.map(sweep, (state): Stats => {
       let running = 0
-      for (const job of HashMap.values(state)) if (job._tag === "Running") running++
+      for (const entry of HashMap.values(state)) if (entry.job._tag === "Running") running++
       return { running, finished: HashMap.size(state) - running }
     })
+
+    // A registry nobody calls must still cancel abandoned jobs; a quarter of the retention
+    // keeps them at most 25% past it, and a second is often enough for any retention.
+    yield* Effect.forkIn(
+      Effect.forever(Effect.zipRight(Effect.sleep(Math.max(1_000, retention / 4)), sweep)),
+      scope,
+    )
 
     return { submit, poll, stats }
   })

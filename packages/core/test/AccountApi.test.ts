@@ -168,6 +168,30 @@ describe("AccountApi", () => {
     ),
   )
 
+  it.effect("answers 429 to a read beyond maxPendingQueries unpolled answers, until a poll", () =>
+    withApi(
+      (api) =>
+        Effect.gen(function* () {
+          const count = { event_name: "Charged", from: 20161201, to: 20170131 }
+          const first = yield* api.eventCount(count)
+          assert.strictEqual(first.body.status, "partial")
+          yield* Effect.yieldNow()
+          assert.deepStrictEqual(yield* api.trends(seed), {
+            status: 429,
+            body: {
+              status: "fail",
+              error:
+                "Too many query answers waiting to be polled (1): poll their req_id or wait for them to expire after 2 minutes",
+              code: 429,
+            },
+          })
+          assert.strictEqual((yield* api.poll("events", String(first.body.req_id))).status, 200)
+          assert.strictEqual((yield* api.trends(seed)).body.status, "partial")
+        }),
+      { syncBudget: 0, retention: "2 minutes", maxPendingQueries: 1 },
+    ),
+  )
+
   it.effect("finds a finished read in the archive after the registry that ran it is gone", () =>
     Effect.gen(function* () {
       const entries = new Map<number, AccountApi.ArchivedAnswer>()

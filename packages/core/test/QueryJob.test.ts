@@ -314,6 +314,157 @@ describe("QueryJobs", () => {
     }),
   )
 
+  it.scoped("cancels a running job nobody polls for the retention and frees its slot", () =>
+    Effect.gen(function* () {
+      const jobs = yield* QueryJob.make<number>({ retention: "1 minute", maxConcurrent: 1 })
+      const interrupted = yield* Deferred.make<void>()
+      const query = Effect.onInterrupt(slow(1, "1 hour"), () =>
+        Deferred.succeed(interrupted, undefined),
+      )
+      // Last seen when submit answered, at t = 5 s; the periodic sweeps run every 15 s.
+      const reqId = pendingReqId(yield* submitAndWait(jobs, "acme", query))
+      yield* TestClock.adjust("1 minute") // t = 65 s: exactly the retention, still kept
+      assert.deepStrictEqual(yield* jobs.stats, { running: 1, finished: 0 })
+      assert.isFalse(yield* Deferred.isDone(interrupted))
+      yield* TestClock.adjust("1 millis") // the next periodic sweep is at 75 s: this poll's sweep cancels
+      assert.strictEqual((yield* Effect.flip(jobs.poll("acme", reqId)))._tag, "UnknownRequestId")
+      assert.isTrue(yield* Deferred.isDone(interrupted))
+      assert.deepStrictEqual(yield* jobs.stats, { running: 0, finished: 0 })
+      // The slot of the only job the gate allows is free again.
+      assert.deepStrictEqual(
+        yield* jobs.submit("acme", Effect.succeed(2)),
+        QueryJob.Reply.Completed({ result: 2 }),
+      )
+    }),
+  )
+
+  it.scoped("keeps a job that is polled regularly running past the retention", () =>
+    Effect.gen(function* () {
+      const jobs = yield* QueryJob.make<number>({ retention: "1 minute" })
+      const interrupted = yield* Deferred.make<void>()
+      const query = Effect.onInterrupt(slow(42, "5 minutes"), () =>
+        Deferred.succeed(interrupted, undefined),
+      )
+      const reqId = pendingReqId(yield* submitAndWait(jobs, "acme", query))
+      for (let poll = 0; poll < 9; poll++) {
+        yield* TestClock.adjust("30 seconds")
+        assert.deepStrictEqual(yield* jobs.poll("acme", reqId), QueryJob.Reply.Pending({ reqId }))
+      }
+      yield* TestClock.adjust("25 seconds") // t = 5 minutes: the query finishes
+      assert.deepStrictEqual(
+        yield* jobs.poll("acme", reqId),
+        QueryJob.Reply.Completed({ result: 42 }),
+      )
+      assert.isFalse(yield* Deferred.isDone(interrupted))
+    }),
+  )
+
+  it.scoped("cancels an abandoned job from the periodic sweep without any call", () =>
+    Effect.gen(function* () {
+      const jobs = yield* QueryJob.make<number>({ retention: "1 minute", syncBudget: 0 })
+      const interrupted = yield* Deferred.make<void>()
+      yield* jobs.submit(
+        "acme",
+        Effect.onInterrupt(slow(1, "1 hour"), () => Deferred.succeed(interrupted, undefined)),
+      )
+      yield* TestClock.adjust("1 minute") // the sweep at 60 s finds it seen exactly 60 s ago
+      assert.isFalse(yield* Deferred.isDone(interrupted))
+      yield* TestClock.adjust("15 seconds") // the sweep at 75 s cancels it
+      assert.isTrue(yield* Deferred.isDone(interrupted))
+      assert.deepStrictEqual(yield* jobs.stats, { running: 0, finished: 0 })
+    }),
+  )
+
+  it.scoped("answers 429 to an account holding maxPending unpolled answers until it polls", () =>
+    Effect.gen(function* () {
+      const jobs = yield* QueryJob.make<number>({ syncBudget: 0, maxPending: 2 })
+      const error = new ApiError.Conflict({ reason: "x" })
+      const succeeding = pendingReqId(yield* jobs.submit("acme", slow(1, "1 second")))
+      const failing = pendingReqId(
+        yield* jobs.submit("acme", Effect.zipRight(Effect.sleep("1 second"), Effect.fail(error))),
+      )
+      const tooMany = new ApiError.RateLimited({
+        reason:
+          "Too many query answers waiting to be polled (2): poll their req_id or wait for them to expire after 10 minutes",
+      })
+      // Two running jobs count, well under the concurrency gate of 3.
+      assert.deepStrictEqual(yield* Effect.flip(jobs.submit("acme", slow(3, "1 second"))), tooMany)
+      assert.notStrictEqual(tooMany.reason, ApiError.tooManyConcurrentRequests)
+      // Other accounts have their own bound.
+      pendingReqId(yield* jobs.submit("globex", slow(4, "1 second")))
+      // Finished answers count until a poll collects them.
+      yield* TestClock.adjust("1 second")
+      assert.deepStrictEqual(yield* Effect.flip(jobs.submit("acme", slow(3, "1 second"))), tooMany)
+      assert.deepStrictEqual(
+        yield* jobs.poll("acme", succeeding),
+        QueryJob.Reply.Completed({ result: 1 }),
+      )
+      const third = pendingReqId(yield* jobs.submit("acme", slow(3, "1 second")))
+      assert.deepStrictEqual(yield* Effect.flip(jobs.submit("acme", slow(5, "1 second"))), tooMany)
+      // A collected answer stays pollable but frees nothing more; a collected error frees too.
+      assert.deepStrictEqual(
+        yield* jobs.poll("acme", succeeding),
+        QueryJob.Reply.Completed({ result: 1 }),
+      )
+      assert.deepStrictEqual(yield* Effect.flip(jobs.submit("acme", slow(5, "1 second"))), tooMany)
+      assert.deepStrictEqual(yield* Effect.flip(jobs.poll("acme", failing)), error)
+      assert.notStrictEqual(third, pendingReqId(yield* jobs.submit("acme", slow(5, "1 second"))))
+    }),
+  )
+
+  it.scoped(
+    "gates jobs in flight past their budget per account, apart from the pending bound",
+    () =>
+      Effect.gen(function* () {
+        const jobs = yield* QueryJob.make<string>({ syncBudget: "1 second" })
+        const running: Array<number> = []
+        for (let i = 0; i < 3; i++) {
+          running.push(
+            pendingReqId(yield* submitAndWait(jobs, "acme", slow("a", "1 hour"), "1 second")),
+          )
+        }
+        for (const reqId of running) {
+          assert.deepStrictEqual(yield* jobs.poll("acme", reqId), QueryJob.Reply.Pending({ reqId }))
+        }
+        assert.deepStrictEqual(
+          yield* Effect.flip(jobs.submit("acme", Effect.succeed("fourth"))),
+          new ApiError.RateLimited({ reason: ApiError.tooManyConcurrentRequests }),
+        )
+        pendingReqId(yield* submitAndWait(jobs, "globex", slow("b", "1 hour"), "1 second"))
+        assert.deepStrictEqual(yield* jobs.stats, { running: 4, finished: 0 })
+      }),
+  )
+
+  it.scoped("keeps counting a cancelled job in the gate until it has stopped", () =>
+    Effect.gen(function* () {
+      const jobs = yield* QueryJob.make<number>({
+        retention: "1 minute",
+        syncBudget: 0,
+        maxConcurrent: 1,
+      })
+      const stopped = yield* Deferred.make<void>()
+      const reqId = pendingReqId(
+        yield* jobs.submit(
+          "acme",
+          // Its store takes 10 s to give the query up.
+          Effect.onInterrupt(slow(1, "1 hour"), () =>
+            Effect.zipRight(Effect.sleep("10 seconds"), Deferred.succeed(stopped, undefined)),
+          ),
+        ),
+      )
+      yield* TestClock.adjust("75 seconds") // the periodic sweep cancels it
+      assert.strictEqual((yield* Effect.flip(jobs.poll("acme", reqId)))._tag, "UnknownRequestId")
+      const whileStopping = yield* Effect.exit(jobs.submit("acme", Effect.succeed(2)))
+      yield* TestClock.adjust("10 seconds")
+      assert.isTrue(yield* Deferred.isDone(stopped))
+      assert.deepStrictEqual(
+        whileStopping,
+        Exit.fail(new ApiError.RateLimited({ reason: ApiError.tooManyConcurrentRequests })),
+      )
+      assert.strictEqual((yield* jobs.submit("acme", Effect.succeed(2)))._tag, "Pending")
+    }),
+  )
+
   it.effect("is provided as a layer under its tag", () =>
     Effect.gen(function* () {
       const jobs = yield* NumberJobs
