@@ -29,7 +29,10 @@ export const integer = (
   return value
 }
 
-/** `TRENDLINE_SYNC_BUDGET_MS`, `TRENDLINE_MAX_QUERIES` and `TRENDLINE_MAX_UPLOADS`. */
+/**
+ * `TRENDLINE_SYNC_BUDGET_MS`, `TRENDLINE_MAX_QUERIES`, `TRENDLINE_MAX_UPLOADS` and
+ * `TRENDLINE_MAX_PENDING_QUERIES`.
+ */
 export const apiOptions = (env: Env, problems: Array<string>): AccountApi.Options => {
   const defaults = AccountApi.defaultOptions
   return {
@@ -50,6 +53,14 @@ export const apiOptions = (env: Env, problems: Array<string>): AccountApi.Option
       defaults.maxConcurrentUploads,
       1,
       1000,
+      problems,
+    ),
+    maxPendingQueries: integer(
+      env,
+      "TRENDLINE_MAX_PENDING_QUERIES",
+      defaults.maxPendingQueries ?? 100,
+      1,
+      100_000,
       problems,
     ),
   }

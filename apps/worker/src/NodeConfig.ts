@@ -20,6 +20,39 @@ export interface NodeConfig {
   readonly demo: { readonly id: string; readonly passcode: string } | undefined
   readonly api: AccountApi.Options
   readonly maxBodyBytes: number
+  /** `TRENDLINE_TEST_SLOW_READS`, for tests of the serving side only (see `slowReads`). */
+  readonly slowReadsMs: Readonly<Record<string, number>> | undefined
+}
+
+/**
+ * `TRENDLINE_TEST_SLOW_READS`, e.g. `{"acme": 2000}`: for tests of the serving side only,
+ * each query of those accounts holds its reader thread that long first, as a heavy query
+ * would. Unset in production.
+ */
+export const slowReads = (
+  env: EnvOptions.Env,
+  problems: Array<string>,
+): Readonly<Record<string, number>> | undefined => {
+  const raw = env.TRENDLINE_TEST_SLOW_READS?.trim()
+  if (raw === undefined || raw === "") return undefined
+  const fix = 'must be a JSON object of account ids to milliseconds, e.g. {"acme": 2000}'
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(raw)
+  } catch {
+    problems.push(`TRENDLINE_TEST_SLOW_READS=${JSON.stringify(raw)}: ${fix}`)
+    return undefined
+  }
+  if (
+    typeof parsed !== "object" ||
+    parsed === null ||
+    Array.isArray(parsed) ||
+    !Object.values(parsed).every((ms) => Number.isInteger(ms) && ms >= 0 && ms <= 600_000)
+  ) {
+    problems.push(`TRENDLINE_TEST_SLOW_READS=${JSON.stringify(raw)}: ${fix} (0 to 600000)`)
+    return undefined
+  }
+  return parsed as Record<string, number>
 }
 
 /** Whether a host name or address only listens on this machine. */
@@ -48,6 +81,7 @@ export const fromEnv = (
   )
   const database = env.TRENDLINE_DB?.trim() || "./data/trendline.db"
   const clickhouse = EnvOptions.clickhouse(env, problems)
+  const slowReadsMs = slowReads(env, problems)
   let accounts: Accounts.Accounts = new Map()
   let demo: NodeConfig["demo"]
   const accountsJson = env.TRENDLINE_ACCOUNTS
@@ -71,5 +105,6 @@ export const fromEnv = (
     demo,
     maxBodyBytes,
     api,
+    slowReadsMs,
   })
 }

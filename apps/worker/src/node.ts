@@ -1,12 +1,13 @@
 /**
- * The Node entry: `pnpm serve`. Reads the configuration, opens the SQLite file, serves the
- * app, and on SIGINT/SIGTERM stops accepting, lets in-flight requests finish and closes
- * the database.
+ * The Node entry: `pnpm serve`. Reads the configuration, opens the SQLite file on worker
+ * threads (one writer, a pool of readers: this thread only parses, authenticates, gates and
+ * keeps the query jobs), serves the app, and on SIGINT/SIGTERM stops accepting, lets
+ * in-flight requests finish and stops the threads, which close the database.
  */
 import { randomBytes } from "node:crypto"
 import { serve } from "@hono/node-server"
 import * as ClickHouseEventStore from "@trendline/store-clickhouse/ClickHouseEventStore"
-import * as NodeSqlite from "@trendline/store-sqlite/NodeSqlite"
+import * as NodeSqlitePool from "@trendline/store-sqlite/NodeSqlitePool"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import { makeApp } from "./app.ts"
@@ -18,7 +19,8 @@ if (Either.isLeft(config)) {
   console.error(`trendline: cannot start, fix the configuration:\n${config.left}`)
   process.exit(1)
 }
-const { port, host, database, clickhouse, accounts, demo, api, maxBodyBytes } = config.right
+const { port, host, database, clickhouse, accounts, demo, api, maxBodyBytes, slowReadsMs } =
+  config.right
 
 const waitForSignal = Effect.async<NodeJS.Signals>((resume) => {
   const stop = (signal: NodeJS.Signals) => resume(Effect.succeed(signal))
@@ -65,7 +67,7 @@ const program = Effect.gen(function* () {
   Effect.scoped,
   Effect.provide(
     clickhouse === undefined
-      ? NodeSqlite.layer({ filename: database })
+      ? NodeSqlitePool.layer({ filename: database, slowReadsMs })
       : ClickHouseEventStore.layer(clickhouse),
   ),
 )

@@ -22,6 +22,8 @@ describe("NodeConfig", () => {
     assert.strictEqual(config.api.syncBudget, 5000)
     assert.strictEqual(config.api.maxConcurrentQueries, 3)
     assert.strictEqual(config.api.maxConcurrentUploads, 15)
+    assert.strictEqual(config.api.maxPendingQueries, 100)
+    assert.isUndefined(config.slowReadsMs)
     assert.deepStrictEqual(config.accounts.get("acme")?.settings, {
       id: "acme",
       timeZone: "Europe/London",
@@ -41,6 +43,8 @@ describe("NodeConfig", () => {
           TRENDLINE_SYNC_BUDGET_MS: "0",
           TRENDLINE_MAX_QUERIES: "5",
           TRENDLINE_MAX_UPLOADS: "20",
+          TRENDLINE_MAX_PENDING_QUERIES: "7",
+          TRENDLINE_TEST_SLOW_READS: '{"acme": 1500}',
         },
         passcode,
       ),
@@ -50,7 +54,9 @@ describe("NodeConfig", () => {
       syncBudget: 0,
       maxConcurrentQueries: 5,
       maxConcurrentUploads: 20,
+      maxPendingQueries: 7,
     })
+    assert.deepStrictEqual(config.slowReadsMs, { acme: 1500 })
   })
 
   it("starts a demo account on loopback only when no accounts are configured", () => {
@@ -78,6 +84,14 @@ describe("NodeConfig", () => {
       ]),
     })
     assert.include(message, 'PORT="eighty": must be a whole number from 0 to 65535')
+    assert.include(
+      problems({ TRENDLINE_ACCOUNTS: accounts, TRENDLINE_TEST_SLOW_READS: '{"acme": "slow"}' }),
+      'TRENDLINE_TEST_SLOW_READS="{\\"acme\\": \\"slow\\"}": must be a JSON object of account ids to milliseconds',
+    )
+    assert.include(
+      problems({ TRENDLINE_ACCOUNTS: accounts, TRENDLINE_TEST_SLOW_READS: "[1" }),
+      "TRENDLINE_TEST_SLOW_READS=",
+    )
     assert.include(
       message,
       'TRENDLINE_SYNC_BUDGET_MS="-1": must be a whole number from 0 to 600000',

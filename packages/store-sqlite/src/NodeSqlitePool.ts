@@ -37,6 +37,11 @@ export interface Options extends Engine.EngineOptions {
   readonly readers?: number | undefined
   /** Work of a rebuild step before appends may run, in milliseconds (default 10). */
   readonly sliceMillis?: number | undefined
+  /**
+   * For tests of the serving side only: each query of these accounts (id to milliseconds)
+   * first holds its reader thread that long, as a heavy query would.
+   */
+  readonly slowReadsMs?: Readonly<Record<string, number>> | undefined
 }
 
 const workerUrl = new URL("./internal/poolWorker.ts", import.meta.url)
@@ -81,6 +86,7 @@ export const make = (
           cacheBytes: options.cacheBytes,
           limits: options.limits,
           sliceMillis: options.sliceMillis ?? 10,
+          slowReadsMs: options.slowReadsMs,
         } satisfies Protocol.WorkerConfig,
       })
 

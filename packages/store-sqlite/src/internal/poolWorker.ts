@@ -69,9 +69,21 @@ const writer = () => {
   })
 }
 
+// Test only (`slowReadsMs`): the thread is really held, inside the read transaction, as a
+// heavy query or a slow disk would hold it.
+const holdForTests = (account: string): void => {
+  const millis = config.slowReadsMs?.[account]
+  if (millis !== undefined && millis > 0)
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, millis)
+}
+
 const reader = () =>
   WorkerRunner.layerSerialized(Protocol.ReaderRequest, {
-    Query: ({ account, plan }) => read(() => Engine.runToEnd(engineOf().query(account, plan))),
+    Query: ({ account, plan }) =>
+      read(() => {
+        holdForTests(account.id)
+        return Engine.runToEnd(engineOf().query(account, plan))
+      }),
     EventNames: ({ account }) => read(() => engineOf().eventNames(account)),
     Profile: ({ account, key }) =>
       read(() => engineOf().profile(account, key)).pipe(Effect.map(Option.map((p) => p))),

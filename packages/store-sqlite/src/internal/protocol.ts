@@ -73,4 +73,5 @@ export interface WorkerConfig {
   readonly cacheBytes: number | undefined
   readonly limits: Limits.Limits | undefined
   readonly sliceMillis: number
+  readonly slowReadsMs: Readonly<Record<string, number>> | undefined
 }
