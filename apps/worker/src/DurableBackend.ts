@@ -9,6 +9,7 @@ import type * as Account from "@trendline/core/Account"
 import * as AccountApi from "@trendline/core/AccountApi"
 import * as ApiError from "@trendline/core/ApiError"
 import * as EventStore from "@trendline/core/EventStore"
+import type * as Limits from "@trendline/core/Limits"
 import * as ClickHouseEventStore from "@trendline/store-clickhouse/ClickHouseEventStore"
 import type { SqlDriver } from "@trendline/store-sqlite/SqlDriver"
 import * as SqliteAnswerArchive from "@trendline/store-sqlite/SqliteAnswerArchive"
@@ -44,6 +45,12 @@ export interface AccountRpc {
     reqId: string,
   ) => Promise<AccountApi.Answer>
   readonly upload: (setup: Setup, body: unknown, receivedAt: number) => Promise<AccountApi.Answer>
+  /** The upload's body as text: the object parses it once its gate admits it. */
+  readonly uploadJson: (
+    setup: Setup,
+    text: string,
+    receivedAt: number,
+  ) => Promise<AccountApi.Answer>
 }
 
 /** The setup of an account as plain data, e.g. `setupOf(account, AccountApi.defaultOptions)`. */
@@ -63,9 +70,29 @@ export const setupOf = (
   ...(clickhouse === undefined ? {} : { clickhouse: { ...clickhouse } }),
 })
 
-// Day sets of distinct profiles kept decoded per object. The store's default (64 MiB) suits
-// a process; an isolate has 128 MB for every object it hosts.
-const cacheBytes = 8 * 1024 * 1024
+/**
+ * The SQLite event store's settings inside an object.
+ *
+ * - `cacheBytes`: day sets of distinct profiles kept decoded. The store's default (64 MiB)
+ *   suits a process; an isolate has 128 MB for every object it hosts.
+ * - `sliceMillis: 0`: a long query or a rebuild gives way at every pause its engine offers
+ *   (every 16 day sets a distinct-profile query reads, every few event log rows a rebuild
+ *   folds). Deployed, a Worker's clock stands still while code runs and moves only between
+ *   events (Cloudflare's Spectre mitigation; `wrangler dev` and the tests' workerd let it
+ *   run), so a slice measured in milliseconds never ends there: the whole query or rebuild
+ *   would hold the object.
+ * - `yieldNow`: between slices the store waits for a timer (`setTimeout(0)`), the kind of
+ *   wait during which the object takes other calls; awaiting a resolved promise or a
+ *   `MessageChannel` message lets none in (`test-workers/Yields.test.ts`). A timer turn
+ *   costs about a millisecond, the price of never keeping a call waiting behind more than
+ *   one slice.
+ */
+export const storeOptions = (limits: Limits.Limits): SqliteEventStore.Options => ({
+  limits,
+  cacheBytes: 8 * 1024 * 1024,
+  sliceMillis: 0,
+  yieldNow: SqliteEventStore.macrotask,
+})
 
 interface Built {
   readonly key: string
@@ -77,7 +104,8 @@ interface Built {
  * Runs one account's API in its object. The API is built on the first call (the setup comes
  * with the calls) over the event store (the object's SQLite, or ClickHouse when the setup
  * names one) and the answer archive in `driver`'s database, and built again if a call
- * brings a different setup (a new deployment's configuration).
+ * brings a different setup (a new deployment's configuration); the store is opened again
+ * only if the setup changes its limits or its ClickHouse.
  *
  * @example
  * // In the Durable Object:
@@ -85,15 +113,23 @@ interface Built {
  */
 export const makeHost = (driver: SqlDriver): AccountRpc => {
   let built: Built | undefined
+  // The event store outlives API builds that keep its settings (a new time zone or sync
+  // budget keeps them): its caches stay warm, and a rebuild of the rollups it runs in the
+  // background is never joined by a second engine over the same database.
+  let opened: { readonly key: string; readonly store: EventStore.Service } | undefined
+
+  const openStore = (setup: Setup): Effect.Effect<EventStore.Service, EventStore.StoreError> => {
+    const key = JSON.stringify([setup.api.limits, setup.clickhouse ?? null])
+    if (opened?.key === key) return Effect.succeed(opened.store)
+    return (
+      setup.clickhouse === undefined
+        ? SqliteEventStore.make(driver, storeOptions(setup.api.limits))
+        : ClickHouseEventStore.make(setup.clickhouse, { limits: setup.api.limits })
+    ).pipe(Effect.tap((store) => Effect.sync(() => (opened = { key, store }))))
+  }
 
   const open = (setup: Setup) =>
-    Effect.all({
-      store:
-        setup.clickhouse === undefined
-          ? SqliteEventStore.make(driver, { limits: setup.api.limits, cacheBytes })
-          : ClickHouseEventStore.make(setup.clickhouse, { limits: setup.api.limits }),
-      archive: SqliteAnswerArchive.make(driver),
-    })
+    Effect.all({ store: openStore(setup), archive: SqliteAnswerArchive.make(driver) })
 
   // Calls that arrive while the API is being built share the same build.
   const build = (setup: Setup): Built => {
@@ -146,6 +182,7 @@ export const makeHost = (driver: SqlDriver): AccountRpc => {
     eventCount: (setup, body) => run(setup, (api) => api.eventCount(body)),
     poll: (setup, endpoint, reqId) => run(setup, (api) => api.poll(endpoint, reqId)),
     upload: (setup, body, receivedAt) => run(setup, (api) => api.upload(body, receivedAt)),
+    uploadJson: (setup, text, receivedAt) => run(setup, (api) => api.uploadJson(text, receivedAt)),
   }
 }
 
@@ -199,5 +236,7 @@ export const make =
       eventCount: (body) => call("eventCount", () => object.eventCount(setup, body)),
       poll: (endpoint, reqId) => call("poll", () => object.poll(setup, endpoint, reqId)),
       upload: (body, receivedAt) => call("upload", () => object.upload(setup, body, receivedAt)),
+      uploadJson: (text, receivedAt) =>
+        call("upload", () => object.uploadJson(setup, text, receivedAt)),
     }
   }

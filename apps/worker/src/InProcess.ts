@@ -27,6 +27,7 @@ export const make = (
         eventCount: (body) => Effect.runPromise(api.eventCount(body)),
         poll: (endpoint, reqId) => Effect.runPromise(api.poll(endpoint, reqId)),
         upload: (body, receivedAt) => Effect.runPromise(api.upload(body, receivedAt)),
+        uploadJson: (text, receivedAt) => Effect.runPromise(api.uploadJson(text, receivedAt)),
       }
     }
   })

@@ -15,6 +15,8 @@ export interface AppEnv {
   Variables: {
     account: Account.Settings
     body: unknown
+    /** The body's text, unparsed (`jsonText`). */
+    text: string
     reqId: string | undefined
   }
 }
@@ -106,15 +108,20 @@ export const jsonBody = (maxBytes: number): Array<MiddlewareHandler<AppEnv>> => 
     try {
       c.set("body", JSON.parse(text))
     } catch (error) {
-      const detail = error instanceof Error ? error.message : String(error)
-      return fail(
-        c,
-        ApiError.InvalidRequest.field(
-          "",
-          `the body is not valid JSON (${detail}); send a JSON object`,
-        ),
-      )
+      return fail(c, ApiError.invalidJson(error instanceof Error ? error.message : String(error)))
     }
+    await next()
+  },
+]
+
+/**
+ * Reads the body as text, for JSON parsed later and elsewhere (uploads, on the thread that
+ * stores them): 415 unless `Content-Type: application/json`, 413 over `maxBytes`.
+ */
+export const jsonText = (maxBytes: number): Array<MiddlewareHandler<AppEnv>> => [
+  ...jsonBody(maxBytes).slice(0, 2),
+  async (c, next) => {
+    c.set("text", await c.req.text())
     await next()
   },
 ]

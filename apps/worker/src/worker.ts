@@ -42,6 +42,14 @@ export class AccountObject extends DurableObject<Env> implements DurableBackend.
   ): Promise<AccountApi.Answer> {
     return this.host.upload(setup, body, receivedAt)
   }
+
+  uploadJson(
+    setup: DurableBackend.Setup,
+    text: string,
+    receivedAt: number,
+  ): Promise<AccountApi.Answer> {
+    return this.host.uploadJson(setup, text, receivedAt)
+  }
 }
 
 // Workers Logs indexes the fields of a logged object.

@@ -11,6 +11,7 @@
  * @since 0.1.0
  */
 import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
@@ -36,6 +37,26 @@ export interface Answer {
   readonly status: number
   readonly body: Json
 }
+
+/**
+ * Where uploads are decoded, judged and stored, when not on the calling thread: the Node
+ * server's store hands them to its writer thread, which runs `ingestJson` there. Optional:
+ * without it, `AccountApi` ingests in process.
+ */
+export interface IngestService {
+  readonly ingestJson: (
+    account: Account.Settings,
+    text: string,
+    receivedAt: number,
+    limits: Limits.Limits,
+  ) => Effect.Effect<Answer>
+}
+
+/** The tag of `IngestService`. */
+export class Ingest extends Context.Tag("@trendline/core/AccountApi/Ingest")<
+  Ingest,
+  IngestService
+>() {}
 
 /** The endpoints whose queries can answer `partial`. */
 export type ReadEndpoint = "trends" | "events"
@@ -82,6 +103,11 @@ export interface AccountApi {
   readonly poll: (endpoint: ReadEndpoint, reqId: string) => Effect.Effect<Answer>
   /** `POST /1/upload`, with the time of receipt in epoch seconds. */
   readonly upload: (body: unknown, receivedAt: number) => Effect.Effect<Answer>
+  /**
+   * `POST /1/upload` with the body's text: gated before the text is parsed, so a refused
+   * upload costs nothing, and parsed where it is stored (see `Ingest`).
+   */
+  readonly uploadJson: (text: string, receivedAt: number) => Effect.Effect<Answer>
 }
 
 /** The `fail` answer of an error: its HTTP status and `{"status":"fail","error":…,"code":…}`. */
@@ -98,6 +124,34 @@ const storeUnavailable = (error: EventStore.StoreError) =>
     Effect.logError("event store failed", error.message, error.cause),
     new ApiError.ServiceUnavailable({ reason: "The event store is unavailable; try again later" }),
   )
+
+/**
+ * An upload from body to answer, over the event store: `success` with what was processed,
+ * the 400 of a bad body, or 503 (logged) when the store fails.
+ */
+export const ingest = (
+  account: Account.Settings,
+  body: unknown,
+  receivedAt: number,
+  limits: Limits.Limits,
+): Effect.Effect<Answer, never, EventStore.EventStore> =>
+  Ingestion.upload(account, body, receivedAt, limits).pipe(
+    Effect.map((response) => success({ ...response })),
+    Effect.catchTag("StoreError", (error) => Effect.flip(storeUnavailable(error))),
+    Effect.catchAll((error) => Effect.succeed(failure(error))),
+  )
+
+/** `ingest` of a body's text (a 400 if it is not JSON). */
+export const ingestJson = (
+  account: Account.Settings,
+  text: string,
+  receivedAt: number,
+  limits: Limits.Limits,
+): Effect.Effect<Answer, never, EventStore.EventStore> =>
+  Effect.matchEffect(Ingestion.parseJson(text), {
+    onFailure: (error) => Effect.succeed(failure(error)),
+    onSuccess: (body) => ingest(account, body, receivedAt, limits),
+  })
 
 /** A finished read: the endpoint that issued it and its answer (success or fail). */
 export interface Finished {
@@ -151,6 +205,21 @@ export const make = (
           }),
     })
     const uploadsInFlight = yield* Ref.make(0)
+    const remote = yield* Effect.serviceOption(Ingest)
+    // Uploads in flight: at most `maxConcurrentUploads`, the next one answers 429 at once.
+    const gated = (upload: Effect.Effect<Answer>): Effect.Effect<Answer> =>
+      Effect.acquireUseRelease(
+        Ref.modify(uploadsInFlight, (n) =>
+          n >= options.maxConcurrentUploads ? [false, n] : [true, n + 1],
+        ),
+        (admitted) =>
+          admitted
+            ? upload
+            : Effect.succeed(
+                failure(new ApiError.RateLimited({ reason: ApiError.tooManyConcurrentRequests })),
+              ),
+        (admitted) => (admitted ? Ref.update(uploadsInFlight, (n) => n - 1) : Effect.void),
+      )
 
     const partial = (reqId: number) => success({ status: "partial", req_id: reqId })
 
@@ -239,23 +308,24 @@ export const make = (
         )
       },
       upload: (body, receivedAt) =>
-        answer(
-          Effect.acquireUseRelease(
-            Ref.modify(uploadsInFlight, (n) =>
-              n >= options.maxConcurrentUploads ? [false, n] : [true, n + 1],
-            ),
-            (admitted): Effect.Effect<Answer, ApiError.ApiError> =>
-              admitted
-                ? Ingestion.upload(account, body, receivedAt, options.limits).pipe(
-                    Effect.map((response) => success({ ...response })),
-                    Effect.catchTag("StoreError", (error) => Effect.flip(storeUnavailable(error))),
-                    Effect.provideService(EventStore.EventStore, store),
-                  )
-                : Effect.fail(
-                    new ApiError.RateLimited({ reason: ApiError.tooManyConcurrentRequests }),
-                  ),
-            (admitted) => (admitted ? Ref.update(uploadsInFlight, (n) => n - 1) : Effect.void),
+        gated(
+          Effect.provideService(
+            ingest(account, body, receivedAt, options.limits),
+            EventStore.EventStore,
+            store,
           ),
+        ),
+      uploadJson: (text, receivedAt) =>
+        gated(
+          Option.match(remote, {
+            onSome: (elsewhere) => elsewhere.ingestJson(account, text, receivedAt, options.limits),
+            onNone: () =>
+              Effect.provideService(
+                ingestJson(account, text, receivedAt, options.limits),
+                EventStore.EventStore,
+                store,
+              ),
+          }),
         ),
     }
   })

@@ -30,6 +30,10 @@ export class InvalidRequest extends Schema.TaggedError<InvalidRequest>()("Invali
   }
 }
 
+/** The 400 of a body that is not JSON, in the parser's words, e.g. `invalidJson(error.message)`. */
+export const invalidJson = (detail: string): InvalidRequest =>
+  InvalidRequest.field("", `the body is not valid JSON (${detail}); send a JSON object`)
+
 // Every error but InvalidRequest is a tag and a human-readable reason; the reason is the
 // wire `error` text, so a client that decodes a fail body gets the server's words back.
 

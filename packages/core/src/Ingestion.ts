@@ -7,7 +7,7 @@
  */
 import * as Effect from "effect/Effect"
 import type * as Account from "./Account.ts"
-import type * as ApiError from "./ApiError.ts"
+import * as ApiError from "./ApiError.ts"
 import * as EventStore from "./EventStore.ts"
 import * as Limits from "./Limits.ts"
 import * as Upload from "./Upload.ts"
@@ -55,4 +55,11 @@ export const upload = (
       profiles: judged.profiles,
       unprocessed: [...judged.unprocessed, ...refusedRecords].sort((a, b) => a.index - b.index),
     })
+  })
+
+/** A body's text as JSON, or the 400 that says why it is not. */
+export const parseJson = (text: string): Effect.Effect<unknown, ApiError.InvalidRequest> =>
+  Effect.try({
+    try: () => JSON.parse(text) as unknown,
+    catch: (error) => ApiError.invalidJson(error instanceof Error ? error.message : String(error)),
   })

@@ -168,6 +168,47 @@ describe("AccountApi", () => {
     ),
   )
 
+  it.effect("takes an upload's text: parsed after the gate, in process or by Ingest", () =>
+    Effect.gen(function* () {
+      const text = JSON.stringify(upload)
+      // In process: parsed and stored here; text that is not JSON is a 400 naming why.
+      yield* withApi((api) =>
+        Effect.gen(function* () {
+          assert.deepStrictEqual(yield* api.uploadJson(text, receivedAt), {
+            status: 200,
+            body: { status: "success", processed: 2, unprocessed: [] },
+          })
+          const broken = yield* api.uploadJson('{"d": [', receivedAt)
+          assert.strictEqual(broken.status, 400)
+          assert.include(String(broken.body.error), "the body is not valid JSON")
+          assert.strictEqual((yield* api.trends(seed)).status, 200)
+        }),
+      )
+      // Elsewhere: the text goes to Ingest as it came, once the gate admits it.
+      const seen: Array<string> = []
+      const elsewhere: AccountApi.IngestService = {
+        ingestJson: (_, body) =>
+          Effect.as(
+            Effect.sync(() => seen.push(body)),
+            { status: 200, body: { status: "success", processed: 0, unprocessed: [] } },
+          ).pipe(Effect.delay("1 second")),
+      }
+      yield* withApi(
+        (api) =>
+          Effect.gen(function* () {
+            const admitted = yield* Effect.fork(api.uploadJson(text, receivedAt))
+            yield* Effect.yieldNow()
+            const refused = yield* api.uploadJson("never parsed", receivedAt)
+            assert.strictEqual(refused.status, 429)
+            yield* TestClock.adjust("1 second")
+            assert.strictEqual((yield* Fiber.join(admitted)).status, 200)
+            assert.deepStrictEqual(seen, [text])
+          }),
+        { maxConcurrentUploads: 1 },
+      ).pipe(Effect.provideService(AccountApi.Ingest, elsewhere))
+    }),
+  )
+
   it.effect("answers 429 to a read beyond maxPendingQueries unpolled answers, until a poll", () =>
     withApi(
       (api) =>

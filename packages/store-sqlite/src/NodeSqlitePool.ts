@@ -2,7 +2,8 @@
  * The event store on a SQLite file, off the serving thread: one writer thread appends and
  * rebuilds, a pool of reader threads (one per core by default) answers queries, each over
  * its own connection in WAL mode, so readers never wait for the writer nor for each other.
- * The thread that calls it only sends messages (`@effect/platform`'s worker pool, with
+ * Uploads are decoded and judged in the writer too (`AccountApi.Ingest`). The thread that
+ * calls it only sends messages (`@effect/platform`'s worker pool, with
  * schema-typed requests) and stays free to serve requests, time budgets and answer polls.
  *
  * Fairness: an account runs at most `readers - 1` reads at once (at least one), so a free
@@ -21,7 +22,10 @@ import { Worker as NodeThread } from "node:worker_threads"
 import * as Worker from "@effect/platform/Worker"
 import * as NodeWorker from "@effect/platform-node/NodeWorker"
 import type * as Account from "@trendline/core/Account"
+import * as AccountApi from "@trendline/core/AccountApi"
+import * as ApiError from "@trendline/core/ApiError"
 import * as EventStore from "@trendline/core/EventStore"
+import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
@@ -61,10 +65,17 @@ const accountData = (account: Account.Settings) => ({
   weekStart: account.weekStart,
 })
 
-/** The pooled store; its threads stop when the scope closes. */
+/**
+ * The pooled store, and where uploads are ingested (the writer thread, see
+ * `AccountApi.Ingest`); its threads stop when the scope closes.
+ */
 export const make = (
   options: Options,
-): Effect.Effect<EventStore.Service, EventStore.StoreError, Scope.Scope> =>
+): Effect.Effect<
+  { readonly store: EventStore.Service; readonly ingest: AccountApi.IngestService },
+  EventStore.StoreError,
+  Scope.Scope
+> =>
   Effect.gen(function* () {
     if (options.filename === ":memory:" || options.filename.trim() === "") {
       return yield* new EventStore.StoreError({
@@ -121,7 +132,27 @@ export const make = (
       return semaphore.withPermits(1)(effect)
     }
 
-    return {
+    const ingest: AccountApi.IngestService = {
+      ingestJson: (account, text, receivedAt, limits) =>
+        writer
+          .executeEffect(
+            new Protocol.Upload({ account: accountData(account), text, receivedAt, limits }),
+          )
+          .pipe(
+            Effect.catchAll((error) =>
+              Effect.as(
+                Effect.logError("event store failed", storeErrorOf("upload")(error).message),
+                AccountApi.failure(
+                  new ApiError.ServiceUnavailable({
+                    reason: "The event store is unavailable; try again later",
+                  }),
+                ),
+              ),
+            ),
+          ),
+    }
+
+    const store: EventStore.Service = {
       append: (account, batch) =>
         writer
           .executeEffect(new Protocol.Append({ account: accountData(account), batch }))
@@ -157,6 +188,7 @@ export const make = (
             .pipe(Effect.mapError(storeErrorOf("profile"))),
         ),
     }
+    return { store, ingest }
   })
 
 /**
@@ -167,5 +199,9 @@ export const make = (
  */
 export const layer = (
   options: Options,
-): Layer.Layer<EventStore.EventStore, EventStore.StoreError> =>
-  Layer.scoped(EventStore.EventStore, make(options))
+): Layer.Layer<EventStore.EventStore | AccountApi.Ingest, EventStore.StoreError> =>
+  Layer.scopedContext(
+    Effect.map(make(options), ({ store, ingest }) =>
+      Context.make(EventStore.EventStore, store).pipe(Context.add(AccountApi.Ingest, ingest)),
+    ),
+  )

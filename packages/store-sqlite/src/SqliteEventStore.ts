@@ -189,36 +189,41 @@ export const make = (
       return Engine.make(driver, "single", options)
     },
     catch: storeError("opening the database"),
-  }).pipe(
-    Effect.map((engine): EventStore.Service => {
-      const yieldNow = options.yieldNow ?? macrotask
-      const sliceMillis = options.sliceMillis ?? 10
-      const rebuilds = makeRebuilds(engine, yieldNow, sliceMillis)
-      const inZone = (account: Account.Settings, plan: QueryPlan.QueryPlan) =>
-        plan.timeZone === account.timeZone ? account : { ...account, timeZone: plan.timeZone }
-      return {
-        append: (account, batch) =>
-          Effect.try({
-            try: () => engine.append(account, batch),
-            catch: storeError("append"),
-          }).pipe(
-            Effect.tap(({ rebuild }) => (rebuild ? rebuilds.start(account) : Effect.void)),
-            Effect.map(({ receipt }) => receipt),
-          ),
-        query: (account, plan) =>
-          queryAfterRebuilds(
-            Effect.suspend(() =>
-              runSliced(engine.query(account, plan), "query", yieldNow, sliceMillis),
-            ),
-            rebuilds.ensure(inZone(account, plan)),
-          ),
-        eventNames: (account) =>
-          Effect.try({ try: () => engine.eventNames(account), catch: storeError("eventNames") }),
-        profile: (account, key) =>
-          Effect.try({ try: () => engine.profile(account, key), catch: storeError("profile") }),
-      }
-    }),
-  )
+  }).pipe(Effect.map((engine) => fromEngine(engine, options).service))
+
+/**
+ * The store over an engine: queries in slices, rebuilds in the background. Also gives
+ * the rebuilds, for a host that asks for one itself (`NodeSqlitePool`'s writer).
+ */
+export const fromEngine = (engine: Engine.Engine, options: Options = {}) => {
+  const yieldNow = options.yieldNow ?? macrotask
+  const sliceMillis = options.sliceMillis ?? 10
+  const rebuilds = makeRebuilds(engine, yieldNow, sliceMillis)
+  const inZone = (account: Account.Settings, plan: QueryPlan.QueryPlan) =>
+    plan.timeZone === account.timeZone ? account : { ...account, timeZone: plan.timeZone }
+  const service: EventStore.Service = {
+    append: (account, batch) =>
+      Effect.try({
+        try: () => engine.append(account, batch),
+        catch: storeError("append"),
+      }).pipe(
+        Effect.tap(({ rebuild }) => (rebuild ? rebuilds.start(account) : Effect.void)),
+        Effect.map(({ receipt }) => receipt),
+      ),
+    query: (account, plan) =>
+      queryAfterRebuilds(
+        Effect.suspend(() =>
+          runSliced(engine.query(account, plan), "query", yieldNow, sliceMillis),
+        ),
+        rebuilds.ensure(inZone(account, plan)),
+      ),
+    eventNames: (account) =>
+      Effect.try({ try: () => engine.eventNames(account), catch: storeError("eventNames") }),
+    profile: (account, key) =>
+      Effect.try({ try: () => engine.profile(account, key), catch: storeError("profile") }),
+  }
+  return { service, rebuilds }
+}
 
 /** The store as a layer over a driver that someone else opens and closes. */
 export const layer = (

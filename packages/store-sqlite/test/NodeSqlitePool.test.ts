@@ -5,6 +5,7 @@ import { assert, describe, it } from "@effect/vitest"
 import * as Account from "@trendline/core/Account"
 import * as Aggregator from "@trendline/core/Aggregator"
 import type * as EventStore from "@trendline/core/EventStore"
+import * as Limits from "@trendline/core/Limits"
 import * as Measure from "@trendline/core/Measure"
 import { eventStoreContract } from "@trendline/core/testing/EventStoreContract"
 import * as NodeSqlite from "@trendline/store-sqlite/NodeSqlite"
@@ -32,7 +33,7 @@ const withPool = <A, E>(
   Effect.scoped(
     Effect.flatMap(
       NodeSqlitePool.make({ filename: join(folder, filename), readers: 2, ...options }),
-      use,
+      ({ store }) => use(store),
     ),
   )
 
@@ -145,6 +146,47 @@ describe("SQLite store on worker threads", () => {
       // The replaced rollups are deleted once the rebuild is done.
       assert.deepStrictEqual(peek(filename, "SELECT count(*) AS n FROM rollup_garbage"), [{ n: 0 }])
     }),
+  )
+
+  it.effect("ingests an upload's text in the writer: stored, judged, or refused as not JSON", () =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const { store, ingest } = yield* NodeSqlitePool.make({
+          filename: join(folder, "ingest.db"),
+          readers: 1,
+        })
+        const account = Account.make("acme")
+        const receivedAt = Date.UTC(2024, 1, 1) / 1000
+        const text = JSON.stringify({
+          d: [
+            {
+              type: "event",
+              identity: "alice",
+              ts: noon(2),
+              evtName: "Charged",
+              evtData: { Amount: 3 },
+            },
+            { type: "event", identity: "bob", ts: noon(3), evtName: "" },
+          ],
+        })
+        const answer = yield* ingest.ingestJson(account, text, receivedAt, Limits.defaults)
+        assert.strictEqual(answer.status, 200)
+        assert.strictEqual(answer.body.processed, 1)
+        assert.deepStrictEqual(
+          (answer.body.unprocessed as Array<{ index: number }>).map((entry) => entry.index),
+          [1],
+        )
+        assert.deepStrictEqual(
+          yield* store.query(account, january(account, Measure.sum("Amount"))),
+          {
+            month: { "202401": 3 },
+          },
+        )
+        const broken = yield* ingest.ingestJson(account, '{"d": [', receivedAt, Limits.defaults)
+        assert.strictEqual(broken.status, 400)
+        assert.include(String(broken.body.error), "the body is not valid JSON")
+      }),
+    ),
   )
 
   it.effect("refuses an in-memory database, which threads cannot share", () =>

@@ -1,14 +1,18 @@
 // A worker thread of `NodeSqlitePool`: its own connection to the database file, and the
-// engine in the role it was given (`workerData`). The writer is the only one that writes;
-// each reader runs a query inside one read transaction, so it sees one snapshot.
+// engine in the role it was given (`workerData`). The writer is the only one that writes:
+// it also decodes and judges uploads (core's `AccountApi.ingestJson`), so the serving
+// thread only hands it their text. Each reader runs a query inside one read transaction,
+// so it sees one snapshot.
 import { workerData } from "node:worker_threads"
 import * as WorkerRunner from "@effect/platform/WorkerRunner"
 import * as NodeWorkerRunner from "@effect/platform-node/NodeWorkerRunner"
+import * as AccountApi from "@trendline/core/AccountApi"
+import * as EventStore from "@trendline/core/EventStore"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as NodeSqlite from "../NodeSqlite.ts"
-import { makeRebuilds } from "../SqliteEventStore.ts"
+import { fromEngine } from "../SqliteEventStore.ts"
 import * as Engine from "./engine.ts"
 import * as Protocol from "./protocol.ts"
 
@@ -48,24 +52,31 @@ const setImmediateTask = Effect.async<void>((resume) => {
 })
 
 const writer = () => {
-  const rebuilds = makeRebuilds(
-    { rebuildStep: (account, deadline) => engineOf().rebuildStep(account, deadline) },
-    setImmediateTask,
-    config.sliceMillis,
-  )
+  // The store over the writer's engine, made once `Open` has migrated the schema.
+  let store: ReturnType<typeof fromEngine> | undefined
+  const storeOf = () => {
+    store ??= fromEngine(engineOf(), {
+      yieldNow: setImmediateTask,
+      sliceMillis: config.sliceMillis,
+    })
+    return store
+  }
   return WorkerRunner.layerSerialized(Protocol.WriterRequest, {
     Open: () =>
       attempt(() => {
         Engine.migrate(driver)
-        engineOf()
+        storeOf()
       }),
     Append: ({ account, batch }) =>
-      attempt(() => engineOf().append(account, batch)).pipe(
-        Effect.tap(({ rebuild }) => (rebuild ? rebuilds.start(account) : Effect.void)),
-        Effect.map(({ receipt }) => receipt),
+      storeOf()
+        .service.append(account, batch)
+        .pipe(Effect.mapError((error) => failure(error.message))),
+    Upload: ({ account, text, receivedAt, limits }) =>
+      AccountApi.ingestJson(account, text, receivedAt, limits).pipe(
+        Effect.provideService(EventStore.EventStore, storeOf().service),
       ),
     Rebuild: ({ account }) =>
-      Effect.mapError(rebuilds.ensure(account), (error) => failure(error.message)),
+      Effect.mapError(storeOf().rebuilds.ensure(account), (error) => failure(error.message)),
   })
 }
 

@@ -2,7 +2,7 @@
 // opens (migrates), appends and rebuilds; readers query.
 import * as Bucket from "@trendline/core/Bucket"
 import * as EventStore from "@trendline/core/EventStore"
-import type * as Limits from "@trendline/core/Limits"
+import * as Limits from "@trendline/core/Limits"
 import * as QueryPlan from "@trendline/core/QueryPlan"
 import * as Schema from "effect/Schema"
 
@@ -28,6 +28,21 @@ export class Append extends Schema.TaggedRequest<Append>()("Append", {
   failure: StoreFailure,
   success: Schema.Struct({ refused: Schema.Array(Schema.Number) }),
   payload: { account: Account, batch: EventStore.BatchSchema },
+}) {}
+
+/** An upload's body, decoded, judged and stored in the writer: its HTTP answer. */
+export class Upload extends Schema.TaggedRequest<Upload>()("Upload", {
+  failure: StoreFailure,
+  success: Schema.Struct({
+    status: Schema.Number,
+    body: Schema.Record({ key: Schema.String, value: Schema.Unknown }),
+  }),
+  payload: {
+    account: Account,
+    text: Schema.String,
+    receivedAt: Schema.Number,
+    limits: Limits.Limits,
+  },
 }) {}
 
 /** Brings the account's rollups to its zone; answers when they are. */
@@ -60,7 +75,7 @@ export class Profile extends Schema.TaggedRequest<Profile>()("Profile", {
   payload: { account: Account, key: Schema.String },
 }) {}
 
-export const WriterRequest = Schema.Union(Open, Append, Rebuild)
+export const WriterRequest = Schema.Union(Open, Append, Upload, Rebuild)
 export type WriterRequest = typeof WriterRequest.Type
 
 export const ReaderRequest = Schema.Union(Query, EventNames, Profile)
