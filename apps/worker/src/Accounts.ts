@@ -88,12 +88,19 @@ const sha256 = (text: string): Promise<ArrayBuffer> =>
 // The digest of each account's passcode, computed once: a request hashes only what it brings.
 const knownDigests = new WeakMap<Known, Promise<ArrayBuffer>>()
 
+// Passcodes that matched, per account: a client's next request skips the digest. A set
+// lookup hashes the presented string and compares only on an equal hash, so it tells an
+// attacker no more than the answer does; a wrong passcode always takes the digest path.
+const matched = new WeakMap<Known, Set<string>>()
+const maxMatchedPerAccount = 16
+
 /**
  * Compares a presented passcode with the account's in constant time: both are hashed
  * (SHA-256, so lengths do not show) and the digests compared byte by byte without an
- * early exit.
+ * early exit. A passcode that matched before is recognised without hashing.
  */
 export const passcodeMatches = async (known: Known, presented: string): Promise<boolean> => {
+  if (matched.get(known)?.has(presented) === true) return true
   let expected = knownDigests.get(known)
   if (expected === undefined) {
     expected = sha256(known.passcode)
@@ -104,5 +111,12 @@ export const passcodeMatches = async (known: Known, presented: string): Promise<
   const right = new Uint8Array(b)
   let difference = 0
   for (let i = 0; i < left.length; i++) difference |= left[i]! ^ right[i]!
-  return difference === 0
+  if (difference !== 0) return false
+  let seen = matched.get(known)
+  if (seen === undefined) {
+    seen = new Set()
+    matched.set(known, seen)
+  }
+  if (seen.size < maxMatchedPerAccount) seen.add(presented)
+  return true
 }

@@ -169,7 +169,10 @@ describe("the Trends API app", () => {
         "Invalid account id or passcode",
       ],
       [headers("initech", "initech-passcode"), "Invalid account id or passcode"],
+      // A passcode that matched before is remembered; one a character off still is not it.
+      [{ ...headers(), "X-CleverTap-Passcode": "acme-passcodf" }, "Invalid account id or passcode"],
     ]
+    assert.deepStrictEqual(await monthly(), { "201612": 0, "201701": 0 })
     for (const [requestHeaders, error] of cases) {
       const response = await call("/1/upload", { method: "POST", headers: requestHeaders, body })
       assert.strictEqual(response.status, 401)
