@@ -48,6 +48,23 @@ const open = (): Opened => {
   return opened
 }
 
+/**
+ * The caches of current ClickHouse that remember something of a query's data between
+ * queries (the query condition cache is on by default since 25.3). Not the compiled
+ * expression cache: that is code, which every engine's cold call finds compiled.
+ */
+export const cachesOfCurrent: ReadonlyArray<string> = [
+  "MARK",
+  "UNCOMPRESSED",
+  "PRIMARY INDEX",
+  "QUERY CONDITION",
+  "QUERY",
+  "MMAP",
+  "PAGE",
+  "INDEX MARK",
+  "INDEX UNCOMPRESSED",
+]
+
 /** chdb as a server of the ClickHouse engines. */
 export const server = (): ClickHouseEngine.Server => {
   const { session, client } = open()
@@ -65,6 +82,7 @@ export const server = (): ClickHouseEngine.Server => {
     execute,
     openStore: (database, options) =>
       Effect.runPromise(ClickHouseEventStore.fromClient(client, { database }, options)),
+    caches: cachesOfCurrent,
   }
 }
 

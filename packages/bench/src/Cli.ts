@@ -2,7 +2,7 @@
  * The `bench` command line: flags first, then `BENCH_*` environment variables, then the
  * defaults (1M and 10M events, 7 repetitions, sqlite and duckdb on temporary files, the
  * Node server over HTTP, and ClickHouse, Debian's 18.16 and current chdb, through the store
- * and by hand-written SQL).
+ * and by hand-written SQL; then the server under load).
  *
  * @since 0.1.0
  */
@@ -20,6 +20,10 @@ export interface Settings {
   readonly seed: number | undefined
   /** Where to write the Markdown report, or `undefined` not to. */
   readonly out: string | undefined
+  /** The under-load section and the events account A holds in it, or `undefined` not to run it. */
+  readonly load: { readonly events: number } | undefined
+  /** Only the under-load section: no data set sizes, no engines. */
+  readonly loadOnly: boolean
 }
 
 /** The engines the command knows. */
@@ -59,6 +63,10 @@ export const usage = `Usage: pnpm bench [-- options]   (or: node --expose-gc src
   --duckdb-unclustered  keep DuckDB's table in time order instead of sorted by (name, ts)
   --reference-limit N also check answers against core's aggregator up to N events (default 1M)
   --seed N            the data set's seed (env BENCH_SEED)
+  --no-load           leave out the server under load (env BENCH_LOAD=0)
+  --load-only         the server under load only: no data set sizes, no engines
+  --load-events N     events account A holds under load (env BENCH_LOAD_EVENTS; default
+                      the smallest size, at most 1M)
   --out FILE          where to write the report (default RESULTS.md in the package)
   --no-write          print the report only
   --help`
@@ -91,7 +99,8 @@ export const parse = (
   defaultOut: string,
 ): Settings | "help" => {
   const { values } = parseArgs({
-    args: [...argv],
+    // pnpm 12 passes the `--` of `pnpm bench -- --events 1M` on to the script.
+    args: argv[0] === "--" ? argv.slice(1) : [...argv],
     options: {
       events: { type: "string" },
       sizes: { type: "string" },
@@ -106,6 +115,9 @@ export const parse = (
       "no-write": { type: "boolean" },
       "no-http": { type: "boolean" },
       "no-clickhouse": { type: "boolean" },
+      "no-load": { type: "boolean" },
+      "load-only": { type: "boolean" },
+      "load-events": { type: "string" },
       help: { type: "boolean" },
     },
     strict: true,
@@ -137,6 +149,10 @@ export const parse = (
   }
   const threads = values["duckdb-threads"] ?? env.BENCH_DUCKDB_THREADS
   const seed = values.seed ?? env.BENCH_SEED
+  const noLoad = values["no-load"] === true || env.BENCH_LOAD === "0"
+  const loadOnly = values["load-only"] === true
+  if (noLoad && loadOnly) throw new Error("--no-load and --load-only exclude each other")
+  const loadEvents = values["load-events"] ?? env.BENCH_LOAD_EVENTS
   return {
     sizes,
     repetitions: parseCount(values.reps ?? env.BENCH_REPS ?? "7", "--reps"),
@@ -147,5 +163,14 @@ export const parse = (
     referenceLimit: parseCount(values["reference-limit"] ?? "1M", "--reference-limit"),
     seed: seed === undefined ? undefined : Number(seed),
     out: values["no-write"] === true ? undefined : (values.out ?? defaultOut),
+    load: noLoad
+      ? undefined
+      : {
+          events:
+            loadEvents === undefined
+              ? Math.min(1_000_000, ...sizes)
+              : parseCount(loadEvents, "--load-events"),
+        },
+    loadOnly,
   }
 }

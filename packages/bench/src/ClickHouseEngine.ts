@@ -23,7 +23,7 @@ import type * as TrendsRequest from "@trendline/core/TrendsRequest"
 import * as ClickHouseEventStore from "@trendline/store-clickhouse/ClickHouseEventStore"
 import * as Effect from "effect/Effect"
 import { type Engine, pipelinedLoad, timedLoad } from "./Engine.ts"
-import * as Report from "./Report.ts"
+import { shortCount } from "./Markdown.ts"
 import * as Shape from "./Shape.ts"
 import { fromEventStore } from "./TrendlineEngine.ts"
 
@@ -114,7 +114,7 @@ const uploads: ReadonlyArray<AppendWay> = [
 ]
 
 const describeWay = (way: AppendWay): string =>
-  `append, batches of ${Report.shortCount(way.batchSize)}, ${way.inFlight === 1 ? "one at a time" : `${way.inFlight} at a time`}${way.joined ? "" : ", not joined"}`
+  `append, batches of ${shortCount(way.batchSize)}, ${way.inFlight === 1 ? "one at a time" : `${way.inFlight} at a time`}${way.joined ? "" : ", not joined"}`
 
 // The store's options for a way: "not joined" caps an insert at one append's records.
 const optionsOf = (way: AppendWay): ClickHouseEventStore.Options =>
@@ -157,6 +157,26 @@ export interface Server {
     database: string,
     options?: ClickHouseEventStore.Options,
   ) => Promise<EventStore.Service>
+  /**
+   * The caches this server keeps between queries that a cold call must not find, as
+   * `SYSTEM DROP … CACHE` names: `["MARK", "UNCOMPRESSED"]`.
+   */
+  readonly caches: ReadonlyArray<string>
+}
+
+/** The caches of Debian's ClickHouse 18.16 that `SYSTEM DROP … CACHE` empties. */
+export const caches1816: ReadonlyArray<string> = ["MARK", "UNCOMPRESSED"]
+
+/** Empties the server's caches: what a cold call must not find. */
+export const dropCaches = async (server: Server): Promise<void> => {
+  for (const cache of server.caches) await server.execute(`SYSTEM DROP ${cache} CACHE`)
+}
+
+const cachesDropped = (server: Server): string => {
+  const names = server.caches.map((cache) => cache.toLowerCase())
+  const list =
+    names.length < 2 ? names.join("") : `${names.slice(0, -1).join(", ")} and ${names.at(-1)}`
+  return `the server's ${list} caches dropped (SYSTEM DROP … CACHE)`
 }
 
 /** The server at `url`, over its HTTP interface. */
@@ -168,6 +188,7 @@ export const httpServer = (url: string): Server => ({
   execute: (sql, body) => execute(url, sql, body),
   openStore: (database, options) =>
     Effect.runPromise(ClickHouseEventStore.make({ url, database }, options)),
+  caches: caches1816,
 })
 
 /** The two engines of one server, sharing each size's table. */
@@ -201,13 +222,13 @@ export const on = (server: Server, names: Names): Engines => {
 
   const clickhouse = async (): Promise<Engine> => {
     const database = `trendline_bench_${++databases}`
-    const store = await openStore(database)
+    let store = await openStore(database)
     const shared = { database, loaded: false }
     unclaimed = shared
     const engine = fromEventStore(
       names.store,
       `${await serverVersion()}, ${server.storeVia}`,
-      store,
+      () => store,
       // No DROP DATABASE: on 18.16 it waits for the table's background merges (about a
       // minute after a 10M-event load); the server's folder goes when the server stops.
       async () => {
@@ -217,6 +238,13 @@ export const on = (server: Server, names: Names): Engines => {
     const load = pipelinedLoad(appendingTo(store), bulk.batchSize, bulk.inFlight)
     return {
       ...engine,
+      cold: {
+        means: `before each call, a new store instance and ${cachesDropped(server)}`,
+        reopen: async () => {
+          await dropCaches(server)
+          store = await openStore(database)
+        },
+      },
       loadPath: describeWay(bulk),
       load: async (batches) => {
         const loaded = await load(batches)
@@ -340,6 +368,10 @@ export const on = (server: Server, names: Names): Engines => {
           result[name!]![key!] = Number(value)
         }
         return result satisfies QueryPlan.Result
+      },
+      cold: {
+        means: `before each call, ${cachesDropped(server)}; the client keeps nothing between calls`,
+        reopen: () => dropCaches(server),
       },
       close: async () => undefined,
     }

@@ -80,11 +80,13 @@ const cachedCsvField = () => {
 /** A DuckDB database in a temporary folder (or in memory), with an empty `events` table. */
 export const make = async (options: Options): Promise<Engine> => {
   const folder = await mkdtemp(join(tmpdir(), "trendline-bench-duckdb-"))
-  const instance = await DuckDBInstance.create(
-    options.storage === "file" ? join(folder, "events.duckdb") : ":memory:",
-    options.threads === undefined ? {} : { threads: String(options.threads) },
-  )
-  const connection: DuckDBConnection = await instance.connect()
+  const open = () =>
+    DuckDBInstance.create(
+      options.storage === "file" ? join(folder, "events.duckdb") : ":memory:",
+      options.threads === undefined ? {} : { threads: String(options.threads) },
+    )
+  let instance = await open()
+  let connection: DuckDBConnection = await instance.connect()
   const statements = new Map<string, DuckDBPreparedStatement>()
   const clustered = options.clustered ?? true
   const [[version]] = (await connection.runAndReadAll("SELECT version()")).getRows() as [[string]]
@@ -139,17 +141,35 @@ export const make = async (options: Options): Promise<Engine> => {
     return answer
   }
 
-  return {
+  const release = () => {
+    for (const statement of statements.values()) statement.destroySync()
+    statements.clear()
+    connection.closeSync()
+    instance.closeSync()
+  }
+
+  const engine: Engine = {
     name: "duckdb",
     version: `DuckDB ${version}, ${threads} threads, ${options.storage === "file" ? "file" : "in memory"}`,
     loadPath: clustered ? "CSV + read_csv, sorted by name, ts" : "CSV + read_csv",
     load,
     run,
     close: async () => {
-      for (const statement of statements.values()) statement.destroySync()
-      connection.closeSync()
-      instance.closeSync()
+      release()
       await rm(folder, { recursive: true, force: true })
+    },
+  }
+  if (options.storage !== "file") return engine
+  return {
+    ...engine,
+    cold: {
+      means:
+        "a new instance and connection on the same file before each call (empty buffer pool, statements prepared again)",
+      reopen: async () => {
+        release()
+        instance = await open()
+        connection = await instance.connect()
+      },
     },
   }
 }

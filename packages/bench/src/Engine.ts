@@ -15,6 +15,16 @@ export interface Loaded {
   readonly events: number
 }
 
+/**
+ * How an engine is timed cold: `reopen` (untimed) makes its next call answer as a freshly
+ * started process would, with nothing decoded or remembered; `means` says what that is for
+ * this engine, for the report.
+ */
+export interface Cold {
+  readonly means: string
+  readonly reopen: () => Promise<void>
+}
+
 /** An engine under test. `close` releases it and removes its files. */
 export interface Engine {
   readonly name: string
@@ -34,6 +44,8 @@ export interface Engine {
    * queries: measured for the load table only.
    */
   readonly otherLoads?: ReadonlyArray<Pick<Engine, "loadPath" | "load">>
+  /** How to time it cold; without it (an engine in memory) it has warm figures only. */
+  readonly cold?: Cold
   readonly close: () => Promise<void>
 }
 

@@ -1,8 +1,11 @@
 /**
  * The benchmark run: for each data set size, load every engine, check that every engine
  * gives the same answer to every shape (and, at small sizes, the same as core's reference
- * aggregator), then time each shape on each engine: one warm-up each, then `repetitions`
- * rounds in which every engine runs the shape once, in turn.
+ * aggregator), then time each shape on each engine twice: cold, `repetitions` rounds in
+ * which every engine that can be reopened is, untimed, then runs the shape once, in turn;
+ * and warm, one warm-up each, then `repetitions` rounds in which every engine runs the
+ * shape once, in turn. Cold figures are only ever compared with cold ones, warm with warm:
+ * a remembered answer is never set against a fresh computation.
  * Engines that take whole trends requests (Trendline's store and server) are then checked
  * and timed the same way on the combined requests (a daily, a weekly and a monthly group).
  *
@@ -14,7 +17,9 @@ import type * as TrendsRequest from "@trendline/core/TrendsRequest"
 import * as Data from "effect/Data"
 import * as Dataset from "./Dataset.ts"
 import type { Engine } from "./Engine.ts"
+import { grouped } from "./Markdown.ts"
 import * as Shape from "./Shape.ts"
+import { timeColdInTurns, timeInTurns } from "./Turns.ts"
 
 /** How to build an engine, fresh for every size. */
 export interface EngineSpec {
@@ -51,18 +56,33 @@ export interface Load {
   readonly millis: number
 }
 
-/** One shape's timings, in milliseconds, by engine. */
-export interface Timing {
-  readonly shape: Shape.Shape
+/** Cold (as a fresh process sees it) or warm (a repeat after a warm-up). */
+export type Temperature = "cold" | "warm"
+
+/** Both temperatures, in the order the report gives them. */
+export const temperatures: ReadonlyArray<Temperature> = ["cold", "warm"]
+
+/** Runs in milliseconds, and their medians, by engine. */
+export interface Timed {
   readonly runs: { readonly [engine: string]: ReadonlyArray<number> }
   readonly medians: { readonly [engine: string]: number }
 }
 
-/** One combined request's timings, in milliseconds, by engine (those with `runTrends`). */
+/**
+ * One shape's timings: `cold` of the engines that can be reopened (see `Engine.cold`),
+ * `warm` of every engine.
+ */
+export interface Timing {
+  readonly shape: Shape.Shape
+  readonly cold: Timed
+  readonly warm: Timed
+}
+
+/** One combined request's timings, cold and warm (of the engines with `runTrends`). */
 export interface CombinedTiming {
   readonly request: Shape.Combined
-  readonly runs: { readonly [engine: string]: ReadonlyArray<number> }
-  readonly medians: { readonly [engine: string]: number }
+  readonly cold: Timed
+  readonly warm: Timed
 }
 
 /** Everything measured on one data set. */
@@ -73,6 +93,8 @@ export interface SizeReport {
   readonly checkedAgainstReference: boolean
   readonly timings: ReadonlyArray<Timing>
   readonly combined: ReadonlyArray<CombinedTiming>
+  /** What cold means, by engine: those without an entry have warm figures only. */
+  readonly cold: { readonly [engine: string]: string }
   /** Wall time of the whole size: generation, loads, checks and timings. */
   readonly millis: number
 }
@@ -235,35 +257,21 @@ export const verifyCombined = async (
   }
 }
 
-const collectYoungGarbage = (globalThis as { gc?: (options: { type: "minor" }) => void }).gc
+const isReopenable = <E extends Engine>(engine: E): engine is E & Required<Pick<Engine, "cold">> =>
+  engine.cold !== undefined
 
-/**
- * Each call once as a warm-up, then `repetitions` rounds that time each call once, in
- * turn: the milliseconds of every call's runs. Taking turns spreads whatever else the
- * machine does meanwhile (a database's background merges, another process) over every
- * engine alike, instead of charging it to whichever runs at that moment.
- */
-export const timeInTurns = async (
-  calls: ReadonlyArray<() => Promise<unknown>>,
-  repetitions: number,
-): Promise<Array<Array<number>>> => {
-  for (const call of calls) await call()
-  const runs = calls.map((): Array<number> => [])
-  for (let i = 0; i < repetitions; i++) {
-    for (const [c, call] of calls.entries()) {
-      // An empty young generation for every call, so that no call pays for collecting the
-      // garbage of the one before it (another engine's). The bench runs with --expose-gc;
-      // elsewhere there is no `gc` and this does nothing.
-      collectYoungGarbage?.({ type: "minor" })
-      const started = performance.now()
-      await call()
-      runs[c]!.push(performance.now() - started)
-    }
-  }
-  return runs
-}
+const timedOf = (
+  engines: ReadonlyArray<Engine>,
+  turns: ReadonlyArray<ReadonlyArray<number>>,
+): Timed => ({
+  runs: Object.fromEntries(engines.map((engine, e) => [engine.name, turns[e]!])),
+  medians: Object.fromEntries(engines.map((engine, e) => [engine.name, median(turns[e]!)])),
+})
 
-const grouped = (n: number): string => n.toLocaleString("en-US")
+const describeTimed = (timed: Timed): string =>
+  Object.entries(timed.medians)
+    .map(([engine, m]) => `${engine} ${m.toFixed(3)} ms`)
+    .join(", ")
 
 /** Loads, checks and times one data set size. Engines are closed whatever happens. */
 export const runSize = async (options: Options, events: number): Promise<SizeReport> => {
@@ -316,22 +324,31 @@ export const runSize = async (options: Options, events: number): Promise<SizeRep
       )
       await verifyCombined(capable, requests, reference?.combined)
     }
-    // Every engine's runs of `call` in turns, by engine name, with their medians; logged.
+    // Every engine's runs of `call` in turns, cold (those that reopen) then warm; logged.
     const timeEngines = async <E extends Engine>(
       label: string,
       timed: ReadonlyArray<E>,
       call: (engine: E) => Promise<unknown>,
-    ) => {
-      const turns = await timeInTurns(
-        timed.map((engine) => () => call(engine)),
-        options.repetitions,
+    ): Promise<{ readonly cold: Timed; readonly warm: Timed }> => {
+      const reopenable = timed.filter(isReopenable)
+      const cold = timedOf(
+        reopenable,
+        await timeColdInTurns(
+          reopenable.map((engine) => ({ reopen: engine.cold.reopen, call: () => call(engine) })),
+          options.repetitions,
+        ),
       )
-      const runs = Object.fromEntries(timed.map((engine, e) => [engine.name, turns[e]!]))
-      const medians = Object.fromEntries(timed.map((engine, e) => [engine.name, median(turns[e]!)]))
+      const warm = timedOf(
+        timed,
+        await timeInTurns(
+          timed.map((engine) => () => call(engine)),
+          options.repetitions,
+        ),
+      )
       log(
-        `[${grouped(events)}] ${label}: ${timed.map((e) => `${e.name} ${medians[e.name]!.toFixed(3)} ms`).join(", ")}`,
+        `[${grouped(events)}] ${label}: cold ${describeTimed(cold) || "n/a"}; warm ${describeTimed(warm)}`,
       )
-      return { runs, medians }
+      return { cold, warm }
     }
     const timings: Array<Timing> = []
     for (const shape of shapes) {
@@ -352,6 +369,7 @@ export const runSize = async (options: Options, events: number): Promise<SizeRep
       checkedAgainstReference,
       timings,
       combined,
+      cold: Object.fromEntries(engines.filter(isReopenable).map((e) => [e.name, e.cold.means])),
       millis: performance.now() - started,
     }
   } finally {

@@ -1,52 +1,38 @@
 /**
  * The run as Markdown: the same text is printed and written to RESULTS.md. Times are
- * medians in milliseconds; a ratio is an engine's median over DuckDB's (below 1: faster
- * than DuckDB). When the server ran (`http`), its figures are set beside the SQLite
- * store's of the same run, so the cost of HTTP is the difference.
+ * medians in milliseconds, each given cold and warm in tables of their own; a ratio is an
+ * engine's median over DuckDB's of the same temperature (below 1: faster than DuckDB).
+ * When the server ran (`http`), its figures are set beside the SQLite store's of the same
+ * run, so the cost of HTTP is the difference. The under-load section, when it ran, ends it.
  *
  * @since 0.1.0
  */
 import * as Dataset from "./Dataset.ts"
 import * as Harness from "./Harness.ts"
 import * as Machine from "./Machine.ts"
+import { grouped, shortCount, significant, table } from "./Markdown.ts"
 import * as Shape from "./Shape.ts"
+import type * as UnderLoad from "./UnderLoad.ts"
+import * as UnderLoadReport from "./UnderLoadReport.ts"
 
 /** The engine the others are compared with. */
 export const baseline = "duckdb"
 
-/** A Markdown table with padded columns; columns after the first are right-aligned. */
-export const table = (
-  header: ReadonlyArray<string>,
-  rows: ReadonlyArray<ReadonlyArray<string>>,
-): string => {
-  const widths = header.map((title, i) =>
-    Math.max(3, title.length, ...rows.map((row) => (row[i] ?? "").length)),
-  )
-  const line = (cells: ReadonlyArray<string>) =>
-    `| ${cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join(" | ")} |`
-  const rule = `| ${widths.map((width, i) => (i === 0 ? "-".repeat(width) : `${"-".repeat(width - 1)}:`)).join(" | ")} |`
-  return [line(header), rule, ...rows.map(line)].join("\n")
+/** `a / b` as `"0.512×"`, or `"n/a"` when either is missing. */
+export const ratio = (a: number | undefined, b: number | undefined): string => {
+  const value = (a ?? Number.NaN) / (b ?? Number.NaN)
+  return Number.isFinite(value) ? `${significant(value)}×` : "n/a"
 }
 
-/** Three significant digits, without exponent: `0.0412`, `3.17`, `1250`. */
-export const significant = (value: number): string =>
-  !Number.isFinite(value)
-    ? "n/a"
-    : value >= 100
-      ? Math.round(value).toLocaleString("en-US")
-      : value === 0
-        ? "0"
-        : value.toPrecision(3).replace(/e.*$/, "")
+/** What a table of one temperature says when no engine has figures of it. */
+export const noFigures = (temperature: Harness.Temperature): string =>
+  `No ${temperature} figures: every engine ran in memory, with nothing to reopen.`
 
-const grouped = (n: number): string => n.toLocaleString("en-US")
-
-/** `10M`, `1M`, `20k`, `1,500`. */
-export const shortCount = (n: number): string =>
-  n >= 1_000_000 && n % 1_000_000 === 0
-    ? `${n / 1_000_000}M`
-    : n >= 1000 && n % 1000 === 0
-      ? `${n / 1000}k`
-      : grouped(n)
+/** The engines, of `engines`, with figures in some of `timed`. */
+export const timedEngines = (
+  engines: ReadonlyArray<string>,
+  timed: ReadonlyArray<Harness.Timed>,
+): Array<string> => engines.filter((e) => timed.some((t) => t.medians[e] !== undefined))
 
 /** How each engine loaded the data set. */
 export const loadTable = (size: Harness.SizeReport): string =>
@@ -82,29 +68,43 @@ const storeOverSqlColumns = (engines: ReadonlyArray<string>) =>
 const storeOverSqlRatios = (
   engines: ReadonlyArray<string>,
   medians: { readonly [engine: string]: number },
-) => pairsIn(engines).map((pair) => `${significant(medians[pair.store]! / medians[pair.sql]!)}×`)
+) => pairsIn(engines).map((pair) => ratio(medians[pair.store], medians[pair.sql]))
+
+const millis = (value: number | undefined): string => significant(value ?? Number.NaN)
 
 /**
- * Median milliseconds per shape and engine, each engine's ratio to DuckDB, and (when both
- * ran) the ClickHouse store's ratio to the hand-written SQL on the same table.
+ * Median milliseconds per shape and engine at one temperature, each engine's ratio to
+ * DuckDB's, and (when both ran) the ClickHouse store's ratio to the hand-written SQL on the
+ * same table: only engines with figures of that temperature.
  */
-export const shapeTable = (size: Harness.SizeReport, engines: ReadonlyArray<string>): string =>
-  table(
+export const shapeTable = (
+  size: Harness.SizeReport,
+  allEngines: ReadonlyArray<string>,
+  temperature: Harness.Temperature,
+): string => {
+  const engines = timedEngines(
+    allEngines,
+    size.timings.map((timing) => timing[temperature]),
+  )
+  if (engines.length === 0) return noFigures(temperature)
+  return table(
     [
       "shape",
       ...engines.map((e) => `${e} ms`),
       ...compared(engines).map((e) => `${e}/${baseline}`),
       ...storeOverSqlColumns(engines),
     ],
-    size.timings.map((timing) => [
-      Shape.label(timing.shape),
-      ...engines.map((e) => significant(timing.medians[e]!)),
-      ...compared(engines).map(
-        (e) => `${significant(timing.medians[e]! / timing.medians[baseline]!)}×`,
-      ),
-      ...storeOverSqlRatios(engines, timing.medians),
-    ]),
+    size.timings.map((timing) => {
+      const { medians } = timing[temperature]
+      return [
+        Shape.label(timing.shape),
+        ...engines.map((e) => millis(medians[e])),
+        ...compared(engines).map((e) => ratio(medians[e], medians[baseline])),
+        ...storeOverSqlRatios(engines, medians),
+      ]
+    }),
   )
+}
 
 /**
  * One paragraph per ClickHouse: the store's append rates (its own load first, then the
@@ -114,19 +114,28 @@ export const clickhouseSummaries = (size: Harness.SizeReport): Array<string> =>
   storeSqlPairs.flatMap(({ store, sql }) => {
     const loads = size.loads.filter((l) => l.engine === store)
     if (loads.length === 0) return []
-    const over = (medians: ReadonlyArray<{ readonly [engine: string]: number }>) =>
-      medians.map((m) => m[store]! / m[sql]!).filter(Number.isFinite)
+    const over = (timed: ReadonlyArray<Harness.Timed>) =>
+      timed.map(({ medians }) => medians[store]! / medians[sql]!).filter(Number.isFinite)
     const spread = (ratios: ReadonlyArray<number>) =>
       `${significant(Math.min(...ratios))}–${significant(Math.max(...ratios))}× (median ${significant(Harness.median(ratios))}×)`
-    const shapes = over(size.timings.map((timing) => timing.medians))
-    const combined = over(size.combined.map((timing) => timing.medians))
+    // "0.94–1.2× (median 1.01×) cold, 0.95–1.1× (median 1.00×) warm"
+    const both = (timings: ReadonlyArray<Harness.CombinedTiming | Harness.Timing>) =>
+      Harness.temperatures
+        .map((temperature) => {
+          const ratios = over(timings.map((timing) => timing[temperature]))
+          return ratios.length === 0 ? "" : `${spread(ratios)} ${temperature}`
+        })
+        .filter((text) => text !== "")
+        .join(", ")
+    const shapes = both(size.timings)
+    const combined = both(size.combined)
     return [
       [
         `${store}: the store appended ${loads.map((load) => `${grouped(Math.round(rate(load)))} events/s (${load.loadPath})`).join(", ")}`,
-        shapes.length === 0
+        shapes === ""
           ? ""
-          : `; its shapes took ${spread(shapes)} the median of ${sql}, the hand-written SQL on the same table`,
-        combined.length === 0 ? "" : `; its combined requests ${spread(combined)}`,
+          : `; its shapes took ${shapes} the median of ${sql}, the hand-written SQL on the same table, at the same temperature`,
+        combined === "" ? "" : `; its combined requests ${combined}`,
         ".",
       ].join(""),
     ]
@@ -136,9 +145,16 @@ export const clickhouseSummaries = (size: Harness.SizeReport): Array<string> =>
 export const server = "http"
 export const store = "sqlite"
 
-/** Median milliseconds per combined request and engine, and the server's overhead over the store. */
-export const combinedTable = (size: Harness.SizeReport): string => {
-  const engines = Object.keys(size.combined[0]?.medians ?? {})
+/**
+ * Median milliseconds per combined request and engine at one temperature, and the server's
+ * overhead over the store at that temperature.
+ */
+export const combinedTable = (
+  size: Harness.SizeReport,
+  temperature: Harness.Temperature,
+): string => {
+  const engines = Object.keys(size.combined[0]?.[temperature].medians ?? {})
+  if (engines.length === 0) return noFigures(temperature)
   const overhead = engines.includes(server) && engines.includes(store)
   return table(
     [
@@ -147,12 +163,15 @@ export const combinedTable = (size: Harness.SizeReport): string => {
       ...(overhead ? [`${server} − ${store} ms`] : []),
       ...storeOverSqlColumns(engines),
     ],
-    size.combined.map((timing) => [
-      Shape.combinedLabel(timing.request),
-      ...engines.map((e) => significant(timing.medians[e]!)),
-      ...(overhead ? [significant(timing.medians[server]! - timing.medians[store]!)] : []),
-      ...storeOverSqlRatios(engines, timing.medians),
-    ]),
+    size.combined.map((timing) => {
+      const { medians } = timing[temperature]
+      return [
+        Shape.combinedLabel(timing.request),
+        ...engines.map((e) => millis(medians[e])),
+        ...(overhead ? [significant(medians[server]! - medians[store]!)] : []),
+        ...storeOverSqlRatios(engines, medians),
+      ]
+    }),
   )
 }
 
@@ -163,32 +182,42 @@ export const httpSummary = (size: Harness.SizeReport): string | undefined => {
   const overHttp = size.loads.find((load) => load.engine === server)
   if (overHttp === undefined) return undefined
   const alone = size.loads.find((load) => load.engine === store)
-  const medians = (engine: string) =>
-    size.combined.map((timing) => timing.medians[engine]).filter((m) => m !== undefined)
-  const span = (values: ReadonlyArray<number>) =>
-    values.length === 0
-      ? "n/a"
-      : `${significant(Math.min(...values))}–${significant(Math.max(...values))} ms`
+  const spans = (engine: string) =>
+    Harness.temperatures
+      .map((temperature) => {
+        const values = size.combined
+          .map((timing) => timing[temperature].medians[engine])
+          .filter((m) => m !== undefined)
+        return values.length === 0
+          ? `n/a ${temperature}`
+          : `${significant(Math.min(...values))}–${significant(Math.max(...values))} ms ${temperature}`
+      })
+      .join(", ")
   return [
     `Through the server: uploads of 1000 records took ${grouped(Math.round(rate(overHttp)))} events/s`,
     alone === undefined
       ? ""
       : ` (the store alone appended ${grouped(Math.round(rate(alone)))}/s, ${significant(rate(overHttp) / rate(alone))}× of it)`,
-    `; trends requests with a daily, a weekly and a monthly group answered in ${span(medians(server))} median`,
-    alone === undefined ? "" : ` (the store alone: ${span(medians(store))})`,
+    `; trends requests with a daily, a weekly and a monthly group answered in ${spans(server)} (medians)`,
+    alone === undefined ? "" : `; the store alone in ${spans(store)}`,
     ".",
   ].join("")
 }
 
-/** How each engine's medians grow from the smallest size to the largest. */
-export const scalingTable = (report: Harness.Report): string => {
+/** How each engine's medians of one temperature grow from the smallest size to the largest. */
+export const scalingTable = (report: Harness.Report, temperature: Harness.Temperature): string => {
   const small = report.sizes[0]!
   const large = report.sizes.at(-1)!
   const growth = `${shortCount(small.dataset.events)}→${shortCount(large.dataset.events)}`
+  const engines = timedEngines(
+    report.engines,
+    [...small.timings, ...large.timings].map((timing) => timing[temperature]),
+  )
+  if (engines.length === 0) return noFigures(temperature)
   return table(
     [
       "shape",
-      ...report.engines.flatMap((e) => [
+      ...engines.flatMap((e) => [
         `${e} ${shortCount(small.dataset.events)}`,
         `${e} ${shortCount(large.dataset.events)}`,
         `${e} ${growth}`,
@@ -196,21 +225,42 @@ export const scalingTable = (report: Harness.Report): string => {
     ],
     small.timings.map((timing, i) => [
       Shape.label(timing.shape),
-      ...report.engines.flatMap((e) => {
-        const before = timing.medians[e]!
-        const after = large.timings[i]!.medians[e]!
-        return [significant(before), significant(after), `${significant(after / before)}×`]
+      ...engines.flatMap((e) => {
+        const before = timing[temperature].medians[e]
+        const after = large.timings[i]![temperature].medians[e]
+        return [millis(before), millis(after), ratio(after, before)]
       }),
     ]),
   )
 }
 
-/** The whole report, headed by the machine and the settings. */
+const temperatureNotes: Record<Harness.Temperature, string> = {
+  cold: "Cold: every timed call is the first one of a freshly reopened engine (see the header).",
+  warm: `Warm: repeats after a warm-up. The SQLite store (and the server over it) answers weekly and monthly distinct profiles from counts it remembered on the first call; DuckDB and ClickHouse compute every answer again, from warm buffers.`,
+}
+
+const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? "" : "s"}`
+
+/** The header's lines on how shapes were timed and what cold means for each engine. */
+export const timingNotes = (report: Harness.Report): Array<string> => {
+  const cold = report.sizes[0]?.cold ?? {}
+  return [
+    `- Each shape and request is timed at two temperatures, in tables of their own, the engines taking turns: **cold**, ${plural(report.repetitions, "run")} per engine, each the first call after the engine is reopened (below) and a full GC; **warm**, 1 warm-up then ${plural(report.repetitions, "run")} per engine, each after a minor GC. Tables give the median in ms; a ratio is that engine's median over ${baseline}'s at the same temperature (below 1× = faster): cold is compared with cold only, warm with warm`,
+    "- Cold, by engine (never the operating system's file cache, which needs root to drop and would disturb the machine; nor compiled code):",
+    ...report.engines.map(
+      (engine) =>
+        `  - ${engine}: ${cold[engine] ?? "no cold figures: it lives in memory, nothing to reopen"}`,
+    ),
+  ]
+}
+
+/** The whole report, headed by the machine and the settings; the under-load section last. */
 export const markdown = (
   report: Harness.Report,
   machine: Machine.Machine,
   date: Date,
   loadAverageAtEnd: number = machine.loadAverage,
+  underLoad?: UnderLoad.Result,
 ): string => {
   const first = report.sizes[0]
   const sections = [
@@ -219,17 +269,21 @@ export const markdown = (
     `Generated by \`pnpm bench\` on ${date.toISOString().slice(0, 16).replace("T", " ")} UTC.`,
     "",
     `- Machine: ${Machine.describe(machine)}; 1-minute load average ${machine.loadAverage.toFixed(2)} at the start, ${loadAverageAtEnd.toFixed(2)} at the end (other work on the machine adds noise)`,
-    ...[...new Map((first?.loads ?? []).map((load) => [load.engine, load.version]))].map(
-      ([engine, version]) => `- ${engine}: ${version}`,
-    ),
-    `- Data: seed ${first?.dataset.seed ?? Dataset.defaultSeed}, ${grouped(first?.dataset.profiles ?? 0)} profiles, ${Dataset.eventNames.length} event names, 2025 (UTC); top event "${Dataset.topEvent}" (~25%), rare event "${Dataset.rareEvent}" (~1%)`,
-    `- Each shape: 1 warm-up, then ${report.repetitions} timed run${report.repetitions === 1 ? "" : "s"} per engine, the engines taking turns; the table shows the median in ms; a ratio is that engine's median over ${baseline}'s (below 1× = faster)`,
-    ...(report.engines.includes(server)
-      ? [
-          `- ${server}: the Node server in a child process on the same machine; every ${server} figure is a full HTTP round trip from Node's fetch (keep-alive, one request at a time), the server's request log included`,
-        ]
-      : []),
   ]
+  if (first !== undefined) {
+    sections.push(
+      ...[...new Map(first.loads.map((load) => [load.engine, load.version]))].map(
+        ([engine, version]) => `- ${engine}: ${version}`,
+      ),
+      `- Data: seed ${first.dataset.seed}, ${grouped(first.dataset.profiles)} profiles, ${Dataset.eventNames.length} event names, 2025 (UTC); top event "${Dataset.topEvent}" (~25%), rare event "${Dataset.rareEvent}" (~1%)`,
+      ...timingNotes(report),
+      ...(report.engines.includes(server)
+        ? [
+            `- ${server}: the Node server in a child process on the same machine; every ${server} figure is a full HTTP round trip from Node's fetch (keep-alive, one request at a time), the server's request log included`,
+          ]
+        : []),
+    )
+  }
   for (const size of report.sizes) {
     sections.push(
       "",
@@ -238,9 +292,17 @@ export const markdown = (
       `Answers of every engine agreed${size.checkedAgainstReference ? ", and matched core's reference aggregator" : ""}. Whole size took ${Math.round(size.millis / 1000)} s.`,
       "",
       loadTable(size),
-      "",
-      shapeTable(size, report.engines),
     )
+    for (const temperature of Harness.temperatures) {
+      sections.push(
+        "",
+        `### Shapes, ${temperature}`,
+        "",
+        temperatureNotes[temperature],
+        "",
+        shapeTable(size, report.engines, temperature),
+      )
+    }
     for (const summary of clickhouseSummaries(size)) sections.push("", summary)
     if (size.combined.length > 0) {
       const summary = httpSummary(size)
@@ -249,12 +311,19 @@ export const markdown = (
         `### Requests with a daily, a weekly and a monthly group`,
         "",
         ...(summary === undefined ? [] : [summary, ""]),
-        combinedTable(size),
       )
+      for (const temperature of Harness.temperatures) {
+        const title = `${temperature[0]!.toUpperCase()}${temperature.slice(1)}`
+        sections.push(`**${title}**`, "", combinedTable(size, temperature), "")
+      }
+      sections.pop()
     }
   }
   if (report.sizes.length > 1) {
-    sections.push("", "## Scaling", "", scalingTable(report))
+    for (const temperature of Harness.temperatures) {
+      sections.push("", `## Scaling, ${temperature}`, "", scalingTable(report, temperature))
+    }
   }
+  if (underLoad !== undefined) sections.push("", UnderLoadReport.markdown(underLoad))
   return `${sections.join("\n")}\n`
 }

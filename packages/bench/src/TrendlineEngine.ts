@@ -20,11 +20,14 @@ import * as Effect from "effect/Effect"
 import { type Engine, timedLoad } from "./Engine.ts"
 import * as Shape from "./Shape.ts"
 
-/** Any store of the event store port as an engine; `release` runs on `close`. */
+/**
+ * Any store of the event store port as an engine: `store` gives the store calls go to (a
+ * reopened engine swaps it); `release` runs on `close`.
+ */
 export const fromEventStore = (
   name: string,
   version: string,
-  store: EventStore.Service,
+  store: () => EventStore.Service,
   release: () => Promise<void> = async () => undefined,
 ): Engine => ({
   name,
@@ -33,45 +36,63 @@ export const fromEventStore = (
   load: (batches) =>
     timedLoad(batches, async (batch) => {
       const { refused } = await Effect.runPromise(
-        store.append(Shape.account, { events: batch, profiles: [] }),
+        store().append(Shape.account, { events: batch, profiles: [] }),
       )
       if (refused.length > 0) {
         throw new Error(`${name} refused ${refused.length} events of a batch: over a limit?`)
       }
     }),
   run: async (shape) => {
-    const result = await Effect.runPromise(store.query(Shape.account, Shape.plan(shape)))
+    const result = await Effect.runPromise(store().query(Shape.account, Shape.plan(shape)))
     return result[Shape.group]!
   },
   runTrends: (request) =>
-    Effect.runPromise(store.query(Shape.account, QueryPlan.fromTrends(request, Shape.account))),
+    Effect.runPromise(store().query(Shape.account, QueryPlan.fromTrends(request, Shape.account))),
   close: release,
 })
 
 /** Core's in-memory reference store. */
-export const memory = async (): Promise<Engine> =>
-  fromEventStore("memory", "core's reference store", await Effect.runPromise(makeMemory()))
+export const memory = async (): Promise<Engine> => {
+  const store = await Effect.runPromise(makeMemory())
+  return fromEventStore("memory", "core's reference store", () => store)
+}
 
 /** Where the SQLite store keeps its database: a file in a temporary folder, or memory. */
 export interface SqliteOptions {
   readonly storage: "file" | "memory"
 }
 
-/** Trendline's SQLite store over `node:sqlite`, in a fresh database. */
+/**
+ * Trendline's SQLite store over `node:sqlite`, in a fresh database. On a file it is timed
+ * cold too: before each cold call the connection is closed and a new one opened, with a
+ * new store over it (empty page cache, no decoded day sets, no remembered counts).
+ */
 export const sqlite = async (options: SqliteOptions): Promise<Engine> => {
   const folder = await mkdtemp(join(tmpdir(), "trendline-bench-sqlite-"))
-  const connection = NodeSqlite.open({
-    filename: options.storage === "file" ? join(folder, "events.db") : ":memory:",
-  })
-  const store = await Effect.runPromise(SqliteEventStore.make(connection.driver))
+  const filename = options.storage === "file" ? join(folder, "events.db") : ":memory:"
+  let connection = NodeSqlite.open({ filename })
+  let store = await Effect.runPromise(SqliteEventStore.make(connection.driver))
   const sqliteVersion = connection.driver.all("SELECT sqlite_version() AS v")[0]?.v
-  return fromEventStore(
+  const engine = fromEventStore(
     "sqlite",
     `SQLite ${sqliteVersion} (node:sqlite), ${options.storage === "file" ? "file, WAL" : "in memory"}`,
-    store,
+    () => store,
     async () => {
       connection.close()
       await rm(folder, { recursive: true, force: true })
     },
   )
+  if (options.storage !== "file") return engine
+  return {
+    ...engine,
+    cold: {
+      means:
+        "a new connection and a new store on the same file before each call (empty SQLite page cache, no decoded day sets, no remembered distinct counts)",
+      reopen: async () => {
+        connection.close()
+        connection = NodeSqlite.open({ filename })
+        store = await Effect.runPromise(SqliteEventStore.make(connection.driver))
+      },
+    },
+  }
 }

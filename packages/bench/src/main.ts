@@ -1,5 +1,6 @@
-// The `bench` script: parses the command line, runs every size, prints the report and
-// writes it to RESULTS.md. The only place the benchmark touches the process.
+// The `bench` script: parses the command line, runs every size, then the server under
+// load, prints the report and writes it to RESULTS.md. The only place the benchmark
+// touches the process.
 import { writeFileSync } from "node:fs"
 import { join } from "node:path"
 import * as ClickHouseServer from "@trendline/store-clickhouse/testing/ClickHouseServer"
@@ -11,8 +12,10 @@ import type * as Harness from "./Harness.ts"
 import { run } from "./Harness.ts"
 import * as HttpEngine from "./HttpEngine.ts"
 import * as Machine from "./Machine.ts"
+import { shortCount } from "./Markdown.ts"
 import * as Report from "./Report.ts"
 import * as TrendlineEngine from "./TrendlineEngine.ts"
+import * as UnderLoad from "./UnderLoad.ts"
 
 // One ClickHouse server for the whole run, started by the first engine that needs it.
 let clickhouseServer: Promise<ClickHouseServer.Server> | undefined
@@ -72,20 +75,26 @@ const main = async (): Promise<void> => {
   const machine = Machine.current()
   const log = (line: string) => console.error(line)
   log(`Trendline bench on ${Machine.describe(machine)}`)
-  const skipped = ClickHouseServer.isInstalled()
-    ? []
-    : settings.engines.filter((name) => Cli.clickhouseEngines.includes(name))
+  const skipped =
+    settings.loadOnly || ClickHouseServer.isInstalled()
+      ? []
+      : settings.engines.filter((name) => Cli.clickhouseEngines.includes(name))
   if (skipped.length > 0) {
     log(
       `skipping ${skipped.join(", ")}: ${ClickHouseServer.serverBinary} is not installed (apt-get install clickhouse-server)`,
     )
   }
-  const engines = settings.engines.filter((name) => !skipped.includes(name))
-  log(
-    `sizes ${settings.sizes.map(Report.shortCount).join(", ")}; engines ${engines.join(", ")}; ${settings.repetitions} repetitions; storage ${settings.storage}`,
-  )
+  const engines = settings.loadOnly
+    ? []
+    : settings.engines.filter((name) => !skipped.includes(name))
+  const sizes = settings.loadOnly ? [] : settings.sizes
+  if (!settings.loadOnly) {
+    log(
+      `sizes ${sizes.map(shortCount).join(", ")}; engines ${engines.join(", ")}; ${settings.repetitions} repetitions; storage ${settings.storage}`,
+    )
+  }
   const report = await run({
-    sizes: settings.sizes,
+    sizes,
     repetitions: settings.repetitions,
     engines: engines.map((name) => specOf(name, settings)),
     referenceLimit: settings.referenceLimit,
@@ -95,7 +104,21 @@ const main = async (): Promise<void> => {
     if (clickhouseServer !== undefined) await (await clickhouseServer).stop()
     await ChdbEngine.close()
   })
-  const text = Report.markdown(report, machine, new Date(), Machine.current().loadAverage)
+  const underLoad =
+    settings.load === undefined
+      ? undefined
+      : await UnderLoad.run({
+          events: settings.load.events,
+          ...(settings.seed === undefined ? {} : { seed: settings.seed }),
+          log,
+        })
+  const text = Report.markdown(
+    report,
+    machine,
+    new Date(),
+    Machine.current().loadAverage,
+    underLoad,
+  )
   console.log(`\n${text}`)
   if (settings.out !== undefined) {
     writeFileSync(settings.out, text)

@@ -25,7 +25,34 @@ describe("Cli", () => {
       referenceLimit: 1_000_000,
       seed: undefined,
       out: "RESULTS.md",
+      load: { events: 1_000_000 },
+      loadOnly: false,
     })
+  })
+
+  it("takes the -- that pnpm passes on before the flags", () => {
+    const settings = Cli.parse(["--", "--engines", "sqlite,duckdb", "--events", "100k"], {}, "R.md")
+    assert.deepStrictEqual(settings !== "help" && [settings.engines, settings.sizes], [
+      ["sqlite", "duckdb"],
+      [100_000],
+    ])
+    assert.throws(() => Cli.parse(["--events", "1M", "--", "x"], {}, "R.md"), /Unexpected argument/)
+  })
+
+  it("runs the server under load by default, A holding the smallest size's events up to 1M", () => {
+    const loadOf = (argv: ReadonlyArray<string>, env: Record<string, string> = {}) => {
+      const settings = Cli.parse(argv, env, "R.md")
+      return settings === "help" ? "help" : [settings.load, settings.loadOnly]
+    }
+    assert.deepStrictEqual(loadOf(["--events", "20k"]), [{ events: 20_000 }, false])
+    assert.deepStrictEqual(loadOf(["--sizes", "5M,2M"]), [{ events: 1_000_000 }, false])
+    assert.deepStrictEqual(loadOf(["--load-events", "300k"]), [{ events: 300_000 }, false])
+    assert.deepStrictEqual(loadOf([], { BENCH_LOAD_EVENTS: "50k" }), [{ events: 50_000 }, false])
+    assert.deepStrictEqual(loadOf(["--no-load"]), [undefined, false])
+    assert.deepStrictEqual(loadOf([], { BENCH_LOAD: "0" }), [undefined, false])
+    assert.deepStrictEqual(loadOf(["--load-only", "--events", "20k"]), [{ events: 20_000 }, true])
+    assert.throws(() => Cli.parse(["--load-only", "--no-load"], {}, "R.md"), /exclude each other/)
+    assert.throws(() => Cli.parse(["--load-events", "none"], {}, "R.md"), /--load-events/)
   })
 
   it("takes BENCH_* variables, and flags over them", () => {

@@ -1,0 +1,226 @@
+import { assert, describe, it } from "@effect/vitest"
+import * as Dataset from "../src/Dataset.ts"
+import type * as Harness from "../src/Harness.ts"
+import type * as Latency from "../src/Latency.ts"
+import * as Report from "../src/Report.ts"
+import * as Shape from "../src/Shape.ts"
+import type * as UnderLoad from "../src/UnderLoad.ts"
+import * as UnderLoadReport from "../src/UnderLoadReport.ts"
+
+const machine = {
+  cpu: "Test CPU",
+  cores: 2,
+  memoryGiB: 8,
+  node: "v24.0.0",
+  platform: "linux x64",
+  loadAverage: 0.5,
+}
+
+const timed = (medians: Record<string, number>): Harness.Timed => ({
+  runs: Object.fromEntries(Object.entries(medians).map(([engine, m]) => [engine, [m]])),
+  medians,
+})
+
+const [first, second] = Shape.all
+// sqlite and duckdb can be reopened; memory cannot, so it has warm figures only. Cold,
+// sqlite computes what it remembers warm: 2 ms against 0.1 ms.
+const size: Harness.SizeReport = {
+  dataset: Dataset.make({ events: 20_000 }),
+  loads: [
+    { engine: "sqlite", version: "SQLite", loadPath: "append", events: 20_000, millis: 100 },
+    { engine: "duckdb", version: "DuckDB", loadPath: "csv", events: 20_000, millis: 50 },
+    { engine: "memory", version: "core", loadPath: "append", events: 20_000, millis: 10 },
+  ],
+  checkedAgainstReference: true,
+  timings: [
+    {
+      shape: first!,
+      cold: timed({ sqlite: 2, duckdb: 8 }),
+      warm: timed({ sqlite: 0.1, duckdb: 4, memory: 1 }),
+    },
+    {
+      shape: second!,
+      cold: timed({ sqlite: 3, duckdb: 6 }),
+      warm: timed({ sqlite: 0.5, duckdb: 5, memory: 2 }),
+    },
+  ],
+  combined: [],
+  cold: { sqlite: "a new connection", duckdb: "a new instance" },
+  millis: 1000,
+}
+const report: Harness.Report = {
+  engines: ["sqlite", "duckdb", "memory"],
+  repetitions: 3,
+  sizes: [size],
+}
+
+const summary = (p50: number, p99: number, count = 250): Latency.Summary => ({
+  count,
+  p50,
+  p99,
+  max: p99 * 2,
+})
+
+const underLoad: UnderLoad.Result = {
+  server: "Trendline's Node server (Hono)",
+  settings: ["TRENDLINE_MAX_UPLOADS=40"],
+  accounts: 9,
+  aEvents: 20_000,
+  bEvents: 20_000,
+  query: "count daily · Charged, 2025-06-01 to 2025-06-30",
+  heavyQuery: "profiles daily+weekly+monthly · App Opened over 2025",
+  probeInterval: 20,
+  phases: [
+    {
+      name: "no load",
+      query: { latency: summary(2, 4), refused: 0, partial: 0 },
+      health: { latency: summary(1, 2), refused: 0, partial: 0 },
+    },
+    {
+      name: "A: 40 concurrent uploads of 1000 records",
+      query: { latency: summary(30, 60), refused: 0, partial: 0 },
+      health: { latency: summary(5, 10), refused: 0, partial: 0 },
+      background: {
+        kind: "uploads",
+        what: "uploads of 1000 records",
+        clients: 40,
+        latency: summary(300, 600, 1000),
+        ok: 1000,
+        refused: 0,
+        partial: 0,
+        records: 1_000_000,
+        seconds: 10,
+      },
+    },
+    {
+      name: "A: 3 concurrent heavy queries",
+      query: { latency: summary(3, 9), refused: 0, partial: 0 },
+      health: { latency: summary(1, 3), refused: 0, partial: 0 },
+      background: {
+        kind: "queries",
+        what: "profiles daily+weekly+monthly · App Opened over 2025",
+        clients: 3,
+        latency: summary(6, 12, 900),
+        ok: 890,
+        refused: 10,
+        partial: 0,
+        records: 0,
+        seconds: 5,
+      },
+    },
+  ],
+  uploads: [1, 2, 4].map((accounts) => ({
+    what: "uploads of 1000 records",
+    accounts,
+    clientsPerAccount: 4,
+    requests: 200 * accounts,
+    refused: 0,
+    seconds: accounts,
+    rate: 120_000 + accounts * 10_000,
+    unit: "events/s" as const,
+    latency: summary(20, 40, 200 * accounts),
+    target: 130_000,
+  })),
+  queries: {
+    what: "B's small query",
+    accounts: 3,
+    clientsPerAccount: 2,
+    requests: 3000,
+    refused: 0,
+    seconds: 4,
+    rate: 750,
+    unit: "requests/s",
+    latency: summary(7, 15, 3000),
+    target: 700,
+  },
+  millis: 45_000,
+}
+
+describe("Report", () => {
+  it("gives cold and warm in tables of their own, ratios within a temperature", () => {
+    const cold = Report.shapeTable(size, report.engines, "cold")
+    const warm = Report.shapeTable(size, report.engines, "warm")
+    // No memory column cold: it has no cold figures.
+    assert.include(cold.split("\n")[0], "| sqlite ms | duckdb ms | sqlite/duckdb |")
+    assert.notInclude(cold, "memory")
+    assert.include(cold, "|      2.00 |      8.00 |        0.250× |")
+    assert.include(
+      warm.split("\n")[0],
+      "| sqlite ms | duckdb ms | memory ms | sqlite/duckdb | memory/duckdb |",
+    )
+    assert.include(warm, "|     0.100 |      4.00 |      1.00 |       0.0250× |        0.250× |")
+  })
+
+  it("says what cold means for every engine, and which have no cold figures", () => {
+    const text = Report.markdown(report, machine, new Date("2026-01-02T03:04:00Z"))
+    assert.include(text, "Generated by `pnpm bench` on 2026-01-02 03:04 UTC.")
+    assert.include(
+      text,
+      "**cold**, 3 runs per engine, each the first call after the engine is reopened",
+    )
+    assert.include(
+      text,
+      "  - sqlite: a new connection\n  - duckdb: a new instance\n  - memory: no cold figures",
+    )
+    assert.isBelow(text.indexOf("### Shapes, cold"), text.indexOf("### Shapes, warm"))
+    assert.notInclude(text, "## Under load")
+  })
+
+  it("says so when no engine has figures of a temperature", () => {
+    const warmOnly: Harness.SizeReport = {
+      ...size,
+      timings: size.timings.map((timing) => ({ ...timing, cold: timed({}) })),
+      cold: {},
+    }
+    assert.strictEqual(
+      Report.shapeTable(warmOnly, report.engines, "cold"),
+      "No cold figures: every engine ran in memory, with nothing to reopen.",
+    )
+  })
+
+  it("writes n/a for a figure or ratio that is missing", () => {
+    assert.strictEqual(Report.ratio(1, 4), "0.250×")
+    assert.strictEqual(Report.ratio(undefined, 4), "n/a")
+    assert.strictEqual(Report.ratio(1, 0), "n/a")
+  })
+
+  it("ends with the server under load, its targets met or not", () => {
+    const text = Report.markdown(report, machine, new Date(), 0.5, underLoad)
+    assert.include(text, "## Under load")
+    const section = UnderLoadReport.markdown(underLoad)
+    assert.include(section, "TRENDLINE_MAX_UPLOADS=40")
+    const line = (start: string, request: string) =>
+      section.split("\n").find((l) => l.startsWith(`| ${start}`) && l.includes(request))!
+    // Under uploads: B's query p99 60 ms misses < 50 ms, /health p99 10 ms meets < 20 ms.
+    assert.match(
+      line("A: 40 concurrent", "B's query"),
+      /\| +60.0 \| +120 \| +— \| +< 50 ms \| +no \|$/,
+    )
+    assert.match(
+      line("A: 40 concurrent", "GET /health"),
+      /\| +10.0 \| +20.0 \| +— \| +< 20 ms \| +yes \|$/,
+    )
+    assert.match(line("no load", "B's query"), /\| +— \| +— \|$/)
+    assert.include(
+      section,
+      "- Meanwhile A (40 clients, uploads of 1000 records): 1,000 answered in 10.0 s, 100,000 events/s stored",
+    )
+    assert.include(section, "not ok: 10 refused (429).")
+    assert.match(
+      section,
+      /\| uploads of 1000 records \| +1 × 4 \| +200 \| +1.00 \| 130,000 events\/s \|.*\| ≥ 130,000 events\/s \| yes \|/,
+    )
+    assert.match(
+      section,
+      /\| B's small query +\| +3 × 2 \| +3,000 \| +4.00 \| +750 requests\/s \|.*\| +≥ 700 requests\/s \| yes \|/,
+    )
+  })
+
+  it("says whether a figure meets its target", () => {
+    assert.strictEqual(UnderLoadReport.met(49, 50, true), "yes")
+    assert.strictEqual(UnderLoadReport.met(50, 50, true), "no")
+    assert.strictEqual(UnderLoadReport.met(700, 700, false), "yes")
+    assert.strictEqual(UnderLoadReport.met(1, undefined, true), "—")
+    assert.strictEqual(UnderLoadReport.met(Number.NaN, 50, true), "—")
+  })
+})
