@@ -110,15 +110,21 @@ export const make = (
       Effect.provide(NodeWorker.layer(spawn("writer"))),
       Effect.mapError(storeErrorOf(`starting the writer thread for ${filename}`)),
     )
-    yield* writer
-      .executeEffect(new Protocol.Open())
-      .pipe(Effect.mapError(storeErrorOf(`opening the SQLite database ${filename}`)))
-    const readers = yield* Worker.makePoolSerialized<Protocol.ReaderRequest>({
-      size: readerCount,
-      concurrency: 1,
-    }).pipe(
-      Effect.provide(NodeWorker.layer(spawn("reader"))),
-      Effect.mapError(storeErrorOf(`starting the reader threads for ${filename}`)),
+    // Readers start while the writer migrates; they read nothing before the store is made.
+    const [, readers] = yield* Effect.all(
+      [
+        writer
+          .executeEffect(new Protocol.Open())
+          .pipe(Effect.mapError(storeErrorOf(`opening the SQLite database ${filename}`))),
+        Worker.makePoolSerialized<Protocol.ReaderRequest>({
+          size: readerCount,
+          concurrency: 1,
+        }).pipe(
+          Effect.provide(NodeWorker.layer(spawn("reader"))),
+          Effect.mapError(storeErrorOf(`starting the reader threads for ${filename}`)),
+        ),
+      ],
+      { concurrency: 2 },
     )
 
     const readsPerAccount = Math.max(1, readerCount - 1)
