@@ -76,11 +76,11 @@ export const setupOf = (
  * - `cacheBytes`: day sets of distinct profiles kept decoded. The store's default (64 MiB)
  *   suits a process; an isolate has 128 MB for every object it hosts.
  * - `sliceMillis: 0`: a long query or a rebuild gives way at every pause its engine offers
- *   (every 16 day sets a distinct-profile query reads, every few event log rows a rebuild
- *   folds). Deployed, a Worker's clock stands still while code runs and moves only between
- *   events (Cloudflare's Spectre mitigation; `wrangler dev` and the tests' workerd let it
- *   run), so a slice measured in milliseconds never ends there: the whole query or rebuild
- *   would hold the object.
+ *   (a distinct-profile query after each month of day sets it reads and each 16 it unions,
+ *   a rebuild after every few event log rows it folds). Deployed, a Worker's clock stands
+ *   still while code runs and moves only between events (Cloudflare's Spectre mitigation;
+ *   `wrangler dev` and the tests' workerd let it run), so a slice measured in milliseconds
+ *   never ends there: the whole query or rebuild would hold the object.
  * - `yieldNow`: between slices the store waits for a timer (`setTimeout(0)`), the kind of
  *   wait during which the object takes other calls; awaiting a resolved promise or a
  *   `MessageChannel` message lets none in (`test-workers/Yields.test.ts`). A timer turn

@@ -3,6 +3,8 @@
  * `DurableObjectSqlite` and serves the port's four operations as RPC methods. In production
  * there is one such object per account; the store is built once per object, here in its
  * constructor (synchronous, so no request can reach the object before it has migrated).
+ * It slices its work as an account's object does (`sliceMillis: 0`: a pause at every step
+ * the engine offers, whatever the clock says), so queries here really pause between slices.
  */
 
 import { DurableObject } from "cloudflare:workers"
@@ -16,8 +18,8 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
 
-// The store answers synchronously; a failure is thrown for RPC to carry back to the caller.
-const settle = <A>(effect: Effect.Effect<A, EventStore.StoreError>): A =>
+// Opening the store is synchronous; a failure is thrown for RPC to carry back to the caller.
+const settleNow = <A>(effect: Effect.Effect<A, EventStore.StoreError>): A =>
   Exit.match(Effect.runSyncExit(effect), {
     onSuccess: (value) => value,
     onFailure: (cause) => {
@@ -25,29 +27,35 @@ const settle = <A>(effect: Effect.Effect<A, EventStore.StoreError>): A =>
     },
   })
 
+// Its operations may pause between slices: each call answers a promise.
+const settle = <A>(effect: Effect.Effect<A, EventStore.StoreError>): Promise<A> =>
+  Effect.runPromiseExit(effect).then(settleNow)
+
 export class EventStoreObject extends DurableObject<Env> {
   private readonly store: EventStore.Service
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env)
-    this.store = settle(SqliteEventStore.make(DurableObjectSqlite.make(ctx.storage)))
+    this.store = settleNow(
+      SqliteEventStore.make(DurableObjectSqlite.make(ctx.storage), { sliceMillis: 0 }),
+    )
   }
 
-  append(account: Account.Settings, batch: EventStore.Batch): EventStore.AppendReceipt {
+  append(account: Account.Settings, batch: EventStore.Batch): Promise<EventStore.AppendReceipt> {
     return settle(this.store.append(account, batch))
   }
 
-  query(account: Account.Settings, plan: QueryPlan.QueryPlan): QueryPlan.Result {
+  query(account: Account.Settings, plan: QueryPlan.QueryPlan): Promise<QueryPlan.Result> {
     return settle(this.store.query(account, plan))
   }
 
-  eventNames(account: Account.Settings): ReadonlyArray<string> {
+  eventNames(account: Account.Settings): Promise<ReadonlyArray<string>> {
     return settle(this.store.eventNames(account))
   }
 
   /** The profile, or `null` when there is none (an `Option` does not cross RPC). */
-  profile(account: Account.Settings, key: string): EventStore.Profile | null {
-    return Option.getOrNull(settle(this.store.profile(account, key)))
+  profile(account: Account.Settings, key: string): Promise<EventStore.Profile | null> {
+    return settle(Effect.map(this.store.profile(account, key), Option.getOrNull))
   }
 }
 
