@@ -339,8 +339,8 @@ export type OnSettled<A> = (
 
 /**
  * Builds an in-memory registry. Jobs run in fibers of the surrounding scope, so closing it
- * interrupts them. Every call, and a fiber every quarter of the retention (at most once a
- * second), sweeps: finished jobs past their retention are dropped, and running jobs nobody
+ * interrupts them. Every call, and while any job runs a fiber every quarter of the retention
+ * (at most once a second), sweeps: finished jobs past their retention are dropped, and running jobs nobody
  * asked about for the retention (since their submit or their last poll) are interrupted.
  */
 export const make = <A>(
@@ -473,6 +473,31 @@ export const make = <A>(
         Effect.onInterrupt(() => Ref.update(entries, HashMap.remove(reqId))),
       )
 
+    // A registry nobody calls must still cancel abandoned jobs: while any job runs, a sweeper
+    // sweeps every quarter of the retention (at most 25% past it; a second is often enough
+    // for any retention). It stops when none runs, so an idle registry holds no timer (a
+    // Durable Object with a timer pending is never evicted). Whether it runs is decided
+    // inside the same atomic updates that add jobs (`submit`) and find none (`sweeper`).
+    let sweeping = false
+    const sweeper: Effect.Effect<void> = Effect.zipRight(
+      Effect.zipRight(Effect.sleep(Math.max(1_000, retention / 4)), sweep),
+      Effect.flatMap(
+        Ref.modify(entries, (state) => {
+          let running = false
+          for (const entry of HashMap.values(state))
+            if (entry.job._tag === "Running") running = true
+          sweeping = running
+          return [running, state] as const
+        }),
+        (running) => (running ? sweeper : Effect.void),
+      ),
+    )
+    const startSweeper = Effect.suspend(() => {
+      if (sweeping) return Effect.void
+      sweeping = true
+      return Effect.asVoid(Effect.forkIn(Effect.interruptible(sweeper), scope))
+    })
+
     const submit: QueryJobs<A>["submit"] = (account, query, submitOptions) =>
       Effect.gen(function* () {
         yield* sweep
@@ -493,6 +518,7 @@ export const make = <A>(
             yield* Ref.update(entries, (state) =>
               HashMap.modify(state, reqId, (entry) => ({ ...entry, fiber: Option.some(fiber) })),
             )
+            yield* startSweeper
             return reqId
           }),
         )
@@ -542,13 +568,6 @@ export const make = <A>(
       for (const entry of HashMap.values(state)) if (entry.job._tag === "Running") running++
       return { running, finished: HashMap.size(state) - running }
     })
-
-    // A registry nobody calls must still cancel abandoned jobs; a quarter of the retention
-    // keeps them at most 25% past it, and a second is often enough for any retention.
-    yield* Effect.forkIn(
-      Effect.forever(Effect.zipRight(Effect.sleep(Math.max(1_000, retention / 4)), sweep)),
-      scope,
-    )
 
     return { submit, poll, stats }
   })

@@ -1,6 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as ApiError from "@trendline/core/ApiError"
 import * as QueryJob from "@trendline/core/QueryJob"
+import * as Chunk from "effect/Chunk"
 import * as Deferred from "effect/Deferred"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -372,6 +373,35 @@ describe("QueryJobs", () => {
       yield* TestClock.adjust("15 seconds") // the sweep at 75 s cancels it
       assert.isTrue(yield* Deferred.isDone(interrupted))
       assert.deepStrictEqual(yield* jobs.stats, { running: 0, finished: 0 })
+    }),
+  )
+
+  it.scoped("holds no timer once no job runs, and sweeps again when one does", () =>
+    Effect.gen(function* () {
+      const jobs = yield* QueryJob.make<number>({ retention: "1 minute", syncBudget: 0 })
+      assert.strictEqual(
+        Chunk.size(yield* TestClock.sleeps()),
+        0,
+        "a new registry waits for nothing",
+      )
+      const first = pendingReqId(yield* jobs.submit("acme", slow(1, "10 seconds")))
+      yield* TestClock.adjust("10 seconds")
+      assert.deepStrictEqual(
+        yield* jobs.poll("acme", first),
+        QueryJob.Reply.Completed({ result: 1 }),
+      )
+      yield* TestClock.adjust("15 seconds") // the sweeper's turn finds nothing running: it stops
+      assert.strictEqual(Chunk.size(yield* TestClock.sleeps()), 0)
+      // A job abandoned later (one that waits on no clock) is still cancelled without a call.
+      const interrupted = yield* Deferred.make<void>()
+      yield* jobs.submit(
+        "acme",
+        Effect.onInterrupt(Effect.never, () => Deferred.succeed(interrupted, undefined)),
+      )
+      yield* TestClock.adjust("75 seconds")
+      assert.isTrue(yield* Deferred.isDone(interrupted))
+      yield* TestClock.adjust("15 seconds")
+      assert.strictEqual(Chunk.size(yield* TestClock.sleeps()), 0)
     }),
   )
 
