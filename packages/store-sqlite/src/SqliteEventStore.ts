@@ -101,10 +101,17 @@ export const makeRebuilds = (
     const done = Deferred.unsafeMake<void, EventStore.StoreError>(FiberId.none)
     running.set(account.id, { zone: account.timeZone, done })
     let loggedAt = 0
-    const step: Effect.Effect<void, EventStore.StoreError> = Effect.try({
-      try: () => engine.rebuildStep(account, performance.now() + sliceMillis),
-      catch: storeError("rebuilding the rollups"),
-    }).pipe(
+    // A rebuild towards another zone, started since, supersedes this one: it stops (its
+    // waiters ask again), rather than both undoing each other's partial rollups.
+    const superseded = () => running.get(account.id)?.done !== done
+    const step: Effect.Effect<void, EventStore.StoreError> = Effect.suspend(() =>
+      superseded()
+        ? Effect.succeed({ finished: true, folded: 0, total: 0 })
+        : Effect.try({
+            try: () => engine.rebuildStep(account, performance.now() + sliceMillis),
+            catch: storeError("rebuilding the rollups"),
+          }),
+    ).pipe(
       Effect.flatMap((progress) => {
         if (progress.finished) return Effect.void
         const now = performance.now()

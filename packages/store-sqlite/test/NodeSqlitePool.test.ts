@@ -78,74 +78,81 @@ describe("SQLite store on worker threads", () => {
     ),
   )
 
-  it.effect("rebuilds a new time zone in the background while other accounts go on", () =>
-    Effect.gen(function* () {
-      const filename = "rebuild.db"
-      const utc = Account.make("big")
-      const kolkata = Account.make("big", { timeZone: "Asia/Kolkata" })
-      const other = Account.make("small")
-      // 240k events over January, each hour a batch of 1000 from 5000 profiles.
-      const events: Array<Aggregator.Event> = []
-      for (let hour = 0; hour < 240; hour++) {
-        for (let i = 0; i < 1000; i++) {
-          events.push({
-            name: "Charged",
-            profile: `identity:${(hour * 1000 + i * 7) % 5000}`,
-            ts: Date.UTC(2024, 0, 1) / 1000 + hour * 3 * 3600 + i,
-            properties: { Amount: i % 10 },
-          })
+  it.effect(
+    "rebuilds a new time zone in the background while other accounts go on",
+    () =>
+      Effect.gen(function* () {
+        const filename = "rebuild.db"
+        const utc = Account.make("big")
+        const kolkata = Account.make("big", { timeZone: "Asia/Kolkata" })
+        const other = Account.make("small")
+        // 240k events over January, every 3 hours 1000 from 5000 profiles, stored 10k a batch.
+        const events: Array<Aggregator.Event> = []
+        for (let hour = 0; hour < 240; hour++) {
+          for (let i = 0; i < 1000; i++) {
+            events.push({
+              name: "Charged",
+              profile: `identity:${(hour * 1000 + i * 7) % 5000}`,
+              ts: Date.UTC(2024, 0, 1) / 1000 + hour * 3 * 3600 + i,
+              properties: { Amount: i % 10 },
+            })
+          }
         }
-      }
-      yield* withPool(filename, (store) =>
-        Effect.forEach(
-          Array.from({ length: 240 }, (_, hour) => events.slice(hour * 1000, hour * 1000 + 1000)),
-          (batch) => store.append(utc, { events: batch, profiles: [] }),
-          { discard: true },
-        ),
-      )
-      yield* withPool(
-        filename,
-        (store) =>
-          Effect.gen(function* () {
-            // An append in the new zone starts the rebuild; it does not wait for it.
-            yield* store.append(kolkata, {
-              events: [charged("identity:x", noon(20))],
-              profiles: [],
-            })
-            assert.deepStrictEqual(
-              peek(filename, "SELECT rebuild_zone FROM accounts WHERE id = 'big'"),
-              [{ rebuild_zone: "Asia/Kolkata" }],
-            )
-            const plan = january(kolkata, Measure.Profiles)
-            const waiting = yield* Effect.fork(store.query(kolkata, plan))
-            // Another account reads and writes while the rebuild runs.
-            yield* store.append(other, { events: [charged("identity:a", noon(2))], profiles: [] })
-            assert.deepStrictEqual(yield* store.query(other, january(other)), {
-              month: { "202401": 1 },
-            })
-            assert.deepStrictEqual(
-              peek(filename, "SELECT rebuild_zone FROM accounts WHERE id = 'big'"),
-              [{ rebuild_zone: "Asia/Kolkata" }],
-              "the rebuild was still under way when the other account was answered",
-            )
-            const all = [...events, charged("identity:x", noon(20))]
-            assert.deepStrictEqual(yield* Fiber.join(waiting), Aggregator.aggregate(plan, all))
-            const sums = january(kolkata, Measure.sum("Amount"))
-            assert.deepStrictEqual(
-              yield* store.query(kolkata, sums),
-              Aggregator.aggregate(sums, all),
-            )
-            assert.deepStrictEqual(
-              peek(filename, "SELECT time_zone, rebuild_zone FROM accounts WHERE id = 'big'"),
-              [{ time_zone: "Asia/Kolkata", rebuild_zone: null }],
-            )
-          }),
-        // Short steps: the rebuild yields to other work often, as on a busy server.
-        { sliceMillis: 1 },
-      )
-      // The replaced rollups are deleted once the rebuild is done.
-      assert.deepStrictEqual(peek(filename, "SELECT count(*) AS n FROM rollup_garbage"), [{ n: 0 }])
-    }),
+        yield* withPool(filename, (store) =>
+          Effect.forEach(
+            Array.from({ length: 24 }, (_, batch) =>
+              events.slice(batch * 10_000, batch * 10_000 + 10_000),
+            ),
+            (batch) => store.append(utc, { events: batch, profiles: [] }),
+            { discard: true },
+          ),
+        )
+        yield* withPool(
+          filename,
+          (store) =>
+            Effect.gen(function* () {
+              // An append in the new zone starts the rebuild; it does not wait for it.
+              yield* store.append(kolkata, {
+                events: [charged("identity:x", noon(20))],
+                profiles: [],
+              })
+              assert.deepStrictEqual(
+                peek(filename, "SELECT rebuild_zone FROM accounts WHERE id = 'big'"),
+                [{ rebuild_zone: "Asia/Kolkata" }],
+              )
+              const plan = january(kolkata, Measure.Profiles)
+              const waiting = yield* Effect.fork(store.query(kolkata, plan))
+              // Another account reads and writes while the rebuild runs.
+              yield* store.append(other, { events: [charged("identity:a", noon(2))], profiles: [] })
+              assert.deepStrictEqual(yield* store.query(other, january(other)), {
+                month: { "202401": 1 },
+              })
+              assert.deepStrictEqual(
+                peek(filename, "SELECT rebuild_zone FROM accounts WHERE id = 'big'"),
+                [{ rebuild_zone: "Asia/Kolkata" }],
+                "the rebuild was still under way when the other account was answered",
+              )
+              const all = [...events, charged("identity:x", noon(20))]
+              assert.deepStrictEqual(yield* Fiber.join(waiting), Aggregator.aggregate(plan, all))
+              const sums = january(kolkata, Measure.sum("Amount"))
+              assert.deepStrictEqual(
+                yield* store.query(kolkata, sums),
+                Aggregator.aggregate(sums, all),
+              )
+              assert.deepStrictEqual(
+                peek(filename, "SELECT time_zone, rebuild_zone FROM accounts WHERE id = 'big'"),
+                [{ time_zone: "Asia/Kolkata", rebuild_zone: null }],
+              )
+            }),
+          // Short steps: the rebuild yields to other work often, as on a busy server.
+          { sliceMillis: 1 },
+        )
+        // The replaced rollups are deleted once the rebuild is done.
+        assert.deepStrictEqual(peek(filename, "SELECT count(*) AS n FROM rollup_garbage"), [
+          { n: 0 },
+        ])
+      }),
+    120_000,
   )
 
   it.effect("ingests an upload's text in the writer: stored, judged, or refused as not JSON", () =>
