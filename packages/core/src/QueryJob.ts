@@ -459,6 +459,7 @@ export const make = <A>(
               : Effect.map(toApiError(exit.cause), Either.left),
         ),
         Effect.tap((outcome) => settle(reqId, outcome)),
+        Effect.tap(() => stopSweeperIfIdle),
         Effect.tap((outcome) =>
           onSettled === undefined
             ? Effect.void
@@ -470,33 +471,45 @@ export const make = <A>(
             Either.isRight(outcome) ? Exit.succeed(outcome.right) : Exit.fail(outcome.left),
           ),
         ),
-        Effect.onInterrupt(() => Ref.update(entries, HashMap.remove(reqId))),
+        Effect.onInterrupt(() =>
+          Effect.zipRight(Ref.update(entries, HashMap.remove(reqId)), stopSweeperIfIdle),
+        ),
       )
 
     // A registry nobody calls must still cancel abandoned jobs: while any job runs, a sweeper
     // sweeps every quarter of the retention (at most 25% past it; a second is often enough
-    // for any retention). It stops when none runs, so an idle registry holds no timer (a
-    // Durable Object with a timer pending is never evicted). Whether it runs is decided
-    // inside the same atomic updates that add jobs (`submit`) and find none (`sweeper`).
-    let sweeping = false
-    const sweeper: Effect.Effect<void> = Effect.zipRight(
-      Effect.zipRight(Effect.sleep(Math.max(1_000, retention / 4)), sweep),
-      Effect.flatMap(
-        Ref.modify(entries, (state) => {
-          let running = false
-          for (const entry of HashMap.values(state))
-            if (entry.job._tag === "Running") running = true
-          sweeping = running
-          return [running, state] as const
-        }),
-        (running) => (running ? sweeper : Effect.void),
-      ),
+    // for any retention). It starts with a job and is stopped as the last running job ends,
+    // so an idle registry holds no timer (a Durable Object with a timer pending is never
+    // evicted). Both are decided inside atomic updates of the jobs, so neither can miss the
+    // other.
+    let sweeper: Fiber.RuntimeFiber<void> | undefined
+    const startSweeper = Effect.suspend(() =>
+      sweeper !== undefined
+        ? Effect.void
+        : Effect.map(
+            Effect.forkIn(
+              Effect.interruptible(
+                Effect.forever(
+                  Effect.zipRight(Effect.sleep(Math.max(1_000, retention / 4)), sweep),
+                ),
+              ),
+              scope,
+            ),
+            (fiber) => {
+              sweeper = fiber
+            },
+          ),
     )
-    const startSweeper = Effect.suspend(() => {
-      if (sweeping) return Effect.void
-      sweeping = true
-      return Effect.asVoid(Effect.forkIn(Effect.interruptible(sweeper), scope))
-    })
+    const stopSweeperIfIdle = Effect.flatMap(
+      Ref.modify(entries, (state) => {
+        for (const entry of HashMap.values(state))
+          if (entry.job._tag === "Running") return [undefined, state] as const
+        const idle = sweeper
+        sweeper = undefined
+        return [idle, state] as const
+      }),
+      (idle) => (idle === undefined ? Effect.void : Fiber.interruptFork(idle)),
+    )
 
     const submit: QueryJobs<A>["submit"] = (account, query, submitOptions) =>
       Effect.gen(function* () {
