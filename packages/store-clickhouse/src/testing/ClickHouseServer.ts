@@ -17,6 +17,17 @@ const packagedConfig = "/etc/clickhouse-server"
 const startDeadlineMs = 20_000
 const stopDeadlineMs = 5_000
 
+// Runs the server (the arguments after the parent's pid and the data folder) while the
+// parent lives; a SIGTERM to the group stops it too, and waits for it.
+const watchdog = `
+parent=$1; folder=$2; shift 2
+"$@" & server=$!
+trap 'kill -TERM "$server" 2>/dev/null; wait "$server"; exit 0' TERM INT
+while kill -0 "$parent" 2>/dev/null && kill -0 "$server" 2>/dev/null; do sleep 1; done
+kill -TERM "$server" 2>/dev/null; wait "$server"
+kill -0 "$parent" 2>/dev/null || rm -rf "$folder"
+`
+
 const freePort = (): Promise<number> =>
   new Promise((resolve, reject) => {
     const server = createServer()
@@ -89,12 +100,23 @@ export const start = async (): Promise<Server> => {
   writeFileSync(join(folder, "users.xml"), readFileSync(join(packagedConfig, "users.xml")))
 
   // `detached` runs the server in a session of its own (setsid), so it can be stopped
-  // with all of its threads and never receives the test runner's terminal signals.
-  const server = spawn(serverBinary, [`--config-file=${join(folder, "config.xml")}`], {
-    cwd: folder,
-    detached: true,
-    stdio: "ignore",
-  })
+  // with all of its threads and never receives the test runner's terminal signals. A shell
+  // beside it stops it and deletes its data if this process dies without stopping it (a
+  // test runner killed on a timeout or by turbo after another failure): no server outlives
+  // the run that started it.
+  const server = spawn(
+    "sh",
+    [
+      "-c",
+      watchdog,
+      "clickhouse-watchdog",
+      String(process.pid),
+      folder,
+      serverBinary,
+      `--config-file=${join(folder, "config.xml")}`,
+    ],
+    { cwd: folder, detached: true, stdio: "ignore" },
+  )
   let exited = false
   const stopped = new Promise<void>((resolve) =>
     server.once("exit", () => {
