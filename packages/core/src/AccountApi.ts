@@ -125,6 +125,10 @@ const storeUnavailable = (error: EventStore.StoreError) =>
     new ApiError.ServiceUnavailable({ reason: "The event store is unavailable; try again later" }),
   )
 
+/** The answer to a store failure: logged, and 503 without its details. */
+export const storeFailure = (error: EventStore.StoreError): Effect.Effect<Answer> =>
+  Effect.map(storeUnavailable(error), failure)
+
 /**
  * An upload from body to answer, over the event store: `success` with what was processed,
  * the 400 of a bad body, or 503 (logged) when the store fails.
@@ -137,7 +141,7 @@ export const ingest = (
 ): Effect.Effect<Answer, never, EventStore.EventStore> =>
   Ingestion.upload(account, body, receivedAt, limits).pipe(
     Effect.map((response) => success({ ...response })),
-    Effect.catchTag("StoreError", (error) => Effect.flip(storeUnavailable(error))),
+    Effect.catchTag("StoreError", storeFailure),
     Effect.catchAll((error) => Effect.succeed(failure(error))),
   )
 

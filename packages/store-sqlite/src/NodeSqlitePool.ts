@@ -23,7 +23,6 @@ import * as Worker from "@effect/platform/Worker"
 import * as NodeWorker from "@effect/platform-node/NodeWorker"
 import type * as Account from "@trendline/core/Account"
 import * as AccountApi from "@trendline/core/AccountApi"
-import * as ApiError from "@trendline/core/ApiError"
 import * as EventStore from "@trendline/core/EventStore"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
@@ -144,18 +143,7 @@ export const make = (
           .executeEffect(
             new Protocol.Upload({ account: accountData(account), text, receivedAt, limits }),
           )
-          .pipe(
-            Effect.catchAll((error) =>
-              Effect.as(
-                Effect.logError("event store failed", storeErrorOf("upload")(error).message),
-                AccountApi.failure(
-                  new ApiError.ServiceUnavailable({
-                    reason: "The event store is unavailable; try again later",
-                  }),
-                ),
-              ),
-            ),
-          ),
+          .pipe(Effect.catchAll((error) => AccountApi.storeFailure(storeErrorOf("upload")(error)))),
     }
 
     const store: EventStore.Service = {
