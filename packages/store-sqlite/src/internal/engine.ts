@@ -255,7 +255,10 @@ export const make = (driver: SqlDriver, role: Role, options: EngineOptions = {})
 
   // Readers: drop the decoded sets and remembered unions that the writer changed since.
   const catchUp = (): void => {
-    const bounds = driver.all("SELECT min(seq) AS low, max(seq) AS high FROM day_changes")[0]
+    // Two subqueries: SQLite answers a lone min() or max() from the key, both at once by a scan.
+    const bounds = driver.all(
+      "SELECT (SELECT min(seq) FROM day_changes) AS low, (SELECT max(seq) FROM day_changes) AS high",
+    )[0]
     const high = bounds?.high === null || bounds === undefined ? 0 : Number(bounds.high)
     if (seenChange === undefined || high < seenChange) {
       // First look, or a log that was emptied: nothing decoded before can be trusted.
