@@ -78,8 +78,8 @@ export const authenticate =
 const isJson = (contentType: string | undefined): boolean =>
   contentType !== undefined && /^application\/json\s*(;|$)/i.test(contentType.trim())
 
-/** Reads the body as JSON: 415 unless `Content-Type: application/json`, 413 over `maxBytes`, 400 if not JSON. */
-export const jsonBody = (maxBytes: number): Array<MiddlewareHandler<AppEnv>> => [
+// 415 unless `Content-Type: application/json`, 413 over `maxBytes`: before any body is read.
+const jsonEnvelope = (maxBytes: number): Array<MiddlewareHandler<AppEnv>> => [
   async (c, next) => {
     const contentType = c.req.header("Content-Type")
     if (!isJson(contentType)) {
@@ -103,6 +103,11 @@ export const jsonBody = (maxBytes: number): Array<MiddlewareHandler<AppEnv>> => 
         }),
       ),
   }),
+]
+
+/** Reads the body as JSON: 415 unless `Content-Type: application/json`, 413 over `maxBytes`, 400 if not JSON. */
+export const jsonBody = (maxBytes: number): Array<MiddlewareHandler<AppEnv>> => [
+  ...jsonEnvelope(maxBytes),
   async (c, next) => {
     const text = await c.req.text()
     try {
@@ -119,7 +124,7 @@ export const jsonBody = (maxBytes: number): Array<MiddlewareHandler<AppEnv>> => 
  * stores them): 415 unless `Content-Type: application/json`, 413 over `maxBytes`.
  */
 export const jsonText = (maxBytes: number): Array<MiddlewareHandler<AppEnv>> => [
-  ...jsonBody(maxBytes).slice(0, 2),
+  ...jsonEnvelope(maxBytes),
   async (c, next) => {
     c.set("text", await c.req.text())
     await next()

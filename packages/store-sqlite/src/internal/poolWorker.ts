@@ -10,7 +10,6 @@ import * as AccountApi from "@trendline/core/AccountApi"
 import * as EventStore from "@trendline/core/EventStore"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import * as Option from "effect/Option"
 import * as NodeSqlite from "../NodeSqlite.ts"
 import { fromEngine } from "../SqliteEventStore.ts"
 import * as Engine from "./engine.ts"
@@ -23,7 +22,8 @@ const driver = connection.driver
 const failure = (cause: unknown) =>
   new Protocol.StoreFailure({ message: cause instanceof Error ? cause.message : String(cause) })
 
-// Engines are made once the writer has migrated the schema (readers start after `Open`).
+// Engines are made on the first request, after the writer's `Open` has migrated the schema
+// (the pool answers no request before then).
 let engine: Engine.Engine | undefined
 const engineOf = (): Engine.Engine => {
   engine ??= Engine.make(driver, config.role, {
@@ -96,8 +96,7 @@ const reader = () =>
         return Engine.runToEnd(engineOf().query(account, plan))
       }),
     EventNames: ({ account }) => read(() => engineOf().eventNames(account)),
-    Profile: ({ account, key }) =>
-      read(() => engineOf().profile(account, key)).pipe(Effect.map(Option.map((p) => p))),
+    Profile: ({ account, key }) => read(() => engineOf().profile(account, key)),
   })
 
 Effect.runFork(
