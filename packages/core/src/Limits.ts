@@ -14,6 +14,8 @@ export const Limits = Schema.Struct({
   maxRangeDays: positiveInt("Most days a trends range may cover, both ends included"),
   maxGroups: positiveInt("Most groups in one trends request"),
   maxEventNameLength: positiveInt("Longest event name, in characters"),
+  maxIdentityLength: positiveInt("Longest profile identity (identity, FBID, GPID), in characters"),
+  maxPropertyNameLength: positiveInt("Longest property name, in characters"),
   maxUploadRecords: positiveInt("Most records in one upload call"),
   maxPropertiesPerEvent: positiveInt("Most properties on one event"),
   maxPropertyValueBytes: positiveInt("Longest property value, in UTF-8 bytes"),
@@ -21,11 +23,16 @@ export const Limits = Schema.Struct({
 })
 export type Limits = typeof Limits.Type
 
-/** The hosted service's limits (see API-FACTS): 366 days, 5 groups, 120 characters, … */
+/**
+ * The hosted service's limits (see API-FACTS): 366 days, 5 groups, 120 characters, …;
+ * where it documents none (identities, property names), ours: 1024 and 256 characters.
+ */
 export const defaults: Limits = {
   maxRangeDays: 366,
   maxGroups: 5,
   maxEventNameLength: 120,
+  maxIdentityLength: 1024,
+  maxPropertyNameLength: 256,
   maxUploadRecords: 1000,
   maxPropertiesPerEvent: 100,
   maxPropertyValueBytes: 512,

@@ -84,11 +84,15 @@ export interface Input {
 
 /**
  * Resolves a validated request against an account's settings. `from` and `to` must be
- * ordered (request validation guarantees it).
+ * ordered (request validation guarantees it). Names are made well-formed as uploads make
+ * them (`Upload.wellFormed`), so a name with a lone surrogate finds what was stored.
  */
 export const make = (input: Input, account: Account.Settings): QueryPlan => ({
-  eventName: input.eventName,
-  measure: input.measure,
+  eventName: input.eventName.toWellFormed(),
+  measure:
+    input.measure._tag === "Sum"
+      ? Measure.sum(input.measure.property.toWellFormed())
+      : input.measure,
   timeZone: account.timeZone,
   weekStart: account.weekStart,
   from: input.from,

@@ -18,6 +18,16 @@
  * - Restricted event names match exactly (case-sensitive).
  * - Fields the API does not define (and `evtName`/`evtData` on a profile) are ignored.
  * - A record that is not a JSON object is 512 (invalid structure).
+ * - Text is made well-formed before it is judged or stored: a lone UTF-16 surrogate in a
+ *   name, identity or value becomes U+FFFD, as it would on its way to UTF-8, so every store
+ *   keeps the same string and `"S\ud800"` and `"S\udbff"` are one name (`"S\ufffd"`).
+ *   Queries name events the same way (`TrendsRequest`, `EventCount`).
+ * - Identities (`identity`, `FBID`, `GPID`) are at most `maxIdentityLength` characters
+ *   (523) and property names at most `maxPropertyNameLength` (512): the hosted limits are
+ *   not documented, and unbounded ones let one client grow the store without bound.
+ * - A rejected record is echoed as sent, up to a bound: nesting deeper than 8 levels,
+ *   strings past 1024 characters and records past 64k characters are cut (marked `…`), so
+ *   the answer always fits and always serializes.
  *
  * @since 0.1.0
  */
@@ -139,6 +149,72 @@ const field = (object: Readonly<Record<string, unknown>>, key: string): unknown 
 
 const isAbsent = (u: unknown): u is null | undefined => u === undefined || u === null
 
+/**
+ * A string with every lone UTF-16 surrogate replaced by U+FFFD, as encoding it to UTF-8
+ * would: what every store keeps, so names compare the same everywhere.
+ *
+ * @example wellFormed("S\ud800") // "S\ufffd"
+ */
+export const wellFormed = (s: string): string => s.toWellFormed()
+
+const echoDepth = 8
+const echoStringChars = 1024
+const echoChars = 65_536
+
+/**
+ * A rejected record as the answer echoes it: a copy of what was sent, cut where it is
+ * deeper, longer or larger than an answer should carry (see the module comment). Never
+ * throws, and its result always serializes.
+ */
+export const echo = (record: unknown): unknown => {
+  let budget = echoChars
+  const copy = (value: unknown, depth: number): unknown => {
+    if (value === null || typeof value === "boolean") return value
+    if (typeof value === "number") {
+      budget -= 8
+      return Number.isFinite(value) ? value : String(value)
+    }
+    if (typeof value === "string") {
+      const cut = value.length > echoStringChars ? `${value.slice(0, echoStringChars)}…` : value
+      budget -= cut.length
+      return cut.toWellFormed()
+    }
+    if (typeof value !== "object") return String(value)
+    if (depth >= echoDepth) return "…"
+    if (Array.isArray(value)) {
+      const out: Array<unknown> = []
+      for (const item of value) {
+        if (budget <= 0) {
+          out.push("…")
+          break
+        }
+        out.push(copy(item, depth + 1))
+      }
+      return out
+    }
+    const entries: Array<[string, unknown]> = []
+    for (const key of Object.keys(value)) {
+      if (budget <= 0) {
+        entries.push(["…", "…"])
+        break
+      }
+      budget -= key.length
+      entries.push([
+        key.length > echoStringChars
+          ? `${key.slice(0, echoStringChars)}…`.toWellFormed()
+          : key.toWellFormed(),
+        copy((value as Record<string, unknown>)[key], depth + 1),
+      ])
+    }
+    return Object.fromEntries(entries)
+  }
+  try {
+    return copy(record, 0)
+  } catch {
+    return "…"
+  }
+}
+
 const describe = (u: unknown): string => {
   if (u === null) return "null"
   if (Array.isArray(u)) return "an array"
@@ -253,13 +329,14 @@ const readType = (
 const readIdentityValue = (
   kind: Identity["kind"],
   value: unknown,
+  limits: Limits.Limits,
 ): Either.Either<Identity, Rejection> => {
   if (kind === "objectId") {
     return typeof value === "string" &&
       value.length > 0 &&
       !/\s/.test(value) &&
       codePoints(value) <= maxObjectIdLength
-      ? Either.right({ kind, value })
+      ? Either.right({ kind, value: value.toWellFormed() })
       : reject(
           RecordCode.InvalidObjectId,
           `objectId: must be a non-empty string without whitespace of at most ${maxObjectIdLength} characters, got ${describe(value)}`,
@@ -273,16 +350,25 @@ const readIdentityValue = (
           `identity: ${describe(value)} is not a safe integer; send the id as a non-empty string`,
         )
   }
-  return typeof value === "string" && value.trim().length > 0
-    ? Either.right({ kind, value })
-    : reject(
-        RecordCode.IdentityMissing,
-        `${kind}: must be a non-empty string, got ${describe(value)}`,
-      )
+  if (typeof value !== "string" || value.trim().length === 0) {
+    return reject(
+      RecordCode.IdentityMissing,
+      `${kind}: must be a non-empty string, got ${describe(value)}`,
+    )
+  }
+  const length = codePoints(value)
+  if (length > limits.maxIdentityLength) {
+    return reject(
+      RecordCode.IdentityMissing,
+      `${kind}: is ${length} characters long; at most ${limits.maxIdentityLength} are allowed, send a shorter id (a hash of it, for example)`,
+    )
+  }
+  return Either.right({ kind, value: value.toWellFormed() })
 }
 
 const readIdentity = (
   record: Readonly<Record<string, unknown>>,
+  limits: Limits.Limits,
 ): Either.Either<Identity, Rejection> => {
   const present = identityKinds.filter((kind) => !isAbsent(field(record, kind)))
   const [kind, ...others] = present
@@ -298,7 +384,7 @@ const readIdentity = (
       `${present.join(", ")}: the record has ${present.length} identity fields; keep exactly one`,
     )
   }
-  return readIdentityValue(kind, field(record, kind))
+  return readIdentityValue(kind, field(record, kind), limits)
 }
 
 const readTs = (
@@ -344,13 +430,14 @@ const readEventName = (
       `evtName: is ${length} characters long; at most ${limits.maxEventNameLength} are allowed, shorten it`,
     )
   }
-  if (restricted.includes(name)) {
+  const wellFormedName = name.toWellFormed()
+  if (restricted.includes(wellFormedName)) {
     return reject(
       RecordCode.RestrictedEvent,
       `evtName: ${JSON.stringify(name)} is a restricted system event; choose another event name`,
     )
   }
-  return Either.right(name)
+  return Either.right(wellFormedName)
 }
 
 const readPropertyValue = (
@@ -370,7 +457,7 @@ const readPropertyValue = (
   if (typeof value === "string") {
     const bytes = utf8Length(value)
     return bytes <= limits.maxPropertyValueBytes
-      ? Either.right(value)
+      ? Either.right(value.toWellFormed())
       : reject(
           RecordCode.InvalidStructure,
           `${path}: is ${bytes} UTF-8 bytes; at most ${limits.maxPropertyValueBytes} are allowed, shorten it`,
@@ -411,9 +498,16 @@ const readProperties = (
     if (name.length === 0) {
       return reject(RecordCode.InvalidStructure, `${key}: a property has an empty name; name it`)
     }
+    const nameLength = codePoints(name)
+    if (nameLength > limits.maxPropertyNameLength) {
+      return reject(
+        RecordCode.InvalidStructure,
+        `${key}: the property ${describe(name)} has a name of ${nameLength} characters; at most ${limits.maxPropertyNameLength} are allowed, shorten it`,
+      )
+    }
     const value = readPropertyValue(`${key}.${name}`, data[name], limits)
     if (Either.isLeft(value)) return Either.left(value.left)
-    entries.push([name, value.right])
+    entries.push([name.toWellFormed(), value.right])
   }
   // fromEntries defines own properties, so a "__proto__" property stays a property.
   return Either.right(Object.fromEntries(entries))
@@ -434,7 +528,7 @@ const readRecord = (
   }
   const type = readType(record)
   if (Either.isLeft(type)) return Either.left(type.left)
-  const identity = readIdentity(record)
+  const identity = readIdentity(record, limits)
   if (Either.isLeft(identity)) return Either.left(identity.left)
   const ts = readTs(record, receivedAt)
   if (Either.isLeft(ts)) return Either.left(ts.left)
@@ -495,7 +589,12 @@ export const validateRecord = (
       "record: an unexpected error occurred while validating it; it was not stored, send it again or report the problem",
     )
   }
-  return Either.mapLeft(outcome, ({ code, error }) => ({ index, record, code, error }))
+  return Either.mapLeft(outcome, ({ code, error }) => ({
+    index,
+    record: echo(record),
+    code,
+    error,
+  }))
 }
 
 /** Judges every record of a decoded body; accepted records keep their index in `records`. */

@@ -587,7 +587,8 @@ describe("validateRecord: unexpected failures", () => {
   it("reports a throw inside validation as 555 for that record only", () => {
     const unprocessed = rejected(exploding)
     assert.strictEqual(unprocessed.code, Upload.RecordCode.Miscellaneous)
-    assert.strictEqual(unprocessed.record, exploding)
+    // What cannot be read cannot be echoed: the answer carries a marker instead.
+    assert.strictEqual(unprocessed.record, "…")
     const result = Upload.validateBatch([event(), exploding, profile()], receivedAt)
     assert.deepStrictEqual(
       result.unprocessed.map(({ index, code }) => ({ index, code })),
@@ -646,7 +647,7 @@ describe("validateBatch", () => {
       ],
     )
     for (const unprocessed of result.unprocessed) {
-      assert.strictEqual(unprocessed.record, records[unprocessed.index])
+      assert.deepStrictEqual(unprocessed.record, records[unprocessed.index])
     }
   })
 
@@ -720,5 +721,105 @@ describe("UploadResponse", () => {
     const decode = Schema.decodeUnknownEither(Upload.UploadResponse)
     assert.isTrue(Either.isLeft(decode({ status: "fail", processed: 0, unprocessed: [] })))
     assert.isTrue(Either.isLeft(decode({ status: "success", processed: -1, unprocessed: [] })))
+  })
+})
+
+describe("echo of rejected records", () => {
+  const nested = (depth: number): unknown => {
+    let value: unknown = "bottom"
+    for (let i = 0; i < depth; i++) value = { a: value }
+    return value
+  }
+
+  it("echoes an ordinary record as it was sent", () => {
+    const record = { type: "event", identity: "", evtName: "Bought", evtData: { n: 1, ok: true } }
+    assert.deepStrictEqual(rejected(record).record, record)
+  })
+
+  it("cuts nesting deeper than 8 levels, so a 5000-level record serializes", () => {
+    const record = { type: "event", identity: "alice", evtName: "Bought", evtData: nested(5000) }
+    const { record: echoed, code } = rejected(record)
+    assert.strictEqual(code, Upload.RecordCode.InvalidStructure)
+    const text = JSON.stringify(echoed)
+    assert.isBelow(text.length, 200)
+    assert.include(text, '"…"')
+  })
+
+  it("cuts long strings and large records", () => {
+    const long = "x".repeat(5000)
+    const echoed = Upload.echo({ type: "event", identity: "", evtName: long }) as Record<
+      string,
+      string
+    >
+    assert.strictEqual(echoed.evtName, `${"x".repeat(1024)}…`)
+    const wide = Object.fromEntries(Array.from({ length: 500 }, (_, i) => [`p${i}`, long]))
+    assert.isBelow(JSON.stringify(Upload.echo(wide)).length, 70_000)
+  })
+
+  it("never throws and always serializes, whatever the record", () => {
+    fc.assert(
+      fc.property(fc.jsonValue({ maxDepth: 20 }), (value) => {
+        JSON.stringify(Upload.echo(value))
+      }),
+    )
+  })
+})
+
+describe("well-formed text", () => {
+  it("replaces lone surrogates in names, identities and values with U+FFFD", () => {
+    const accepted = Upload.validateRecord(
+      {
+        type: "event",
+        identity: "al\udc00ice",
+        evtName: "S\ud800",
+        evtData: { "k\udbff": "v\ud800" },
+      },
+      0,
+      receivedAt,
+    )
+    assert.isTrue(Either.isRight(accepted))
+    const record = (accepted as Either.Right<never, Upload.EventRecord>).right
+    assert.strictEqual(record.name, "S\ufffd")
+    assert.strictEqual(record.identity.value, "al\ufffdice")
+    assert.deepStrictEqual(record.properties, { "k\ufffd": "v\ufffd" })
+  })
+
+  it("makes two names that differ only in lone surrogates one name", () => {
+    const name = (evtName: string) =>
+      (
+        Upload.validateRecord(
+          { type: "event", identity: "a", evtName },
+          0,
+          receivedAt,
+        ) as Either.Right<never, Upload.EventRecord>
+      ).right.name
+    assert.strictEqual(name("S\ud800"), name("S\udbff"))
+  })
+})
+
+describe("limits on identities and property names", () => {
+  it("rejects an identity longer than maxIdentityLength with 523, naming the limit", () => {
+    const unprocessed = rejected({ type: "event", identity: "i".repeat(1025), evtName: "Bought" })
+    assert.strictEqual(unprocessed.code, Upload.RecordCode.IdentityMissing)
+    assert.include(unprocessed.error, "at most 1024")
+    assert.isTrue(
+      Either.isRight(
+        Upload.validateRecord(
+          { type: "event", identity: "i".repeat(1024), evtName: "Bought" },
+          0,
+          receivedAt,
+        ),
+      ),
+    )
+  })
+
+  it("rejects a property name longer than maxPropertyNameLength with 512", () => {
+    const unprocessed = rejected({
+      type: "profile",
+      identity: "alice",
+      profileData: { ["n".repeat(257)]: 1 },
+    })
+    assert.strictEqual(unprocessed.code, Upload.RecordCode.InvalidStructure)
+    assert.include(unprocessed.error, "at most 256")
   })
 })
