@@ -196,17 +196,24 @@ export interface Options {
    * and finished ones until their first poll. Bounds what a client that never polls costs.
    */
   readonly maxPending: number
+  /**
+   * Most answers one account keeps in memory after their first poll, for polls that repeat
+   * them; beyond it the oldest are dropped (an `onSettled` archive still has them). Bounds
+   * what a client that polls everything costs. Optional; absent means 1000.
+   */
+  readonly maxRetained?: number
 }
 
 /**
- * The defaults: a 5 second sync budget, 10 minutes of retention, 3 running jobs and 100
- * unpolled answers per account.
+ * The defaults: a 5 second sync budget, 10 minutes of retention, 3 running jobs, 100
+ * unpolled answers and 1000 polled ones kept per account.
  */
 export const defaultOptions: Options = {
   syncBudget: "5 seconds",
   retention: "10 minutes",
   maxConcurrent: 3,
   maxPending: 100,
+  maxRetained: 1000,
 }
 
 /** Per-call options of `submit`. */
@@ -381,6 +388,24 @@ export const make = <A>(
       )
     const sweep = Effect.flatMap(Clock.currentTimeMillis, sweepAt)
 
+    // Drops an account's oldest delivered answers beyond `maxRetained`.
+    const maxRetained = settings.maxRetained ?? 1000
+    const trimDelivered = (
+      state: HashMap.HashMap<number, Entry<A>>,
+      account: string,
+    ): HashMap.HashMap<number, Entry<A>> => {
+      const delivered: Array<readonly [reqId: number, finishedAt: number]> = []
+      for (const [reqId, entry] of state)
+        if (entry.delivered && entry.job.account === account && entry.job._tag !== "Running")
+          delivered.push([reqId, entry.job.finishedAt])
+      if (delivered.length <= maxRetained) return state
+      delivered.sort((a, b) => a[1] - b[1])
+      let next = state
+      for (const [reqId] of delivered.slice(0, delivered.length - maxRetained))
+        next = HashMap.remove(next, reqId)
+      return next
+    }
+
     const reserve = (
       account: string,
       startedAt: number,
@@ -461,15 +486,17 @@ export const make = <A>(
         Effect.tap((outcome) => settle(reqId, outcome)),
         Effect.tap(() => stopSweeperIfIdle),
         Effect.tap((outcome) =>
-          onSettled === undefined
-            ? Effect.void
-            : Effect.flatMap(Clock.currentTimeMillis, (now) => onSettled(reqId, outcome, now)),
-        ),
-        Effect.flatMap((outcome) =>
           Deferred.done(
             done,
             Either.isRight(outcome) ? Exit.succeed(outcome.right) : Exit.fail(outcome.left),
           ),
+        ),
+        // After the submitter has its answer: archiving (a write that may wait for the
+        // store) never holds an answer back.
+        Effect.flatMap((outcome) =>
+          onSettled === undefined
+            ? Effect.void
+            : Effect.flatMap(Clock.currentTimeMillis, (now) => onSettled(reqId, outcome, now)),
         ),
         Effect.onInterrupt(() =>
           Effect.zipRight(Ref.update(entries, HashMap.remove(reqId)), stopSweeperIfIdle),
@@ -561,7 +588,11 @@ export const make = <A>(
                 job._tag === "Running"
                   ? { ...entry.value, seenAt: Math.max(entry.value.seenAt, now) }
                   : { ...entry.value, delivered: true }
-              return [Option.some(job), HashMap.set(state, reqId, seen)] as const
+              const next = HashMap.set(state, reqId, seen)
+              return [
+                Option.some(job),
+                seen.delivered && !entry.value.delivered ? trimDelivered(next, account) : next,
+              ] as const
             }),
             Option.match({
               onNone: () => Effect.fail(unknownRequestId(reqId)),

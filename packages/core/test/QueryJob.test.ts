@@ -442,6 +442,28 @@ describe("QueryJobs", () => {
     }),
   )
 
+  it.scoped("keeps at most maxRetained polled answers per account, dropping the oldest", () =>
+    Effect.gen(function* () {
+      const jobs = yield* QueryJob.make<number>({ syncBudget: 0, maxRetained: 2 })
+      const reqIds: Array<number> = []
+      for (let n = 1; n <= 4; n++) {
+        const reqId = pendingReqId(yield* jobs.submit("acme", slow(n, "1 second")))
+        yield* TestClock.adjust("1 second")
+        assert.deepStrictEqual(
+          yield* jobs.poll("acme", reqId),
+          QueryJob.Reply.Completed({ result: n }),
+        )
+        reqIds.push(reqId)
+      }
+      // The two newest stay pollable; the two oldest are gone, and memory holds two.
+      for (const [i, reqId] of reqIds.entries()) {
+        const again = yield* Effect.either(jobs.poll("acme", reqId))
+        assert.strictEqual(again._tag === "Right", i >= 2, `poll of answer ${i + 1}`)
+      }
+      assert.deepStrictEqual(yield* jobs.stats, { running: 0, finished: 2 })
+    }),
+  )
+
   it.scoped(
     "gates jobs in flight past their budget per account, apart from the pending bound",
     () =>
