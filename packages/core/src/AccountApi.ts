@@ -22,6 +22,7 @@ import type * as Account from "./Account.ts"
 import * as ApiError from "./ApiError.ts"
 import * as EventCount from "./EventCount.ts"
 import * as EventStore from "./EventStore.ts"
+import * as Idempotency from "./Idempotency.ts"
 import * as Ingestion from "./Ingestion.ts"
 import * as Limits from "./Limits.ts"
 import * as QueryJob from "./QueryJob.ts"
@@ -49,7 +50,14 @@ export interface IngestService {
     text: string,
     receivedAt: number,
     limits: Limits.Limits,
+    key?: EventStore.UploadKey,
   ) => Effect.Effect<Answer>
+}
+
+/** An upload's `Idempotency-Key` and the digest of its body (see `Idempotency`). */
+export interface UploadIdempotency {
+  readonly key: string
+  readonly fingerprint: string
 }
 
 /** The tag of `IngestService`. */
@@ -78,6 +86,11 @@ export interface Options {
   readonly maxPendingQueries?: number
   /** Uploads in flight at once. */
   readonly maxConcurrentUploads: number
+  /**
+   * How long an upload's `Idempotency-Key` is remembered. Optional so settings written
+   * before it stay valid; absent means `Idempotency.defaultRetention` (24 hours).
+   */
+  readonly idempotencyRetention?: Duration.DurationInput
 }
 
 /**
@@ -91,6 +104,7 @@ export const defaultOptions: Options = {
   maxConcurrentQueries: 3,
   maxPendingQueries: QueryJob.defaultOptions.maxPending,
   maxConcurrentUploads: 15,
+  idempotencyRetention: Idempotency.defaultRetention,
 }
 
 /** The API of one account. Every method answers; failures are `fail` answers. */
@@ -105,9 +119,15 @@ export interface AccountApi {
   readonly upload: (body: unknown, receivedAt: number) => Effect.Effect<Answer>
   /**
    * `POST /1/upload` with the body's text: gated before the text is parsed, so a refused
-   * upload costs nothing, and parsed where it is stored (see `Ingest`).
+   * upload costs nothing, and parsed where it is stored (see `Ingest`). With
+   * `idempotency`, a repeat of the key and body within the retention stores nothing and
+   * answers as the first did; the key with another body answers 409.
    */
-  readonly uploadJson: (text: string, receivedAt: number) => Effect.Effect<Answer>
+  readonly uploadJson: (
+    text: string,
+    receivedAt: number,
+    idempotency?: UploadIdempotency,
+  ) => Effect.Effect<Answer>
 }
 
 /** The `fail` answer of an error: its HTTP status and `{"status":"fail","error":…,"code":…}`. */
@@ -138,10 +158,14 @@ export const ingest = (
   body: unknown,
   receivedAt: number,
   limits: Limits.Limits,
+  key?: EventStore.UploadKey,
 ): Effect.Effect<Answer, never, EventStore.EventStore> =>
-  Ingestion.upload(account, body, receivedAt, limits).pipe(
+  Ingestion.upload(account, body, receivedAt, limits, key).pipe(
     Effect.map((response) => success({ ...response })),
     Effect.catchTag("StoreError", storeFailure),
+    Effect.catchTag("KeyReused", (reused) =>
+      Effect.succeed(failure(Idempotency.reused(reused.key))),
+    ),
     Effect.catchAll((error) => Effect.succeed(failure(error))),
   )
 
@@ -151,10 +175,11 @@ export const ingestJson = (
   text: string,
   receivedAt: number,
   limits: Limits.Limits,
+  key?: EventStore.UploadKey,
 ): Effect.Effect<Answer, never, EventStore.EventStore> =>
   Effect.matchEffect(Ingestion.parseJson(text), {
     onFailure: (error) => Effect.succeed(failure(error)),
-    onSuccess: (body) => ingest(account, body, receivedAt, limits),
+    onSuccess: (body) => ingest(account, body, receivedAt, limits, key),
   })
 
 /** A finished read: the endpoint that issued it and its answer (success or fail). */
@@ -179,6 +204,17 @@ export interface AnswerArchive {
   readonly get: (reqId: number, now: number) => Effect.Effect<Option.Option<ArchivedAnswer>>
 }
 
+/**
+ * Where the APIs of a process keep finished reads, as a service: the archive of each account
+ * (the Node server's store keeps them in its database, so a `req_id` outlives a restart; an
+ * account never reads another's). Optional: `make` uses its `archive` argument first, then
+ * this service, else keeps answers in memory only.
+ */
+export class Archive extends Context.Tag("@trendline/core/AccountApi/Archive")<
+  Archive,
+  (accountId: string) => AnswerArchive
+>() {}
+
 const reqIdPattern = /^[1-9]\d{0,15}$/
 
 /**
@@ -189,11 +225,31 @@ const reqIdPattern = /^[1-9]\d{0,15}$/
 export const make = (
   account: Account.Settings,
   options: Options = defaultOptions,
-  archive?: AnswerArchive,
+  archiveArgument?: AnswerArchive,
 ): Effect.Effect<AccountApi, never, EventStore.EventStore | Scope.Scope> =>
   Effect.gen(function* () {
     const store = yield* EventStore.EventStore
+    const archive =
+      archiveArgument ??
+      Option.getOrUndefined(
+        Option.map(yield* Effect.serviceOption(Archive), (archiveOf) => archiveOf(account.id)),
+      )
     const retentionMillis = Duration.toMillis(options.retention)
+    const keyRetentionMillis = Duration.toMillis(
+      options.idempotencyRetention ?? Idempotency.defaultRetention,
+    )
+    // The key as the store keeps it: remembered from now until the retention ends.
+    const uploadKey = (idempotency: UploadIdempotency | undefined) =>
+      idempotency === undefined
+        ? Effect.succeed(undefined)
+        : Effect.map(
+            Clock.currentTimeMillis,
+            (now): EventStore.UploadKey => ({
+              ...idempotency,
+              now,
+              expiresAt: now + keyRetentionMillis,
+            }),
+          )
     const jobs = yield* QueryJob.make<Finished>({
       syncBudget: options.syncBudget,
       retention: options.retention,
@@ -319,17 +375,20 @@ export const make = (
             store,
           ),
         ),
-      uploadJson: (text, receivedAt) =>
+      uploadJson: (text, receivedAt, idempotency) =>
         gated(
-          Option.match(remote, {
-            onSome: (elsewhere) => elsewhere.ingestJson(account, text, receivedAt, options.limits),
-            onNone: () =>
-              Effect.provideService(
-                ingestJson(account, text, receivedAt, options.limits),
-                EventStore.EventStore,
-                store,
-              ),
-          }),
+          Effect.flatMap(uploadKey(idempotency), (key) =>
+            Option.match(remote, {
+              onSome: (elsewhere) =>
+                elsewhere.ingestJson(account, text, receivedAt, options.limits, key),
+              onNone: () =>
+                Effect.provideService(
+                  ingestJson(account, text, receivedAt, options.limits, key),
+                  EventStore.EventStore,
+                  store,
+                ),
+            }),
+          ),
         ),
     }
   })

@@ -74,10 +74,42 @@ export const batchOf = (accepted: Pick<Upload.BatchResult, "events" | "profiles"
 /**
  * What `append` did with a batch: the positions (in `batch.events`) of events it refused
  * because their name would take the account past `Limits.maxEventNamesPerAccount`.
+ * `replayed` is true when the batch's key had been stored already: nothing was stored
+ * this time, and `refused` is what the first append refused.
  */
 export interface AppendReceipt {
   readonly refused: ReadonlyArray<number>
+  readonly replayed?: boolean
 }
+
+/**
+ * An upload's idempotency key, stored atomically with its batch: an append with a key the
+ * account already stored (and that has not expired at `now`) stores nothing and returns the
+ * first receipt; with another `fingerprint` it fails with `KeyReused`.
+ */
+export interface UploadKey {
+  /** The client's `Idempotency-Key` (see `Idempotency.decodeKey`). */
+  readonly key: string
+  /** What identifies the request's content, e.g. a digest of the body. */
+  readonly fingerprint: string
+  /** Epoch milliseconds of this append. */
+  readonly now: number
+  /** Epoch milliseconds after which the key may be forgotten. */
+  readonly expiresAt: number
+}
+
+/** An upload key as data, for a store that runs elsewhere (a worker thread). */
+export const UploadKeySchema: Schema.Schema<UploadKey> = Schema.Struct({
+  key: Schema.String,
+  fingerprint: Schema.String,
+  now: Schema.Number,
+  expiresAt: Schema.Number,
+})
+
+/** The key was stored with another request's content: the client reused it (409). */
+export class KeyReused extends Schema.TaggedError<KeyReused>()("KeyReused", {
+  key: Schema.String,
+}) {}
 
 /**
  * The event-name limit, applied in batch order: events whose name the account already has
@@ -120,7 +152,8 @@ export interface Service {
   readonly append: (
     account: Account.Settings,
     batch: Batch,
-  ) => Effect.Effect<AppendReceipt, StoreError>
+    key?: UploadKey,
+  ) => Effect.Effect<AppendReceipt, StoreError | KeyReused>
   /** Answers a plan exactly as `Aggregator.aggregate` would, every bucket present. */
   readonly query: (
     account: Account.Settings,
@@ -135,6 +168,11 @@ export interface Service {
     account: Account.Settings,
     profile: string,
   ) => Effect.Effect<Option.Option<Profile>, StoreError>
+  /**
+   * Checks that the store can be read and written now (for `/health`); fails with the
+   * reason (disk full, read-only, file replaced or deleted, unreachable) when it cannot.
+   */
+  readonly health: () => Effect.Effect<void, StoreError>
 }
 
 /** The service tag of the event store. */
@@ -157,12 +195,39 @@ export const mergeProfile = (existing: Option.Option<Profile>, update: Profile):
     }),
   })
 
+interface StoredKey {
+  readonly fingerprint: string
+  readonly expiresAt: number
+  readonly refused: ReadonlyArray<number>
+}
+
 interface AccountData {
   readonly events: ReadonlyArray<Aggregator.Event>
   readonly profiles: ReadonlyMap<string, Profile>
+  readonly keys: ReadonlyMap<string, StoredKey>
 }
 
-const emptyAccount: AccountData = { events: [], profiles: new Map() }
+const emptyAccount: AccountData = { events: [], profiles: new Map(), keys: new Map() }
+
+/**
+ * What a store does with an upload key it finds stored: `undefined` when the key is new or
+ * expired (store the batch), the first receipt when it repeats, `KeyReused` when its
+ * content differs. Stores call it inside their transaction.
+ */
+export const replayOf = (
+  key: UploadKey,
+  stored:
+    | {
+        readonly fingerprint: string
+        readonly expiresAt: number
+        readonly refused: ReadonlyArray<number>
+      }
+    | undefined,
+): AppendReceipt | KeyReused | undefined => {
+  if (stored === undefined || stored.expiresAt <= key.now) return undefined
+  if (stored.fingerprint !== key.fingerprint) return new KeyReused({ key: key.key })
+  return { refused: stored.refused, replayed: true }
+}
 
 /** An in-memory store built on the reference aggregator: for tests and demos. */
 export const makeMemory = (limits: Limits.Limits = Limits.defaults): Effect.Effect<Service> =>
@@ -171,32 +236,55 @@ export const makeMemory = (limits: Limits.Limits = Limits.defaults): Effect.Effe
     const dataOf = (account: Account.Settings) =>
       Effect.map(Ref.get(accounts), (all) => all.get(account.id) ?? emptyAccount)
     return {
-      append: (account, batch) =>
-        Ref.modify(accounts, (all) => {
-          const data = all.get(account.id) ?? emptyAccount
-          const { refused } = admitEventNames(
-            new Set(data.events.map((event) => event.name)),
-            batch.events.map((event) => event.name),
-            limits.maxEventNamesPerAccount,
-          )
-          const refusedPositions = new Set(refused)
-          const kept = batch.events.filter((_, position) => !refusedPositions.has(position))
-          const profiles = new Map(data.profiles)
-          for (const update of batch.profiles) {
-            profiles.set(
-              update.profile,
-              mergeProfile(Option.fromNullable(profiles.get(update.profile)), update),
-            )
-          }
-          const next = { events: [...data.events, ...kept], profiles }
-          return [{ refused }, new Map(all).set(account.id, next)] as const
-        }),
+      append: (account, batch, key) =>
+        Effect.flatMap(
+          Ref.modify(
+            accounts,
+            (all): readonly [AppendReceipt | KeyReused, Map<string, AccountData>] => {
+              const data = all.get(account.id) ?? emptyAccount
+              if (key !== undefined) {
+                const replay = replayOf(key, data.keys.get(key.key))
+                if (replay !== undefined) return [replay, all]
+              }
+              const { refused } = admitEventNames(
+                new Set(data.events.map((event) => event.name)),
+                batch.events.map((event) => event.name),
+                limits.maxEventNamesPerAccount,
+              )
+              const refusedPositions = new Set(refused)
+              const kept = batch.events.filter((_, position) => !refusedPositions.has(position))
+              const profiles = new Map(data.profiles)
+              for (const update of batch.profiles) {
+                profiles.set(
+                  update.profile,
+                  mergeProfile(Option.fromNullable(profiles.get(update.profile)), update),
+                )
+              }
+              const keys = new Map(data.keys)
+              if (key !== undefined) {
+                for (const [stored, { expiresAt }] of keys)
+                  if (expiresAt <= key.now) keys.delete(stored)
+              }
+              if (key !== undefined)
+                keys.set(key.key, {
+                  fingerprint: key.fingerprint,
+                  expiresAt: key.expiresAt,
+                  refused,
+                })
+              const next = { events: [...data.events, ...kept], profiles, keys }
+              return [{ refused }, new Map(all).set(account.id, next)]
+            },
+          ),
+          (outcome) =>
+            outcome instanceof KeyReused ? Effect.fail(outcome) : Effect.succeed(outcome),
+        ),
       query: (account, plan) =>
         Effect.map(dataOf(account), (data) => Aggregator.aggregate(plan, data.events)),
       eventNames: (account) =>
         Effect.map(dataOf(account), (data) => [...new Set(data.events.map((e) => e.name))].sort()),
       profile: (account, profile) =>
         Effect.map(dataOf(account), (data) => Option.fromNullable(data.profiles.get(profile))),
+      health: () => Effect.void,
     }
   })
 

@@ -59,8 +59,8 @@ const slowStore = (delay: Duration.DurationInput) =>
       ...store,
       query: (a: Account.Settings, plan: Parameters<EventStore.Service["query"]>[1]) =>
         Effect.delay(store.query(a, plan), delay),
-      append: (a: Account.Settings, batch: EventStore.Batch) =>
-        Effect.delay(store.append(a, batch), delay),
+      append: (a: Account.Settings, batch: EventStore.Batch, key?: EventStore.UploadKey) =>
+        Effect.delay(store.append(a, batch, key), delay),
     })),
   )
 const brokenStore = Layer.succeed(EventStore.EventStore, {
@@ -68,6 +68,7 @@ const brokenStore = Layer.succeed(EventStore.EventStore, {
   query: () => Effect.fail(new EventStore.StoreError({ message: "disk full" })),
   eventNames: () => Effect.succeed([]),
   profile: () => Effect.fail(new EventStore.StoreError({ message: "disk full" })),
+  health: () => Effect.fail(new EventStore.StoreError({ message: "disk full" })),
 })
 
 describe("AccountApi", () => {
@@ -165,6 +166,84 @@ describe("AccountApi", () => {
         }),
       { syncBudget: "10 seconds" },
       slowStore("1 second"),
+    ),
+  )
+
+  it.effect(
+    "stores an upload once per Idempotency-Key, replays its answer, 409 on another body",
+    () =>
+      withApi((api) =>
+        Effect.gen(function* () {
+          const text = JSON.stringify({
+            d: [...upload.d, { type: "event", evtName: "Charged" }],
+          })
+          const key = { key: "k-1", fingerprint: "digest-1" }
+          const first = yield* api.uploadJson(text, receivedAt, key)
+          assert.strictEqual(first.status, 200)
+          assert.strictEqual(first.body.processed, 2)
+          const again = yield* api.uploadJson(text, receivedAt + 60, key)
+          assert.deepStrictEqual(again, first)
+          const other = yield* api.uploadJson(text, receivedAt, {
+            key: "k-1",
+            fingerprint: "digest-2",
+          })
+          assert.strictEqual(other.status, 409)
+          assert.include(String(other.body.error), "Idempotency-Key")
+          const counted = yield* api.eventCount({
+            event_name: "Charged",
+            from: 20161224,
+            to: 20170101,
+          })
+          assert.strictEqual(counted.body.count, 2)
+          // Without a key, a repeat is another upload.
+          yield* api.uploadJson(text, receivedAt)
+          const twice = yield* api.eventCount({
+            event_name: "Charged",
+            from: 20161224,
+            to: 20170101,
+          })
+          assert.strictEqual(twice.body.count, 4)
+        }),
+      ),
+  )
+
+  it.effect("forgets a key after its retention", () =>
+    withApi(
+      (api) =>
+        Effect.gen(function* () {
+          const text = JSON.stringify(upload)
+          const key = { key: "k-2", fingerprint: "digest-1" }
+          yield* api.uploadJson(text, receivedAt, key)
+          yield* TestClock.adjust("61 minutes")
+          yield* api.uploadJson(text, receivedAt, key)
+          const counted = yield* api.eventCount({
+            event_name: "Charged",
+            from: 20161224,
+            to: 20170101,
+          })
+          assert.strictEqual(counted.body.count, 4)
+        }),
+      { idempotencyRetention: "1 hour" },
+    ),
+  )
+
+  it.effect("answers an upload whose rejected record nests 5000 levels deep, stored once", () =>
+    withApi((api) =>
+      Effect.gen(function* () {
+        const deep = `${'{"a":'.repeat(5000)}1${"}".repeat(5000)}`
+        const text = `{"d":[${JSON.stringify(upload.d[0])},{"type":"event","identity":"x","evtName":"Charged","evtData":${deep}}]}`
+        const answer = yield* api.uploadJson(text, receivedAt)
+        assert.strictEqual(answer.status, 200)
+        assert.strictEqual(answer.body.processed, 1)
+        // The answer serializes (the route's JSON.stringify overflowed the stack before).
+        const wire = JSON.parse(JSON.stringify(answer.body)) as {
+          unprocessed: Array<{ index: number; code: number }>
+        }
+        assert.deepStrictEqual(
+          wire.unprocessed.map(({ index, code }) => ({ index, code })),
+          [{ index: 1, code: 512 }],
+        )
+      }),
     ),
   )
 

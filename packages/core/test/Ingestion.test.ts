@@ -70,12 +70,8 @@ describe("Ingestion.upload", () => {
   it.effect("reports events over the event-name limit as unprocessed, keeping the rest", () =>
     Effect.gen(function* () {
       const limits = Limits.make({ maxEventNamesPerAccount: 2 })
-      const response = yield* Ingestion.upload(
-        account,
-        { d: [event("A"), event("B"), event("C"), event("A"), event("C")] },
-        receivedAt,
-        limits,
-      )
+      const sent = [event("A"), event("B"), event("C"), event("A"), event("C")]
+      const response = yield* Ingestion.upload(account, { d: sent }, receivedAt, limits)
       assert.strictEqual(response.processed, 3)
       assert.deepStrictEqual(
         response.unprocessed.map((entry) => [entry.index, entry.code]),
@@ -85,6 +81,8 @@ describe("Ingestion.upload", () => {
         ],
       )
       assert.include(response.unprocessed[0]?.error ?? "", "2 distinct event names")
+      // Echoed as sent, not in the store's form.
+      assert.deepStrictEqual(response.unprocessed[0]?.record, sent[2])
       const store = yield* EventStore.EventStore
       assert.deepStrictEqual(yield* store.eventNames(account), ["A", "B"])
     }).pipe(Effect.provide(layerWith(Limits.make({ maxEventNamesPerAccount: 2 })))),

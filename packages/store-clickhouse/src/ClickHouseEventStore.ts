@@ -8,6 +8,13 @@
  * one insert of ONE row into a Null table whose materialized view fans it out into records
  * (see `internal/migrations.ts` for why): all of it is stored, or none.
  *
+ * Upload keys: an append's key is one more record of its batch row (kind `key`, with the
+ * fingerprint, the expiry and the refused positions), so it is stored with the batch or not
+ * at all. Appends look the key up first (a range of the primary key) and replay or refuse
+ * it; within one process, appends with one key run one at a time, and a failed insert
+ * keeps its keys until the server no longer runs it. Across processes nothing coordinates
+ * them (see the README).
+ *
  * How it answers: one query per plan cuts days with ClickHouse's own calendar functions in
  * the account's time zone, and counts, sums or counts distinct profiles per bucket start of
  * every granularity the plan asks for; the answer is mapped onto the plan's (clipped) buckets.
@@ -27,8 +34,10 @@ import * as Limits from "@trendline/core/Limits"
 import type * as QueryPlan from "@trendline/core/QueryPlan"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
+import * as Schedule from "effect/Schedule"
 import { identifier, integerLiteral, stringLiteral, wellFormed } from "./ClickHouseSql.ts"
 import { BatchRow } from "./internal/BatchRow.ts"
 import { migrations, type TableName, tables } from "./internal/migrations.ts"
@@ -63,6 +72,9 @@ export interface Client {
     readonly table: string
     readonly format: "JSONEachRow"
     readonly values: ReadonlyArray<Record<string, unknown>>
+    /** Names the insert, so that the store can tell whether the server still runs it. */
+    readonly query_id?: string
+    readonly abort_signal?: AbortSignal
   }) => Promise<unknown>
   readonly command: (params: { readonly query: string }) => Promise<unknown>
   readonly close: () => Promise<void>
@@ -90,6 +102,18 @@ export interface Options {
 // an event outside them fails rather than answer wrong.
 const firstBucketedInstant = 5 * 86_400
 const endOfBucketedInstants = Date.UTC(2106, 0, 1) / 1000
+
+// How long `health` waits for the server to read and write.
+const healthLimitMs = 10_000
+// After a failed insert that carried upload keys: how long its keys stay held while the
+// server still runs it, and how often (and how patiently) the store asks.
+const settleLimitMs = 60_000
+const settlePollMs = 100
+const settlePollTimeoutMs = 5_000
+
+// An instant in epoch milliseconds as a whole number a literal can carry (0 for NaN).
+const wholeMillis = (instant: number): number =>
+  Number.isNaN(instant) ? 0 : Math.min(Math.max(Math.floor(instant), 0), Number.MAX_SAFE_INTEGER)
 
 // The start of the bucket that holds `day` (SQL for a Date in the account's zone).
 const bucketStartSql = (
@@ -182,11 +206,24 @@ interface BucketRow {
   readonly value: string
 }
 
+// An error and its causes, e.g. "fetch failed: connect ECONNREFUSED 127.0.0.1:8123": the
+// runtime's `fetch` says only "fetch failed", its cause says why.
+const describe = (error: unknown): string => {
+  const messages: Array<string> = []
+  let cause = error
+  for (let depth = 0; depth < 5 && cause !== undefined && cause !== null; depth++) {
+    const message = (cause instanceof Error ? cause.message : String(cause)).trim()
+    if (message !== "" && !messages.includes(message)) messages.push(message)
+    cause = cause instanceof Error ? cause.cause : undefined
+  }
+  return messages.join(": ")
+}
+
 const storeError =
   (operation: string) =>
   (cause: unknown): EventStore.StoreError =>
     new EventStore.StoreError({
-      message: `ClickHouse store: ${operation} failed: ${cause instanceof Error ? cause.message : String(cause)}`,
+      message: `ClickHouse store: ${operation} failed: ${describe(cause)}`,
       cause,
     })
 
@@ -322,13 +359,15 @@ const makeWith = (
       return base
     }
 
-    // One insert of one batch row: all of its records are stored, or none.
-    const insertRow = (account: Account.Settings, row: BatchRow, seq: number) =>
+    // One insert of one batch row: all of its records are stored, or none. It is named
+    // (`queryId`), so that after a failure the store can ask whether the server still runs it.
+    const insertRow = (account: Account.Settings, row: BatchRow, seq: number, queryId: string) =>
       Effect.tryPromise({
         try: () =>
           client.insert({
             table: table(tables.batches),
             format: "JSONEachRow",
+            query_id: queryId,
             values: [
               {
                 account: wellFormed(account.id),
@@ -347,6 +386,34 @@ const makeWith = (
         catch: storeError("append"),
       }).pipe(Effect.asVoid)
 
+    // Whether the server still runs a query (false once it is done, whatever its outcome).
+    const stillRunning = (queryId: string) =>
+      Effect.map(
+        Effect.tryPromise(() =>
+          rows<{ running: number }>(
+            client,
+            `SELECT toUInt8(count() > 0) AS running FROM system.processes
+             WHERE query_id = ${stringLiteral(queryId)}`,
+            AbortSignal.timeout(settlePollTimeoutMs),
+          ),
+        ),
+        ([row]) => row?.running === 1,
+      )
+    // After an insert that carried upload keys failed here: the server may be writing it
+    // still (the request timed out here, or the connection broke once the whole row was
+    // sent) and store it after. Its appends hold their keys until the server no longer runs
+    // it, so that a retry looks the key up once the outcome is final. Gives up (a retry may
+    // then store the batch a second time) when the server cannot be asked, or after
+    // `settleLimitMs`. It waits on Effect's clock: a test that fails keyed inserts runs live.
+    const untilSettled = (queryId: string) =>
+      stillRunning(queryId).pipe(
+        Effect.repeat({
+          while: (running) => running,
+          schedule: Schedule.spaced(settlePollMs).pipe(Schedule.upTo(settleLimitMs)),
+        }),
+        Effect.ignore,
+      )
+
     // Group commit, per account. Every append queues its row and takes one of the account's
     // `insertsInFlight` insert permits; whoever holds one inserts everything queued by then
     // (up to `maxRecordsPerInsert` records) as one row and settles each of those appends
@@ -362,14 +429,18 @@ const makeWith = (
     const insertsInFlight = options.insertsInFlight ?? 2
     interface Queued {
       readonly row: BatchRow
+      /** Whether the row carries an upload key. */
+      readonly keyed: boolean
       readonly done: Deferred.Deferred<void, EventStore.StoreError>
       taken: boolean
     }
-    // What an account's appends share: the new-name lock, the insert permits, the queue.
+    // What an account's appends share: the new-name lock, the insert permits, the queue, and
+    // the locks of the upload keys that its appends are storing.
     interface Writer {
       readonly newNames: Effect.Semaphore
       readonly lock: Effect.Semaphore
       readonly queue: Array<Queued>
+      readonly keys: Map<string, { readonly lock: Effect.Semaphore; users: number }>
     }
     const writers = new Map<string, Writer>()
     const writerOf = (account: Account.Settings): Writer => {
@@ -379,6 +450,7 @@ const makeWith = (
           newNames: Effect.unsafeMakeSemaphore(1),
           lock: Effect.unsafeMakeSemaphore(insertsInFlight),
           queue: [],
+          keys: new Map(),
         }
         writers.set(account.id, writer)
       }
@@ -400,19 +472,26 @@ const makeWith = (
             records += next.row.length
           }
           const seq = nextSeq(records)
-          return Effect.flatMap(
-            Effect.exit(insertRow(account, BatchRow.join(taken.map((queued) => queued.row)), seq)),
-            (outcome) => Effect.forEach(taken, (queued) => Deferred.done(queued.done, outcome)),
+          const queryId = crypto.randomUUID()
+          const row = BatchRow.join(taken.map((queued) => queued.row))
+          return Effect.flatMap(Effect.exit(insertRow(account, row, seq, queryId)), (outcome) =>
+            Effect.zipRight(
+              Exit.isFailure(outcome) && taken.some((queued) => queued.keyed)
+                ? untilSettled(queryId)
+                : Effect.void,
+              Effect.forEach(taken, (queued) => Deferred.done(queued.done, outcome)),
+            ),
           )
         }),
       )
     // An append's row, queued and inserted. Interrupted before its row is taken, it takes it
     // out of the queue (nothing is stored); after, it still waits for the insert to settle,
-    // so that a caller holding a lock (new names) holds it until the outcome is known.
-    const write = (account: Account.Settings, row: BatchRow) =>
+    // so that a caller holding a lock (new names, an upload key) holds it until the outcome
+    // is known.
+    const write = (account: Account.Settings, row: BatchRow, keyed: boolean) =>
       Effect.flatMap(Deferred.make<void, EventStore.StoreError>(), (done) => {
         const writer = writerOf(account)
-        const mine: Queued = { row, done, taken: false }
+        const mine: Queued = { row, keyed, done, taken: false }
         return Effect.suspend(() => {
           writer.queue.push(mine)
           return Effect.zipRight(
@@ -441,6 +520,7 @@ const makeWith = (
       batch: EventStore.Batch,
       names: ReadonlyArray<string>,
       known: ReadonlySet<string>,
+      key: EventStore.UploadKey | undefined,
     ) =>
       Effect.gen(function* () {
         const { admitted, refused } = EventStore.admitEventNames(
@@ -458,24 +538,127 @@ const makeWith = (
         for (const update of batch.profiles) {
           row.add("profile", update.profile, update.ts, update.profile, update.properties)
         }
-        if (row.length > 0) yield* write(account, row)
+        // The key goes in the batch's own row: stored with it, or not at all.
+        if (key !== undefined) row.addKey(key, refused)
+        if (row.length > 0) yield* write(account, row, key !== undefined)
         if (admitted.length > 0) knownNames.set(account.id, new Set([...known, ...admitted]))
         return { refused }
       })
 
-    const append = (account: Account.Settings, batch: EventStore.Batch) => {
+    const appendBatch = (
+      account: Account.Settings,
+      batch: EventStore.Batch,
+      key: EventStore.UploadKey | undefined,
+    ) => {
       const names = batch.events.map((event) => wellFormed(event.name))
       const cached = knownNames.get(account.id)
       if (cached !== undefined && names.every((name) => cached.has(name)))
-        return appendAdmitted(account, batch, names, cached)
+        return appendAdmitted(account, batch, names, cached, key)
       return writerOf(account).newNames.withPermits(1)(
         Effect.flatMap(storedNames(account, "append"), (stored) => {
           const known = new Set(stored)
           knownNames.set(account.id, known)
-          return appendAdmitted(account, batch, names, known)
+          return appendAdmitted(account, batch, names, known, key)
         }),
       )
     }
+
+    // The first record of an upload key that has not expired at `key.now`, if the account
+    // stored one: a range of the primary key (account, 'key', key).
+    const storedKey = (account: Account.Settings, key: EventStore.UploadKey) =>
+      Effect.map(
+        query<{ fingerprint: string; expires: string; refused: string }>(
+          "append",
+          `SELECT profile AS fingerprint, ts AS expires, properties AS refused
+           FROM ${table(tables.records)}
+           WHERE account = ${stringLiteral(account.id)} AND kind = 'key'
+             AND name = ${stringLiteral(key.key)} AND ts > ${integerLiteral(wholeMillis(key.now))}
+           ORDER BY seq
+           LIMIT 1`,
+        ),
+        ([found]) =>
+          found === undefined
+            ? undefined
+            : {
+                fingerprint: found.fingerprint,
+                expiresAt: Number(found.expires),
+                refused: JSON.parse(found.refused) as ReadonlyArray<number>,
+              },
+      )
+
+    // One append at a time per upload key in this process: an append whose key another
+    // append is storing waits until that one has settled, then finds the key stored (and
+    // replays it) or not (and stores its batch). The lock is held until the insert's outcome
+    // is final (see `write` and `untilSettled`), also when the append is interrupted.
+    const withKey = <A, E>(account: Account.Settings, key: string, effect: Effect.Effect<A, E>) =>
+      Effect.uninterruptibleMask((restore) =>
+        Effect.suspend(() => {
+          const keys = writerOf(account).keys
+          let entry = keys.get(key)
+          if (entry === undefined) {
+            entry = { lock: Effect.unsafeMakeSemaphore(1), users: 0 }
+            keys.set(key, entry)
+          }
+          const held = entry
+          held.users++
+          return restore(held.lock.withPermits(1)(effect)).pipe(
+            Effect.ensuring(
+              Effect.sync(() => {
+                held.users--
+                if (held.users === 0) keys.delete(key)
+              }),
+            ),
+          )
+        }),
+      )
+
+    const append = (
+      account: Account.Settings,
+      batch: EventStore.Batch,
+      key?: EventStore.UploadKey,
+    ): Effect.Effect<EventStore.AppendReceipt, EventStore.StoreError | EventStore.KeyReused> => {
+      if (key === undefined) return appendBatch(account, batch, undefined)
+      // Compared as stored: well-formed Unicode (see `wellFormed`).
+      const asStored = { ...key, fingerprint: wellFormed(key.fingerprint) }
+      return withKey(
+        account,
+        wellFormed(key.key),
+        Effect.flatMap(storedKey(account, key), (found): ReturnType<typeof append> => {
+          const replay = EventStore.replayOf(asStored, found)
+          if (replay === undefined) return appendBatch(account, batch, key)
+          return replay instanceof EventStore.KeyReused
+            ? Effect.fail(replay)
+            : Effect.succeed(replay)
+        }),
+      )
+    }
+
+    // Reads the records table (its primary index) and writes a row into the health table,
+    // which is a new part on disk: fails with the server's reason (cannot be reached, a
+    // read-only user, no room on disk, a table gone), or when it does not answer in time.
+    const health = () =>
+      Effect.zipRight(
+        query("health", `SELECT count() AS n FROM ${table(tables.records)} WHERE account = ''`),
+        Effect.tryPromise({
+          try: (signal) =>
+            client.insert({
+              table: table(tables.health),
+              format: "JSONEachRow",
+              values: [{ probe: 0, checked: Math.floor(Date.now() / 1000) }],
+              abort_signal: signal,
+            }),
+          catch: storeError("health"),
+        }),
+      ).pipe(
+        Effect.asVoid,
+        Effect.timeoutFail({
+          duration: healthLimitMs,
+          onTimeout: () =>
+            new EventStore.StoreError({
+              message: `ClickHouse store: health failed: no answer within ${healthLimitMs / 1000} s`,
+            }),
+        }),
+      )
 
     const queryPlan = (account: Account.Settings, plan: QueryPlan.QueryPlan) =>
       Effect.gen(function* () {
@@ -560,6 +743,7 @@ const makeWith = (
           (names) => names.sort() as ReadonlyArray<string>,
         ),
       profile,
+      health,
     } satisfies EventStore.Service
   })
 

@@ -54,7 +54,7 @@ const planOf = (
 
 const measures = [Measure.Events, Measure.Profiles, Measure.sum("Amount")]
 
-const errorMessage = <A>(exit: Exit.Exit<A, EventStore.StoreError>): string => {
+const errorMessage = <A, E>(exit: Exit.Exit<A, E>): string => {
   assert.isTrue(Exit.isFailure(exit), "expected a StoreError")
   return Exit.isFailure(exit) ? String(exit.cause) : ""
 }
@@ -67,9 +67,14 @@ describe("ClickHouse store schema", () => {
       yield* ClickHouseEventStore.make({ url, database })
       yield* ClickHouseEventStore.make({ url, database })
       const applied = yield* Effect.promise(() =>
-        select(`SELECT version, count() AS times FROM ${migrations} GROUP BY version`),
+        select(
+          `SELECT version, count() AS times FROM ${migrations} GROUP BY version ORDER BY version`,
+        ),
       )
-      assert.deepStrictEqual(applied, [{ version: 1, times: "1" }])
+      assert.deepStrictEqual(applied, [
+        { version: 1, times: "1" },
+        { version: 2, times: "1" },
+      ])
       const tables = yield* Effect.promise(() =>
         select<{ name: string; engine: string }>(
           `SELECT name, engine FROM system.tables WHERE database = '${database}' ORDER BY name`,
@@ -78,6 +83,7 @@ describe("ClickHouse store schema", () => {
       assert.deepStrictEqual(tables, [
         { name: "trendline_batch_fan_out", engine: "MaterializedView" },
         { name: "trendline_batches", engine: "Null" },
+        { name: "trendline_health", engine: "ReplacingMergeTree" },
         { name: "trendline_migrations", engine: "MergeTree" },
         { name: "trendline_records", engine: "MergeTree" },
       ])

@@ -13,6 +13,13 @@
  * A query whose account's rollups are being rebuilt in a new time zone waits for the
  * writer's rebuild, which runs in steps between appends.
  *
+ * The file has one writer: a second pool (or `NodeSqlite` store) on it, in this process or
+ * another, is refused at start with who holds it (an OS lock on `<db>.lock` that dies with
+ * its process, see `<db>.holder`). The writer refuses a corrupt or read-only file at start,
+ * checks before every append and health check that the file at the path is still the one
+ * it opened, and keeps finished query answers (`AccountApi.Archive`) so a `req_id` still
+ * answers after a restart.
+ *
  * @since 0.2.0
  */
 import { mkdirSync } from "node:fs"
@@ -24,12 +31,16 @@ import * as NodeWorker from "@effect/platform-node/NodeWorker"
 import type * as Account from "@trendline/core/Account"
 import * as AccountApi from "@trendline/core/AccountApi"
 import * as EventStore from "@trendline/core/EventStore"
+import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import type * as Scope from "effect/Scope"
+import { checkIdentityAsync, identify } from "./internal/databaseFile.ts"
 import type * as Engine from "./internal/engine.ts"
 import * as Protocol from "./internal/protocol.ts"
+import * as WriterLock from "./internal/writerLock.ts"
 import { queryAfterRebuilds } from "./SqliteEventStore.ts"
 
 /** Where the database lives and how many threads read it. */
@@ -49,6 +60,9 @@ export interface Options extends Engine.EngineOptions {
 
 const workerUrl = new URL("./internal/poolWorker.ts", import.meta.url)
 
+// A write that has waited this long for the database makes the store unhealthy.
+const stuckWriteMillis = 10_000
+
 const storeErrorOf =
   (operation: string) =>
   (error: { readonly message: string }): EventStore.StoreError =>
@@ -64,17 +78,20 @@ const accountData = (account: Account.Settings) => ({
   weekStart: account.weekStart,
 })
 
+/** What the pool serves: the store, uploads ingested in its writer, the answer archive. */
+export interface Pool {
+  readonly store: EventStore.Service
+  /** Where uploads are ingested: the writer thread (see `AccountApi.Ingest`). */
+  readonly ingest: AccountApi.IngestService
+  /** Finished query answers, kept in the database by the writer (see `AccountApi.Archive`). */
+  readonly archive: (accountId: string) => AccountApi.AnswerArchive
+}
+
 /**
- * The pooled store, and where uploads are ingested (the writer thread, see
- * `AccountApi.Ingest`); its threads stop when the scope closes.
+ * The pooled store, its upload ingestion and answer archive; holds the file's writer lock
+ * and its threads until the scope closes.
  */
-export const make = (
-  options: Options,
-): Effect.Effect<
-  { readonly store: EventStore.Service; readonly ingest: AccountApi.IngestService },
-  EventStore.StoreError,
-  Scope.Scope
-> =>
+export const make = (options: Options): Effect.Effect<Pool, EventStore.StoreError, Scope.Scope> =>
   Effect.gen(function* () {
     if (options.filename === ":memory:" || options.filename.trim() === "") {
       return yield* new EventStore.StoreError({
@@ -87,6 +104,8 @@ export const make = (
       try: () => mkdirSync(dirname(filename), { recursive: true }),
       catch: storeErrorOf(`creating the folder of ${filename}`) as (e: unknown) => never,
     })
+    // Before any thread starts: a second writer of the file is refused right away.
+    yield* WriterLock.hold(filename)
     const readerCount = Math.max(1, options.readers ?? Math.max(2, availableParallelism()))
     const spawn = (role: Protocol.WorkerConfig["role"]) => () =>
       new NodeThread(workerUrl, {
@@ -112,9 +131,17 @@ export const make = (
     // Readers start while the writer migrates; they read nothing before the store is made.
     const [, readers] = yield* Effect.all(
       [
-        writer
-          .executeEffect(new Protocol.Open())
-          .pipe(Effect.mapError(storeErrorOf(`opening the SQLite database ${filename}`))),
+        writer.executeEffect(new Protocol.Open()).pipe(
+          Effect.mapError((error) =>
+            // The writer's refusal names the file, the cause and the fix.
+            error._tag === "StoreFailure"
+              ? new EventStore.StoreError({
+                  message: `SQLite store: ${error.message}`,
+                  cause: error,
+                })
+              : storeErrorOf(`opening the SQLite database ${filename}`)(error),
+          ),
+        ),
         Worker.makePoolSerialized<Protocol.ReaderRequest>({
           size: readerCount,
           concurrency: 1,
@@ -137,20 +164,100 @@ export const make = (
       return semaphore.withPermits(1)(effect)
     }
 
+    // What `/health` knows of the writer without asking it (a request would wait behind the
+    // writes queued there): when each write in flight started, and how the last one ended.
+    const writesInFlight = new Set<{ readonly startedAt: number }>()
+    let lastWriteFailure: string | undefined
+    const written = <A, E extends { readonly _tag: string; readonly message: string }>(
+      write: Effect.Effect<A, E>,
+      failureOf: (value: A) => string | undefined = () => undefined,
+    ): Effect.Effect<A, E> =>
+      Effect.flatMap(Clock.currentTimeMillis, (startedAt) => {
+        const entry = { startedAt }
+        writesInFlight.add(entry)
+        return write.pipe(
+          Effect.tapBoth({
+            onFailure: (error) =>
+              Effect.sync(() => {
+                if (error._tag !== "KeyReused") lastWriteFailure = error.message
+              }),
+            onSuccess: (value) =>
+              Effect.sync(() => {
+                lastWriteFailure = failureOf(value)
+              }),
+          }),
+          Effect.ensuring(Effect.sync(() => writesInFlight.delete(entry))),
+        )
+      })
+
     const ingest: AccountApi.IngestService = {
-      ingestJson: (account, text, receivedAt, limits) =>
-        writer
-          .executeEffect(
-            new Protocol.Upload({ account: accountData(account), text, receivedAt, limits }),
-          )
-          .pipe(Effect.catchAll((error) => AccountApi.storeFailure(storeErrorOf("upload")(error)))),
+      ingestJson: (account, text, receivedAt, limits, key) =>
+        written(
+          writer.executeEffect(
+            new Protocol.Upload({
+              account: accountData(account),
+              text,
+              receivedAt,
+              limits,
+              ...(key === undefined ? {} : { key }),
+            }),
+          ),
+          (answer) => answer.storeFailure,
+        ).pipe(
+          Effect.map(({ status, body }): AccountApi.Answer => ({ status, body })),
+          Effect.catchAll((error) => AccountApi.storeFailure(storeErrorOf("upload")(error))),
+        ),
     }
 
+    const opened = identify(filename)
+    // Healthy while the file is the one opened, a reader can read it, the last write did
+    // not fail and no write has waited `stuckWriteMillis` for the database. Never waits for
+    // the writer; a store with no writes for a while is judged by its last one.
+    const health = (): Effect.Effect<void, EventStore.StoreError> =>
+      Effect.gen(function* () {
+        yield* Effect.tryPromise({
+          try: () => checkIdentityAsync(filename, opened),
+          catch: (error) =>
+            new EventStore.StoreError({
+              message: error instanceof Error ? error.message : String(error),
+              cause: error,
+            }),
+        })
+        if (lastWriteFailure !== undefined) {
+          return yield* new EventStore.StoreError({
+            message: `the last write failed: ${lastWriteFailure}`,
+          })
+        }
+        const now = yield* Clock.currentTimeMillis
+        for (const { startedAt } of writesInFlight) {
+          if (now - startedAt >= stuckWriteMillis) {
+            return yield* new EventStore.StoreError({
+              message: `a write has waited ${Math.round((now - startedAt) / 1000)} s for the database ${filename} (locked by another connection, or a slow disk)`,
+            })
+          }
+        }
+        yield* readers
+          .executeEffect(
+            new Protocol.EventNames({ account: { id: "", timeZone: "UTC", weekStart: "monday" } }),
+          )
+          .pipe(Effect.mapError(storeErrorOf("reading")))
+      })
+
     const store: EventStore.Service = {
-      append: (account, batch) =>
-        writer
-          .executeEffect(new Protocol.Append({ account: accountData(account), batch }))
-          .pipe(Effect.mapError(storeErrorOf("append"))),
+      append: (account, batch, key) =>
+        written(
+          writer.executeEffect(
+            new Protocol.Append({
+              account: accountData(account),
+              batch,
+              ...(key === undefined ? {} : { key }),
+            }),
+          ),
+        ).pipe(
+          Effect.mapError((error) =>
+            error._tag === "KeyReused" ? error : storeErrorOf("append")(error),
+          ),
+        ),
       query: (account, plan) =>
         queryAfterRebuilds(
           fairly(
@@ -181,21 +288,51 @@ export const make = (
             .executeEffect(new Protocol.Profile({ account: accountData(account), key }))
             .pipe(Effect.mapError(storeErrorOf("profile"))),
         ),
+      health,
     }
-    return { store, ingest }
+    // Losing an archived answer costs the client a resubmit: log, never fail the read.
+    const archive = (account: string): AccountApi.AnswerArchive => ({
+      put: (reqId, entry) =>
+        writer
+          .executeEffect(new Protocol.ArchivePut({ account, reqId, entry }))
+          .pipe(
+            Effect.catchAll((error) =>
+              Effect.logWarning(`could not archive a query answer: ${error.message}`),
+            ),
+          ),
+      get: (reqId, now) =>
+        writer
+          .executeEffect(new Protocol.ArchiveGet({ account, reqId, now }))
+          .pipe(
+            Effect.catchAll((error) =>
+              Effect.as(
+                Effect.logWarning(`could not read an archived query answer: ${error.message}`),
+                Option.none(),
+              ),
+            ),
+          ),
+    })
+    return { store, ingest, archive }
   })
 
 /**
- * The pooled store as a layer: starts the threads (the writer migrates the database first)
- * and stops them when the layer's scope closes.
+ * The pooled store as a layer, with its upload ingestion and answer archive: starts the
+ * threads (the writer checks and migrates the database first) and stops them when the
+ * layer's scope closes.
  *
  * @example NodeSqlitePool.layer({ filename: "./data/trendline.db" })
  */
 export const layer = (
   options: Options,
-): Layer.Layer<EventStore.EventStore | AccountApi.Ingest, EventStore.StoreError> =>
+): Layer.Layer<
+  EventStore.EventStore | AccountApi.Ingest | AccountApi.Archive,
+  EventStore.StoreError
+> =>
   Layer.scopedContext(
-    Effect.map(make(options), ({ store, ingest }) =>
-      Context.make(EventStore.EventStore, store).pipe(Context.add(AccountApi.Ingest, ingest)),
+    Effect.map(make(options), ({ store, ingest, archive }) =>
+      Context.make(EventStore.EventStore, store).pipe(
+        Context.add(AccountApi.Ingest, ingest),
+        Context.add(AccountApi.Archive, archive),
+      ),
     ),
   )

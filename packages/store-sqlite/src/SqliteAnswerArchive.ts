@@ -1,8 +1,8 @@
 /**
  * Core's `AccountApi.AnswerArchive` in the same SQLite database as the events: finished
  * reads stay pollable for their retention even when the process or the Durable Object
- * that ran them is gone. One database per account (a Durable Object) or one archive per
- * account; `req_id`s are random 15-digit numbers, so accounts sharing a file do not clash.
+ * that ran them is gone. One database per account (a Durable Object), or one archive per
+ * account over a shared file (`account` set): an account never reads another's answers.
  *
  * @since 0.1.0
  */
@@ -14,9 +14,10 @@ import * as Option from "effect/Option"
 import type { SqlDriver } from "./SqlDriver.ts"
 import { migrate } from "./SqliteEventStore.ts"
 
-/** The archive over an open database (migrated first). */
+/** The archive of `account` (none: the database's only one) over an open database (migrated first). */
 export const make = (
   driver: SqlDriver,
+  account = "",
 ): Effect.Effect<AccountApi.AnswerArchive, EventStore.StoreError> =>
   Effect.try({
     try: () => migrate(driver),
@@ -33,8 +34,8 @@ export const make = (
           Effect.try(() => {
             driver.run("DELETE FROM query_answers WHERE expires_at < ?", [now])
             driver.run(
-              "INSERT OR REPLACE INTO query_answers (req_id, endpoint, answer, expires_at) VALUES (?, ?, ?, ?)",
-              [reqId, entry.endpoint, JSON.stringify(entry.answer), entry.expiresAt],
+              "INSERT OR REPLACE INTO query_answers (req_id, account, endpoint, answer, expires_at) VALUES (?, ?, ?, ?, ?)",
+              [reqId, account, entry.endpoint, JSON.stringify(entry.answer), entry.expiresAt],
             )
           }),
         ).pipe(
@@ -43,8 +44,8 @@ export const make = (
       get: (reqId, now) =>
         Effect.try(() => {
           const row = driver.all(
-            "SELECT endpoint, answer, expires_at FROM query_answers WHERE req_id = ? AND expires_at >= ?",
-            [reqId, now],
+            "SELECT endpoint, answer, expires_at FROM query_answers WHERE req_id = ? AND account = ? AND expires_at >= ?",
+            [reqId, account, now],
           )[0]
           return row === undefined
             ? Option.none()

@@ -209,13 +209,16 @@ export const fromEngine = (engine: Engine.Engine, options: Options = {}) => {
   const inZone = (account: Account.Settings, plan: QueryPlan.QueryPlan) =>
     plan.timeZone === account.timeZone ? account : { ...account, timeZone: plan.timeZone }
   const service: EventStore.Service = {
-    append: (account, batch) =>
+    append: (account, batch, key) =>
       Effect.try({
-        try: () => engine.append(account, batch),
+        try: () => engine.append(account, batch, key),
         catch: storeError("append"),
       }).pipe(
-        Effect.tap(({ rebuild }) => (rebuild ? rebuilds.start(account) : Effect.void)),
-        Effect.map(({ receipt }) => receipt),
+        Effect.flatMap((appended) =>
+          appended instanceof EventStore.KeyReused
+            ? Effect.fail(appended)
+            : Effect.as(appended.rebuild ? rebuilds.start(account) : Effect.void, appended.receipt),
+        ),
       ),
     query: (account, plan) =>
       queryAfterRebuilds(
@@ -228,6 +231,7 @@ export const fromEngine = (engine: Engine.Engine, options: Options = {}) => {
       Effect.try({ try: () => engine.eventNames(account), catch: storeError("eventNames") }),
     profile: (account, key) =>
       Effect.try({ try: () => engine.profile(account, key), catch: storeError("profile") }),
+    health: () => Effect.try({ try: () => engine.health(), catch: storeError("health") }),
   }
   return { service, rebuilds }
 }

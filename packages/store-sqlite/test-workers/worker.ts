@@ -41,8 +41,21 @@ export class EventStoreObject extends DurableObject<Env> {
     )
   }
 
-  append(account: Account.Settings, batch: EventStore.Batch): Promise<EventStore.AppendReceipt> {
-    return settle(this.store.append(account, batch))
+  /** The receipt, or `{ keyReused }` (a typed failure does not cross RPC as itself). */
+  append(
+    account: Account.Settings,
+    batch: EventStore.Batch,
+    key?: EventStore.UploadKey,
+  ): Promise<EventStore.AppendReceipt | { readonly keyReused: string }> {
+    return settle(
+      Effect.catchTag(this.store.append(account, batch, key), "KeyReused", (reused) =>
+        Effect.succeed({ keyReused: reused.key }),
+      ),
+    )
+  }
+
+  health(): Promise<void> {
+    return settle(this.store.health())
   }
 
   query(account: Account.Settings, plan: QueryPlan.QueryPlan): Promise<QueryPlan.Result> {

@@ -3,8 +3,10 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { assert, describe, it } from "@effect/vitest"
 import * as Account from "@trendline/core/Account"
+import * as Calendar from "@trendline/core/Calendar"
 import type * as EventStore from "@trendline/core/EventStore"
 import * as Measure from "@trendline/core/Measure"
+import * as QueryPlan from "@trendline/core/QueryPlan"
 import { eventStoreContract } from "@trendline/core/testing/EventStoreContract"
 import * as NodeSqlite from "@trendline/store-sqlite/NodeSqlite"
 import type { SqlDriver } from "@trendline/store-sqlite/SqlDriver"
@@ -14,6 +16,7 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
 import { afterAll } from "vitest"
+import { migrations } from "../src/internal/migrations.ts"
 import { charged, january, noon } from "./fixtures.ts"
 
 const folder = mkdtempSync(join(tmpdir(), "trendline-sqlite-"))
@@ -82,6 +85,7 @@ describe("SQLite store on a file", () => {
         { version: 1 },
         { version: 2 },
         { version: 3 },
+        { version: 4 },
       ])
       // Opening again applies nothing twice.
       yield* SqliteEventStore.make(connection.driver)
@@ -91,6 +95,61 @@ describe("SQLite store on a file", () => {
       const exit = yield* Effect.exit(SqliteEventStore.make(connection.driver))
       assert.isTrue(Exit.isFailure(exit))
       if (Exit.isFailure(exit)) assert.include(String(exit.cause), "newer than this Trendline")
+      connection.close()
+    }),
+  )
+})
+
+describe("SQLite schema migrations", () => {
+  it.effect("splits version 3's sums into two parts exactly, past 2^53 and below zero", () =>
+    Effect.gen(function* () {
+      const filename = join(folder, "version3.db")
+      const connection = NodeSqlite.open({ filename })
+      const { driver } = connection
+      driver.exec(
+        "CREATE TABLE trendline_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL)",
+      )
+      for (const migration of migrations.filter((m) => m.version <= 3)) {
+        driver.exec(migration.sql)
+        driver.run("INSERT INTO trendline_migrations (version, name) VALUES (?, ?)", [
+          migration.version,
+          migration.name,
+        ])
+      }
+      const account = Account.make("acme")
+      driver.run("INSERT INTO rollup_sets (id) VALUES (1)")
+      driver.run("INSERT INTO accounts (acct, id, time_zone, rollups) VALUES (1, 'acme', 'UTC', 1)")
+      driver.run("INSERT INTO event_names (acct, id, name) VALUES (1, 0, 'Charged')")
+      // What version 3 kept: one total per day, here past 2^53 and below zero.
+      const first = Calendar.unsafeMakeDay(2024, 1, 15)
+      const totals = [2n ** 60n + 12_345n, -(2n ** 55n) - 7n, 5n]
+      for (const [i, total] of totals.entries())
+        driver.run(
+          "INSERT INTO day_sums (acct, event, property, day, total) VALUES (1, 0, 'Amount', ?, ?)",
+          [first + i, total],
+        )
+      const store = yield* SqliteEventStore.make(driver)
+      const plan = QueryPlan.make(
+        {
+          eventName: "Charged",
+          from: first,
+          to: first + 2,
+          measure: Measure.sum("Amount"),
+          groups: [{ name: "d", granularity: "daily" }],
+        },
+        account,
+      )
+      assert.deepStrictEqual(
+        Object.values((yield* store.query(account, plan)).d!),
+        totals.map(Number),
+      )
+      // And they keep adding up exactly.
+      yield* store.append(account, { events: [charged("identity:a", noon(15), 1)], profiles: [] })
+      const row = driver.all("SELECT low, high FROM day_sums WHERE day = ?", [first])[0]!
+      assert.strictEqual(
+        BigInt(row.high as number) * 16_777_216n + BigInt(row.low as number),
+        totals[0]! + 1n,
+      )
       connection.close()
     }),
   )

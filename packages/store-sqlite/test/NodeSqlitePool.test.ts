@@ -1,8 +1,10 @@
-import { mkdtempSync, rmSync } from "node:fs"
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import { DatabaseSync } from "node:sqlite"
 import { assert, describe, it } from "@effect/vitest"
 import * as Account from "@trendline/core/Account"
+import * as AccountApi from "@trendline/core/AccountApi"
 import * as Aggregator from "@trendline/core/Aggregator"
 import type * as EventStore from "@trendline/core/EventStore"
 import * as Limits from "@trendline/core/Limits"
@@ -10,11 +12,16 @@ import * as Measure from "@trendline/core/Measure"
 import { eventStoreContract } from "@trendline/core/testing/EventStoreContract"
 import * as NodeSqlite from "@trendline/store-sqlite/NodeSqlite"
 import * as NodeSqlitePool from "@trendline/store-sqlite/NodeSqlitePool"
+import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as TestClock from "effect/TestClock"
 import { afterAll } from "vitest"
+import { holdInChild, stop } from "./childHolder.ts"
 import { charged, january, noon } from "./fixtures.ts"
 
 const folder = mkdtempSync(join(tmpdir(), "trendline-pool-"))
@@ -218,5 +225,148 @@ describe("SQLite store on worker threads", () => {
       assert.isTrue(Exit.isFailure(exit))
       assert.include(String(exit), "upgrade Trendline")
     }),
+  )
+
+  it.effect("refuses a second pool on the file, naming the holder, until the first closes", () =>
+    Effect.gen(function* () {
+      const filename = join(folder, "twice.db")
+      yield* withPool("twice.db", () =>
+        Effect.gen(function* () {
+          const refused = yield* Effect.flip(withPool("twice.db", () => Effect.void))
+          assert.include(
+            refused.message,
+            `the database file ${filename} is in use by pid ${process.pid}`,
+          )
+          assert.include(refused.message, "stop it, or point TRENDLINE_DB elsewhere")
+          // A single-connection store is a writer too.
+          const single = yield* Effect.flip(
+            Effect.scoped(Layer.build(NodeSqlite.layer({ filename }))),
+          )
+          assert.include(single.message, `in use by pid ${process.pid}`)
+        }),
+      )
+      yield* withPool("twice.db", (store) => store.health())
+    }),
+  )
+
+  it.scoped("opens the file once another process holding it is killed with SIGKILL", () =>
+    Effect.gen(function* () {
+      const filename = join(folder, "killed.db")
+      const child = yield* holdInChild(filename, "pool")
+      const refused = yield* Effect.flip(withPool("killed.db", () => Effect.void))
+      assert.include(refused.message, `in use by pid ${child.pid} on host`)
+      yield* stop(child, "SIGKILL")
+      yield* withPool("killed.db", (store) =>
+        Effect.zipRight(
+          store.append(Account.make("acme"), {
+            events: [charged("identity:a", noon(2))],
+            profiles: [],
+          }),
+          store.health(),
+        ),
+      )
+    }),
+  )
+
+  it.effect("refuses a corrupt file at start, before any thread reads it", () =>
+    Effect.gen(function* () {
+      const filename = join(folder, "garbage.db")
+      writeFileSync(filename, Buffer.alloc(10_000, "not a database "))
+      const refused = yield* Effect.flip(withPool("garbage.db", () => Effect.void))
+      assert.include(refused.message, `the database file ${filename} is corrupt`)
+      assert.include(refused.message, "restore it from a backup")
+    }),
+  )
+
+  it.effect("fails health, appends and uploads (503) once the file is deleted", () =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const filename = join(folder, "deleted.db")
+        const { store, ingest } = yield* NodeSqlitePool.make({ filename, readers: 1 })
+        const account = Account.make("acme")
+        const batch = { events: [charged("identity:a", noon(2))], profiles: [] }
+        yield* store.append(account, batch)
+        yield* store.health()
+        rmSync(filename)
+        const unhealthy = yield* Effect.flip(store.health())
+        assert.include(unhealthy.message, `the database file ${filename} was deleted`)
+        const refused = yield* Effect.flip(store.append(account, batch))
+        assert.include(refused.message, "was deleted while the server ran")
+        const text = JSON.stringify({
+          d: [{ type: "event", identity: "bob", ts: noon(3), evtName: "Charged" }],
+        })
+        const answer = yield* ingest.ingestJson(account, text, noon(4), Limits.defaults)
+        assert.strictEqual(answer.status, 503)
+      }),
+    ),
+  )
+
+  it.effect(
+    "reports a write stuck on a locked database, then the write's failure, never waiting itself",
+    () =>
+      Effect.scoped(
+        Effect.gen(function* () {
+          const filename = join(folder, "stuck.db")
+          const { store } = yield* NodeSqlitePool.make({ filename, readers: 1 })
+          const account = Account.make("acme")
+          const batch = { events: [charged("identity:a", noon(2))], profiles: [] }
+          yield* store.append(account, batch)
+          // Another process's long transaction: the writer waits for the lock (5 s), then fails.
+          const other = new DatabaseSync(filename)
+          other.exec("BEGIN IMMEDIATE")
+          const stuck = yield* Effect.fork(Effect.either(store.append(account, batch)))
+          yield* Effect.yieldNow()
+          yield* store.health()
+          yield* TestClock.adjust("11 seconds")
+          const waiting = yield* Effect.flip(store.health())
+          assert.include(waiting.message, "has waited 11 s")
+          const failed = yield* Fiber.join(stuck)
+          other.exec("ROLLBACK")
+          other.close()
+          assert.isTrue(Either.isLeft(failed))
+          const last = yield* Effect.flip(store.health())
+          assert.include(last.message, "the last write failed")
+          // The next write that succeeds makes it healthy again.
+          yield* store.append(account, batch)
+          yield* store.health()
+        }),
+      ),
+  )
+
+  it.effect("keeps finished answers across a restart until they expire, per account", () =>
+    Effect.gen(function* () {
+      const filename = join(folder, "archive.db")
+      const expiresAt = Date.now() + 3_600_000
+      const answer = { status: 200, body: { status: "success", count: 3 } }
+      yield* Effect.scoped(
+        Effect.flatMap(NodeSqlitePool.make({ filename, readers: 1 }), ({ archive }) =>
+          archive("acme").put(384649162721759, { endpoint: "events", answer, expiresAt }),
+        ),
+      )
+      yield* Effect.scoped(
+        Effect.gen(function* () {
+          const { archive } = yield* NodeSqlitePool.make({ filename, readers: 1 })
+          const acme = archive("acme")
+          assert.deepStrictEqual(
+            yield* acme.get(384649162721759, expiresAt),
+            Option.some({ endpoint: "events" as const, answer, expiresAt }),
+          )
+          assert.isTrue(Option.isNone(yield* acme.get(384649162721759, expiresAt + 1)))
+          assert.isTrue(Option.isNone(yield* acme.get(1, 0)))
+          // Another account sharing the file never reads acme's answers.
+          assert.isTrue(Option.isNone(yield* archive("globex").get(384649162721759, expiresAt)))
+        }),
+      )
+    }),
+  )
+
+  it.effect("provides the archive to the APIs with the store", () =>
+    Effect.gen(function* () {
+      const context = yield* Layer.build(
+        NodeSqlitePool.layer({ filename: join(folder, "layer.db"), readers: 1 }),
+      )
+      assert.isTrue(Option.isSome(Context.getOption(context, AccountApi.Archive)))
+      assert.isTrue(Option.isSome(Context.getOption(context, AccountApi.Ingest)))
+    }).pipe(Effect.scoped),
   )
 })

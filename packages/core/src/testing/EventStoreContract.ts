@@ -21,7 +21,7 @@ import * as Account from "../Account.ts"
 import * as Aggregator from "../Aggregator.ts"
 import type * as Bucket from "../Bucket.ts"
 import * as Calendar from "../Calendar.ts"
-import { EventStore } from "../EventStore.ts"
+import { EventStore, type UploadKey } from "../EventStore.ts"
 import * as Limits from "../Limits.ts"
 import * as Measure from "../Measure.ts"
 import * as QueryPlan from "../QueryPlan.ts"
@@ -306,6 +306,112 @@ export const eventStoreContract = <E>(name: string, storeLayer: Layer.Layer<Even
           groups: [{ name: "d", granularity: "daily" }],
         })
         assert.deepStrictEqual(yield* store.query(account, plan), { d: { "20200115": 2 } })
+      }),
+    )
+
+    it.effect("sums totals past 2^53 and below -2^53 exactly, rounded once", () =>
+      Effect.gen(function* () {
+        const store = yield* EventStore
+        const account = freshAccount()
+        const ts = Date.UTC(2020, 0, 15, 12) / 1000
+        const big = Number.MAX_SAFE_INTEGER
+        const batches = [
+          [big, big, 1],
+          [big, 3],
+          [-big, -big, -big, -big, -big, -big, -5],
+        ]
+        const events: Array<Aggregator.Event> = []
+        for (const amounts of batches) {
+          const batch = amounts.map((Amount, i) =>
+            event("Charged", "identity:a", ts + (i % 2) * 86_400, { Amount }),
+          )
+          events.push(...batch)
+          // Each batch on its own: stored totals grow past 2^53, then below -2^53.
+          yield* store.append(account, { events: batch, profiles: [] })
+          const plan = planFor(account, {
+            from: day(2020, 1, 15),
+            to: day(2020, 1, 16),
+            measure: Measure.sum("Amount"),
+          })
+          assert.deepStrictEqual(
+            yield* store.query(account, plan),
+            Aggregator.aggregate(plan, events),
+          )
+        }
+        // A thousand of the biggest values in one batch: a total close to 2^63, still exact.
+        const many = Array.from({ length: 1000 }, () =>
+          event("Charged", "identity:b", ts, { Amount: big }),
+        )
+        events.push(...many)
+        yield* store.append(account, { events: many, profiles: [] })
+        const plan = planFor(account, {
+          from: day(2020, 1, 15),
+          to: day(2020, 1, 16),
+          measure: Measure.sum("Amount"),
+        })
+        assert.deepStrictEqual(
+          yield* store.query(account, plan),
+          Aggregator.aggregate(plan, events),
+        )
+      }),
+    )
+
+    it.effect("stores a batch once per upload key, replays its receipt, refuses a reused key", () =>
+      Effect.gen(function* () {
+        const store = yield* EventStore
+        const account = freshAccount()
+        const limit = Limits.defaults.maxEventNamesPerAccount
+        const ts = Date.UTC(2020, 0, 15, 12) / 1000
+        yield* store.append(account, {
+          events: Array.from({ length: limit - 1 }, (_, i) =>
+            event(`Event ${i}`, "identity:a", ts),
+          ),
+          profiles: [],
+        })
+        const now = Date.UTC(2026, 0, 1)
+        const key = (name: string, fingerprint: string, at = now): UploadKey => ({
+          key: name,
+          fingerprint,
+          now: at,
+          expiresAt: at + 86_400_000,
+        })
+        const batch = {
+          events: ["Charged", "Other", "Charged"].map((name) => event(name, "identity:a", ts)),
+          profiles: [],
+        }
+        const first = yield* store.append(account, batch, key("k1", "f1"))
+        assert.deepStrictEqual(first.refused, [1])
+        assert.notStrictEqual(first.replayed, true)
+        const again = yield* store.append(account, batch, key("k1", "f1", now + 1000))
+        assert.deepStrictEqual({ ...again }, { refused: [1], replayed: true })
+        const conflict = yield* Effect.flip(
+          store.append(account, batch, key("k1", "f2", now + 2000)),
+        )
+        assert.strictEqual(conflict._tag, "KeyReused")
+        const charged = (of: Account.Settings) =>
+          store.query(
+            of,
+            planFor(of, {
+              from: day(2020, 1, 15),
+              to: day(2020, 1, 15),
+              groups: [{ name: "d", granularity: "daily" }],
+            }),
+          )
+        assert.deepStrictEqual(yield* charged(account), { d: { "20200115": 2 } })
+        // Keys are per account, and a key is forgotten once it expires.
+        const other = freshAccount()
+        yield* store.append(other, batch, key("k1", "f1"))
+        assert.deepStrictEqual(yield* charged(other), { d: { "20200115": 2 } })
+        const later = yield* store.append(account, batch, key("k1", "f2", now + 86_400_000))
+        assert.notStrictEqual(later.replayed, true)
+        assert.deepStrictEqual(yield* charged(account), { d: { "20200115": 4 } })
+      }),
+    )
+
+    it.effect("reports itself healthy while it can read and write", () =>
+      Effect.gen(function* () {
+        const store = yield* EventStore
+        yield* store.health()
       }),
     )
 

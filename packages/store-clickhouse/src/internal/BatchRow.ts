@@ -2,13 +2,14 @@
 // migrations.ts), filled in a single pass: no per-record objects, so a 100k-record insert
 // costs little more than its JSON text.
 import * as Aggregator from "@trendline/core/Aggregator"
+import type * as EventStore from "@trendline/core/EventStore"
 import { wellFormed } from "../ClickHouseSql.ts"
 
 type Properties = { readonly [name: string]: unknown }
 
 /** The columns of a batch row, less `account`, `received` and `seq`. */
 export class BatchRow {
-  readonly kinds: Array<"event" | "profile"> = []
+  readonly kinds: Array<"event" | "profile" | "key"> = []
   readonly names: Array<string> = []
   readonly timestamps: Array<number> = []
   readonly profiles: Array<string> = []
@@ -51,6 +52,22 @@ export class BatchRow {
     this.int_lists.push(ints ?? none)
   }
 
+  /**
+   * Adds an upload key as a record of kind `key`, in the same row as the batch it stores
+   * (so in the same part: stored with it or not at all): `name` is the key, `ts` the epoch
+   * milliseconds it expires at, `profile` the fingerprint, `properties` the refused
+   * positions as a JSON array.
+   */
+  addKey(key: EventStore.UploadKey, refused: ReadonlyArray<number>): void {
+    this.kinds.push("key")
+    this.names.push(wellFormed(key.key))
+    this.timestamps.push(expiry(key.expiresAt))
+    this.profiles.push(wellFormed(key.fingerprint))
+    this.property_texts.push(JSON.stringify(refused))
+    this.key_lists.push(none)
+    this.int_lists.push(none)
+  }
+
   // The previous record's key list when `keys` equals it (records of one event mostly share
   // their integer properties): one array for the whole run, less to allocate.
   private sameAsLast(keys: Array<string>): ReadonlyArray<string> {
@@ -80,3 +97,8 @@ export class BatchRow {
 }
 
 const none: ReadonlyArray<never> = []
+
+// An expiry as the UInt64 column holds it: whole milliseconds, rounded up (a key is never
+// forgotten early), from 0 (long expired; NaN too) to the largest safe integer (never).
+const expiry = (expiresAt: number): number =>
+  Number.isNaN(expiresAt) ? 0 : Math.min(Math.max(Math.ceil(expiresAt), 0), Number.MAX_SAFE_INTEGER)

@@ -1,7 +1,8 @@
 // The store's schema, one migration per version, applied in order when a store opens.
 // A migration is never edited once released: later changes are new migrations. Every
-// statement is idempotent (IF NOT EXISTS), because ClickHouse has no DDL transactions: a
-// migration interrupted half way, or run by two servers at once, is simply run again.
+// statement is idempotent (IF NOT EXISTS; an ALTER to the type a column already has does
+// nothing), because ClickHouse has no DDL transactions: a migration interrupted half way,
+// or run by two servers at once, is simply run again.
 
 /** Where the store's tables live: a function from a table name to its qualified name. */
 export type TableName = (table: string) => string
@@ -17,9 +18,11 @@ export const tables = {
   records: "trendline_records",
   batches: "trendline_batches",
   fanOut: "trendline_batch_fan_out",
+  health: "trendline_health",
 } as const
 
 const kind = "Enum8('event' = 1, 'profile' = 2)"
+const kindWithKeys = "Enum8('event' = 1, 'profile' = 2, 'key' = 3)"
 
 export const migrations: ReadonlyArray<Migration> = [
   {
@@ -74,6 +77,29 @@ export const migrations: ReadonlyArray<Migration> = [
         kinds AS kind, names AS name, timestamps AS ts, profiles AS profile,
         property_texts AS property_text, key_lists AS key_list, int_lists AS int_list,
         arrayEnumerate(kinds) AS position`,
+    ],
+  },
+  {
+    version: 2,
+    name: "upload keys as records of kind key; the health table",
+    statements: (table) => [
+      // An upload key is a record of its batch (kind 'key': `name` the key, `ts` its expiry
+      // in epoch milliseconds, `profile` the request's fingerprint, `properties` the refused
+      // positions as JSON), so it is written in the same row, block and part as the batch:
+      // both are stored or neither. It sorts as (account, 'key', key, expiry): a look-up is
+      // a range of the primary key, no skip index needed.
+      // Adding a value to an Enum8 changes metadata only: no part is rewritten, every
+      // existing record stays as it is (18.16 and current servers alike). The records table
+      // first, so that no batch row can carry a kind its records cannot hold.
+      `ALTER TABLE ${table(tables.records)} MODIFY COLUMN kind ${kindWithKeys}`,
+      `ALTER TABLE ${table(tables.batches)} MODIFY COLUMN kinds Array(${kindWithKeys})`,
+      // What `health` writes: one tiny part each time (the truest test that the server can
+      // write now), which merges collapse into one row.
+      `CREATE TABLE IF NOT EXISTS ${table(tables.health)} (
+        probe UInt8,
+        checked UInt32
+      ) ENGINE = ReplacingMergeTree(checked)
+      ORDER BY probe`,
     ],
   },
 ]

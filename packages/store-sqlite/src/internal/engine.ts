@@ -47,7 +47,12 @@ export interface Appended {
 }
 
 export interface Engine {
-  readonly append: (account: Account.Settings, batch: EventStore.Batch) => Appended
+  /** Stores a batch (see `EventStore.Service.append`); a reused upload key stores nothing. */
+  readonly append: (
+    account: Account.Settings,
+    batch: EventStore.Batch,
+    key?: EventStore.UploadKey,
+  ) => Appended | EventStore.KeyReused
   /** A query in slices: each `yield` is a point where the caller may let other work run. */
   readonly query: (
     account: Account.Settings,
@@ -60,6 +65,8 @@ export interface Engine {
    * rollup sets, working until `deadline` (`performance.now()` milliseconds).
    */
   readonly rebuildStep: (account: Account.Settings, deadline: number) => RebuildProgress
+  /** Reads, and unless a reader writes, the database; throws what stops it (for `/health`). */
+  readonly health: () => void
 }
 
 /** Where a rebuild stands: rows of the account's event log folded so far, of how many. */
@@ -111,9 +118,51 @@ interface AccountState {
   rollups: number
   timeZone: string
   readonly eventIds: Map<string, number>
-  // Loaded on the first append only: queries never need it, and it holds every profile.
-  profileNumbers: Map<string, number> | undefined
+  /** The number the next new profile gets; read on the first append. */
+  nextProfile: number | undefined
 }
+
+// Profile numbers recently looked up, by `acct:key`, in two generations: a hit in the old
+// one moves to the new one, and when the new one is full the old one is dropped. Memory
+// stays bounded however many profiles an account has (each lookup that misses costs one
+// indexed SELECT), unlike a map of every profile.
+class ProfileNumbers {
+  private current = new Map<string, number>()
+  private previous = new Map<string, number>()
+  private chars = 0
+  private readonly maxChars: number
+  constructor(maxChars: number) {
+    this.maxChars = maxChars
+  }
+
+  get(key: string): number | undefined {
+    const found = this.current.get(key)
+    if (found !== undefined) return found
+    const old = this.previous.get(key)
+    if (old !== undefined) this.set(key, old)
+    return old
+  }
+
+  set(key: string, no: number): void {
+    if (this.chars >= this.maxChars) {
+      this.previous = this.current
+      this.current = new Map()
+      this.chars = 0
+    }
+    this.current.set(key, no)
+    this.chars += key.length + 16
+  }
+
+  clear(): void {
+    this.current.clear()
+    this.previous.clear()
+    this.chars = 0
+  }
+}
+
+// 2^24: a day's sum is kept as high * 2^24 + low (see migration 4).
+const sumBase = 16_777_216
+const sumBaseBig = 16_777_216n
 
 const setKey = (rollups: number, event: number, day: number): string => `${rollups}:${event}:${day}`
 
@@ -204,6 +253,7 @@ const rebuildRowsPerRead = 8
 export const make = (driver: SqlDriver, role: Role, options: EngineOptions = {}): Engine => {
   const limits = options.limits ?? Limits.defaults
   const cache = new SetCache(options.cacheBytes ?? 64 * 1024 * 1024)
+  const profileNumbers = new ProfileNumbers(4 * 1024 * 1024)
   const distinct = new DistinctCounts()
   const accounts = new Map<string, AccountState>()
   // Bumped whenever a day set changes: a sliced query remembers a union only if no set
@@ -233,7 +283,7 @@ export const make = (driver: SqlDriver, role: Role, options: EngineOptions = {})
       rollups: Number(row.rollups),
       timeZone: String(row.time_zone),
       eventIds: new Map(),
-      profileNumbers: undefined,
+      nextProfile: undefined,
     }
     loadEventIds(state)
     accounts.set(id, state)
@@ -329,7 +379,11 @@ export const make = (driver: SqlDriver, role: Role, options: EngineOptions = {})
     entries: ReadonlyArray<LogEntry>,
   ): void => {
     const counts = new Map<string, { event: number; day: number; count: number }>()
-    const sums = new Map<string, { event: number; property: string; day: number; total: bigint }>()
+    // Each part of a sum stays a safe integer here: at most 2^29 per event in `high`.
+    const sums = new Map<
+      string,
+      { event: number; property: string; day: number; high: number; low: number }
+    >()
     const newProfiles = new Map<string, { event: number; day: number; profiles: Array<number> }>()
     for (const [event, ts, profile, properties] of entries) {
       const day = Calendar.dayOfTimestamp(ts, timeZone)
@@ -341,13 +395,17 @@ export const make = (driver: SqlDriver, role: Role, options: EngineOptions = {})
       if (profiles === undefined) newProfiles.set(key, { event, day, profiles: [profile] })
       else profiles.profiles.push(profile)
       for (const property in properties) {
-        const value = properties[property]
-        if (Aggregator.summand(value) === 0) continue
+        const value = Aggregator.summand(properties[property])
+        if (value === 0) continue
+        const high = Math.floor(value / sumBase)
+        const low = value - high * sumBase
         const sumKey = `${key}:${property}`
         const sum = sums.get(sumKey)
-        if (sum === undefined)
-          sums.set(sumKey, { event, property, day, total: BigInt(value as number) })
-        else sum.total += BigInt(value as number)
+        if (sum === undefined) sums.set(sumKey, { event, property, day, high, low })
+        else {
+          sum.high += high
+          sum.low += low
+        }
       }
     }
     for (const { event, day, count } of counts.values()) {
@@ -357,11 +415,14 @@ export const make = (driver: SqlDriver, role: Role, options: EngineOptions = {})
         [rollups, event, day, count],
       )
     }
-    for (const { event, property, day, total } of sums.values()) {
+    for (const { event, property, day, high, low } of sums.values()) {
+      const carry = Math.floor(low / sumBase)
       driver.run(
-        `INSERT INTO day_sums (acct, event, property, day, total) VALUES (?, ?, ?, ?, ?)
-         ON CONFLICT (acct, event, property, day) DO UPDATE SET total = total + excluded.total`,
-        [rollups, event, property, day, total],
+        `INSERT INTO day_sums (acct, event, property, day, low, high) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (acct, event, property, day) DO UPDATE SET
+           low = (low + excluded.low) % ${sumBase},
+           high = high + excluded.high + (low + excluded.low) / ${sumBase}`,
+        [rollups, event, property, day, low - carry * sumBase, high + carry],
       )
     }
     for (const { event, day, profiles } of newProfiles.values()) {
@@ -394,31 +455,75 @@ export const make = (driver: SqlDriver, role: Role, options: EngineOptions = {})
   }
 
   const profileNumber = (state: AccountState, key: string): number => {
-    state.profileNumbers ??= new Map(
-      driver
-        .all("SELECT no, key FROM profiles WHERE acct = ?", [state.acct])
-        .map((row) => [String(row.key), Number(row.no)]),
-    )
-    const known = state.profileNumbers.get(key)
-    if (known !== undefined) return known
-    const no = state.profileNumbers.size
-    driver.run("INSERT INTO profiles (acct, no, key) VALUES (?, ?, ?)", [state.acct, no, key])
-    state.profileNumbers.set(key, no)
+    const cacheKey = `${state.acct}:${key}`
+    const cached = profileNumbers.get(cacheKey)
+    if (cached !== undefined) return cached
+    const stored = driver.all("SELECT no FROM profiles WHERE acct = ? AND key = ?", [
+      state.acct,
+      key,
+    ])[0]
+    let no: number
+    if (stored !== undefined) no = Number(stored.no)
+    else {
+      state.nextProfile ??= Number(
+        driver.all("SELECT coalesce(max(no), -1) + 1 AS next FROM profiles WHERE acct = ?", [
+          state.acct,
+        ])[0]!.next,
+      )
+      no = state.nextProfile++
+      driver.run("INSERT INTO profiles (acct, no, key) VALUES (?, ?, ?)", [state.acct, no, key])
+    }
+    profileNumbers.set(cacheKey, no)
     return no
   }
 
   const forget = (id: string): void => {
     accounts.delete(id)
+    profileNumbers.clear()
     cache.clear()
     distinct.clear()
     generation++
   }
 
-  const append = (account: Account.Settings, batch: EventStore.Batch): Appended => {
+  // Removes some expired upload keys; bounded, so an append never pays for a backlog.
+  const purgeKeys = (now: number): void => {
+    driver.run(
+      `DELETE FROM upload_keys WHERE (acct, key) IN
+         (SELECT acct, key FROM upload_keys WHERE expires_at <= ? LIMIT 100)`,
+      [now],
+    )
+  }
+
+  const append = (
+    account: Account.Settings,
+    batch: EventStore.Batch,
+    key?: EventStore.UploadKey,
+  ): Appended | EventStore.KeyReused => {
     if (role === "reader") throw new Error("a reader cannot append")
     try {
-      return driver.transaction(() => {
+      return driver.transaction((): Appended | EventStore.KeyReused => {
         const state = loadAccount(account.id) ?? createAccount(account)
+        if (key !== undefined) {
+          const row = driver.all(
+            "SELECT fingerprint, refused, expires_at FROM upload_keys WHERE acct = ? AND key = ?",
+            [state.acct, key.key],
+          )[0]
+          const replay = EventStore.replayOf(
+            key,
+            row === undefined
+              ? undefined
+              : {
+                  fingerprint: String(row.fingerprint),
+                  expiresAt: Number(row.expires_at),
+                  refused: JSON.parse(String(row.refused)) as Array<number>,
+                },
+          )
+          if (replay !== undefined) {
+            return replay instanceof EventStore.KeyReused
+              ? replay
+              : { receipt: replay, rebuild: false }
+          }
+        }
         const names = batch.events.map((event) => event.name)
         const { admitted, refused } = EventStore.admitEventNames(
           new Set(state.eventIds.keys()),
@@ -465,6 +570,14 @@ export const make = (driver: SqlDriver, role: Role, options: EngineOptions = {})
             no,
           ])
         }
+        if (key !== undefined) {
+          purgeKeys(key.now)
+          driver.run(
+            `INSERT OR REPLACE INTO upload_keys (acct, key, fingerprint, refused, expires_at)
+             VALUES (?, ?, ?, ?, ?)`,
+            [state.acct, key.key, key.fingerprint, JSON.stringify(refused), key.expiresAt],
+          )
+        }
         return { receipt: { refused }, rebuild: state.timeZone !== account.timeZone }
       })
     } catch (error) {
@@ -477,11 +590,10 @@ export const make = (driver: SqlDriver, role: Role, options: EngineOptions = {})
   const perDay = (
     plan: QueryPlan.QueryPlan,
     rows: ReadonlyArray<SqlRow>,
-    column: string,
+    value: (row: SqlRow) => bigint,
   ): Array<bigint> => {
     const values = new Array<bigint>(plan.to - plan.from + 1).fill(0n)
-    for (const row of rows)
-      values[Number(row.day) - plan.from] = BigInt(row[column] as number | bigint)
+    for (const row of rows) values[Number(row.day) - plan.from] = value(row)
     return values
   }
 
@@ -546,15 +658,16 @@ export const make = (driver: SqlDriver, role: Role, options: EngineOptions = {})
               "SELECT day, count FROM day_counts WHERE acct = ? AND event = ? AND day BETWEEN ? AND ?",
               [rollups, event, plan.from, plan.to],
             ),
-            "count",
+            (row) => BigInt(row.count as number | bigint),
           )
         : perDay(
             plan,
             driver.all(
-              "SELECT day, total FROM day_sums WHERE acct = ? AND event = ? AND property = ? AND day BETWEEN ? AND ?",
+              "SELECT day, low, high FROM day_sums WHERE acct = ? AND event = ? AND property = ? AND day BETWEEN ? AND ?",
               [rollups, event, plan.measure.property, plan.from, plan.to],
             ),
-            "total",
+            (row) =>
+              BigInt(row.high as number | bigint) * sumBaseBig + BigInt(row.low as number | bigint),
           )
     const totals = plan.groups.map((group, g) => {
       const sums = new Array<bigint>(group.buckets.length).fill(0n)
@@ -684,7 +797,18 @@ export const make = (driver: SqlDriver, role: Role, options: EngineOptions = {})
     return { finished: finished && collectGarbage(deadline), ...progress }
   }
 
-  return { append, query, eventNames, profile, rebuildStep }
+  const health = (): void => {
+    driver.all(`SELECT max(version) AS v FROM ${tableNames.migrations}`)
+    if (role === "reader") return
+    // A write that changes nothing still writes its page: a read-only or full disk fails it.
+    driver.transaction(() =>
+      driver.run(
+        `UPDATE ${tableNames.migrations} SET name = name WHERE version = (SELECT max(version) FROM ${tableNames.migrations})`,
+      ),
+    )
+  }
+
+  return { append, query, eventNames, profile, rebuildStep, health }
 }
 
 // Durable Objects cap a row at 2 MB; a batch of large events is logged in several rows,

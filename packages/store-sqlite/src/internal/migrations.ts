@@ -107,4 +107,32 @@ export const migrations: ReadonlyArray<Migration> = [
       );
     `,
   },
+  {
+    version: 4,
+    name: "upload keys; sums in two parts",
+    sql: `
+      -- Idempotency keys of uploads, stored in the transaction of their batch: a repeat
+      -- within expires_at (epoch ms) replays the refused positions instead of storing again.
+      CREATE TABLE upload_keys (
+        acct INTEGER NOT NULL,
+        key TEXT NOT NULL,
+        fingerprint TEXT NOT NULL,
+        refused TEXT NOT NULL,
+        expires_at INTEGER NOT NULL,
+        PRIMARY KEY (acct, key)
+      ) WITHOUT ROWID;
+      CREATE INDEX upload_keys_by_expiry ON upload_keys (expires_at);
+      -- A day's total is high * 2^24 + low, low in [0, 2^24): each part stays far inside
+      -- 2^53, so every driver reads and binds it exactly (a Durable Object's SQL binds and
+      -- reads integers as doubles), and a total is exact well past 2^63.
+      ALTER TABLE day_sums RENAME COLUMN total TO low;
+      ALTER TABLE day_sums ADD COLUMN high INTEGER NOT NULL DEFAULT 0;
+      UPDATE day_sums SET
+        high = (low - ((low % 16777216) + 16777216) % 16777216) / 16777216,
+        low = ((low % 16777216) + 16777216) % 16777216;
+      -- Archived answers belong to an account: accounts sharing a file never read each
+      -- other's ('' in a database of one account, a Durable Object's).
+      ALTER TABLE query_answers ADD COLUMN account TEXT NOT NULL DEFAULT '';
+    `,
+  },
 ]

@@ -2,7 +2,8 @@
 // engine in the role it was given (`workerData`). The writer is the only one that writes:
 // it also decodes and judges uploads (core's `AccountApi.ingestJson`), so the serving
 // thread only hands it their text. Each reader runs a query inside one read transaction,
-// so it sees one snapshot.
+// so it sees one snapshot. The writer also keeps the answer archive
+// (`SqliteAnswerArchive`) on its connection.
 import { workerData } from "node:worker_threads"
 import * as WorkerRunner from "@effect/platform/WorkerRunner"
 import * as NodeWorkerRunner from "@effect/platform-node/NodeWorkerRunner"
@@ -11,22 +12,34 @@ import * as EventStore from "@trendline/core/EventStore"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as NodeSqlite from "../NodeSqlite.ts"
+import * as SqliteAnswerArchive from "../SqliteAnswerArchive.ts"
 import { fromEngine } from "../SqliteEventStore.ts"
+import { guard, refusal } from "./databaseFile.ts"
 import * as Engine from "./engine.ts"
 import * as Protocol from "./protocol.ts"
 
 const config = workerData as Protocol.WorkerConfig
-const connection = NodeSqlite.open({ filename: config.filename })
-const driver = connection.driver
+
+// The writer opens its connection on `Open`, after checking the file; a reader on its
+// first request, which comes after the writer's `Open` (the pool answers none before).
+let connection: NodeSqlite.Connection | undefined
+const connectionOf = (): NodeSqlite.Connection => {
+  connection ??= NodeSqlite.open({ filename: config.filename })
+  return connection
+}
+const driverOf = () => connectionOf().driver
 
 const failure = (cause: unknown) =>
   new Protocol.StoreFailure({ message: cause instanceof Error ? cause.message : String(cause) })
 
-// Engines are made on the first request, after the writer's `Open` has migrated the schema
-// (the pool answers no request before then).
+// What the store's error says below its "SQLite store: <operation> failed", which the pool
+// says again on its side.
+const storeFailure = (error: EventStore.StoreError) => failure(error.cause ?? error)
+
+// Engines are made on the first request, after the writer's `Open` has migrated the schema.
 let engine: Engine.Engine | undefined
 const engineOf = (): Engine.Engine => {
-  engine ??= Engine.make(driver, config.role, {
+  engine ??= Engine.make(driverOf(), config.role, {
     limits: config.limits,
     cacheBytes: config.cacheBytes,
   })
@@ -38,6 +51,7 @@ const attempt = <A>(body: () => A) => Effect.try({ try: body, catch: failure })
 // One snapshot per read: BEGIN is deferred, so the snapshot starts at its first SELECT.
 const read = <A>(body: () => A) =>
   attempt(() => {
+    const driver = driverOf()
     driver.exec("BEGIN")
     try {
       return body()
@@ -52,31 +66,75 @@ const setImmediateTask = Effect.async<void>((resume) => {
 })
 
 const writer = () => {
-  // The store over the writer's engine, made once `Open` has migrated the schema.
+  // The store over the writer's engine, made once `Open` has migrated the schema; its
+  // appends (uploads too) and health check first check that the file is still the one
+  // opened.
   let store: ReturnType<typeof fromEngine> | undefined
   const storeOf = () => {
-    store ??= fromEngine(engineOf(), {
-      yieldNow: setImmediateTask,
-      sliceMillis: config.sliceMillis,
-    })
+    if (store === undefined) {
+      const made = fromEngine(engineOf(), {
+        yieldNow: setImmediateTask,
+        sliceMillis: config.sliceMillis,
+      })
+      store = { ...made, service: guard(made.service, connectionOf().checkFile) }
+    }
     return store
   }
+  const archives = new Map<string, AccountApi.AnswerArchive>()
+  const archiveOf = (account: string) =>
+    Effect.suspend(() => {
+      const known = archives.get(account)
+      return known !== undefined
+        ? Effect.succeed(known)
+        : Effect.tap(SqliteAnswerArchive.make(driverOf(), account), (made) => {
+            archives.set(account, made)
+          })
+    }).pipe(Effect.mapError(storeFailure))
   return WorkerRunner.layerSerialized(Protocol.WriterRequest, {
     Open: () =>
       attempt(() => {
-        Engine.migrate(driver)
-        storeOf()
+        try {
+          connection = NodeSqlite.openForWriting({ filename: config.filename })
+          Engine.migrate(connection.driver)
+          storeOf()
+        } catch (error) {
+          throw refusal(config.filename, error)
+        }
       }),
-    Append: ({ account, batch }) =>
+    Append: ({ account, batch, key }) =>
       storeOf()
-        .service.append(account, batch)
-        .pipe(Effect.mapError((error) => failure(error.message))),
-    Upload: ({ account, text, receivedAt, limits }) =>
-      AccountApi.ingestJson(account, text, receivedAt, limits).pipe(
-        Effect.provideService(EventStore.EventStore, storeOf().service),
+        .service.append(account, batch, key)
+        .pipe(
+          Effect.mapError((error) => (error._tag === "KeyReused" ? error : storeFailure(error))),
+        ),
+    // The store's failure, if any, travels with the 503 answer: the pool's health reports it.
+    Upload: ({ account, text, receivedAt, limits, key }) =>
+      Effect.suspend(() => {
+        const service = storeOf().service
+        let storeFailure: string | undefined
+        const watched: EventStore.Service = {
+          ...service,
+          append: (...args) =>
+            Effect.tapError(service.append(...args), (error) =>
+              Effect.sync(() => {
+                if (error._tag === "StoreError") storeFailure = error.message
+              }),
+            ),
+        }
+        return AccountApi.ingestJson(account, text, receivedAt, limits, key).pipe(
+          Effect.provideService(EventStore.EventStore, watched),
+          Effect.map((answer) =>
+            storeFailure === undefined ? answer : { ...answer, storeFailure },
+          ),
+        )
+      }),
+    Rebuild: ({ account }) => Effect.mapError(storeOf().rebuilds.ensure(account), storeFailure),
+    ArchivePut: ({ account, reqId, entry }) =>
+      Effect.flatMap(archiveOf(account), (archive) =>
+        archive.put(reqId, entry as AccountApi.ArchivedAnswer),
       ),
-    Rebuild: ({ account }) =>
-      Effect.mapError(storeOf().rebuilds.ensure(account), (error) => failure(error.message)),
+    ArchiveGet: ({ account, reqId, now }) =>
+      Effect.flatMap(archiveOf(account), (archive) => archive.get(reqId, now)),
   })
 }
 
@@ -102,5 +160,5 @@ const reader = () =>
 Effect.runFork(
   WorkerRunner.launch(
     (config.role === "writer" ? writer() : reader()).pipe(Layer.provide(NodeWorkerRunner.layer)),
-  ).pipe(Effect.ensuring(Effect.sync(() => connection.close()))),
+  ).pipe(Effect.ensuring(Effect.sync(() => connection?.close()))),
 )

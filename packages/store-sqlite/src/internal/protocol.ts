@@ -1,5 +1,6 @@
 // The messages between `NodeSqlitePool` and its worker threads, as schemas: the writer
-// opens (migrates), appends and rebuilds; readers query.
+// opens (checks and migrates), appends, rebuilds and keeps the answer archive; readers
+// query.
 import * as Bucket from "@trendline/core/Bucket"
 import * as EventStore from "@trendline/core/EventStore"
 import * as Limits from "@trendline/core/Limits"
@@ -17,7 +18,10 @@ const Account = Schema.Struct({
   weekStart: Bucket.WeekStart,
 })
 
-/** Migrates the database: the writer answers once it is ready for readers. */
+/**
+ * Opens the database for writing (refusing a corrupt or read-only file) and migrates it:
+ * the writer answers once it is ready for readers.
+ */
 export class Open extends Schema.TaggedRequest<Open>()("Open", {
   failure: StoreFailure,
   success: Schema.Void,
@@ -25,9 +29,16 @@ export class Open extends Schema.TaggedRequest<Open>()("Open", {
 }) {}
 
 export class Append extends Schema.TaggedRequest<Append>()("Append", {
-  failure: StoreFailure,
-  success: Schema.Struct({ refused: Schema.Array(Schema.Number) }),
-  payload: { account: Account, batch: EventStore.BatchSchema },
+  failure: Schema.Union(StoreFailure, EventStore.KeyReused),
+  success: Schema.Struct({
+    refused: Schema.Array(Schema.Number),
+    replayed: Schema.optionalWith(Schema.Boolean, { exact: true }),
+  }),
+  payload: {
+    account: Account,
+    batch: EventStore.BatchSchema,
+    key: Schema.optionalWith(EventStore.UploadKeySchema, { exact: true }),
+  },
 }) {}
 
 /** An upload's body, decoded, judged and stored in the writer: its HTTP answer. */
@@ -36,13 +47,39 @@ export class Upload extends Schema.TaggedRequest<Upload>()("Upload", {
   success: Schema.Struct({
     status: Schema.Number,
     body: Schema.Record({ key: Schema.String, value: Schema.Unknown }),
+    /** Why the store failed the upload (its answer is a 503), for the pool's health. */
+    storeFailure: Schema.optionalWith(Schema.String, { exact: true }),
   }),
   payload: {
     account: Account,
     text: Schema.String,
     receivedAt: Schema.Number,
     limits: Limits.Limits,
+    key: Schema.optionalWith(EventStore.UploadKeySchema, { exact: true }),
   },
+}) {}
+
+const ArchivedAnswer = Schema.Struct({
+  endpoint: Schema.Literal("trends", "events"),
+  answer: Schema.Struct({
+    status: Schema.Number,
+    body: Schema.Record({ key: Schema.String, value: Schema.Unknown }),
+  }),
+  expiresAt: Schema.Number,
+})
+
+/** Keeps a finished read's answer in the database (`AccountApi.AnswerArchive.put`). */
+export class ArchivePut extends Schema.TaggedRequest<ArchivePut>()("ArchivePut", {
+  failure: StoreFailure,
+  success: Schema.Void,
+  payload: { account: Schema.String, reqId: Schema.Number, entry: ArchivedAnswer },
+}) {}
+
+/** A kept answer, unless missing or expired at `now` (`AccountApi.AnswerArchive.get`). */
+export class ArchiveGet extends Schema.TaggedRequest<ArchiveGet>()("ArchiveGet", {
+  failure: StoreFailure,
+  success: Schema.OptionFromNullOr(ArchivedAnswer),
+  payload: { account: Schema.String, reqId: Schema.Number, now: Schema.Number },
 }) {}
 
 /** Brings the account's rollups to its zone; answers when they are. */
@@ -75,7 +112,7 @@ export class Profile extends Schema.TaggedRequest<Profile>()("Profile", {
   payload: { account: Account, key: Schema.String },
 }) {}
 
-export const WriterRequest = Schema.Union(Open, Append, Upload, Rebuild)
+export const WriterRequest = Schema.Union(Open, Append, Upload, Rebuild, ArchivePut, ArchiveGet)
 export type WriterRequest = typeof WriterRequest.Type
 
 export const ReaderRequest = Schema.Union(Query, EventNames, Profile)
