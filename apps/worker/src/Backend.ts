@@ -11,8 +11,15 @@ export interface AccountBackend {
   readonly eventCount: (body: unknown) => Promise<AccountApi.Answer>
   readonly poll: (endpoint: AccountApi.ReadEndpoint, reqId: string) => Promise<AccountApi.Answer>
   readonly upload: (body: unknown, receivedAt: number) => Promise<AccountApi.Answer>
-  /** An upload's body as text, parsed where it is stored once the gate admits it. */
-  readonly uploadJson: (text: string, receivedAt: number) => Promise<AccountApi.Answer>
+  /**
+   * An upload's body as text, parsed where it is stored once the gate admits it; with its
+   * `Idempotency-Key` and body digest when the client sent a key.
+   */
+  readonly uploadJson: (
+    text: string,
+    receivedAt: number,
+    idempotency?: AccountApi.UploadIdempotency,
+  ) => Promise<AccountApi.Answer>
 }
 
 /** The backend of each account the server knows. */

@@ -9,6 +9,7 @@ import type * as Account from "@trendline/core/Account"
 import * as AccountApi from "@trendline/core/AccountApi"
 import * as ApiError from "@trendline/core/ApiError"
 import * as EventStore from "@trendline/core/EventStore"
+import * as Idempotency from "@trendline/core/Idempotency"
 import type * as Limits from "@trendline/core/Limits"
 import * as ClickHouseEventStore from "@trendline/store-clickhouse/ClickHouseEventStore"
 import type { SqlDriver } from "@trendline/store-sqlite/SqlDriver"
@@ -30,7 +31,11 @@ import type { Log } from "./middleware.ts"
  */
 export interface Setup {
   readonly account: Account.Settings
-  readonly api: AccountApi.Options & { readonly syncBudget: number; readonly retention: number }
+  readonly api: AccountApi.Options & {
+    readonly syncBudget: number
+    readonly retention: number
+    readonly idempotencyRetention: number
+  }
   /** Where events go when they outgrow the object: ClickHouse instead of its own SQLite. */
   readonly clickhouse?: EnvOptions.ClickHouse
 }
@@ -50,6 +55,7 @@ export interface AccountRpc {
     setup: Setup,
     text: string,
     receivedAt: number,
+    idempotency?: AccountApi.UploadIdempotency,
   ) => Promise<AccountApi.Answer>
 }
 
@@ -64,6 +70,9 @@ export const setupOf = (
     limits: { ...api.limits },
     syncBudget: Duration.toMillis(api.syncBudget),
     retention: Duration.toMillis(api.retention),
+    idempotencyRetention: Duration.toMillis(
+      api.idempotencyRetention ?? Idempotency.defaultRetention,
+    ),
     maxConcurrentQueries: api.maxConcurrentQueries,
     maxConcurrentUploads: api.maxConcurrentUploads,
   },
@@ -182,7 +191,8 @@ export const makeHost = (driver: SqlDriver): AccountRpc => {
     eventCount: (setup, body) => run(setup, (api) => api.eventCount(body)),
     poll: (setup, endpoint, reqId) => run(setup, (api) => api.poll(endpoint, reqId)),
     upload: (setup, body, receivedAt) => run(setup, (api) => api.upload(body, receivedAt)),
-    uploadJson: (setup, text, receivedAt) => run(setup, (api) => api.uploadJson(text, receivedAt)),
+    uploadJson: (setup, text, receivedAt, idempotency) =>
+      run(setup, (api) => api.uploadJson(text, receivedAt, idempotency)),
   }
 }
 
@@ -236,7 +246,7 @@ export const make =
       eventCount: (body) => call("eventCount", () => object.eventCount(setup, body)),
       poll: (endpoint, reqId) => call("poll", () => object.poll(setup, endpoint, reqId)),
       upload: (body, receivedAt) => call("upload", () => object.upload(setup, body, receivedAt)),
-      uploadJson: (text, receivedAt) =>
-        call("upload", () => object.uploadJson(setup, text, receivedAt)),
+      uploadJson: (text, receivedAt, idempotency) =>
+        call("upload", () => object.uploadJson(setup, text, receivedAt, idempotency)),
     }
   }

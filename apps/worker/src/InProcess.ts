@@ -3,7 +3,7 @@
  * over the event store; their query jobs live in the caller's scope.
  */
 import * as AccountApi from "@trendline/core/AccountApi"
-import type * as EventStore from "@trendline/core/EventStore"
+import * as EventStore from "@trendline/core/EventStore"
 import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
 import type * as Accounts from "./Accounts.ts"
@@ -27,7 +27,27 @@ export const make = (
         eventCount: (body) => Effect.runPromise(api.eventCount(body)),
         poll: (endpoint, reqId) => Effect.runPromise(api.poll(endpoint, reqId)),
         upload: (body, receivedAt) => Effect.runPromise(api.upload(body, receivedAt)),
-        uploadJson: (text, receivedAt) => Effect.runPromise(api.uploadJson(text, receivedAt)),
+        uploadJson: (text, receivedAt, idempotency) =>
+          Effect.runPromise(api.uploadJson(text, receivedAt, idempotency)),
       }
     }
   })
+
+/**
+ * `/health` over the event store: `undefined` while it can read and write, else why not
+ * (logged by the caller).
+ */
+export const health: Effect.Effect<
+  () => Promise<string | undefined>,
+  never,
+  EventStore.EventStore
+> = Effect.map(
+  EventStore.EventStore,
+  (store) => () =>
+    Effect.runPromise(
+      store.health().pipe(
+        Effect.as(undefined),
+        Effect.catchAll((error) => Effect.succeed(error.message)),
+      ),
+    ),
+)

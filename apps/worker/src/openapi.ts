@@ -4,6 +4,7 @@
  */
 import * as ApiError from "@trendline/core/ApiError"
 import * as EventCount from "@trendline/core/EventCount"
+import * as Idempotency from "@trendline/core/Idempotency"
 import * as TrendsRequest from "@trendline/core/TrendsRequest"
 import * as TrendsResponse from "@trendline/core/TrendsResponse"
 import * as Upload from "@trendline/core/Upload"
@@ -116,11 +117,31 @@ export const document = (): object => ({
     "/1/upload": {
       post: {
         summary: "Upload up to 1000 event and profile records",
+        parameters: [
+          {
+            name: Idempotency.header,
+            in: "header",
+            required: false,
+            description:
+              "Makes the upload safe to retry: a repeat of the key with the same body within 24 hours stores nothing and answers as the first did; the key with another body answers 409",
+            schema: {
+              type: "string",
+              minLength: 1,
+              maxLength: Idempotency.maxKeyLength,
+              pattern: "^[\\x21-\\x7e]+$",
+              example: "3f0c9a2e-6d1b-4c3e-9a51-7c2f0e8d4b61",
+            },
+          },
+        ],
         requestBody: { required: true, ...json(ref("UploadBody")) },
         responses: {
           "200": {
             description: "What was processed, and each unprocessed record with its code",
             ...json(ref("UploadResponse")),
+          },
+          "409": {
+            description: "The Idempotency-Key was already used with another body",
+            ...json(ref("Fail")),
           },
           ...failures,
         },
@@ -128,9 +149,18 @@ export const document = (): object => ({
     },
     "/health": {
       get: {
-        summary: "Liveness; no credentials needed",
+        summary: "Health of the server and its event store; no credentials needed",
         security: [],
-        responses: { "200": { description: "The server is up", ...json({ type: "object" }) } },
+        responses: {
+          "200": {
+            description: "The server is up and its store can read and write",
+            ...json({ type: "object" }),
+          },
+          "503": {
+            description: "The event store cannot read or write now; `reason` says why",
+            ...json({ type: "object" }),
+          },
+        },
       },
     },
   },

@@ -47,8 +47,9 @@ export class AccountObject extends DurableObject<Env> implements DurableBackend.
     setup: DurableBackend.Setup,
     text: string,
     receivedAt: number,
+    idempotency?: AccountApi.UploadIdempotency,
   ): Promise<AccountApi.Answer> {
-    return this.host.uploadJson(setup, text, receivedAt)
+    return this.host.uploadJson(setup, text, receivedAt, idempotency)
   }
 }
 

@@ -253,6 +253,22 @@ describe("worker: failures", () => {
   })
 })
 
+describe("worker: idempotent uploads", () => {
+  it("stores an upload once per Idempotency-Key, replays its answer, 409 on another body", async () => {
+    const records = generate(8, 3, ["Keyed"])
+    const keyed = (json: unknown) =>
+      send("/1/upload", { as: acme, json, headers: { "Idempotency-Key": "worker-k1" } })
+    const first = await keyed({ d: records })
+    assert.deepStrictEqual(first.body, { status: "success", processed: 3, unprocessed: [] })
+    assert.deepStrictEqual(await keyed({ d: records }), first)
+    const other = await keyed({ d: records.slice(1) })
+    assert.strictEqual(other.status, 409)
+    assert.include(String(other.body.error), "Idempotency-Key")
+    const { final } = await read(trendsPath, acme, trendsBody("Keyed"))
+    assert.deepStrictEqual(final.body, expectedTrends(acme, records, trendsBody("Keyed")))
+  })
+})
+
 describe("worker: configuration", () => {
   it("serves /health and the OpenAPI document without an account", async () => {
     assert.deepStrictEqual((await send("/health")).body, { status: "ok" })
