@@ -16,7 +16,19 @@ const AccountEntry = Schema.Struct({
   ),
   timezone: Schema.optionalWith(Account.TimeZone, { default: () => "UTC" }),
   weekStart: Schema.optionalWith(Bucket.WeekStart, { default: () => "monday" as const }),
-})
+}).pipe(
+  // HTTP drops the spaces around a header's value: such an id or passcode never matches.
+  Schema.filter((entry) => [
+    entry.id === entry.id.trim() || {
+      path: ["id"],
+      message: `${JSON.stringify(entry.id)} has spaces around it, which a client's header cannot carry: write ${JSON.stringify(entry.id.trim())}`,
+    },
+    entry.passcode === entry.passcode.trim() || {
+      path: ["passcode"],
+      message: `the passcode of account ${JSON.stringify(entry.id)} has spaces around it, which a client's header cannot carry: remove them`,
+    },
+  ]),
+)
 
 const AccountList = Schema.Array(AccountEntry).pipe(
   Schema.filter((entries) => {

@@ -4,13 +4,17 @@
  */
 import * as AccountApi from "@trendline/core/AccountApi"
 import * as Limits from "@trendline/core/Limits"
+import * as Duration from "effect/Duration"
 import * as Either from "effect/Either"
 import * as Accounts from "./Accounts.ts"
 
 /** Variables by name, as strings (unset ones are `undefined`). */
 export type Env = Readonly<Record<string, string | undefined>>
 
-/** A whole number in `[min, max]`, or `fallback` when unset; a bad value adds a problem. */
+/**
+ * A whole number in `[min, max]` written in plain decimal digits, or `fallback` when unset;
+ * a bad value adds a problem. `Number` alone would take `1e3`, `0x10` or `1.0`.
+ */
 export const integer = (
   env: Env,
   name: string,
@@ -21,17 +25,19 @@ export const integer = (
 ): number => {
   const raw = env[name]
   if (raw === undefined || raw.trim() === "") return fallback
-  const value = Number(raw)
-  if (!Number.isInteger(value) || value < min || value > max) {
-    problems.push(`${name}=${JSON.stringify(raw)}: must be a whole number from ${min} to ${max}`)
+  const value = /^[0-9]+$/.test(raw.trim()) ? Number(raw.trim()) : Number.NaN
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    problems.push(
+      `${name}=${JSON.stringify(raw)}: must be a whole number from ${min} to ${max}, in plain digits`,
+    )
     return fallback
   }
   return value
 }
 
 /**
- * `TRENDLINE_SYNC_BUDGET_MS`, `TRENDLINE_MAX_QUERIES`, `TRENDLINE_MAX_UPLOADS` and
- * `TRENDLINE_MAX_PENDING_QUERIES`.
+ * `TRENDLINE_SYNC_BUDGET_MS`, `TRENDLINE_MAX_QUERIES`, `TRENDLINE_MAX_UPLOADS`,
+ * `TRENDLINE_MAX_PENDING_QUERIES` and `TRENDLINE_IDEMPOTENCY_RETENTION_HOURS`.
  */
 export const apiOptions = (env: Env, problems: Array<string>): AccountApi.Options => {
   const defaults = AccountApi.defaultOptions
@@ -62,6 +68,9 @@ export const apiOptions = (env: Env, problems: Array<string>): AccountApi.Option
       1,
       100_000,
       problems,
+    ),
+    idempotencyRetention: Duration.hours(
+      integer(env, "TRENDLINE_IDEMPOTENCY_RETENTION_HOURS", 24, 1, 24 * 90, problems),
     ),
   }
 }

@@ -5,6 +5,7 @@
 import type * as AccountApi from "@trendline/core/AccountApi"
 import * as Either from "effect/Either"
 import * as Accounts from "./Accounts.ts"
+import * as BodyBudget from "./BodyBudget.ts"
 import * as EnvOptions from "./EnvOptions.ts"
 import { integer } from "./EnvOptions.ts"
 
@@ -20,6 +21,13 @@ export interface NodeConfig {
   readonly demo: { readonly id: string; readonly passcode: string } | undefined
   readonly api: AccountApi.Options
   readonly maxBodyBytes: number
+  /** Request-body bytes held at once, all requests together (`…_MAX_BODY_BYTES_IN_FLIGHT`). */
+  readonly maxBodyBytesInFlight: number
+  /**
+   * How long a shutdown waits for clients still sending their request
+   * (`TRENDLINE_SHUTDOWN_GRACE_MS`); requests already received are answered regardless.
+   */
+  readonly shutdownGraceMs: number
   /** `TRENDLINE_TEST_SLOW_READS`, for tests of the serving side only (see `slowReads`). */
   readonly slowReadsMs: Readonly<Record<string, number>> | undefined
 }
@@ -79,6 +87,20 @@ export const fromEnv = (
     1024 ** 3,
     problems,
   )
+  const maxBodyBytesInFlight = integer(
+    env,
+    "TRENDLINE_MAX_BODY_BYTES_IN_FLIGHT",
+    BodyBudget.defaultMaxBytes(maxBodyBytes),
+    1024,
+    64 * 1024 ** 3,
+    problems,
+  )
+  if (maxBodyBytesInFlight < maxBodyBytes) {
+    problems.push(
+      `TRENDLINE_MAX_BODY_BYTES_IN_FLIGHT=${maxBodyBytesInFlight} is below TRENDLINE_MAX_BODY_BYTES=${maxBodyBytes}: the largest body could never be read; raise it to at least ${maxBodyBytes}`,
+    )
+  }
+  const shutdownGraceMs = integer(env, "TRENDLINE_SHUTDOWN_GRACE_MS", 10_000, 0, 600_000, problems)
   const database = env.TRENDLINE_DB?.trim() || "./data/trendline.db"
   const clickhouse = EnvOptions.clickhouse(env, problems)
   const slowReadsMs = slowReads(env, problems)
@@ -104,6 +126,8 @@ export const fromEnv = (
     accounts,
     demo,
     maxBodyBytes,
+    maxBodyBytesInFlight,
+    shutdownGraceMs,
     api,
     slowReadsMs,
   })

@@ -6,7 +6,16 @@ import * as ApiError from "@trendline/core/ApiError"
 import { Hono } from "hono"
 import type * as Accounts from "./Accounts.ts"
 import type { Backend } from "./Backend.ts"
-import { type AppEnv, fail, type Log, requestLog } from "./middleware.ts"
+import * as BodyBudget from "./BodyBudget.ts"
+import {
+  type AppEnv,
+  aborted,
+  bodyBudget,
+  fail,
+  type Log,
+  RequestAborted,
+  requestLog,
+} from "./middleware.ts"
 import { document } from "./openapi.ts"
 import { countsRoutes } from "./routes/counts.ts"
 import { uploadRoutes } from "./routes/upload.ts"
@@ -17,7 +26,11 @@ export interface Options {
   readonly backend: Backend
   /** Largest request body accepted, in bytes (default 10 MiB). */
   readonly maxBodyBytes?: number
+  /** Request-body bytes held at once, all requests together (`BodyBudget.defaultMaxBytes`). */
+  readonly maxBodyBytesInFlight?: number
   readonly log?: Log
+  /** Checks the event store for `/health`: `undefined` when healthy, else the reason. */
+  readonly health?: () => Promise<string | undefined>
 }
 
 const methods: ReadonlyArray<readonly [path: string, allowed: ReadonlyArray<string>]> = [
@@ -34,7 +47,19 @@ export const makeApp = (options: Options) => {
   const openapi = document()
   const app = new Hono<AppEnv>()
   if (options.log !== undefined) app.use(requestLog(options.log))
-  app.get("/health", (c) => c.json({ status: "ok" }))
+  const bodies = options.maxBodyBytesInFlight ?? BodyBudget.defaultMaxBytes(maxBodyBytes)
+  app.use("/1/*", bodyBudget(BodyBudget.make(bodies)))
+  // 503 with the reason while the store cannot read or write (disk full, file deleted, …).
+  app.get("/health", async (c) => {
+    const problem = await options.health?.()
+    if (problem === undefined) return c.json({ status: "ok" })
+    options.log?.({
+      time: new Date().toISOString(),
+      level: "error",
+      message: `health: the event store is unavailable: ${problem}`,
+    })
+    return c.json({ status: "unavailable", reason: problem }, 503)
+  })
   app.get("/openapi.json", (c) => c.json(openapi))
   app.route("/1/counts", countsRoutes(options.accounts, options.backend, maxBodyBytes))
   app.route("/1/upload", uploadRoutes(options.accounts, options.backend, maxBodyBytes))
@@ -58,6 +83,8 @@ export const makeApp = (options: Options) => {
     ),
   )
   app.onError((error, c) => {
+    // The client went away: nobody to answer and nothing to fix (logged as 499, aborted).
+    if (error instanceof RequestAborted) return aborted(c)
     options.log?.({
       time: new Date().toISOString(),
       level: "error",

@@ -1,11 +1,12 @@
 /**
  * The Node entry: `pnpm serve`. Reads the configuration, opens the SQLite file on worker
  * threads (one writer, a pool of readers: this thread only parses, authenticates, gates and
- * keeps the query jobs), serves the app, and on SIGINT/SIGTERM stops accepting, lets
- * in-flight requests finish and stops the threads, which close the database.
+ * keeps the query jobs), and serves the app. On SIGINT/SIGTERM it stops accepting, answers
+ * the requests it has received, gives clients still sending `TRENDLINE_SHUTDOWN_GRACE_MS`,
+ * then stops the threads, which close the database (see `NodeServer`). A second signal
+ * exits at once.
  */
 import { randomBytes } from "node:crypto"
-import { serve } from "@hono/node-server"
 import * as ClickHouseEventStore from "@trendline/store-clickhouse/ClickHouseEventStore"
 import * as NodeSqlitePool from "@trendline/store-sqlite/NodeSqlitePool"
 import * as Effect from "effect/Effect"
@@ -13,19 +14,40 @@ import * as Either from "effect/Either"
 import { makeApp } from "./app.ts"
 import * as InProcess from "./InProcess.ts"
 import * as NodeConfig from "./NodeConfig.ts"
+import * as NodeServer from "./NodeServer.ts"
 
 const config = NodeConfig.fromEnv(process.env, () => randomBytes(12).toString("base64url"))
 if (Either.isLeft(config)) {
   console.error(`trendline: cannot start, fix the configuration:\n${config.left}`)
   process.exit(1)
 }
-const { port, host, database, clickhouse, accounts, demo, api, maxBodyBytes, slowReadsMs } =
-  config.right
+const {
+  port,
+  host,
+  database,
+  clickhouse,
+  accounts,
+  demo,
+  api,
+  maxBodyBytes,
+  maxBodyBytesInFlight,
+  shutdownGraceMs,
+  slowReadsMs,
+} = config.right
 
+const exitNow = (signal: NodeJS.Signals) => {
+  console.error(`trendline: ${signal} again, exiting without waiting for requests in flight`)
+  process.exit(1)
+}
+
+// The first signal starts the shutdown; from then on, a second one exits at once.
 const waitForSignal = Effect.async<NodeJS.Signals>((resume) => {
-  const stop = (signal: NodeJS.Signals) => resume(Effect.succeed(signal))
-  process.once("SIGINT", stop)
-  process.once("SIGTERM", stop)
+  const stop = (signal: NodeJS.Signals) => {
+    process.off("SIGINT", stop).off("SIGTERM", stop)
+    process.once("SIGINT", exitNow).once("SIGTERM", exitNow)
+    resume(Effect.succeed(signal))
+  }
+  process.on("SIGINT", stop).on("SIGTERM", stop)
 })
 
 const program = Effect.gen(function* () {
@@ -34,27 +56,20 @@ const program = Effect.gen(function* () {
     accounts,
     backend,
     maxBodyBytes,
+    maxBodyBytesInFlight,
     log: (line) => console.log(JSON.stringify(line)),
+    health: yield* InProcess.health,
   })
-  const server = yield* Effect.acquireRelease(
-    Effect.async<ReturnType<typeof serve>>((resume) => {
-      const started = serve({ fetch: app.fetch, port, hostname: host }, () =>
-        resume(Effect.succeed(started)),
-      )
-      started.once("error", (error) => resume(Effect.die(error)))
-    }),
-    (server) =>
-      Effect.async<void>((resume) => {
-        server.close(() => resume(Effect.void))
-        if ("closeIdleConnections" in server) server.closeIdleConnections()
-      }),
-  )
-  const address = server.address()
-  const actualPort = typeof address === "object" && address !== null ? address.port : port
+  const address = yield* NodeServer.serve({
+    fetch: app.fetch,
+    port,
+    hostname: host,
+    shutdownGraceMs,
+  })
   const store =
     clickhouse === undefined ? database : `ClickHouse ${clickhouse.url}/${clickhouse.database}`
   console.log(
-    `Trendline is serving http://${host.includes(":") ? `[${host}]` : host}:${actualPort} (database ${store})`,
+    `Trendline is serving http://${host.includes(":") ? `[${host}]` : host}:${address.port} (database ${store})`,
   )
   if (demo !== undefined) {
     console.log(
@@ -62,7 +77,9 @@ const program = Effect.gen(function* () {
     )
   }
   const signal = yield* waitForSignal
-  console.log(`Trendline: ${signal}, finishing in-flight requests and closing the database`)
+  console.log(
+    `Trendline: ${signal}, answering the requests received (clients still sending get ${shutdownGraceMs} ms), then closing the database`,
+  )
 }).pipe(
   Effect.scoped,
   Effect.provide(

@@ -1,4 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
+import * as Duration from "effect/Duration"
 import * as Either from "effect/Either"
 import * as NodeConfig from "../src/NodeConfig.ts"
 
@@ -23,6 +24,10 @@ describe("NodeConfig", () => {
     assert.strictEqual(config.api.maxConcurrentQueries, 3)
     assert.strictEqual(config.api.maxConcurrentUploads, 15)
     assert.strictEqual(config.api.maxPendingQueries, 100)
+    assert.strictEqual(Duration.toMillis(config.api.idempotencyRetention ?? 0), 24 * 3_600_000)
+    assert.strictEqual(config.maxBodyBytes, 10 * 1024 * 1024)
+    assert.strictEqual(config.maxBodyBytesInFlight, 64 * 1024 * 1024)
+    assert.strictEqual(config.shutdownGraceMs, 10_000)
     assert.isUndefined(config.slowReadsMs)
     assert.deepStrictEqual(config.accounts.get("acme")?.settings, {
       id: "acme",
@@ -45,6 +50,10 @@ describe("NodeConfig", () => {
           TRENDLINE_MAX_UPLOADS: "20",
           TRENDLINE_MAX_PENDING_QUERIES: "7",
           TRENDLINE_TEST_SLOW_READS: '{"acme": 1500}',
+          TRENDLINE_MAX_BODY_BYTES: "2048",
+          TRENDLINE_MAX_BODY_BYTES_IN_FLIGHT: "4096",
+          TRENDLINE_SHUTDOWN_GRACE_MS: "250",
+          TRENDLINE_IDEMPOTENCY_RETENTION_HOURS: "48",
         },
         passcode,
       ),
@@ -56,7 +65,93 @@ describe("NodeConfig", () => {
       maxConcurrentUploads: 20,
       maxPendingQueries: 7,
     })
+    assert.strictEqual(Duration.toMillis(config.api.idempotencyRetention ?? 0), 48 * 3_600_000)
     assert.deepStrictEqual(config.slowReadsMs, { acme: 1500 })
+    assert.deepInclude(config, {
+      maxBodyBytes: 2048,
+      maxBodyBytesInFlight: 4096,
+      shutdownGraceMs: 250,
+    })
+  })
+
+  it("takes whole numbers in plain decimal digits only, naming the variable", () => {
+    for (const value of ["1e3", "0x10", "1.0", "+5", "5ms", "1 000", "Infinity"]) {
+      assert.include(
+        problems({ TRENDLINE_ACCOUNTS: accounts, TRENDLINE_SYNC_BUDGET_MS: value }),
+        `TRENDLINE_SYNC_BUDGET_MS=${JSON.stringify(value)}: must be a whole number from 0 to 600000, in plain digits`,
+      )
+    }
+    const message = problems({
+      TRENDLINE_ACCOUNTS: accounts,
+      PORT: "8e3",
+      TRENDLINE_MAX_QUERIES: "3.0",
+      TRENDLINE_MAX_UPLOADS: "-0",
+      TRENDLINE_MAX_PENDING_QUERIES: "1_000",
+      TRENDLINE_MAX_BODY_BYTES: "10MiB",
+      TRENDLINE_MAX_BODY_BYTES_IN_FLIGHT: "6.4e7",
+      TRENDLINE_SHUTDOWN_GRACE_MS: "10s",
+      TRENDLINE_IDEMPOTENCY_RETENTION_HOURS: "1d",
+    })
+    for (const name of [
+      "PORT",
+      "TRENDLINE_MAX_QUERIES",
+      "TRENDLINE_MAX_UPLOADS",
+      "TRENDLINE_MAX_PENDING_QUERIES",
+      "TRENDLINE_MAX_BODY_BYTES",
+      "TRENDLINE_MAX_BODY_BYTES_IN_FLIGHT",
+      "TRENDLINE_SHUTDOWN_GRACE_MS",
+      "TRENDLINE_IDEMPOTENCY_RETENTION_HOURS",
+    ]) {
+      assert.match(message, new RegExp(`^${name}=".*": must be a whole number`, "m"))
+    }
+    // Digits with spaces around them are still digits.
+    const config = Either.getOrThrow(
+      NodeConfig.fromEnv(
+        { TRENDLINE_ACCOUNTS: accounts, TRENDLINE_SYNC_BUDGET_MS: " 1000 " },
+        passcode,
+      ),
+    )
+    assert.strictEqual(config.api.syncBudget, 1000)
+  })
+
+  it("sizes the bodies held at once from the largest body, and refuses less than one", () => {
+    const large = Either.getOrThrow(
+      NodeConfig.fromEnv(
+        { TRENDLINE_ACCOUNTS: accounts, TRENDLINE_MAX_BODY_BYTES: String(50 * 1024 * 1024) },
+        passcode,
+      ),
+    )
+    assert.strictEqual(large.maxBodyBytesInFlight, 100 * 1024 * 1024)
+    assert.include(
+      problems({
+        TRENDLINE_ACCOUNTS: accounts,
+        TRENDLINE_MAX_BODY_BYTES: "8192",
+        TRENDLINE_MAX_BODY_BYTES_IN_FLIGHT: "4096",
+      }),
+      "TRENDLINE_MAX_BODY_BYTES_IN_FLIGHT=4096 is below TRENDLINE_MAX_BODY_BYTES=8192",
+    )
+  })
+
+  it("refuses account ids and passcodes with spaces around them, naming the account and the fix", () => {
+    const message = problems({
+      TRENDLINE_ACCOUNTS: JSON.stringify([
+        { id: " acme", passcode: "acme-passcode" },
+        { id: "globex", passcode: "globex-passcode\t" },
+        { id: "initech ", passcode: " initech-passcode" },
+      ]),
+    })
+    assert.include(
+      message,
+      'TRENDLINE_ACCOUNTS[0].id: " acme" has spaces around it, which a client\'s header cannot carry: write "acme"',
+    )
+    assert.include(
+      message,
+      'TRENDLINE_ACCOUNTS[1].passcode: the passcode of account "globex" has spaces around it, which a client\'s header cannot carry: remove them',
+    )
+    assert.include(message, 'TRENDLINE_ACCOUNTS[2].id: "initech " has spaces around it')
+    assert.include(message, 'TRENDLINE_ACCOUNTS[2].passcode: the passcode of account "initech "')
+    assert.notInclude(message, "passcode\t", "the message does not show passcodes")
+    assert.notInclude(message, "initech-passcode")
   })
 
   it("starts a demo account on loopback only when no accounts are configured", () => {
