@@ -31,9 +31,13 @@ export class MalformedResponse extends Schema.TaggedError<MalformedResponse>()(
 }
 
 /**
- * An upload stopped at a batch that failed. Records before `failedAt` were stored (their
- * batches were acknowledged); records from `failedAt` on were not confirmed: the failed
- * batch may or may not have been applied, so it is not retried automatically.
+ * An upload stopped at a batch that retries could not get through: `maxRetries` ran out
+ * (429, 5xx, timeouts, network failures), or the answer was a 4xx other than 429 (e.g. a
+ * 409 `Conflict` on its `Idempotency-Key`, `causeTag` says which) or not the API's wire
+ * form. Records before `failedAt` were stored (their batches were acknowledged) and
+ * `processed` counts them; later batches were not sent. The failed batch itself was not
+ * confirmed: when an attempt's answer was lost it may have been stored, and sending its
+ * records again goes with a new key.
  */
 export class UploadIncomplete extends Schema.TaggedError<UploadIncomplete>()("UploadIncomplete", {
   failedAt: Schema.Number,

@@ -5,9 +5,10 @@
  *   anything that is not the API's wire form is a `MalformedResponse`, never `any`;
  * - `partial` answers are polled (core's `Polling`) until done or the budget runs out
  *   (`PollTimeout` carries the `req_id` for `resume`);
- * - at most `maxConcurrent` requests in flight (3, the hosted service's limit); 429 is
- *   retried with jittered exponential back-off, and so are 5xx and network failures of
- *   reads; an upload is never retried after it may have been applied.
+ * - at most `maxConcurrent` requests in flight (3, the hosted service's limit); 429, 5xx,
+ *   timeouts and network failures are retried with jittered exponential back-off, uploads
+ *   too: each batch carries its own `Idempotency-Key`, the same on every retry, so a batch
+ *   the server already stored is answered again instead of stored twice.
  *
  * @since 0.1.0
  */
@@ -17,6 +18,7 @@ import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as ApiError from "@trendline/core/ApiError"
 import type * as Bucket from "@trendline/core/Bucket"
 import * as EventCount from "@trendline/core/EventCount"
+import * as Idempotency from "@trendline/core/Idempotency"
 import * as Limits from "@trendline/core/Limits"
 import * as Polling from "@trendline/core/Polling"
 import * as QueryJob from "@trendline/core/QueryJob"
@@ -45,8 +47,16 @@ export interface Config {
   readonly maxConcurrent?: number
   /** Time limit of one HTTP request (default 30 seconds). */
   readonly requestTimeout?: Duration.DurationInput
-  /** Retries of a 429 (and of a read's 5xx or network failure); default 4. */
+  /** Retries of a call after a 429, a 5xx, a timeout or a network failure; default 4. */
   readonly maxRetries?: number
+  /**
+   * Whether the server honours `Idempotency-Key` on uploads, so that an upload may be
+   * retried after a 5xx, a timeout or a lost answer. Default: `true` with `baseUrl` (a
+   * Trendline server does), `false` with a hosted `region`, which does not document the
+   * header: there an upload is retried only after a 429 (nothing was stored), never after
+   * it may have been applied.
+   */
+  readonly idempotentUploads?: boolean
   /** First delay between retries, doubled each time with jitter (default 500 ms). */
   readonly retryDelay?: Duration.DurationInput
   /** Delays between polls of a `partial` answer (default: 1 s doubling to 10 s). */
@@ -106,7 +116,10 @@ export interface Service {
   ) => Effect.Effect<TrendsAnswer, ReadError>
   /** The total count of an event in a range (`POST /1/counts/events.json`), polled. */
   readonly eventCount: (request: unknown, options?: ReadOptions) => Effect.Effect<number, ReadError>
-  /** Uploads records in batches of at most 1000, in order. */
+  /**
+   * Uploads records in batches of at most 1000, in order, each with a fresh
+   * `Idempotency-Key` that its retries repeat, so a retried batch is stored once.
+   */
   readonly upload: (
     records: ReadonlyArray<unknown>,
   ) => Effect.Effect<UploadResult, UploadIncomplete | ApiError.InvalidRequest>
@@ -124,12 +137,14 @@ const snippet = (text: string): string => (text.length > 200 ? `${text.slice(0, 
 
 const decodeFail = Schema.decodeUnknownOption(ApiError.FailBody)
 
-// Reads are safe to repeat; writes only when the server said it did nothing (429).
+// Failures a later attempt may not meet. Every call is safe to repeat: reads change nothing,
+// and an upload repeats its batch's Idempotency-Key, so the server replays its first answer.
+// Without keys the server honours, an upload is repeated only when it surely did nothing (429).
 const retryable =
-  (write: boolean) =>
+  (safe: boolean) =>
   (error: CallError): boolean =>
     error._tag === "RateLimited" ||
-    (!write &&
+    (safe &&
       (error._tag === "TransportError" ||
         error._tag === "InternalError" ||
         error._tag === "ServiceUnavailable"))
@@ -222,10 +237,12 @@ export const make = (
         }),
       )
 
-    const call = (request: HttpClientRequest.HttpClientRequest, write: boolean) =>
+    // A retry sends the same request: the same headers and the same body bytes.
+    const call = (request: HttpClientRequest.HttpClientRequest, safe = true) =>
       semaphore
         .withPermits(1)(exchange(request))
-        .pipe(Effect.retry({ schedule: retrySchedule, while: retryable(write) }))
+        .pipe(Effect.retry({ schedule: retrySchedule, while: retryable(safe) }))
+    const idempotentUploads = config.idempotentUploads ?? config.baseUrl !== undefined
 
     const decodeWith =
       <A, I>(schema: Schema.Schema<A, I>) =>
@@ -260,7 +277,6 @@ export const make = (
             HttpClientRequest.post(`${baseUrl}${path}`, { headers }).pipe(
               HttpClientRequest.bodyUnsafeJson(body),
             ),
-            false,
           ),
           reply,
         ),
@@ -271,7 +287,6 @@ export const make = (
                 headers,
                 urlParams: { req_id: String(reqId) },
               }),
-              false,
             ),
             reply,
           ),
@@ -340,11 +355,12 @@ export const make = (
           const unprocessed: Array<Upload.Unprocessed> = []
           for (let offset = 0; offset < records.length; offset += limits.maxUploadRecords) {
             const batch = records.slice(offset, offset + limits.maxUploadRecords)
+            const key = yield* Effect.sync(() => crypto.randomUUID())
             const response = yield* call(
-              HttpClientRequest.post(`${baseUrl}/1/upload`, { headers }).pipe(
-                HttpClientRequest.bodyUnsafeJson({ d: batch }),
-              ),
-              true,
+              HttpClientRequest.post(`${baseUrl}/1/upload`, {
+                headers: { ...headers, [Idempotency.header]: key },
+              }).pipe(HttpClientRequest.bodyUnsafeJson({ d: batch })),
+              idempotentUploads,
             ).pipe(
               Effect.flatMap(decodeWith(Upload.UploadResponse)),
               Effect.mapError(

@@ -57,7 +57,7 @@ export interface Client {
   ) => Promise<TrendsClient.TrendsAnswer>
   /** The total count of an event in a date range. */
   readonly eventCount: (request: unknown, options?: CallOptions) => Promise<number>
-  /** Uploads records in batches of at most 1000. */
+  /** Uploads records in batches of at most 1000, each retried under its own `Idempotency-Key`. */
   readonly upload: (
     records: ReadonlyArray<unknown>,
     options?: Pick<CallOptions, "signal">,

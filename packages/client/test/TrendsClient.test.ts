@@ -3,10 +3,12 @@
 // and moves the clock to that timer. Nothing waits on real time.
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import { assert, describe, it } from "@effect/vitest"
+import * as Idempotency from "@trendline/core/Idempotency"
 import * as Chunk from "effect/Chunk"
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Fiber from "effect/Fiber"
 import * as Ref from "effect/Ref"
 import * as Schedule from "effect/Schedule"
@@ -471,6 +473,15 @@ const records = (count: number) =>
     evtData: { Amount: i },
   }))
 
+const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
+
+/** The request's `Idempotency-Key` header; fails the test when it is missing. */
+const keyOf = (recorded: Fake.Recorded): string => {
+  const key = recorded.headers[Idempotency.header.toLowerCase()]
+  assert.isString(key, `${routeOf(recorded)} has no ${Idempotency.header} header`)
+  return key as string
+}
+
 const uploaded = (processed: number, unprocessed: ReadonlyArray<object> = []): Fake.Reply => ({
   json: { status: "success", processed, unprocessed },
 })
@@ -503,7 +514,22 @@ describe("TrendsClient.upload", () => {
       }),
   )
 
-  it.scoped("does not retry a batch answered 503, and says where the upload stopped", () =>
+  it.scoped("sends every batch with its own well-formed Idempotency-Key", () =>
+    Effect.gen(function* () {
+      const fake = yield* Fake.make
+      fake.reply(uploaded(1000), uploaded(1000), uploaded(500))
+      const client = yield* clientOf(fake)
+      yield* client.upload(records(2500))
+      const keys = fake.requests.map(keyOf)
+      for (const key of keys) {
+        assert.match(key, uuid)
+        assert.deepStrictEqual(Idempotency.decodeKey(key), Either.right(key))
+      }
+      assert.strictEqual(new Set(keys).size, 3)
+    }),
+  )
+
+  it.scoped("retries a batch answered 503 with the same key and body, then goes on", () =>
     Effect.gen(function* () {
       const fake = yield* Fake.make
       fake.reply(
@@ -512,21 +538,59 @@ describe("TrendsClient.upload", () => {
           { index: 4, record: {}, code: 523, error: "no identity" },
         ]),
         Fake.fail(503, "Service unavailable"),
+        uploaded(1000),
+        uploaded(500),
       )
       const client = yield* clientOf(fake)
-      // No clock moves here: a retry would wait on the TestClock forever.
-      const error = yield* Effect.flip(client.upload(records(2500)))
-      assert.strictEqual(error._tag, "UploadIncomplete")
-      if (error._tag !== "UploadIncomplete") return
-      assert.strictEqual(error.failedAt, 1000)
-      assert.strictEqual(error.processed, 998)
-      assert.strictEqual(error.reason, "Service unavailable")
-      assert.strictEqual(error.causeTag, "ServiceUnavailable")
-      assert.strictEqual(fake.requests.length, 2)
+      const fiber = yield* Effect.fork(client.upload(records(2500)))
+      yield* Fake.received(fake, 2)
+      yield* advanceToNextTimer()
+      const result = yield* Fiber.join(fiber)
+
+      assert.strictEqual(result.processed, 2498)
+      assert.deepStrictEqual(
+        result.unprocessed.map((entry) => entry.index),
+        [3, 4],
+      )
+      assert.strictEqual(fake.requests.length, 4)
+      const [first, failed, retried, last] = fake.requests.map(keyOf)
+      assert.strictEqual(retried, failed)
+      assert.strictEqual(new Set([first, failed, last]).size, 3)
+      assert.strictEqual(fake.requests[2]!.body, fake.requests[1]!.body)
     }),
   )
 
-  it.scoped("retries a batch refused with 429, which the server did not apply", () =>
+  it.scoped("retries a batch whose answer did not come within requestTimeout, same key", () =>
+    Effect.gen(function* () {
+      const fake = yield* Fake.make
+      fake.reply({ ...uploaded(3), hold: true }, uploaded(3))
+      const client = yield* clientOf(fake, { requestTimeout: "5 seconds" })
+      const fiber = yield* Effect.fork(client.upload(records(3)))
+      yield* Fake.received(fake, 1)
+      yield* advanceToNextTimer() // the timeout
+      yield* advanceToNextTimer() // the back-off
+      assert.deepStrictEqual(yield* Fiber.join(fiber), { processed: 3, unprocessed: [] })
+      assert.strictEqual(fake.requests.length, 2)
+      assert.strictEqual(keyOf(fake.requests[1]!), keyOf(fake.requests[0]!))
+      assert.strictEqual(fake.requests[1]!.body, fake.requests[0]!.body)
+    }),
+  )
+
+  it.scoped("retries a batch whose connection dropped without an answer, same key", () =>
+    Effect.gen(function* () {
+      const fake = yield* Fake.make
+      fake.reply({ drop: true }, uploaded(3))
+      const client = yield* clientOf(fake)
+      const fiber = yield* Effect.fork(client.upload(records(3)))
+      yield* Fake.received(fake, 1)
+      yield* advanceToNextTimer()
+      assert.deepStrictEqual(yield* Fiber.join(fiber), { processed: 3, unprocessed: [] })
+      assert.strictEqual(fake.requests.length, 2)
+      assert.strictEqual(keyOf(fake.requests[1]!), keyOf(fake.requests[0]!))
+    }),
+  )
+
+  it.scoped("retries a batch refused with 429 with the same key", () =>
     Effect.gen(function* () {
       const fake = yield* Fake.make
       fake.reply(Fake.fail(429, "Too many concurrent requests"), uploaded(3))
@@ -536,6 +600,65 @@ describe("TrendsClient.upload", () => {
       yield* advanceToNextTimer()
       assert.deepStrictEqual(yield* Fiber.join(fiber), { processed: 3, unprocessed: [] })
       assert.strictEqual(fake.requests.length, 2)
+      assert.strictEqual(keyOf(fake.requests[1]!), keyOf(fake.requests[0]!))
+    }),
+  )
+
+  it.scoped("stops at maxRetries with UploadIncomplete, every attempt under one key", () =>
+    Effect.gen(function* () {
+      const fake = yield* Fake.make
+      fake.reply(
+        uploaded(1000),
+        Fake.fail(503, "Service unavailable"),
+        { drop: true },
+        Fake.fail(500, "Internal error"),
+      )
+      const client = yield* clientOf(fake, { maxRetries: 2 })
+      const fiber = yield* Effect.fork(Effect.flip(client.upload(records(2500))))
+      for (let n = 2; n <= 3; n++) {
+        yield* Fake.received(fake, n)
+        yield* advanceToNextTimer()
+      }
+      const error = yield* Fiber.join(fiber)
+      assert.strictEqual(error._tag, "UploadIncomplete")
+      if (error._tag !== "UploadIncomplete") return
+      assert.strictEqual(error.failedAt, 1000)
+      assert.strictEqual(error.processed, 1000)
+      assert.strictEqual(error.causeTag, "InternalError")
+      assert.strictEqual(error.reason, "Internal error")
+      assert.strictEqual(fake.requests.length, 4)
+      const keys = fake.requests.map(keyOf)
+      assert.deepStrictEqual(keys.slice(2), [keys[1], keys[1]])
+      assert.notStrictEqual(keys[1], keys[0])
+    }),
+  )
+
+  it.scoped("stops at a 409 Conflict on the key without retrying, and says where", () =>
+    Effect.gen(function* () {
+      const fake = yield* Fake.make
+      const reused = "Idempotency-Key was already used for an upload with a different body"
+      fake.reply(uploaded(1000), Fake.fail(409, reused))
+      const client = yield* clientOf(fake)
+      // No clock moves here: a retry would wait on the TestClock forever.
+      const error = yield* Effect.flip(client.upload(records(2500)))
+      assert.strictEqual(error._tag, "UploadIncomplete")
+      if (error._tag !== "UploadIncomplete") return
+      assert.strictEqual(error.causeTag, "Conflict")
+      assert.strictEqual(error.reason, reused)
+      assert.strictEqual(error.failedAt, 1000)
+      assert.strictEqual(error.processed, 1000)
+      assert.strictEqual(fake.requests.length, 2)
+    }),
+  )
+
+  it.scoped("does not retry a 503 upload to a server that does not honour keys", () =>
+    Effect.gen(function* () {
+      const fake = yield* Fake.make
+      fake.reply(Fake.fail(503, "Service unavailable"), uploaded(10))
+      const client = yield* clientOf(fake, { idempotentUploads: false })
+      const error = yield* Effect.flip(client.upload(records(10)))
+      assert.strictEqual(error._tag, "UploadIncomplete")
+      assert.strictEqual(fake.requests.length, 1)
     }),
   )
 

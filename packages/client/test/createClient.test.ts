@@ -146,13 +146,18 @@ describe("createClient", () => {
     assert.deepStrictEqual(Fake.jsonOf(fake.requests[1]!), { d: [record] })
   })
 
-  it("rejects an upload that stopped with UploadIncomplete", async () => {
-    fake.reply(Fake.fail(503, "Service unavailable"))
-    const error = await rejection(clientOf().upload([{ type: "event" }]))
+  it("retries an upload under one Idempotency-Key, then rejects with UploadIncomplete", async () => {
+    fake.reply(Fake.fail(503, "Service unavailable"), Fake.fail(503, "Service unavailable"))
+    const client = clientOf({ maxRetries: 1, retryDelay: "1 millis" })
+    const error = await rejection(client.upload([{ type: "event" }]))
     assert.instanceOf(error, Error)
     assert.instanceOf(error, UploadIncomplete)
     assert.strictEqual(error._tag, "UploadIncomplete")
     assert.strictEqual(error.failedAt, 0)
+    assert.strictEqual(error.causeTag, "ServiceUnavailable")
+    const [first, retry] = fake.requests.map((recorded) => recorded.headers["idempotency-key"])
+    assert.isString(first)
+    assert.strictEqual(retry, first)
   })
 
   it("stops waiting for the next poll at once when aborted", async () => {

@@ -14,6 +14,8 @@ export interface Reply {
   readonly contentType?: string
   /** Keep the request in flight until `release()`. */
   readonly hold?: boolean
+  /** Close the connection without answering, as a crashed server or a lost network would. */
+  readonly drop?: boolean
 }
 
 /** A request as the server saw it. */
@@ -93,7 +95,8 @@ export const start = (): Promise<FakeServer> => {
       requests.push(recorded)
       const reply =
         script.shift() ?? fail(500, `fake: no scripted reply for request ${requests.length}`)
-      if (reply.hold === true) held.push(() => send(response, reply))
+      if (reply.drop === true) request.socket.destroy()
+      else if (reply.hold === true) held.push(() => send(response, reply))
       else send(response, reply)
       for (const waiter of waiters.filter((w) => w.n <= requests.length)) {
         waiters.splice(waiters.indexOf(waiter), 1)
