@@ -4,15 +4,12 @@ import * as Either from "effect/Either"
 import { Hono, type MiddlewareHandler } from "hono"
 import type * as Accounts from "../Accounts.ts"
 import type { Backend } from "../Backend.ts"
-import { type AppEnv, authenticate, fail, jsonText } from "../middleware.ts"
+import { type AppEnv, authenticate, failBeforeBody, jsonText } from "../middleware.ts"
 
 // A malformed `Idempotency-Key` is refused before the body is read (so the connection closes).
 const checkIdempotencyKey: MiddlewareHandler<AppEnv> = async (c, next) => {
   const key = Idempotency.decodeKey(c.req.header(Idempotency.header))
-  if (Either.isLeft(key)) {
-    c.header("Connection", "close")
-    return fail(c, key.left)
-  }
+  if (Either.isLeft(key)) return failBeforeBody(c, key.left)
   await next()
 }
 
