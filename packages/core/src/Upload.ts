@@ -155,7 +155,7 @@ const isAbsent = (u: unknown): u is null | undefined => u === undefined || u ===
  *
  * @example wellFormed("S\ud800") // "S\ufffd"
  */
-export const wellFormed = (s: string): string => s.toWellFormed()
+export const wellFormed = (s: string): string => (s.isWellFormed() ? s : s.toWellFormed())
 
 const echoDepth = 8
 const echoStringChars = 1024

@@ -8,6 +8,7 @@
  *
  * @since 0.1.0
  */
+import * as Upload from "@trendline/core/Upload"
 
 /**
  * The string as ClickHouse stores it: well-formed Unicode, each lone surrogate replaced by
@@ -18,8 +19,7 @@
  * ClickHouse's JSON reader refuses their `\uD800` escapes. Replacing them up front makes the
  * SQL path and the JSON insert path agree on the same bytes.
  */
-export const wellFormed = (value: string): string =>
-  value.isWellFormed() ? value : value.toWellFormed()
+export const wellFormed: (value: string) => string = Upload.wellFormed
 
 const hex = "0123456789ABCDEF"
 
