@@ -14,8 +14,8 @@ const AccountEntry = Schema.Struct({
   passcode: Schema.String.pipe(
     Schema.minLength(8, { message: () => "must have at least 8 characters" }),
   ),
-  timezone: Schema.optionalWith(Account.TimeZone, { default: () => "UTC" }),
-  weekStart: Schema.optionalWith(Bucket.WeekStart, { default: () => "monday" as const }),
+  timezone: Schema.optionalWith(Account.TimeZone, { default: () => Account.defaultTimeZone }),
+  weekStart: Schema.optionalWith(Bucket.WeekStart, { default: () => Bucket.defaultWeekStart }),
 }).pipe(
   // HTTP drops the spaces around a header's value: such an id or passcode never matches.
   Schema.filter((entry) => [

@@ -177,11 +177,7 @@ export const makeHost = (driver: SqlDriver): AccountRpc => {
           api.left.message,
           api.left.cause,
         ),
-        AccountApi.failure(
-          new ApiError.ServiceUnavailable({
-            reason: "The event store is unavailable; try again later",
-          }),
-        ),
+        AccountApi.failure(AccountApi.storeUnavailableError()),
       ),
     )
   }
@@ -238,7 +234,7 @@ export const make =
             ? new ApiError.ServiceUnavailable({
                 reason: "The account is busy or restarting; try again later",
               })
-            : new ApiError.InternalError({ reason: "Internal error; it has been logged" }),
+            : AccountApi.internalError(),
         )
       })
     return {

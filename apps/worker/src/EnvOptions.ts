@@ -44,7 +44,14 @@ export const apiOptions = (env: Env, problems: Array<string>): AccountApi.Option
   return {
     ...defaults,
     limits: Limits.defaults,
-    syncBudget: integer(env, "TRENDLINE_SYNC_BUDGET_MS", 5000, 0, 600_000, problems),
+    syncBudget: integer(
+      env,
+      "TRENDLINE_SYNC_BUDGET_MS",
+      Duration.toMillis(defaults.syncBudget),
+      0,
+      600_000,
+      problems,
+    ),
     maxConcurrentQueries: integer(
       env,
       "TRENDLINE_MAX_QUERIES",

@@ -5,6 +5,7 @@
 import type * as AccountApi from "@trendline/core/AccountApi"
 import * as Either from "effect/Either"
 import * as Accounts from "./Accounts.ts"
+import { defaultMaxBodyBytes } from "./app.ts"
 import * as BodyBudget from "./BodyBudget.ts"
 import * as EnvOptions from "./EnvOptions.ts"
 import { integer } from "./EnvOptions.ts"
@@ -82,7 +83,7 @@ export const fromEnv = (
   const maxBodyBytes = integer(
     env,
     "TRENDLINE_MAX_BODY_BYTES",
-    10 * 1024 * 1024,
+    defaultMaxBodyBytes,
     1024,
     1024 ** 3,
     problems,

@@ -2,6 +2,7 @@
  * The Trends API as one Hono app, the same on Workers and on Node: the platform hands it
  * the accounts and a backend (where each account's `AccountApi` runs).
  */
+import * as AccountApi from "@trendline/core/AccountApi"
 import * as ApiError from "@trendline/core/ApiError"
 import { Hono } from "hono"
 import type * as Accounts from "./Accounts.ts"
@@ -19,6 +20,9 @@ import {
 import { document } from "./openapi.ts"
 import { countsRoutes } from "./routes/counts.ts"
 import { uploadRoutes } from "./routes/upload.ts"
+
+/** The largest request body the app reads when its options name none: 10 MiB. */
+export const defaultMaxBodyBytes = 10 * 1024 * 1024
 
 /** What the app is built from. */
 export interface Options {
@@ -43,7 +47,7 @@ const methods: ReadonlyArray<readonly [path: string, allowed: ReadonlyArray<stri
 
 /** Builds the app; build it once per process or isolate. */
 export const makeApp = (options: Options) => {
-  const maxBodyBytes = options.maxBodyBytes ?? 10 * 1024 * 1024
+  const maxBodyBytes = options.maxBodyBytes ?? defaultMaxBodyBytes
   const openapi = document()
   const app = new Hono<AppEnv>()
   if (options.log !== undefined) app.use(requestLog(options.log))
@@ -91,7 +95,7 @@ export const makeApp = (options: Options) => {
       message: error.message,
       stack: error.stack,
     })
-    return fail(c, new ApiError.InternalError({ reason: "Internal error; it has been logged" }))
+    return fail(c, AccountApi.internalError())
   })
   return app
 }

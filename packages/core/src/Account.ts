@@ -16,11 +16,14 @@ export const TimeZone = Schema.String.pipe(
   }),
 )
 
+/** The time zone of an account that names none. */
+export const defaultTimeZone = "UTC"
+
 /** The calendar settings of an account. */
 export const Settings = Schema.Struct({
   id: Schema.String.pipe(Schema.minLength(1, { message: () => "account id must not be empty" })),
-  timeZone: Schema.optionalWith(TimeZone, { default: () => "UTC" }),
-  weekStart: Schema.optionalWith(Bucket.WeekStart, { default: () => "monday" }),
+  timeZone: Schema.optionalWith(TimeZone, { default: () => defaultTimeZone }),
+  weekStart: Schema.optionalWith(Bucket.WeekStart, { default: () => Bucket.defaultWeekStart }),
 })
 export type Settings = typeof Settings.Type
 
@@ -31,6 +34,6 @@ export const make = (
 ): Settings =>
   Settings.make({
     id,
-    timeZone: options.timeZone ?? "UTC",
-    weekStart: options.weekStart ?? "monday",
+    timeZone: options.timeZone ?? defaultTimeZone,
+    weekStart: options.weekStart ?? Bucket.defaultWeekStart,
   })

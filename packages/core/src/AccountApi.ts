@@ -99,9 +99,9 @@ export interface Options {
  */
 export const defaultOptions: Options = {
   limits: Limits.defaults,
-  syncBudget: "5 seconds",
-  retention: "10 minutes",
-  maxConcurrentQueries: 3,
+  syncBudget: QueryJob.defaultOptions.syncBudget,
+  retention: QueryJob.defaultOptions.retention,
+  maxConcurrentQueries: QueryJob.defaultOptions.maxConcurrent,
   maxPendingQueries: QueryJob.defaultOptions.maxPending,
   maxConcurrentUploads: 15,
   idempotencyRetention: Idempotency.defaultRetention,
@@ -138,11 +138,19 @@ export const failure = (error: ApiError.ApiError): Answer => ({
 
 const success = (body: Json): Answer => ({ status: 200, body })
 
+/** The 503 of a store that failed or cannot be opened; its details are logged, never sent. */
+export const storeUnavailableError = (): ApiError.ServiceUnavailable =>
+  new ApiError.ServiceUnavailable({ reason: "The event store is unavailable; try again later" })
+
+/** The 500 of anything unforeseen; its details are logged, never sent. */
+export const internalError = (): ApiError.InternalError =>
+  new ApiError.InternalError({ reason: "Internal error; it has been logged" })
+
 // A store failure is the server's problem, not the client's: log it, answer 503.
 const storeUnavailable = (error: EventStore.StoreError) =>
   Effect.as(
     Effect.logError("event store failed", error.message, error.cause),
-    new ApiError.ServiceUnavailable({ reason: "The event store is unavailable; try again later" }),
+    storeUnavailableError(),
   )
 
 /** The answer to a store failure: logged, and 503 without its details. */

@@ -29,6 +29,9 @@ export type TrendType = typeof TrendType.Type
 export const WeekStart = Schema.Literal("monday", "sunday")
 export type WeekStart = typeof WeekStart.Type
 
+/** The week convention of an account that names none: ISO 8601, weeks from Monday. */
+export const defaultWeekStart: WeekStart = "monday"
+
 /** One bucket of a trend: its key and the days it covers, both ends included. */
 export interface Bucket {
   readonly key: string
@@ -49,14 +52,16 @@ const daysIntoWeek = (day: Calendar.Day, weekStart: WeekStart): number =>
   weekStart === "monday" ? Calendar.isoWeekday(day) - 1 : Calendar.isoWeekday(day) % 7
 
 /** The first day of the week that holds `day`. */
-export const startOfWeek = (day: Calendar.Day, weekStart: WeekStart = "monday"): Calendar.Day =>
-  day - daysIntoWeek(day, weekStart)
+export const startOfWeek = (
+  day: Calendar.Day,
+  weekStart: WeekStart = defaultWeekStart,
+): Calendar.Day => day - daysIntoWeek(day, weekStart)
 
 const firstWeekStart = (year: number, weekStart: WeekStart): Calendar.Day =>
   startOfWeek(Calendar.unsafeMakeDay(year, 1, 4), weekStart)
 
 /** The week of a day and the year that week belongs to (see the module doc for the rule). */
-export const yearWeek = (day: Calendar.Day, weekStart: WeekStart = "monday"): YearWeek => {
+export const yearWeek = (day: Calendar.Day, weekStart: WeekStart = defaultWeekStart): YearWeek => {
   // The fourth day of a week decides its year: it is in the year that has most of the week.
   const middle = startOfWeek(day, weekStart) + 3
   const year = Calendar.toCivil(middle).year
@@ -64,7 +69,7 @@ export const yearWeek = (day: Calendar.Day, weekStart: WeekStart = "monday"): Ye
 }
 
 /** How many weeks a week-numbering year has: 52 or 53. */
-export const weeksInYear = (year: number, weekStart: WeekStart = "monday"): number =>
+export const weeksInYear = (year: number, weekStart: WeekStart = defaultWeekStart): number =>
   (firstWeekStart(year + 1, weekStart) - firstWeekStart(year, weekStart)) / 7
 
 /**
@@ -74,7 +79,7 @@ export const weeksInYear = (year: number, weekStart: WeekStart = "monday"): numb
 export const keyOf = (
   trendType: TrendType,
   day: Calendar.Day,
-  weekStart: WeekStart = "monday",
+  weekStart: WeekStart = defaultWeekStart,
 ): string => {
   switch (trendType) {
     case "daily":
@@ -119,7 +124,7 @@ export const bucketsOf = (
   trendType: TrendType,
   from: Calendar.Day,
   to: Calendar.Day,
-  weekStart: WeekStart = "monday",
+  weekStart: WeekStart = defaultWeekStart,
 ): ReadonlyArray<Bucket> => {
   const buckets: Array<Bucket> = []
   let day = from
@@ -138,7 +143,7 @@ export const bucketsOf = (
 export const rangeOfKey = (
   trendType: TrendType,
   key: string,
-  weekStart: WeekStart = "monday",
+  weekStart: WeekStart = defaultWeekStart,
 ): Option.Option<Bucket> => {
   switch (trendType) {
     case "daily":
