@@ -37,107 +37,66 @@ export const invalidJson = (detail: string): InvalidRequest =>
 // Every error but InvalidRequest is a tag and a human-readable reason; the reason is the
 // wire `error` text, so a client that decodes a fail body gets the server's words back.
 
-/** 401: the account id or passcode is missing or wrong. */
-export class InvalidCredentials extends Schema.TaggedError<InvalidCredentials>()(
-  "InvalidCredentials",
-  { reason: Schema.String },
-) {
-  override get message(): string {
-    return this.reason
+/** The class `ReasonError` builds: `Schema.TaggedError` with one field, `reason`. */
+type ReasonErrorClass<Self, Tag extends string> = Schema.TaggedErrorClass<
+  Self,
+  Tag,
+  { readonly _tag: Schema.tag<Tag>; readonly reason: typeof Schema.String }
+>
+
+/**
+ * `Schema.TaggedError` with a `reason` that is also the error's `message`, declared once,
+ * e.g. `class Conflict extends ReasonError<Conflict>()("Conflict") {}`.
+ */
+const ReasonError =
+  <Self>() =>
+  <Tag extends string>(tag: Tag): ReasonErrorClass<Self, Tag> => {
+    // `Schema.TaggedError<Self>()` is a class only once `Self` is known; each subclass fixes
+    // `Self` to itself, so the base is typed here as what it becomes there.
+    const Base = Schema.TaggedError<Self>()(tag, {
+      reason: Schema.String,
+    }) as unknown as ReasonErrorClass<Self, Tag>
+    return class extends Base {
+      override get message(): string {
+        return this.reason
+      }
+    }
   }
-}
+
+/** 401: the account id or passcode is missing or wrong. */
+export class InvalidCredentials extends ReasonError<InvalidCredentials>()("InvalidCredentials") {}
 
 /** 403: the credentials are valid but this account may not do this. */
-export class NotAllowed extends Schema.TaggedError<NotAllowed>()("NotAllowed", {
-  reason: Schema.String,
-}) {
-  override get message(): string {
-    return this.reason
-  }
-}
+export class NotAllowed extends ReasonError<NotAllowed>()("NotAllowed") {}
 
 /** 404: no endpoint at this path. */
-export class RouteNotFound extends Schema.TaggedError<RouteNotFound>()("RouteNotFound", {
-  reason: Schema.String,
-}) {
-  override get message(): string {
-    return this.reason
-  }
-}
+export class RouteNotFound extends ReasonError<RouteNotFound>()("RouteNotFound") {}
 
 /** 404: the `req_id` is unknown, expired, or belongs to another account. */
-export class UnknownRequestId extends Schema.TaggedError<UnknownRequestId>()("UnknownRequestId", {
-  reason: Schema.String,
-}) {
-  override get message(): string {
-    return this.reason
-  }
-}
+export class UnknownRequestId extends ReasonError<UnknownRequestId>()("UnknownRequestId") {}
 
 /** 405: the path exists but not with this method. */
-export class MethodNotAllowed extends Schema.TaggedError<MethodNotAllowed>()("MethodNotAllowed", {
-  reason: Schema.String,
-}) {
-  override get message(): string {
-    return this.reason
-  }
-}
+export class MethodNotAllowed extends ReasonError<MethodNotAllowed>()("MethodNotAllowed") {}
 
 /** 409: the request conflicts with the current state of the account. */
-export class Conflict extends Schema.TaggedError<Conflict>()("Conflict", {
-  reason: Schema.String,
-}) {
-  override get message(): string {
-    return this.reason
-  }
-}
+export class Conflict extends ReasonError<Conflict>()("Conflict") {}
 
 /** 413: the body is larger than the server accepts. */
-export class PayloadTooLarge extends Schema.TaggedError<PayloadTooLarge>()("PayloadTooLarge", {
-  reason: Schema.String,
-}) {
-  override get message(): string {
-    return this.reason
-  }
-}
+export class PayloadTooLarge extends ReasonError<PayloadTooLarge>()("PayloadTooLarge") {}
 
 /** 415: the body is not sent as `application/json`. */
-export class UnsupportedMediaType extends Schema.TaggedError<UnsupportedMediaType>()(
+export class UnsupportedMediaType extends ReasonError<UnsupportedMediaType>()(
   "UnsupportedMediaType",
-  { reason: Schema.String },
-) {
-  override get message(): string {
-    return this.reason
-  }
-}
+) {}
 
 /** 429: the account already has as many requests in flight as it may. */
-export class RateLimited extends Schema.TaggedError<RateLimited>()("RateLimited", {
-  reason: Schema.String,
-}) {
-  override get message(): string {
-    return this.reason
-  }
-}
+export class RateLimited extends ReasonError<RateLimited>()("RateLimited") {}
 
 /** 500: a bug or an unexpected failure on the server; details stay in its logs. */
-export class InternalError extends Schema.TaggedError<InternalError>()("InternalError", {
-  reason: Schema.String,
-}) {
-  override get message(): string {
-    return this.reason
-  }
-}
+export class InternalError extends ReasonError<InternalError>()("InternalError") {}
 
 /** 503: the server or its store cannot answer now; try again later. */
-export class ServiceUnavailable extends Schema.TaggedError<ServiceUnavailable>()(
-  "ServiceUnavailable",
-  { reason: Schema.String },
-) {
-  override get message(): string {
-    return this.reason
-  }
-}
+export class ServiceUnavailable extends ReasonError<ServiceUnavailable>()("ServiceUnavailable") {}
 
 /** Any failure the API reports on the wire. */
 export const ApiError = Schema.Union(

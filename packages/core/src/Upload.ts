@@ -34,21 +34,21 @@
 import * as Either from "effect/Either"
 import * as Schema from "effect/Schema"
 import { InvalidRequest } from "./ApiError.ts"
+import { describe, echo, field, isPlainObject } from "./internal/uploadJson.ts"
+import {
+  checkReceivedAt,
+  identityKinds,
+  RecordCode,
+  type Rejection,
+  readRecord,
+  reject,
+} from "./internal/uploadRecord.ts"
 import * as Limits from "./Limits.ts"
 
-/** The per-record codes of the upload response; see API-FACTS "Upload records". */
-export const RecordCode = {
-  EventNameMissing: 509,
-  InvalidStructure: 512,
-  RestrictedEvent: 513,
-  TooManyProperties: 522,
-  IdentityMissing: 523,
-  NotEventOrProfile: 524,
-  InvalidTimestamp: 525,
-  InvalidObjectId: 526,
-  Miscellaneous: 555,
-} as const
-export type RecordCode = (typeof RecordCode)[keyof typeof RecordCode]
+// The per-record codes and the identity fields live with the rules that use them, the echo
+// with the other readers of untrusted JSON; they are part of this module's API.
+export { echo } from "./internal/uploadJson.ts"
+export { identityKinds, RecordCode } from "./internal/uploadRecord.ts"
 
 /** System events clients may not raise themselves (513); the default of the `restricted` parameter. */
 export const restrictedEventNames: ReadonlyArray<string> = [
@@ -61,9 +61,6 @@ export const restrictedEventNames: ReadonlyArray<string> = [
   "UTM Visited",
   "Stayed",
 ]
-
-/** The fields that identify a profile; a record carries exactly one of them. */
-export const identityKinds = ["identity", "objectId", "FBID", "GPID"] as const
 
 /** Which profile a record belongs to: the identity field used and its value. */
 export const Identity = Schema.Struct({
@@ -137,18 +134,6 @@ export type UploadResponse = typeof UploadResponse.Type
 export const UploadBody = Schema.Struct({ d: Schema.Array(Schema.Unknown) })
 export type UploadBody = typeof UploadBody.Type
 
-const isPlainObject = (u: unknown): u is Readonly<Record<string, unknown>> => {
-  if (typeof u !== "object" || u === null) return false
-  const proto = Object.getPrototypeOf(u)
-  return proto === Object.prototype || proto === null
-}
-
-// Own properties only, so a key such as "toString" or "__proto__" never reads the prototype.
-const field = (object: Readonly<Record<string, unknown>>, key: string): unknown =>
-  Object.hasOwn(object, key) ? object[key] : undefined
-
-const isAbsent = (u: unknown): u is null | undefined => u === undefined || u === null
-
 /**
  * A string with every lone UTF-16 surrogate replaced by U+FFFD, as encoding it to UTF-8
  * would: what every store keeps, so names compare the same everywhere.
@@ -156,72 +141,6 @@ const isAbsent = (u: unknown): u is null | undefined => u === undefined || u ===
  * @example wellFormed("S\ud800") // "S\ufffd"
  */
 export const wellFormed = (s: string): string => (s.isWellFormed() ? s : s.toWellFormed())
-
-const echoDepth = 8
-const echoStringChars = 1024
-const echoChars = 65_536
-
-/**
- * A rejected record as the answer echoes it: a copy of what was sent, cut where it is
- * deeper, longer or larger than an answer should carry (see the module comment). Never
- * throws, and its result always serializes.
- */
-export const echo = (record: unknown): unknown => {
-  let budget = echoChars
-  const copy = (value: unknown, depth: number): unknown => {
-    if (value === null || typeof value === "boolean") return value
-    if (typeof value === "number") {
-      budget -= 8
-      return Number.isFinite(value) ? value : String(value)
-    }
-    if (typeof value === "string") {
-      const cut = value.length > echoStringChars ? `${value.slice(0, echoStringChars)}…` : value
-      budget -= cut.length
-      return cut.toWellFormed()
-    }
-    if (typeof value !== "object") return String(value)
-    if (depth >= echoDepth) return "…"
-    if (Array.isArray(value)) {
-      const out: Array<unknown> = []
-      for (const item of value) {
-        if (budget <= 0) {
-          out.push("…")
-          break
-        }
-        out.push(copy(item, depth + 1))
-      }
-      return out
-    }
-    const entries: Array<[string, unknown]> = []
-    for (const key of Object.keys(value)) {
-      if (budget <= 0) {
-        entries.push(["…", "…"])
-        break
-      }
-      budget -= key.length
-      entries.push([
-        key.length > echoStringChars
-          ? `${key.slice(0, echoStringChars)}…`.toWellFormed()
-          : key.toWellFormed(),
-        copy((value as Record<string, unknown>)[key], depth + 1),
-      ])
-    }
-    return Object.fromEntries(entries)
-  }
-  try {
-    return copy(record, 0)
-  } catch {
-    return "…"
-  }
-}
-
-const describe = (u: unknown): string => {
-  if (u === null) return "null"
-  if (Array.isArray(u)) return "an array"
-  if (typeof u === "object") return "an object"
-  if (typeof u === "string") return JSON.stringify(u.length > 40 ? `${u.slice(0, 40)}…` : u)
-  return `${typeof u} ${String(u)}`
-}
 
 /**
  * Checks the body of an upload call; a failure rejects the whole request with 400.
@@ -269,300 +188,6 @@ export const decodeBody = (
     )
   }
   return Either.right({ d })
-}
-
-interface Rejection {
-  readonly code: RecordCode
-  readonly error: string
-}
-
-const reject = (code: RecordCode, error: string): Either.Either<never, Rejection> =>
-  Either.left({ code, error })
-
-const codePoints = (s: string): number => {
-  let count = 0
-  for (const _ of s) count++
-  return count
-}
-
-// By hand rather than TextEncoder: core's lib has no DOM or Node types. A lone surrogate
-// counts 3 bytes, as TextEncoder would encode it as U+FFFD.
-const utf8Length = (s: string): number => {
-  let bytes = 0
-  for (let i = 0; i < s.length; i++) {
-    const unit = s.charCodeAt(i)
-    if (unit < 0x80) bytes += 1
-    else if (unit < 0x800) bytes += 2
-    else if (
-      unit >= 0xd800 &&
-      unit <= 0xdbff &&
-      i + 1 < s.length &&
-      (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00
-    ) {
-      bytes += 4
-      i++
-    } else bytes += 3
-  }
-  return bytes
-}
-
-const maxObjectIdLength = 256
-
-// Epoch seconds above 10^11 fall after the year 5138; such a value is almost surely
-// milliseconds, and storing it would put the event millennia in the future.
-const maxPlausibleSeconds = 100_000_000_000
-
-const readType = (
-  record: Readonly<Record<string, unknown>>,
-): Either.Either<"event" | "profile", Rejection> => {
-  const type = field(record, "type")
-  return type === "event" || type === "profile"
-    ? Either.right(type)
-    : reject(
-        RecordCode.NotEventOrProfile,
-        isAbsent(type)
-          ? `type: is missing; set it to "event" or "profile"`
-          : `type: must be "event" or "profile", got ${describe(type)}`,
-      )
-}
-
-const readIdentityValue = (
-  kind: Identity["kind"],
-  value: unknown,
-  limits: Limits.Limits,
-): Either.Either<Identity, Rejection> => {
-  if (kind === "objectId") {
-    return typeof value === "string" &&
-      value.length > 0 &&
-      !/\s/.test(value) &&
-      codePoints(value) <= maxObjectIdLength
-      ? Either.right({ kind, value: value.toWellFormed() })
-      : reject(
-          RecordCode.InvalidObjectId,
-          `objectId: must be a non-empty string without whitespace of at most ${maxObjectIdLength} characters, got ${describe(value)}`,
-        )
-  }
-  if (kind === "identity" && typeof value === "number") {
-    return Number.isSafeInteger(value)
-      ? Either.right({ kind, value: String(value) })
-      : reject(
-          RecordCode.IdentityMissing,
-          `identity: ${describe(value)} is not a safe integer; send the id as a non-empty string`,
-        )
-  }
-  if (typeof value !== "string" || value.trim().length === 0) {
-    return reject(
-      RecordCode.IdentityMissing,
-      `${kind}: must be a non-empty string, got ${describe(value)}`,
-    )
-  }
-  const length = codePoints(value)
-  if (length > limits.maxIdentityLength) {
-    return reject(
-      RecordCode.IdentityMissing,
-      `${kind}: is ${length} characters long; at most ${limits.maxIdentityLength} are allowed, send a shorter id (a hash of it, for example)`,
-    )
-  }
-  return Either.right({ kind, value: value.toWellFormed() })
-}
-
-const readIdentity = (
-  record: Readonly<Record<string, unknown>>,
-  limits: Limits.Limits,
-): Either.Either<Identity, Rejection> => {
-  const present = identityKinds.filter((kind) => !isAbsent(field(record, kind)))
-  const [kind, ...others] = present
-  if (kind === undefined) {
-    return reject(
-      RecordCode.IdentityMissing,
-      `identity: the record has no identity; set exactly one of ${identityKinds.join(", ")}`,
-    )
-  }
-  if (others.length > 0) {
-    return reject(
-      RecordCode.IdentityMissing,
-      `${present.join(", ")}: the record has ${present.length} identity fields; keep exactly one`,
-    )
-  }
-  return readIdentityValue(kind, field(record, kind), limits)
-}
-
-const readTs = (
-  record: Readonly<Record<string, unknown>>,
-  receivedAt: number,
-): Either.Either<number, Rejection> => {
-  const ts = field(record, "ts")
-  if (isAbsent(ts)) return Either.right(Math.floor(receivedAt))
-  if (typeof ts !== "number" || !Number.isInteger(ts) || ts < 0) {
-    return reject(
-      RecordCode.InvalidTimestamp,
-      `ts: must be an integer number of UNIX epoch seconds >= 0, got ${describe(ts)}`,
-    )
-  }
-  if (ts > maxPlausibleSeconds) {
-    return reject(
-      RecordCode.InvalidTimestamp,
-      `ts: ${ts} looks like milliseconds; send UNIX epoch seconds, not milliseconds (divide by 1000)`,
-    )
-  }
-  return Either.right(ts)
-}
-
-const readEventName = (
-  record: Readonly<Record<string, unknown>>,
-  limits: Limits.Limits,
-  restricted: ReadonlyArray<string>,
-): Either.Either<string, Rejection> => {
-  const name = field(record, "evtName")
-  if (isAbsent(name) || (typeof name === "string" && name.trim().length === 0)) {
-    return reject(
-      RecordCode.EventNameMissing,
-      `evtName: is required for an event; set it to the event's name`,
-    )
-  }
-  if (typeof name !== "string") {
-    return reject(RecordCode.InvalidStructure, `evtName: must be a string, got ${describe(name)}`)
-  }
-  const length = codePoints(name)
-  if (length > limits.maxEventNameLength) {
-    return reject(
-      RecordCode.InvalidStructure,
-      `evtName: is ${length} characters long; at most ${limits.maxEventNameLength} are allowed, shorten it`,
-    )
-  }
-  const wellFormedName = name.toWellFormed()
-  if (restricted.includes(wellFormedName)) {
-    return reject(
-      RecordCode.RestrictedEvent,
-      `evtName: ${JSON.stringify(name)} is a restricted system event; choose another event name`,
-    )
-  }
-  return Either.right(wellFormedName)
-}
-
-const readPropertyValue = (
-  path: string,
-  value: unknown,
-  limits: Limits.Limits,
-): Either.Either<PropertyValue, Rejection> => {
-  if (value === null || typeof value === "boolean") return Either.right(value)
-  if (typeof value === "number") {
-    return Number.isFinite(value)
-      ? Either.right(value)
-      : reject(
-          RecordCode.InvalidStructure,
-          `${path}: must be a finite number, got ${String(value)}`,
-        )
-  }
-  if (typeof value === "string") {
-    const bytes = utf8Length(value)
-    return bytes <= limits.maxPropertyValueBytes
-      ? Either.right(value.toWellFormed())
-      : reject(
-          RecordCode.InvalidStructure,
-          `${path}: is ${bytes} UTF-8 bytes; at most ${limits.maxPropertyValueBytes} are allowed, shorten it`,
-        )
-  }
-  return reject(
-    RecordCode.InvalidStructure,
-    typeof value === "object"
-      ? `${path}: properties are flat, got ${describe(value)}; send a string, number, boolean or null (flatten nested values into their own properties)`
-      : `${path}: must be a string, number, boolean or null, got ${describe(value)}`,
-  )
-}
-
-// Hand-written early returns rather than Either.gen: this runs for every uploaded record,
-// and generators cost more than the checks themselves.
-const readProperties = (
-  record: Readonly<Record<string, unknown>>,
-  key: "evtData" | "profileData",
-  limits: Limits.Limits,
-): Either.Either<Properties, Rejection> => {
-  const data = field(record, key)
-  if (isAbsent(data)) return Either.right({})
-  if (!isPlainObject(data)) {
-    return reject(
-      RecordCode.InvalidStructure,
-      `${key}: must be a JSON object of properties, got ${describe(data)}`,
-    )
-  }
-  const names = Object.keys(data)
-  if (names.length > limits.maxPropertiesPerEvent) {
-    return reject(
-      RecordCode.TooManyProperties,
-      `${key}: has ${names.length} properties; at most ${limits.maxPropertiesPerEvent} are allowed, drop some`,
-    )
-  }
-  const entries: Array<[string, PropertyValue]> = []
-  for (const name of names) {
-    if (name.length === 0) {
-      return reject(RecordCode.InvalidStructure, `${key}: a property has an empty name; name it`)
-    }
-    const nameLength = codePoints(name)
-    if (nameLength > limits.maxPropertyNameLength) {
-      return reject(
-        RecordCode.InvalidStructure,
-        `${key}: the property ${describe(name)} has a name of ${nameLength} characters; at most ${limits.maxPropertyNameLength} are allowed, shorten it`,
-      )
-    }
-    const value = readPropertyValue(`${key}.${name}`, data[name], limits)
-    if (Either.isLeft(value)) return Either.left(value.left)
-    entries.push([name.toWellFormed(), value.right])
-  }
-  // fromEntries defines own properties, so a "__proto__" property stays a property.
-  return Either.right(Object.fromEntries(entries))
-}
-
-const readRecord = (
-  record: unknown,
-  index: number,
-  receivedAt: number,
-  limits: Limits.Limits,
-  restricted: ReadonlyArray<string>,
-): Either.Either<EventRecord | ProfileRecord, Rejection> => {
-  if (!isPlainObject(record)) {
-    return reject(
-      RecordCode.InvalidStructure,
-      `record: must be a JSON object with type, one identity field and data, got ${describe(record)}`,
-    )
-  }
-  const type = readType(record)
-  if (Either.isLeft(type)) return Either.left(type.left)
-  const identity = readIdentity(record, limits)
-  if (Either.isLeft(identity)) return Either.left(identity.left)
-  const ts = readTs(record, receivedAt)
-  if (Either.isLeft(ts)) return Either.left(ts.left)
-  if (type.right === "profile") {
-    const properties = readProperties(record, "profileData", limits)
-    if (Either.isLeft(properties)) return Either.left(properties.left)
-    return Either.right({
-      type: type.right,
-      index,
-      identity: identity.right,
-      ts: ts.right,
-      properties: properties.right,
-    } satisfies ProfileRecord)
-  }
-  const name = readEventName(record, limits, restricted)
-  if (Either.isLeft(name)) return Either.left(name.left)
-  const properties = readProperties(record, "evtData", limits)
-  if (Either.isLeft(properties)) return Either.left(properties.left)
-  return Either.right({
-    type: type.right,
-    index,
-    identity: identity.right,
-    ts: ts.right,
-    name: name.right,
-    properties: properties.right,
-  } satisfies EventRecord)
-}
-
-// `receivedAt` comes from the server's clock, not the client: a bad one is a bug (typically
-// `Date.now()` in milliseconds), so it throws instead of becoming every record's `ts`.
-const checkReceivedAt = (receivedAt: number): void => {
-  if (!Number.isFinite(receivedAt) || receivedAt < 0 || receivedAt > maxPlausibleSeconds) {
-    throw new RangeError(`receivedAt must be UNIX epoch seconds, got ${receivedAt}`)
-  }
 }
 
 /**

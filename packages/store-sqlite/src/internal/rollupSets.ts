@@ -1,0 +1,301 @@
+// The rollups (see the module comment of `engine.ts`): per rollup set, event and local day,
+// the number of events (`day_counts`), the sums of numeric properties (`day_sums`) and the
+// set of profiles (`day_profiles`). Folds logged events into them and answers query plans
+// from them, keeping decoded day sets and distinct counts in memory; with the "writer" role
+// it logs the day sets it changes (`day_changes`), with "reader" it reads that log.
+import * as Aggregator from "@trendline/core/Aggregator"
+import * as Calendar from "@trendline/core/Calendar"
+import * as QueryPlan from "@trendline/core/QueryPlan"
+import type { SqlDriver, SqlRow } from "../SqlDriver.ts"
+import { DistinctCounts, SetCache, setKey } from "./caches.ts"
+import type { Role } from "./engine.ts"
+import type { LogEntry } from "./eventLog.ts"
+import * as ProfileSets from "./profileSets.ts"
+
+// 2^24: a day's sum is kept as high * 2^24 + low (see migration 4).
+const sumBase = 16_777_216
+const sumBaseBig = 16_777_216n
+// The change log keeps this many of the newest changes; a reader further behind starts over.
+const changesKept = 100_000
+// Day sets read between two yields of a distinct-profile query.
+const daysPerSlice = 16
+
+/** Starts an empty rollup set; its number is what the rollup tables call `acct`. */
+export const newRollupSet = (driver: SqlDriver): number =>
+  Number(driver.all("INSERT INTO rollup_sets DEFAULT VALUES RETURNING id")[0]!.id)
+
+/** The rollup sets of one connection, and what it has decoded of them. */
+export interface RollupSets {
+  /** Readers: drops the decoded sets and remembered unions the writer changed since. */
+  readonly catchUp: () => void
+  /** Folds stored events into the rollups of their local days in `timeZone`. */
+  readonly apply: (rollups: number, timeZone: string, entries: ReadonlyArray<LogEntry>) => void
+  /** Answers `plan` for one event from one rollup set; each `yield` lets other work run. */
+  readonly query: (
+    rollups: number,
+    event: number,
+    plan: QueryPlan.QueryPlan,
+  ) => Generator<void, QueryPlan.Result, void>
+  /** Forgets everything decoded, after a transaction that rolled back. */
+  readonly clear: () => void
+}
+
+/** The rollup sets over `driver`, keeping up to `cacheBytes` of decoded day sets. */
+export const make = (driver: SqlDriver, role: Role, cacheBytes: number): RollupSets => {
+  const cache = new SetCache(cacheBytes)
+  const distinct = new DistinctCounts()
+  // Bumped whenever a day set changes: a sliced query remembers a union only if no set
+  // changed while it was gathering the days.
+  let generation = 0
+  // Readers: the newest change of the log already applied to the caches.
+  let seenChange: number | undefined
+
+  // Readers: drop the decoded sets and remembered unions that the writer changed since.
+  const catchUp = (): void => {
+    // Two subqueries: SQLite answers a lone min() or max() from the key, both at once by a scan.
+    const bounds = driver.all(
+      "SELECT (SELECT min(seq) FROM day_changes) AS low, (SELECT max(seq) FROM day_changes) AS high",
+    )[0]
+    const high = bounds?.high === null || bounds === undefined ? 0 : Number(bounds.high)
+    if (seenChange === undefined || high < seenChange) {
+      // First look, or a log that was emptied: nothing decoded before can be trusted.
+      if (seenChange !== undefined) {
+        cache.clear()
+        distinct.clear()
+      }
+      seenChange = high
+      return
+    }
+    if (high === seenChange) return
+    if (Number(bounds!.low) > seenChange + 1) {
+      cache.clear()
+      distinct.clear()
+    } else {
+      for (const change of driver.all("SELECT rollups, event, day FROM day_changes WHERE seq > ?", [
+        seenChange,
+      ])) {
+        const rollups = Number(change.rollups)
+        const event = Number(change.event)
+        const day = Number(change.day)
+        cache.delete(setKey(rollups, event, day))
+        distinct.invalidate(rollups, event, day)
+      }
+    }
+    generation++
+    seenChange = high
+  }
+
+  const daySet = (rollups: number, event: number, day: number): Uint32Array => {
+    const key = setKey(rollups, event, day)
+    const cached = cache.get(key)
+    if (cached !== undefined) return cached
+    const row = driver.all(
+      "SELECT profiles FROM day_profiles WHERE acct = ? AND event = ? AND day = ?",
+      [rollups, event, day],
+    )[0]
+    const set = ProfileSets.fromBlob(row?.profiles as Uint8Array | undefined)
+    cache.set(key, set)
+    return set
+  }
+
+  // Reads the day sets of a range that are not decoded yet in one statement, not one a day.
+  const prefetch = (rollups: number, event: number, from: number, to: number): void => {
+    let missing = 0
+    for (let day = from; day <= to; day++)
+      if (cache.get(setKey(rollups, event, day)) === undefined) missing++
+    if (missing < 2) return
+    const found = new Set<number>()
+    for (const row of driver.all(
+      "SELECT day, profiles FROM day_profiles WHERE acct = ? AND event = ? AND day BETWEEN ? AND ?",
+      [rollups, event, from, to],
+    )) {
+      const day = Number(row.day)
+      found.add(day)
+      cache.set(setKey(rollups, event, day), ProfileSets.fromBlob(row.profiles as Uint8Array))
+    }
+    for (let day = from; day <= to; day++)
+      if (!found.has(day)) cache.set(setKey(rollups, event, day), ProfileSets.fromBlob(undefined))
+  }
+
+  let changesLogged = 0
+
+  // Folds stored events into the rollups of their local days in `timeZone`.
+  const applyRollups = (
+    rollups: number,
+    timeZone: string,
+    entries: ReadonlyArray<LogEntry>,
+  ): void => {
+    const counts = new Map<string, { event: number; day: number; count: number }>()
+    // Each part of a sum stays a safe integer here: at most 2^29 per event in `high`.
+    const sums = new Map<
+      string,
+      { event: number; property: string; day: number; high: number; low: number }
+    >()
+    const newProfiles = new Map<string, { event: number; day: number; profiles: Array<number> }>()
+    for (const [event, ts, profile, properties] of entries) {
+      const day = Calendar.dayOfTimestamp(ts, timeZone)
+      const key = `${event}:${day}`
+      const count = counts.get(key)
+      if (count === undefined) counts.set(key, { event, day, count: 1 })
+      else count.count++
+      const profiles = newProfiles.get(key)
+      if (profiles === undefined) newProfiles.set(key, { event, day, profiles: [profile] })
+      else profiles.profiles.push(profile)
+      for (const property in properties) {
+        const value = Aggregator.summand(properties[property])
+        if (value === 0) continue
+        const high = Math.floor(value / sumBase)
+        const low = value - high * sumBase
+        const sumKey = `${key}:${property}`
+        const sum = sums.get(sumKey)
+        if (sum === undefined) sums.set(sumKey, { event, property, day, high, low })
+        else {
+          sum.high += high
+          sum.low += low
+        }
+      }
+    }
+    for (const { event, day, count } of counts.values()) {
+      driver.run(
+        `INSERT INTO day_counts (acct, event, day, count) VALUES (?, ?, ?, ?)
+         ON CONFLICT (acct, event, day) DO UPDATE SET count = count + excluded.count`,
+        [rollups, event, day, count],
+      )
+    }
+    for (const { event, property, day, high, low } of sums.values()) {
+      const carry = Math.floor(low / sumBase)
+      driver.run(
+        `INSERT INTO day_sums (acct, event, property, day, low, high) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (acct, event, property, day) DO UPDATE SET
+           low = (low + excluded.low) % ${sumBase},
+           high = high + excluded.high + (low + excluded.low) / ${sumBase}`,
+        [rollups, event, property, day, low - carry * sumBase, high + carry],
+      )
+    }
+    for (const { event, day, profiles } of newProfiles.values()) {
+      const existing = daySet(rollups, event, day)
+      const merged = ProfileSets.merge(existing, ProfileSets.sortedSet(Uint32Array.from(profiles)))
+      if (merged === existing) continue
+      driver.run(
+        `INSERT INTO day_profiles (acct, event, day, profiles) VALUES (?, ?, ?, ?)
+         ON CONFLICT (acct, event, day) DO UPDATE SET profiles = excluded.profiles`,
+        [rollups, event, day, ProfileSets.toBlob(merged)],
+      )
+      cache.set(setKey(rollups, event, day), merged)
+      distinct.invalidate(rollups, event, day)
+      generation++
+      if (role === "writer") {
+        driver.run("INSERT INTO day_changes (rollups, event, day) VALUES (?, ?, ?)", [
+          rollups,
+          event,
+          day,
+        ])
+        changesLogged++
+      }
+    }
+    if (changesLogged >= changesKept / 10) {
+      driver.run("DELETE FROM day_changes WHERE seq <= (SELECT max(seq) FROM day_changes) - ?", [
+        changesKept,
+      ])
+      changesLogged = 0
+    }
+  }
+
+  const perDay = (
+    plan: QueryPlan.QueryPlan,
+    rows: ReadonlyArray<SqlRow>,
+    value: (row: SqlRow) => bigint,
+  ): Array<bigint> => {
+    const values = new Array<bigint>(plan.to - plan.from + 1).fill(0n)
+    for (const row of rows) values[Number(row.day) - plan.from] = value(row)
+    return values
+  }
+
+  const union = new ProfileSets.UnionCounter()
+
+  function* query(
+    rollups: number,
+    event: number,
+    plan: QueryPlan.QueryPlan,
+  ): Generator<void, QueryPlan.Result, void> {
+    if (plan.measure._tag === "Profiles") {
+      // A month of day sets at a time, yielding between them.
+      for (let first = plan.from; first <= plan.to; first += 32) {
+        prefetch(rollups, event, first, Math.min(plan.to, first + 31))
+        yield
+      }
+      const counts = plan.groups.map((group) => new Array<number>(group.buckets.length).fill(0))
+      let read = 0
+      for (const [g, group] of plan.groups.entries()) {
+        for (const [b, { first, last }] of group.buckets.entries()) {
+          if (first === last) {
+            counts[g]![b] = daySet(rollups, event, first).length
+            continue
+          }
+          const known = distinct.get(rollups, event, first, last)
+          if (known !== undefined) {
+            counts[g]![b] = known
+            continue
+          }
+          const startedAt = generation
+          const sets: Array<Uint32Array> = []
+          for (let day = first; day <= last; day++) {
+            sets.push(daySet(rollups, event, day))
+            if (++read % daysPerSlice === 0) yield
+          }
+          const count = union.count(sets)
+          counts[g]![b] = count
+          if (generation === startedAt) distinct.set(rollups, event, first, last, count)
+        }
+      }
+      return resultOf(plan, (g, b) => counts[g]![b]!)
+    }
+    const index = QueryPlan.bucketIndex(plan)
+    const values =
+      plan.measure._tag === "Events"
+        ? perDay(
+            plan,
+            driver.all(
+              "SELECT day, count FROM day_counts WHERE acct = ? AND event = ? AND day BETWEEN ? AND ?",
+              [rollups, event, plan.from, plan.to],
+            ),
+            (row) => BigInt(row.count as number | bigint),
+          )
+        : perDay(
+            plan,
+            driver.all(
+              "SELECT day, low, high FROM day_sums WHERE acct = ? AND event = ? AND property = ? AND day BETWEEN ? AND ?",
+              [rollups, event, plan.measure.property, plan.from, plan.to],
+            ),
+            (row) =>
+              BigInt(row.high as number | bigint) * sumBaseBig + BigInt(row.low as number | bigint),
+          )
+    const totals = plan.groups.map((group, g) => {
+      const sums = new Array<bigint>(group.buckets.length).fill(0n)
+      values.forEach((value, offset) => {
+        sums[index[g]![offset]!]! += value
+      })
+      return sums
+    })
+    return resultOf(plan, (g, b) => Number(totals[g]![b]!))
+  }
+
+  const clear = (): void => {
+    cache.clear()
+    distinct.clear()
+    generation++
+  }
+
+  return { catchUp, apply: applyRollups, query, clear }
+}
+
+const resultOf = (
+  plan: QueryPlan.QueryPlan,
+  value: (group: number, bucket: number) => number,
+): QueryPlan.Result =>
+  Object.fromEntries(
+    plan.groups.map((group, g) => [
+      group.name,
+      Object.fromEntries(group.buckets.map((bucket, b) => [bucket.key, value(g, b)])),
+    ]),
+  )
