@@ -8,9 +8,11 @@ import * as Results from "@trendline/client/Results"
 import * as TrendsClient from "@trendline/client/TrendsClient"
 import type * as Account from "@trendline/core/Account"
 import * as AccountApi from "@trendline/core/AccountApi"
-import * as ApiError from "@trendline/core/ApiError"
 import * as EventStore from "@trendline/core/EventStore"
+import * as Limits from "@trendline/core/Limits"
+import * as Polling from "@trendline/core/Polling"
 import * as TrendsRequest from "@trendline/core/TrendsRequest"
+import * as TrendsResponse from "@trendline/core/TrendsResponse"
 import * as NodeSqlite from "@trendline/store-sqlite/NodeSqlite"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
@@ -64,26 +66,18 @@ export const layerLocal = (options: LocalOptions): Layer.Layer<Backend, EventSto
     Effect.gen(function* () {
       const store = yield* EventStore.EventStore
       const api = yield* AccountApi.make(options.account, AccountApi.defaultOptions)
+      const batch = Limits.defaults.maxUploadRecords
       const upload = (records: ReadonlyArray<unknown>) =>
         Effect.gen(function* () {
           let processed = 0
           const unprocessed: Array<TrendsClient.UploadResult["unprocessed"][number]> = []
-          for (let offset = 0; offset < records.length; offset += 1000) {
-            const answer = yield* api.upload(
-              { d: records.slice(offset, offset + 1000) },
+          for (let offset = 0; offset < records.length; offset += batch) {
+            const response = yield* api.upload(
+              { d: records.slice(offset, offset + batch) },
               yield* receivedAt,
             )
-            if (answer.body.status === "fail") {
-              return yield* Effect.fail(
-                ApiError.fromFailBody(answer.body as ApiError.FailBody, answer.status),
-              )
-            }
-            const body = answer.body as {
-              processed: number
-              unprocessed: TrendsClient.UploadResult["unprocessed"]
-            }
-            processed += body.processed
-            for (const entry of body.unprocessed)
+            processed += response.processed
+            for (const entry of response.unprocessed)
               unprocessed.push({ ...entry, index: entry.index + offset })
           }
           return { processed, unprocessed }
@@ -98,22 +92,21 @@ export const layerLocal = (options: LocalOptions): Layer.Layer<Backend, EventSto
         endpoint: undefined,
         weekStart: options.account.weekStart,
         eventNames: store.eventNames(options.account).pipe(Effect.orElseSucceed(() => [])),
-        trends: (request) =>
+        // The client's own polling loop over the API in this process: the same progress,
+        // `partial` handling and decoding as remote mode, without HTTP.
+        trends: (request, onProgress) =>
           Effect.gen(function* () {
             const decoded = yield* TrendsRequest.decode(request)
-            const answer = yield* api.trends(request)
-            if (answer.body.status !== "success") {
-              return yield* Effect.fail(
-                ApiError.fromFailBody(answer.body as ApiError.FailBody, answer.status),
-              )
-            }
-            const wire = answer.body as TrendsClient.TrendsAnswer["body"]
-            const { status: _status, ...byGroup } = wire
+            const result = yield* Polling.run(
+              {
+                submit: api.trendsOf(decoded),
+                poll: (reqId) => api.poll("trends", String(reqId)),
+              },
+              onProgress === undefined ? {} : { onProgress: onProgress as never },
+            )
             return {
-              body: wire,
-              groups: Results.decode(decoded, byGroup as Record<string, Record<string, number>>, {
-                weekStart: options.account.weekStart,
-              }),
+              body: TrendsResponse.toWire(result),
+              groups: Results.decode(decoded, result, { weekStart: options.account.weekStart }),
             }
           }),
         upload,

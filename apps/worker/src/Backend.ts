@@ -4,13 +4,17 @@
  */
 import type * as Account from "@trendline/core/Account"
 import type * as AccountApi from "@trendline/core/AccountApi"
+import type * as WireAnswer from "@trendline/core/WireAnswer"
 
 /** An account's endpoints, as promises of wire answers. */
 export interface AccountBackend {
-  readonly trends: (body: unknown) => Promise<AccountApi.Answer>
-  readonly eventCount: (body: unknown) => Promise<AccountApi.Answer>
-  readonly poll: (endpoint: AccountApi.ReadEndpoint, reqId: string) => Promise<AccountApi.Answer>
-  readonly upload: (body: unknown, receivedAt: number) => Promise<AccountApi.Answer>
+  readonly trends: (body: unknown) => Promise<WireAnswer.WireAnswer>
+  readonly eventCount: (body: unknown) => Promise<WireAnswer.WireAnswer>
+  readonly poll: (
+    endpoint: AccountApi.ReadEndpoint,
+    reqId: string,
+  ) => Promise<WireAnswer.WireAnswer>
+  readonly upload: (body: unknown, receivedAt: number) => Promise<WireAnswer.WireAnswer>
   /**
    * An upload's body as text, parsed where it is stored once the gate admits it; with its
    * `Idempotency-Key` and body digest when the client sent a key.
@@ -19,7 +23,7 @@ export interface AccountBackend {
     text: string,
     receivedAt: number,
     idempotency?: AccountApi.UploadIdempotency,
-  ) => Promise<AccountApi.Answer>
+  ) => Promise<WireAnswer.WireAnswer>
 }
 
 /** The backend of each account the server knows. */

@@ -11,6 +11,7 @@ import * as ApiError from "@trendline/core/ApiError"
 import * as EventStore from "@trendline/core/EventStore"
 import * as Idempotency from "@trendline/core/Idempotency"
 import type * as Limits from "@trendline/core/Limits"
+import * as WireAnswer from "@trendline/core/WireAnswer"
 import * as ClickHouseEventStore from "@trendline/store-clickhouse/ClickHouseEventStore"
 import type { SqlDriver } from "@trendline/store-sqlite/SqlDriver"
 import * as SqliteAnswerArchive from "@trendline/store-sqlite/SqliteAnswerArchive"
@@ -42,21 +43,25 @@ export interface Setup {
 
 /** The object's RPC methods: an account's endpoints, each told which account and options. */
 export interface AccountRpc {
-  readonly trends: (setup: Setup, body: unknown) => Promise<AccountApi.Answer>
-  readonly eventCount: (setup: Setup, body: unknown) => Promise<AccountApi.Answer>
+  readonly trends: (setup: Setup, body: unknown) => Promise<WireAnswer.WireAnswer>
+  readonly eventCount: (setup: Setup, body: unknown) => Promise<WireAnswer.WireAnswer>
   readonly poll: (
     setup: Setup,
     endpoint: AccountApi.ReadEndpoint,
     reqId: string,
-  ) => Promise<AccountApi.Answer>
-  readonly upload: (setup: Setup, body: unknown, receivedAt: number) => Promise<AccountApi.Answer>
+  ) => Promise<WireAnswer.WireAnswer>
+  readonly upload: (
+    setup: Setup,
+    body: unknown,
+    receivedAt: number,
+  ) => Promise<WireAnswer.WireAnswer>
   /** The upload's body as text: the object parses it once its gate admits it. */
   readonly uploadJson: (
     setup: Setup,
     text: string,
     receivedAt: number,
     idempotency?: AccountApi.UploadIdempotency,
-  ) => Promise<AccountApi.Answer>
+  ) => Promise<WireAnswer.WireAnswer>
 }
 
 /** The setup of an account as plain data, e.g. `setupOf(account, AccountApi.defaultOptions)`. */
@@ -105,7 +110,8 @@ export const storeOptions = (limits: Limits.Limits): SqliteEventStore.Options =>
 
 interface Built {
   readonly key: string
-  readonly api: Promise<Either.Either<AccountApi.AccountApi, EventStore.StoreError>>
+  /** The account's API in wire form: RPC carries plain data, so the object is an edge too. */
+  readonly api: Promise<Either.Either<WireAnswer.WireApi, EventStore.StoreError>>
   readonly scope: Scope.CloseableScope
 }
 
@@ -149,6 +155,7 @@ export const makeHost = (driver: SqlDriver): AccountRpc => {
       Effect.either(
         Effect.flatMap(open(setup), ({ store, archive }) =>
           AccountApi.make(setup.account, setup.api, archive).pipe(
+            Effect.map(WireAnswer.ofApi),
             Scope.extend(scope),
             Effect.provideService(EventStore.EventStore, store),
           ),
@@ -163,8 +170,8 @@ export const makeHost = (driver: SqlDriver): AccountRpc => {
 
   const run = async (
     setup: Setup,
-    call: (api: AccountApi.AccountApi) => Effect.Effect<AccountApi.Answer>,
-  ): Promise<AccountApi.Answer> => {
+    call: (api: WireAnswer.WireApi) => Effect.Effect<WireAnswer.WireAnswer>,
+  ): Promise<WireAnswer.WireAnswer> => {
     const attempt = build(setup)
     const api = await attempt.api
     if (Either.isRight(api)) return Effect.runPromise(call(api.right))
@@ -177,7 +184,7 @@ export const makeHost = (driver: SqlDriver): AccountRpc => {
           api.left.message,
           api.left.cause,
         ),
-        AccountApi.failure(AccountApi.storeUnavailableError()),
+        WireAnswer.failure(AccountApi.storeUnavailableError()),
       ),
     )
   }
@@ -219,8 +226,8 @@ export const make =
   (account): AccountBackend => {
     const setup = setupOf(account, api, clickhouse)
     const object = objectOf(account.id)
-    const call = (operation: string, send: () => Promise<AccountApi.Answer>) =>
-      send().catch((error: unknown): AccountApi.Answer => {
+    const call = (operation: string, send: () => Promise<WireAnswer.WireAnswer>) =>
+      send().catch((error: unknown): WireAnswer.WireAnswer => {
         const details = detailsOf(error)
         log?.({
           time: new Date().toISOString(),
@@ -229,7 +236,7 @@ export const make =
           account: account.id,
           ...details,
         })
-        return AccountApi.failure(
+        return WireAnswer.failure(
           details.retryable === true || details.overloaded === true
             ? new ApiError.ServiceUnavailable({
                 reason: "The account is busy or restarting; try again later",

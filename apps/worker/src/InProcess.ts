@@ -4,6 +4,7 @@
  */
 import * as AccountApi from "@trendline/core/AccountApi"
 import * as EventStore from "@trendline/core/EventStore"
+import * as WireAnswer from "@trendline/core/WireAnswer"
 import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
 import type * as Accounts from "./Accounts.ts"
@@ -15,9 +16,10 @@ export const make = (
   options: AccountApi.Options,
 ): Effect.Effect<Backend, never, EventStore.EventStore | Scope.Scope> =>
   Effect.gen(function* () {
-    const apis = new Map<string, AccountApi.AccountApi>()
+    // Each account's API in wire form: the HTTP edge of the typed API.
+    const apis = new Map<string, WireAnswer.WireApi>()
     for (const [id, known] of accounts)
-      apis.set(id, yield* AccountApi.make(known.settings, options))
+      apis.set(id, WireAnswer.ofApi(yield* AccountApi.make(known.settings, options)))
     return (account) => {
       const api = apis.get(account.id)
       // Authentication only lets known accounts through: a miss is a bug, not a client error.

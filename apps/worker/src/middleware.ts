@@ -3,8 +3,8 @@
  * body. Each failure answers core's `fail` body with its HTTP status.
  */
 import type * as Account from "@trendline/core/Account"
-import * as AccountApi from "@trendline/core/AccountApi"
 import * as ApiError from "@trendline/core/ApiError"
+import * as WireAnswer from "@trendline/core/WireAnswer"
 import * as Data from "effect/Data"
 import type { Context, MiddlewareHandler } from "hono"
 import type { ContentfulStatusCode } from "hono/utils/http-status"
@@ -30,8 +30,8 @@ export type Log = (line: Record<string, unknown>) => void
 
 /** Answers with core's wire form of an error. */
 export const fail = (c: Context, error: ApiError.ApiError): Response => {
-  const { status, body } = AccountApi.failure(error)
-  return c.json(body, status as 400)
+  const { status, body } = WireAnswer.failure(error)
+  return c.json(body, status)
 }
 
 /**

@@ -5,8 +5,9 @@
  * A configuration that does not parse answers every request 500 "misconfigured" and logs why.
  */
 import { DurableObject } from "cloudflare:workers"
-import * as AccountApi from "@trendline/core/AccountApi"
+import type * as AccountApi from "@trendline/core/AccountApi"
 import * as ApiError from "@trendline/core/ApiError"
+import * as WireAnswer from "@trendline/core/WireAnswer"
 import * as DurableObjectSqlite from "@trendline/store-sqlite/DurableObjectSqlite"
 import * as Either from "effect/Either"
 import type * as Accounts from "./Accounts.ts"
@@ -19,11 +20,11 @@ import type { Log } from "./middleware.ts"
 export class AccountObject extends DurableObject<Env> implements DurableBackend.AccountRpc {
   private readonly host = DurableBackend.makeHost(DurableObjectSqlite.make(this.ctx.storage))
 
-  trends(setup: DurableBackend.Setup, body: unknown): Promise<AccountApi.Answer> {
+  trends(setup: DurableBackend.Setup, body: unknown): Promise<WireAnswer.WireAnswer> {
     return this.host.trends(setup, body)
   }
 
-  eventCount(setup: DurableBackend.Setup, body: unknown): Promise<AccountApi.Answer> {
+  eventCount(setup: DurableBackend.Setup, body: unknown): Promise<WireAnswer.WireAnswer> {
     return this.host.eventCount(setup, body)
   }
 
@@ -31,7 +32,7 @@ export class AccountObject extends DurableObject<Env> implements DurableBackend.
     setup: DurableBackend.Setup,
     endpoint: AccountApi.ReadEndpoint,
     reqId: string,
-  ): Promise<AccountApi.Answer> {
+  ): Promise<WireAnswer.WireAnswer> {
     return this.host.poll(setup, endpoint, reqId)
   }
 
@@ -39,7 +40,7 @@ export class AccountObject extends DurableObject<Env> implements DurableBackend.
     setup: DurableBackend.Setup,
     body: unknown,
     receivedAt: number,
-  ): Promise<AccountApi.Answer> {
+  ): Promise<WireAnswer.WireAnswer> {
     return this.host.upload(setup, body, receivedAt)
   }
 
@@ -48,7 +49,7 @@ export class AccountObject extends DurableObject<Env> implements DurableBackend.
     text: string,
     receivedAt: number,
     idempotency?: AccountApi.UploadIdempotency,
-  ): Promise<AccountApi.Answer> {
+  ): Promise<WireAnswer.WireAnswer> {
     return this.host.uploadJson(setup, text, receivedAt, idempotency)
   }
 }
@@ -99,7 +100,7 @@ const configOf = (env: Env): Either.Either<Config, string> => {
 }
 
 const misconfigured = (): Response => {
-  const { status, body } = AccountApi.failure(
+  const { status, body } = WireAnswer.failure(
     new ApiError.InternalError({
       reason: "The server is misconfigured; its operator must fix it (see the worker's logs)",
     }),

@@ -10,6 +10,7 @@ import { assert, describe, it } from "@effect/vitest"
 import * as Account from "@trendline/core/Account"
 import * as AccountApi from "@trendline/core/AccountApi"
 import * as Uploads from "@trendline/core/testing/Uploads"
+import type * as WireAnswer from "@trendline/core/WireAnswer"
 import { afterEach, beforeEach, vi } from "vitest"
 import * as DurableBackend from "../src/DurableBackend.ts"
 import type { AccountObject } from "../src/worker.ts"
@@ -82,7 +83,7 @@ const loaded = async (name: string, syncBudget = smallBudget) => {
   const stub = env.ACCOUNTS.getByName(name)
   const records = visits()
   const answers = await runInDurableObject(stub, async (object: AccountObject) => {
-    const bodies: Array<AccountApi.Json> = []
+    const bodies: Array<WireAnswer.Json> = []
     for (let start = 0; start < records.length; start += 1000) {
       const d = records.slice(start, start + 1000)
       bodies.push((await object.upload(setupOf(account, syncBudget), { d }, receivedAt)).body)
@@ -97,7 +98,7 @@ const loaded = async (name: string, syncBudget = smallBudget) => {
   return { account, stub, records }
 }
 
-const reqIdOf = (answer: AccountApi.Answer) => {
+const reqIdOf = (answer: WireAnswer.WireAnswer) => {
   assert.strictEqual(answer.body.status, "partial", JSON.stringify(answer.body))
   return String(answer.body.req_id)
 }
@@ -107,7 +108,7 @@ const settled = async (
   stub: Stub,
   setup: DurableBackend.Setup,
   endpoint: AccountApi.ReadEndpoint,
-  first: AccountApi.Answer,
+  first: WireAnswer.WireAnswer,
 ) => {
   let answer = first
   for (let polls = 0; answer.body.status === "partial" && polls < 1000; polls++) {
@@ -209,7 +210,7 @@ describe("AccountObject while it works long", () => {
     )
     assert.deepStrictEqual(
       {
-        uploads: uploads.map((upload: AccountApi.Answer) => upload.body),
+        uploads: uploads.map((upload: WireAnswer.WireAnswer) => upload.body),
         poll: poll.body,
         rebuilding,
       },

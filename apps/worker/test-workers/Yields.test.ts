@@ -8,6 +8,7 @@ import { assert, describe, it } from "@effect/vitest"
 import * as Account from "@trendline/core/Account"
 import * as AccountApi from "@trendline/core/AccountApi"
 import * as Limits from "@trendline/core/Limits"
+import type * as WireAnswer from "@trendline/core/WireAnswer"
 import * as Effect from "effect/Effect"
 import * as DurableBackend from "../src/DurableBackend.ts"
 import type { AccountObject } from "../src/worker.ts"
@@ -45,7 +46,7 @@ const interleaving = async (name: string, pause: Effect.Effect<void>) => {
     job,
     stub
       .poll(setup, "trends", "123456789012345")
-      .then((answer: AccountApi.Answer) => order.push(`poll ${answer.status}`)),
+      .then((answer: WireAnswer.WireAnswer) => order.push(`poll ${answer.status}`)),
     runInDurableObject(stub, () => order.push("fetch")),
   ])
   return order

@@ -3,8 +3,8 @@
 // core's reference aggregator.
 import { exports } from "cloudflare:workers"
 import * as Account from "@trendline/core/Account"
-import type * as AccountApi from "@trendline/core/AccountApi"
 import * as Uploads from "@trendline/core/testing/Uploads"
+import type * as WireAnswer from "@trendline/core/WireAnswer"
 import type { TestAccount } from "./accounts.ts"
 
 export const settingsOf = (account: TestAccount): Account.Settings =>
@@ -13,7 +13,7 @@ export const settingsOf = (account: TestAccount): Account.Settings =>
 /** A response, its JSON body read. */
 export interface Reply {
   readonly status: number
-  readonly body: AccountApi.Json
+  readonly body: WireAnswer.Json
   readonly headers: Headers
 }
 
@@ -46,7 +46,7 @@ export const requestOf = (path: string, call: Call = {}): Request => {
 
 export const replyOf = async (response: Response): Promise<Reply> => ({
   status: response.status,
-  body: (await response.json()) as AccountApi.Json,
+  body: (await response.json()) as WireAnswer.Json,
   headers: response.headers,
 })
 

@@ -1,8 +1,10 @@
 /**
  * The Trends API of one account, without HTTP: each endpoint takes the parsed JSON body
- * (or the polled `req_id`) and gives the wire answer, an HTTP status and a JSON body. The
- * Node server runs one per account in process; on Workers it runs inside the account's
- * Durable Object, so the query jobs and the concurrency gates hold across isolates.
+ * (or the polled `req_id`) and answers in types: a read's result or the `req_id` of a
+ * `partial` reply (`QueryJob.Reply`), an upload's response, or an `ApiError`. The edge
+ * turns those into HTTP with `WireAnswer`. The Node server runs one per account in process;
+ * on Workers it runs inside the account's Durable Object, so the query jobs and the
+ * concurrency gates hold across isolates.
  *
  * Reads (trends and event counts) share one job registry, hence one concurrency gate (the
  * hosted service allows 3 reads in flight) and one bound on answers not yet polled (100);
@@ -28,16 +30,8 @@ import * as Limits from "./Limits.ts"
 import * as QueryJob from "./QueryJob.ts"
 import * as QueryPlan from "./QueryPlan.ts"
 import * as TrendsRequest from "./TrendsRequest.ts"
-import * as TrendsResponse from "./TrendsResponse.ts"
-
-/** A JSON object, ready for `JSON.stringify`. */
-export type Json = { readonly [key: string]: unknown }
-
-/** What an endpoint answers: the HTTP status and the body. */
-export interface Answer {
-  readonly status: number
-  readonly body: Json
-}
+import type * as Upload from "./Upload.ts"
+import * as WireAnswer from "./WireAnswer.ts"
 
 /**
  * Where uploads are decoded, judged and stored, when not on the calling thread: the Node
@@ -51,7 +45,7 @@ export interface IngestService {
     receivedAt: number,
     limits: Limits.Limits,
     key?: EventStore.UploadKey,
-  ) => Effect.Effect<Answer>
+  ) => Effect.Effect<Upload.UploadResponse, ApiError.ApiError | EventStore.StoreError>
 }
 
 /** An upload's `Idempotency-Key` and the digest of its body (see `Idempotency`). */
@@ -67,7 +61,10 @@ export class Ingest extends Context.Tag("@trendline/core/AccountApi/Ingest")<
 >() {}
 
 /** The endpoints whose queries can answer `partial`. */
-export type ReadEndpoint = "trends" | "events"
+export type ReadEndpoint = WireAnswer.ReadEndpoint
+
+/** A read's reply: its result (`Completed`), or the `req_id` to poll (`Pending`). */
+export type ReadReply<E extends ReadEndpoint> = QueryJob.Reply<WireAnswer.ReadResults[E]>
 
 /** Settings of an account's API. */
 export interface Options {
@@ -107,36 +104,38 @@ export const defaultOptions: Options = {
   idempotencyRetention: Idempotency.defaultRetention,
 }
 
-/** The API of one account. Every method answers; failures are `fail` answers. */
+/** The API of one account; failures are `ApiError`s (a store's failure is logged, 503). */
 export interface AccountApi {
   /** `POST /1/counts/trends.json` */
-  readonly trends: (body: unknown) => Effect.Effect<Answer>
+  readonly trends: (body: unknown) => Effect.Effect<ReadReply<"trends">, ApiError.ApiError>
+  /** `trends` of a request already decoded (`TrendsRequest.decode`), e.g. by a local UI. */
+  readonly trendsOf: (
+    request: TrendsRequest.TrendsRequest,
+  ) => Effect.Effect<ReadReply<"trends">, ApiError.ApiError>
   /** `POST /1/counts/events.json` */
-  readonly eventCount: (body: unknown) => Effect.Effect<Answer>
-  /** `GET <endpoint>?req_id=N`: the query's answer, `partial` while it runs. */
-  readonly poll: (endpoint: ReadEndpoint, reqId: string) => Effect.Effect<Answer>
+  readonly eventCount: (body: unknown) => Effect.Effect<ReadReply<"events">, ApiError.ApiError>
+  /** `GET <endpoint>?req_id=N`: the query's result, `Pending` while it runs. */
+  readonly poll: <E extends ReadEndpoint>(
+    endpoint: E,
+    reqId: string,
+  ) => Effect.Effect<ReadReply<E>, ApiError.ApiError>
   /** `POST /1/upload`, with the time of receipt in epoch seconds. */
-  readonly upload: (body: unknown, receivedAt: number) => Effect.Effect<Answer>
+  readonly upload: (
+    body: unknown,
+    receivedAt: number,
+  ) => Effect.Effect<Upload.UploadResponse, ApiError.ApiError>
   /**
    * `POST /1/upload` with the body's text: gated before the text is parsed, so a refused
    * upload costs nothing, and parsed where it is stored (see `Ingest`). With
    * `idempotency`, a repeat of the key and body within the retention stores nothing and
-   * answers as the first did; the key with another body answers 409.
+   * answers as the first did; the key with another body fails with a 409 `Conflict`.
    */
   readonly uploadJson: (
     text: string,
     receivedAt: number,
     idempotency?: UploadIdempotency,
-  ) => Effect.Effect<Answer>
+  ) => Effect.Effect<Upload.UploadResponse, ApiError.ApiError>
 }
-
-/** The `fail` answer of an error: its HTTP status and `{"status":"fail","error":…,"code":…}`. */
-export const failure = (error: ApiError.ApiError): Answer => ({
-  status: ApiError.httpStatus(error),
-  body: ApiError.toFailBody(error),
-})
-
-const success = (body: Json): Answer => ({ status: 200, body })
 
 /** The 503 of a store that failed or cannot be opened; its details are logged, never sent. */
 export const storeUnavailableError = (): ApiError.ServiceUnavailable =>
@@ -148,18 +147,24 @@ export const internalError = (): ApiError.InternalError =>
 
 // A store failure is the server's problem, not the client's: log it, answer 503.
 const storeUnavailable = (error: EventStore.StoreError) =>
-  Effect.as(
+  Effect.zipRight(
     Effect.logError("event store failed", error.message, error.cause),
-    storeUnavailableError(),
+    Effect.fail(storeUnavailableError()),
   )
 
-/** The answer to a store failure: logged, and 503 without its details. */
-export const storeFailure = (error: EventStore.StoreError): Effect.Effect<Answer> =>
-  Effect.map(storeUnavailable(error), failure)
+/** A store's failure as the API reports it: logged, and a 503 without its details. */
+export const logStoreFailure = <A, E>(
+  effect: Effect.Effect<A, E | EventStore.StoreError>,
+): Effect.Effect<A, Exclude<E, EventStore.StoreError> | ApiError.ServiceUnavailable> =>
+  Effect.catchIf(
+    effect,
+    (error): error is EventStore.StoreError => error instanceof EventStore.StoreError,
+    storeUnavailable,
+  ) as Effect.Effect<A, Exclude<E, EventStore.StoreError> | ApiError.ServiceUnavailable>
 
 /**
- * An upload from body to answer, over the event store: `success` with what was processed,
- * the 400 of a bad body, or 503 (logged) when the store fails.
+ * An upload from body to response, over the event store: the 400 of a bad body, the 409
+ * of a reused key, or the store's own failure (for the caller to log and answer 503).
  */
 export const ingest = (
   account: Account.Settings,
@@ -167,14 +172,13 @@ export const ingest = (
   receivedAt: number,
   limits: Limits.Limits,
   key?: EventStore.UploadKey,
-): Effect.Effect<Answer, never, EventStore.EventStore> =>
+): Effect.Effect<
+  Upload.UploadResponse,
+  ApiError.ApiError | EventStore.StoreError,
+  EventStore.EventStore
+> =>
   Ingestion.upload(account, body, receivedAt, limits, key).pipe(
-    Effect.map((response) => success({ ...response })),
-    Effect.catchTag("StoreError", storeFailure),
-    Effect.catchTag("KeyReused", (reused) =>
-      Effect.succeed(failure(Idempotency.reused(reused.key))),
-    ),
-    Effect.catchAll((error) => Effect.succeed(failure(error))),
+    Effect.catchTag("KeyReused", (reused) => Effect.fail(Idempotency.reused(reused.key))),
   )
 
 /** `ingest` of a body's text (a 400 if it is not JSON). */
@@ -184,20 +188,29 @@ export const ingestJson = (
   receivedAt: number,
   limits: Limits.Limits,
   key?: EventStore.UploadKey,
-): Effect.Effect<Answer, never, EventStore.EventStore> =>
-  Effect.matchEffect(Ingestion.parseJson(text), {
-    onFailure: (error) => Effect.succeed(failure(error)),
-    onSuccess: (body) => ingest(account, body, receivedAt, limits, key),
-  })
+): Effect.Effect<
+  Upload.UploadResponse,
+  ApiError.ApiError | EventStore.StoreError,
+  EventStore.EventStore
+> =>
+  Effect.flatMap(Ingestion.parseJson(text), (body) =>
+    ingest(account, body, receivedAt, limits, key),
+  )
 
-/** A finished read: the endpoint that issued it and its answer (success or fail). */
-export interface Finished {
+// A finished read: the endpoint that issued it and its outcome. The job itself never fails,
+// so that the endpoint travels with an error too.
+interface Finished {
   readonly endpoint: ReadEndpoint
-  readonly answer: Answer
+  readonly outcome: Either.Either<WireAnswer.ReadResults[ReadEndpoint], ApiError.ApiError>
 }
 
-/** A finished read kept beyond the process (or object) that ran it, until `expiresAt`. */
-export interface ArchivedAnswer extends Finished {
+/**
+ * A finished read kept beyond the process (or object) that ran it, until `expiresAt`, in
+ * wire form (`WireAnswer`): what a poll answers, success or fail.
+ */
+export interface ArchivedAnswer {
+  readonly endpoint: ReadEndpoint
+  readonly answer: { readonly status: number; readonly body: WireAnswer.Json }
   /** Epoch milliseconds. */
   readonly expiresAt: number
 }
@@ -266,113 +279,126 @@ export const make = (
       ...(archive === undefined
         ? {}
         : {
+            // Kept as a poll would answer it, success or fail.
             onSettled: (reqId, outcome, finishedAt) =>
               Either.isRight(outcome)
-                ? archive.put(reqId, { ...outcome.right, expiresAt: finishedAt + retentionMillis })
+                ? archive.put(reqId, {
+                    endpoint: outcome.right.endpoint,
+                    answer: Either.match(outcome.right.outcome, {
+                      onLeft: WireAnswer.failure,
+                      onRight: (result) =>
+                        WireAnswer.read(
+                          outcome.right.endpoint,
+                          QueryJob.Reply.Completed({ result }),
+                        ),
+                    }),
+                    expiresAt: finishedAt + retentionMillis,
+                  })
                 : Effect.void,
           }),
     })
     const uploadsInFlight = yield* Ref.make(0)
     const remote = yield* Effect.serviceOption(Ingest)
     // Uploads in flight: at most `maxConcurrentUploads`, the next one answers 429 at once.
-    const gated = (upload: Effect.Effect<Answer>): Effect.Effect<Answer> =>
+    const gated = <A>(
+      upload: Effect.Effect<A, ApiError.ApiError | EventStore.StoreError>,
+    ): Effect.Effect<A, ApiError.ApiError> =>
       Effect.acquireUseRelease(
         Ref.modify(uploadsInFlight, (n) =>
           n >= options.maxConcurrentUploads ? [false, n] : [true, n + 1],
         ),
         (admitted) =>
           admitted
-            ? upload
-            : Effect.succeed(
-                failure(new ApiError.RateLimited({ reason: ApiError.tooManyConcurrentRequests })),
-              ),
+            ? logStoreFailure(upload)
+            : Effect.fail(new ApiError.RateLimited({ reason: ApiError.tooManyConcurrentRequests })),
         (admitted) => (admitted ? Ref.update(uploadsInFlight, (n) => n - 1) : Effect.void),
       )
 
-    const partial = (reqId: number) => success({ status: "partial", req_id: reqId })
+    // The result of a finished read of `endpoint`, or its error.
+    const settled = <E extends ReadEndpoint>(
+      reply: QueryJob.Reply<Finished>,
+    ): Effect.Effect<ReadReply<E>, ApiError.ApiError> =>
+      reply._tag === "Pending"
+        ? Effect.succeed(QueryJob.Reply.Pending({ reqId: reply.reqId }))
+        : Either.match(reply.result.outcome, {
+            onLeft: Effect.fail,
+            onRight: (result) =>
+              Effect.succeed(
+                QueryJob.Reply.Completed({ result: result as WireAnswer.ReadResults[E] }),
+              ),
+          })
 
-    const read = (
-      endpoint: ReadEndpoint,
+    const read = <E extends ReadEndpoint>(
+      endpoint: E,
       plan: QueryPlan.QueryPlan,
-      toBody: (result: QueryPlan.Result) => Json,
-    ) =>
+      resultOf: (result: QueryPlan.Result) => WireAnswer.ReadResults[E],
+    ): Effect.Effect<ReadReply<E>, ApiError.ApiError> =>
       jobs
         .submit(
           account.id,
-          // The job never fails: its answer, success or fail, is what a poll gets.
-          store.query(account, plan).pipe(
-            Effect.map((result) => success(toBody(result))),
-            Effect.catchTag("StoreError", (error) => Effect.map(storeUnavailable(error), failure)),
-            Effect.map((answer): Finished => ({ endpoint, answer })),
+          // The job never fails: its outcome, success or error, is what a poll gets.
+          logStoreFailure(Effect.map(store.query(account, plan), resultOf)).pipe(
+            Effect.either,
+            Effect.map((outcome): Finished => ({ endpoint, outcome })),
           ),
         )
-        .pipe(
-          Effect.map((reply) =>
-            reply._tag === "Pending" ? partial(reply.reqId) : reply.result.answer,
-          ),
-        )
+        .pipe(Effect.flatMap((reply) => settled<E>(reply)))
 
-    const answer = (effect: Effect.Effect<Answer, ApiError.ApiError>) =>
-      Effect.catchAll(effect, (error) => Effect.succeed(failure(error)))
+    const unknownRequestId = (reqId: string) =>
+      new ApiError.UnknownRequestId({ reason: `Unknown or expired req_id ${reqId}` })
+
+    const trendsOf = (request: TrendsRequest.TrendsRequest) =>
+      read("trends", QueryPlan.fromTrends(request, account), (result) => result)
 
     return {
-      trends: (body) =>
-        answer(
-          Effect.flatMap(TrendsRequest.decode(body, options.limits), (request) =>
-            read("trends", QueryPlan.fromTrends(request, account), (result) =>
-              TrendsResponse.toWire(result),
-            ),
-          ),
-        ),
+      trends: (body) => Effect.flatMap(TrendsRequest.decode(body, options.limits), trendsOf),
+      trendsOf,
       eventCount: (body) =>
-        answer(
-          Effect.flatMap(EventCount.decode(body, options.limits), (request) =>
-            read("events", QueryPlan.fromEventCount(request, account), (result) => ({
-              status: "success",
-              count: result[QueryPlan.countGroup]?.[QueryPlan.totalKey] ?? 0,
-            })),
+        Effect.flatMap(EventCount.decode(body, options.limits), (request) =>
+          read(
+            "events",
+            QueryPlan.fromEventCount(request, account),
+            (result) => result[QueryPlan.countGroup]?.[QueryPlan.totalKey] ?? 0,
           ),
         ),
-      poll: (endpoint, reqId) => {
+      poll: <E extends ReadEndpoint>(
+        endpoint: E,
+        reqId: string,
+      ): Effect.Effect<ReadReply<E>, ApiError.ApiError> => {
         if (!reqIdPattern.test(reqId)) {
-          return answer(
-            Effect.fail(
-              ApiError.InvalidRequest.field(
-                "req_id",
-                `must be the number a partial answer gave, e.g. ?req_id=384649162721759; got ${JSON.stringify(reqId)}`,
-              ),
+          return Effect.fail(
+            ApiError.InvalidRequest.field(
+              "req_id",
+              `must be the number a partial answer gave, e.g. ?req_id=384649162721759; got ${JSON.stringify(reqId)}`,
             ),
           )
         }
         const id = Number(reqId)
-        // A req_id belongs to the endpoint that issued it.
-        const ofEndpoint = (finished: Option.Option<Finished>) =>
-          Option.map(
-            Option.filter(finished, (f) => f.endpoint === endpoint),
-            (f) => f.answer,
-          )
-        const archived =
-          archive === undefined
-            ? Effect.succeed(Option.none<Finished>())
-            : Effect.flatMap(Clock.currentTimeMillis, (now) => archive.get(id, now))
-        return answer(
-          jobs.poll(account.id, id).pipe(
-            Effect.map((reply) =>
-              reply._tag === "Pending"
-                ? Option.some(partial(reply.reqId))
-                : ofEndpoint(Option.some(reply.result)),
-            ),
-            Effect.catchTag("UnknownRequestId", () => Effect.map(archived, ofEndpoint)),
-            Effect.flatMap(
-              Option.match({
-                onSome: Effect.succeed,
-                onNone: () =>
-                  Effect.fail(
-                    new ApiError.UnknownRequestId({ reason: `Unknown or expired req_id ${reqId}` }),
-                  ),
+        // Gone from memory: the archive's answer, if it is this endpoint's.
+        const archived: Effect.Effect<ReadReply<E>, ApiError.ApiError> = archive === undefined
+          ? Effect.fail(unknownRequestId(reqId))
+          : Effect.flatMap(Clock.currentTimeMillis, (now) => archive.get(id, now)).pipe(
+              Effect.flatMap((kept) => {
+                const outcome =
+                  Option.isSome(kept) && kept.value.endpoint === endpoint
+                    ? WireAnswer.decodeRead(endpoint, kept.value.answer)
+                    : undefined
+                return outcome === undefined
+                  ? Effect.fail(unknownRequestId(reqId))
+                  : Either.match(outcome, {
+                      onLeft: Effect.fail,
+                      onRight: (result) => Effect.succeed(QueryJob.Reply.Completed({ result })),
+                    })
               }),
-            ),
+            )
+        return jobs.poll(account.id, id).pipe(
+          // A req_id belongs to the endpoint that issued it.
+          Effect.filterOrFail(
+            (reply) => reply._tag === "Pending" || reply.result.endpoint === endpoint,
+            () => unknownRequestId(reqId),
           ),
+          Effect.flatMap((reply) => settled<E>(reply)),
+          Effect.catchTag("UnknownRequestId", () => archived),
         )
       },
       upload: (body, receivedAt) =>

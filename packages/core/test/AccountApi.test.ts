@@ -2,6 +2,8 @@ import { assert, describe, it } from "@effect/vitest"
 import * as Account from "@trendline/core/Account"
 import * as AccountApi from "@trendline/core/AccountApi"
 import * as EventStore from "@trendline/core/EventStore"
+import * as QueryJob from "@trendline/core/QueryJob"
+import * as WireAnswer from "@trendline/core/WireAnswer"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
@@ -42,13 +44,16 @@ const upload = {
 }
 const receivedAt = 1_700_000_000
 
+// The API as the edge serves it (`WireAnswer.ofApi`): the tests check the wire contract.
 const withApi = <A, E>(
-  use: (api: AccountApi.AccountApi) => Effect.Effect<A, E>,
+  use: (api: WireAnswer.WireApi) => Effect.Effect<A, E>,
   options: Partial<AccountApi.Options> = {},
   store: Layer.Layer<EventStore.EventStore> = EventStore.layerMemory,
 ) =>
   Effect.scoped(
-    Effect.flatMap(AccountApi.make(account, { ...AccountApi.defaultOptions, ...options }), use),
+    Effect.flatMap(AccountApi.make(account, { ...AccountApi.defaultOptions, ...options }), (api) =>
+      use(WireAnswer.ofApi(api)),
+    ),
   ).pipe(Effect.provide(store))
 
 // A store that answers after `delay`, or fails, to exercise the gates and the 503.
@@ -269,7 +274,11 @@ describe("AccountApi", () => {
         ingestJson: (_, body) =>
           Effect.as(
             Effect.sync(() => seen.push(body)),
-            { status: 200, body: { status: "success", processed: 0, unprocessed: [] } },
+            {
+              status: "success" as const,
+              processed: 0,
+              unprocessed: [],
+            },
           ).pipe(Effect.delay("1 second")),
       }
       yield* withApi(
@@ -331,22 +340,33 @@ describe("AccountApi", () => {
           yield* api.upload(upload, receivedAt)
           const partial = yield* api.eventCount(count)
           yield* Effect.yieldNow()
-          return String(partial.body.req_id)
+          assert.strictEqual(partial._tag, "Pending")
+          return String(partial._tag === "Pending" ? partial.reqId : 0)
         }),
       )
       // A fresh API over the same archive still answers the poll, for the retention only.
       yield* Effect.scoped(
         Effect.gen(function* () {
+          // In types here: the archive's wire answer comes back as the result it was.
           const api = yield* AccountApi.make(account, options, archive)
-          assert.deepStrictEqual(yield* api.poll("events", reqId), {
-            status: 200,
-            body: { status: "success", count: 2 },
-          })
-          assert.strictEqual((yield* api.poll("trends", reqId)).status, 404)
+          assert.deepStrictEqual(
+            yield* api.poll("events", reqId),
+            QueryJob.Reply.Completed({ result: 2 }),
+          )
+          assert.strictEqual(
+            (yield* Effect.flip(api.poll("trends", reqId)))._tag,
+            "UnknownRequestId",
+          )
           yield* TestClock.adjust("10 minutes")
-          assert.strictEqual((yield* api.poll("events", reqId)).status, 200)
+          assert.deepStrictEqual(
+            yield* api.poll("events", reqId),
+            QueryJob.Reply.Completed({ result: 2 }),
+          )
           yield* TestClock.adjust("1 second")
-          assert.strictEqual((yield* api.poll("events", reqId)).status, 404)
+          assert.strictEqual(
+            (yield* Effect.flip(api.poll("events", reqId)))._tag,
+            "UnknownRequestId",
+          )
         }),
       )
     }).pipe(Effect.provide(EventStore.layerMemory)),

@@ -30,6 +30,7 @@ import * as Worker from "@effect/platform/Worker"
 import * as NodeWorker from "@effect/platform-node/NodeWorker"
 import type * as Account from "@trendline/core/Account"
 import * as AccountApi from "@trendline/core/AccountApi"
+import * as ApiError from "@trendline/core/ApiError"
 import * as EventStore from "@trendline/core/EventStore"
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
@@ -168,9 +169,11 @@ export const make = (options: Options): Effect.Effect<Pool, EventStore.StoreErro
     // writes queued there): when each write in flight started, and how the last one ended.
     const writesInFlight = new Set<{ readonly startedAt: number }>()
     let lastWriteFailure: string | undefined
+    // A client's mistake (a bad body, a reused key) says nothing of the store.
+    const isStoreFailure = (error: { readonly _tag: string }) =>
+      error._tag === "StoreFailure" || error._tag === "WorkerError"
     const written = <A, E extends { readonly _tag: string; readonly message: string }>(
       write: Effect.Effect<A, E>,
-      failureOf: (value: A) => string | undefined = () => undefined,
     ): Effect.Effect<A, E> =>
       Effect.flatMap(Clock.currentTimeMillis, (startedAt) => {
         const entry = { startedAt }
@@ -179,11 +182,11 @@ export const make = (options: Options): Effect.Effect<Pool, EventStore.StoreErro
           Effect.tapBoth({
             onFailure: (error) =>
               Effect.sync(() => {
-                if (error._tag !== "KeyReused") lastWriteFailure = error.message
+                if (isStoreFailure(error)) lastWriteFailure = error.message
               }),
-            onSuccess: (value) =>
+            onSuccess: () =>
               Effect.sync(() => {
-                lastWriteFailure = failureOf(value)
+                lastWriteFailure = undefined
               }),
           }),
           Effect.ensuring(Effect.sync(() => writesInFlight.delete(entry))),
@@ -202,10 +205,11 @@ export const make = (options: Options): Effect.Effect<Pool, EventStore.StoreErro
               ...(key === undefined ? {} : { key }),
             }),
           ),
-          (answer) => answer.storeFailure,
         ).pipe(
-          Effect.map(({ status, body }): AccountApi.Answer => ({ status, body })),
-          Effect.catchAll((error) => AccountApi.storeFailure(storeErrorOf("upload")(error))),
+          // The API's own errors (400, 409) as they are; anything else is the store's.
+          Effect.mapError((error) =>
+            ApiError.isApiError(error) ? error : storeErrorOf("upload")(error),
+          ),
         ),
     }
 

@@ -51,7 +51,7 @@ export const make = (
             ? Option.none()
             : Option.some({
                 endpoint: String(row.endpoint) as AccountApi.ReadEndpoint,
-                answer: JSON.parse(String(row.answer)) as AccountApi.Answer,
+                answer: JSON.parse(String(row.answer)) as AccountApi.ArchivedAnswer["answer"],
                 expiresAt: Number(row.expires_at),
               })
         }).pipe(

@@ -1,14 +1,14 @@
 /** `POST` and `GET ?req_id=` of `/1/counts/trends.json` and `/1/counts/events.json`. */
-import type * as AccountApi from "@trendline/core/AccountApi"
 import * as ApiError from "@trendline/core/ApiError"
+import type * as WireAnswer from "@trendline/core/WireAnswer"
 import { type Context, Hono } from "hono"
 import type * as Accounts from "../Accounts.ts"
 import type { Backend } from "../Backend.ts"
 import { type AppEnv, authenticate, fail, jsonBody } from "../middleware.ts"
 
-const reply = (c: Context<AppEnv>, answer: AccountApi.Answer): Response => {
+const reply = (c: Context<AppEnv>, answer: WireAnswer.WireAnswer): Response => {
   if (answer.body.status === "partial") c.set("reqId", String(answer.body.req_id))
-  return c.json(answer.body, answer.status as 200)
+  return c.json(answer.body, answer.status)
 }
 
 /** The two read endpoints, mounted at `/1/counts`. */

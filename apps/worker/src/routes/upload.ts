@@ -39,6 +39,6 @@ export const uploadRoutes = (accounts: Accounts.Accounts, backend: Backend, maxB
         Math.floor(Date.now() / 1000),
         key === undefined ? undefined : { key, fingerprint: await digest(text) },
       )
-      return c.json(answer.body, answer.status as 200)
+      return c.json(answer.body, answer.status)
     },
   )

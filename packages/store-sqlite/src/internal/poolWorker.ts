@@ -107,27 +107,11 @@ const writer = () => {
         .pipe(
           Effect.mapError((error) => (error._tag === "KeyReused" ? error : storeFailure(error))),
         ),
-    // The store's failure, if any, travels with the 503 answer: the pool's health reports it.
     Upload: ({ account, text, receivedAt, limits, key }) =>
-      Effect.suspend(() => {
-        const service = storeOf().service
-        let storeFailure: string | undefined
-        const watched: EventStore.Service = {
-          ...service,
-          append: (...args) =>
-            Effect.tapError(service.append(...args), (error) =>
-              Effect.sync(() => {
-                if (error._tag === "StoreError") storeFailure = error.message
-              }),
-            ),
-        }
-        return AccountApi.ingestJson(account, text, receivedAt, limits, key).pipe(
-          Effect.provideService(EventStore.EventStore, watched),
-          Effect.map((answer) =>
-            storeFailure === undefined ? answer : { ...answer, storeFailure },
-          ),
-        )
-      }),
+      AccountApi.ingestJson(account, text, receivedAt, limits, key).pipe(
+        Effect.provideService(EventStore.EventStore, storeOf().service),
+        Effect.mapError((error) => (error._tag === "StoreError" ? storeFailure(error) : error)),
+      ),
     Rebuild: ({ account }) => Effect.mapError(storeOf().rebuilds.ensure(account), storeFailure),
     ArchivePut: ({ account, reqId, entry }) =>
       Effect.flatMap(archiveOf(account), (archive) =>

@@ -1,10 +1,12 @@
 // The messages between `NodeSqlitePool` and its worker threads, as schemas: the writer
 // opens (checks and migrates), appends, rebuilds and keeps the answer archive; readers
 // query.
+import * as ApiError from "@trendline/core/ApiError"
 import * as Bucket from "@trendline/core/Bucket"
 import * as EventStore from "@trendline/core/EventStore"
 import * as Limits from "@trendline/core/Limits"
 import * as QueryPlan from "@trendline/core/QueryPlan"
+import * as UploadWire from "@trendline/core/Upload"
 import * as Schema from "effect/Schema"
 
 /** What a worker's store failed with; the pool turns it back into a `StoreError`. */
@@ -41,15 +43,13 @@ export class Append extends Schema.TaggedRequest<Append>()("Append", {
   },
 }) {}
 
-/** An upload's body, decoded, judged and stored in the writer: its HTTP answer. */
+/**
+ * An upload's body, decoded, judged and stored in the writer: its response, the API's error
+ * (400, 409), or the store's failure.
+ */
 export class Upload extends Schema.TaggedRequest<Upload>()("Upload", {
-  failure: StoreFailure,
-  success: Schema.Struct({
-    status: Schema.Number,
-    body: Schema.Record({ key: Schema.String, value: Schema.Unknown }),
-    /** Why the store failed the upload (its answer is a 503), for the pool's health. */
-    storeFailure: Schema.optionalWith(Schema.String, { exact: true }),
-  }),
+  failure: Schema.Union(StoreFailure, ApiError.ApiError),
+  success: UploadWire.UploadResponse,
   payload: {
     account: Account,
     text: Schema.String,
