@@ -23,6 +23,8 @@ export type Invocation =
       readonly _tag: "Interactive"
       readonly backend: Layer.Layer<Backend.Backend, unknown>
       readonly color: boolean
+      /** The account's IANA zone: today there (`Calendar.today`) is what presets count from. */
+      readonly timeZone: string
     }
   | { readonly _tag: "Command"; readonly run: (io: Io) => Promise<number> }
   | { readonly _tag: "Help"; readonly text: string }
@@ -53,7 +55,7 @@ Where the data is (local mode, unless a URL or a region is given):
   --db FILE            the local SQLite file (env TRENDLINE_DB; default ./data/trendline.db);
                        the UI and query fill a new one with a year of demo data, upload does not
   --timezone ZONE      local mode's IANA time zone (env TRENDLINE_TIMEZONE; default UTC);
-                       in both modes, the zone of "today" for --last
+                       in both modes, the zone of "today" for --last and the UI's presets
   --week-start DAY     monday (ISO weeks, default) or sunday (env TRENDLINE_WEEK_START)
   --url URL            remote mode: your Trendline server (env TRENDLINE_URL)
   --region REGION      remote mode: a hosted region (env TRENDLINE_REGION), one of
@@ -210,6 +212,7 @@ export const parse = (
         backend: Target.layer(target.right, { seedDemo: true }),
         color:
           (env.NO_COLOR ?? "") === "" && (context.stdoutIsTTY ?? process.stdout.isTTY === true),
+        timeZone: Target.todayZone(target.right),
       }
     case "upload":
       return {

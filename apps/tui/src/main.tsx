@@ -3,6 +3,7 @@
  * interactive UI on the backend the arguments and environment select, with one Effect
  * runtime for the whole session, disposed (closing the database) when the UI exits.
  */
+import * as Calendar from "@trendline/core/Calendar"
 import * as Cause from "effect/Cause"
 import * as Exit from "effect/Exit"
 import * as ManagedRuntime from "effect/ManagedRuntime"
@@ -31,7 +32,11 @@ const interactive = async (color: boolean, backend: Cli.Invocation & { _tag: "In
   // Under `pnpm start` the process runs in apps/tui; exports go where the user typed it.
   const instance = render(
     <RuntimeProvider runtime={runtime}>
-      <App color={color} cwd={process.env.INIT_CWD ?? process.cwd()} />
+      <App
+        color={color}
+        cwd={process.env.INIT_CWD ?? process.cwd()}
+        today={Calendar.today(Date.now(), backend.timeZone)}
+      />
     </RuntimeProvider>,
     { alternateScreen: true },
   )

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest"
-import * as ChartLayout from "../src/components/ChartLayout.ts"
 import { fitCommand } from "../src/components/CurlPanel.tsx"
 import * as Export from "../src/Export.ts"
+import * as ChartLayout from "../src/view/ChartLayout.ts"
 
 const keys = (count: number) => Array.from({ length: count }, (_, i) => String(20260101 + i))
 

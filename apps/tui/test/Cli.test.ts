@@ -103,6 +103,23 @@ describe("the interactive UI (no command)", () => {
     assert.isTrue(interactive([], { NO_COLOR: "" }, true).color)
   })
 
+  it("gives the UI the account's zone, whose today its presets count from", () => {
+    assert.strictEqual(interactive([]).timeZone, "UTC")
+    assert.strictEqual(
+      interactive([], { TRENDLINE_TIMEZONE: "Asia/Kolkata" }).timeZone,
+      "Asia/Kolkata",
+    )
+    assert.strictEqual(
+      interactive(["--timezone", "Pacific/Apia"], { TRENDLINE_TIMEZONE: "Asia/Kolkata" }).timeZone,
+      "Pacific/Apia",
+    )
+    const remote = ["--url", "http://127.0.0.1:1", "--account-id", "a", "--passcode", "p"]
+    assert.strictEqual(
+      interactive([...remote, "--timezone", "America/New_York"]).timeZone,
+      "America/New_York",
+    )
+  })
+
   it("is local by default on ./data/trendline.db, UTC, ISO weeks", () => {
     assert.deepStrictEqual(resolve({}), {
       _tag: "Local",
@@ -254,10 +271,24 @@ describe("subcommands", () => {
   })
 
   it("leaves values core must judge as typed", () => {
-    const options = Either.getOrThrow(Query.options({ from: "jan", group: ["x=hourly"] }))
+    const options = Either.getOrThrow(
+      Query.options({ from: "jan", to: "2025-02-30", group: ["x=hourly"] }),
+    )
     assert.deepStrictEqual(Query.requestOf(options, 0), {
       from: "jan",
+      to: "2025-02-30",
       groups: { x: { trend_type: "hourly" } },
+    })
+  })
+
+  it("--last counts core's days ending today across month and year ends", () => {
+    const options = Either.getOrThrow(Query.options({ event: "Charged", last: "2" }))
+    // 2024-03-01: the day before is the leap day.
+    assert.deepStrictEqual(Query.requestOf(options, 19783), {
+      event_name: "Charged",
+      from: 20240229,
+      to: 20240301,
+      groups: { daily: { trend_type: "daily" } },
     })
   })
 })

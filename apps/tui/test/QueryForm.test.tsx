@@ -1,12 +1,14 @@
 import * as Calendar from "@trendline/core/Calendar"
+import * as Option from "effect/Option"
 import type { Key } from "ink"
 import { describe, expect, it } from "vitest"
-import * as QueryForm from "../src/hooks/QueryForm.ts"
-import * as TextEdit from "../src/hooks/TextEdit.ts"
+import * as QueryForm from "../src/form/QueryForm.ts"
+import * as TextEdit from "../src/form/TextEdit.ts"
 
 const today = Calendar.unsafeMakeDay(2026, 11, 26)
-const range = (preset: QueryForm.Preset) =>
-  QueryForm.presetRange(preset, today)?.map(Calendar.formatDateKey)
+const keysOf = (range: { readonly from: Calendar.Day; readonly to: Calendar.Day } | undefined) =>
+  range === undefined ? undefined : [range.from, range.to].map(Calendar.formatDateKey)
+const range = (preset: QueryForm.Preset) => keysOf(QueryForm.presetRange(preset, today))
 
 const noKey: Key = {
   upArrow: false,
@@ -39,11 +41,59 @@ describe("presets", () => {
     expect(range("thisMonth")).toEqual(["20261101", "20261126"])
     expect(range("lastMonth")).toEqual(["20261001", "20261031"])
     expect(range("thisYear")).toEqual(["20260101", "20261126"])
+    expect(keysOf(QueryForm.presetRange("lastMonth", Calendar.unsafeMakeDay(2026, 1, 15)))).toEqual(
+      ["20251201", "20251231"],
+    )
+    expect(range("custom")).toBeUndefined()
+  })
+
+  it("fill the dates when chosen, and typing a date makes the range custom", () => {
+    const context = { eventNames: [], today }
+    let state = QueryForm.initialState(today)
+    expect(state.draft).toMatchObject({ preset: "last30", from: "20261028", to: "20261126" })
+    state = QueryForm.onKey(state, "", { ...noKey, downArrow: true }, context).state
+    expect(state.focus).toBe("preset")
+    state = QueryForm.onKey(state, "", { ...noKey, leftArrow: true }, context).state
+    expect(state.draft).toMatchObject({ preset: "last7", from: "20261120", to: "20261126" })
+    state = QueryForm.onKey(state, "", { ...noKey, downArrow: true }, context).state
+    state = QueryForm.onKey(state, "", { ...noKey, backspace: true }, context).state
+    expect(state.draft).toMatchObject({ preset: "custom", from: "2026112", to: "20261126" })
+  })
+
+  it("default to today in this machine's zone by core's rule", () => {
+    const now = Date.UTC(2024, 5, 1, 12)
+    expect(QueryForm.localToday(now)).toBe(
+      Calendar.today(now, Intl.DateTimeFormat().resolvedOptions().timeZone),
+    )
+  })
+})
+
+describe("typed dates", () => {
+  it("are read by core's Calendar.parseDay: YYYYMMDD or YYYY-MM-DD", () => {
+    expect(QueryForm.dateValue("20261028")).toBe(20261028)
+    expect(QueryForm.dateValue(" 2026-10-28 ")).toBe(20261028)
+    expect(QueryForm.dateValue("  ")).toBeUndefined()
+    expect(QueryForm.dateValue("2026-1-5")).toBe("2026-1-5")
+    expect(QueryForm.dateValue("20260230")).toBe("20260230")
+    expect(Option.getOrThrow(QueryForm.parseDate("2026-10-28"))).toBe(
+      Calendar.unsafeMakeDay(2026, 10, 28),
+    )
+    expect(Option.isNone(QueryForm.parseDate("20260230"))).toBe(true)
+  })
+
+  it("that are not days show parseDay's reason under their field, once", () => {
+    const draft = { ...QueryForm.initialDraft(today), eventName: "Charged" }
+    const issues = QueryForm.issuesOf({ ...draft, from: "20260230", to: "jan" })
+    expect(issues.get("from")).toEqual([
+      "20260230 is not a real calendar date: February 2026 has 28 days",
+    ])
+    expect(issues.get("to")).toHaveLength(1)
+    expect(issues.get("to")?.[0]).toMatch(/^"jan" is not a date; give it as YYYYMMDD or YYYY-MM-DD/)
+    // A blank date is missing, in core's words; a range the wrong way round is core's too.
+    expect(QueryForm.issuesOf({ ...draft, from: "" }).get("from")?.[0]).toMatch(/^is missing/)
     expect(
-      QueryForm.presetRange("lastMonth", Calendar.unsafeMakeDay(2026, 1, 15))?.map(
-        Calendar.formatDateKey,
-      ),
-    ).toEqual(["20251201", "20251231"])
+      QueryForm.issuesOf({ ...draft, from: "2026-11-26", to: "2026-11-01" }).get("from")?.[0],
+    ).toMatch(/is after "to"/)
   })
 })
 

@@ -6,6 +6,8 @@
  *
  * @since 0.1.0
  */
+import * as Data from "effect/Data"
+import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 
 /** A calendar date as days since 1970-01-01 (1970-01-01 is 0, 1969-12-31 is -1). */
@@ -229,4 +231,98 @@ export const dayOfTimestamp = (epochSeconds: number, zone: string): Day => {
   while (epochSeconds < startOfDay(day, zone)) day--
   while (epochSeconds >= startOfDay(day + 1, zone)) day++
   return day
+}
+
+// ---------------------------------------------------------------------------------------
+// Today and typed dates
+
+/**
+ * The day it is at `nowMillis` (epoch milliseconds, e.g. `Date.now()` or Effect's
+ * `Clock.currentTimeMillis`) in `zone`: what "today" means to an account. The caller reads
+ * the clock, so this stays pure. Throws a `RangeError` like `dayOfTimestamp` for an instant
+ * outside the years 1000-9999 and for a zone the runtime does not know.
+ *
+ * @example today(Date.UTC(2016, 11, 31, 18, 30), "Asia/Kolkata") // 2017-01-01
+ */
+export const today = (nowMillis: number, zone: string): Day =>
+  dayOfTimestamp(Math.floor(nowMillis / 1000), zone)
+
+/**
+ * Why typed text is not a day: `Empty` (nothing typed), `Form` (not `YYYYMMDD` or
+ * `YYYY-MM-DD`) or `NotADate` (the right form, but no such day, e.g. `20250231`). The
+ * message says what to type instead, for a person.
+ */
+export class DayParseError extends Data.TaggedError("DayParseError")<{
+  readonly text: string
+  readonly reason: "Empty" | "Form" | "NotADate"
+  readonly message: string
+}> {}
+
+/** The forms `parseDay` reads, for help texts and placeholders. */
+export const typedDateForms = "YYYYMMDD or YYYY-MM-DD"
+
+const monthNames = [
+  "January",
+  "February",
+  "March",
+  "April",
+  "May",
+  "June",
+  "July",
+  "August",
+  "September",
+  "October",
+  "November",
+  "December",
+] as const
+
+const compactForm = /^(\d{4})(\d{2})(\d{2})$/
+const dashedForm = /^(\d{4})-(\d{2})-(\d{2})$/
+
+// Why a date of the right form does not exist.
+const missingDate = (year: number, month: number, day: number): string => {
+  if (year < minYear) return `the year must be between ${minYear} and ${maxYear}`
+  if (month < 1 || month > 12) return "the month must be 01 to 12"
+  if (day < 1) return "the day of the month starts at 01"
+  return `${monthNames[month - 1]} ${year} has ${daysInMonth(year, month)} days`
+}
+
+/**
+ * Reads a date as a person types it: `20161224` or `2016-12-24` (the forms every client
+ * accepts), spaces around it ignored. Fails with a `DayParseError` whose message names the
+ * text and the fix, e.g. `20250231 is not a real calendar date: February 2025 has 28 days`.
+ */
+export const parseDay = (text: string): Either.Either<Day, DayParseError> => {
+  const trimmed = text.trim()
+  if (trimmed === "") {
+    return Either.left(
+      new DayParseError({
+        text,
+        reason: "Empty",
+        message: `is empty; give a date as ${typedDateForms}, e.g. 20161224`,
+      }),
+    )
+  }
+  const fields = compactForm.exec(trimmed) ?? dashedForm.exec(trimmed)
+  if (fields === null) {
+    return Either.left(
+      new DayParseError({
+        text,
+        reason: "Form",
+        message: `${JSON.stringify(trimmed)} is not a date; give it as ${typedDateForms}, e.g. 20161224 or 2016-12-24`,
+      }),
+    )
+  }
+  const [year, month, day] = [Number(fields[1]), Number(fields[2]), Number(fields[3])]
+  return Option.match(makeDay(year, month, day), {
+    onSome: Either.right,
+    onNone: () =>
+      Either.left(
+        new DayParseError({
+          text,
+          reason: "NotADate",
+          message: `${trimmed} is not a real calendar date: ${missingDate(year, month, day)}`,
+        }),
+      ),
+  })
 }

@@ -1,5 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as Calendar from "@trendline/core/Calendar"
+import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import * as fc from "fast-check"
 
@@ -205,5 +206,191 @@ describe("time zones", () => {
     const [start, end] = Calendar.dayRange(day(2011, 12, 30), "Pacific/Apia")
     assert.strictEqual(start, end)
     assert.strictEqual(Calendar.dayOfTimestamp(start, "Pacific/Apia"), day(2011, 12, 31))
+  })
+})
+
+describe("today", () => {
+  const at = (iso: string) => Date.parse(iso)
+
+  it("is the account's local day at the instant, in milliseconds as clocks give them", () => {
+    assert.strictEqual(
+      Calendar.today(at("2016-12-31T18:30:00.000Z"), "Asia/Kolkata"),
+      day(2017, 1, 1),
+    )
+    assert.strictEqual(
+      Calendar.today(at("2016-12-31T18:29:59.999Z"), "Asia/Kolkata"),
+      day(2016, 12, 31),
+    )
+    assert.strictEqual(Calendar.today(at("2016-12-31T18:29:59.999Z"), "UTC"), day(2016, 12, 31))
+    // The same instant is a different day on either side of the date line.
+    assert.strictEqual(
+      Calendar.today(at("2024-06-01T11:00:00Z"), "Pacific/Kiritimati"),
+      day(2024, 6, 2),
+    )
+    assert.strictEqual(
+      Calendar.today(at("2024-06-01T11:00:00Z"), "Pacific/Pago_Pago"),
+      day(2024, 6, 1),
+    )
+    // Before 1970 milliseconds round down, not towards zero.
+    assert.strictEqual(Calendar.today(-1, "UTC"), day(1969, 12, 31))
+  })
+
+  it("follows DST changes: the day turns at local midnight whatever the offset", () => {
+    // New York springs forward on 2024-03-10 (EST -05 until 02:00, then EDT -04).
+    assert.strictEqual(
+      Calendar.today(at("2024-03-10T04:59:59.999Z"), "America/New_York"),
+      day(2024, 3, 9),
+    )
+    assert.strictEqual(
+      Calendar.today(at("2024-03-10T05:00:00Z"), "America/New_York"),
+      day(2024, 3, 10),
+    )
+    assert.strictEqual(
+      Calendar.today(at("2024-03-11T03:59:59Z"), "America/New_York"),
+      day(2024, 3, 10),
+    )
+    assert.strictEqual(
+      Calendar.today(at("2024-03-11T04:00:00Z"), "America/New_York"),
+      day(2024, 3, 11),
+    )
+    // London falls back on 2024-10-27: midnight is 23:00Z before, 00:00Z after.
+    assert.strictEqual(
+      Calendar.today(at("2024-10-26T22:59:59Z"), "Europe/London"),
+      day(2024, 10, 26),
+    )
+    assert.strictEqual(
+      Calendar.today(at("2024-10-26T23:00:00Z"), "Europe/London"),
+      day(2024, 10, 27),
+    )
+    assert.strictEqual(
+      Calendar.today(at("2024-10-27T23:59:59Z"), "Europe/London"),
+      day(2024, 10, 27),
+    )
+    assert.strictEqual(
+      Calendar.today(at("2024-10-28T00:00:00Z"), "Europe/London"),
+      day(2024, 10, 28),
+    )
+    // São Paulo 2018-11-04 had no midnight: the day began at 01:00 local (03:00Z).
+    assert.strictEqual(
+      Calendar.today(at("2018-11-04T02:59:59Z"), "America/Sao_Paulo"),
+      day(2018, 11, 3),
+    )
+    assert.strictEqual(
+      Calendar.today(at("2018-11-04T03:00:00Z"), "America/Sao_Paulo"),
+      day(2018, 11, 4),
+    )
+    // Samoa skipped 2011-12-30: one second after the 29th it was the 31st.
+    assert.strictEqual(
+      Calendar.today(at("2011-12-30T09:59:59Z"), "Pacific/Apia"),
+      day(2011, 12, 29),
+    )
+    assert.strictEqual(
+      Calendar.today(at("2011-12-30T10:00:00Z"), "Pacific/Apia"),
+      day(2011, 12, 31),
+    )
+  })
+
+  it("agrees with dayOfTimestamp on random instants", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: Date.UTC(1950, 0, 1), max: Date.UTC(2050, 0, 1) }),
+        fc.constantFrom(...zones),
+        (millis, zone) => {
+          assert.strictEqual(
+            Calendar.today(millis, zone),
+            Calendar.dayOfTimestamp(Math.floor(millis / 1000), zone),
+          )
+        },
+      ),
+      { numRuns: 200 },
+    )
+  })
+
+  it("refuses a clock it cannot read and a zone it does not know", () => {
+    assert.throws(() => Calendar.today(Number.NaN, "UTC"), RangeError)
+    assert.throws(() => Calendar.today(0, "Mars/Olympus_Mons"), RangeError)
+  })
+})
+
+describe("parseDay", () => {
+  const parsed = (text: string) => Either.getOrThrow(Calendar.parseDay(text))
+  const failure = (text: string) => {
+    const result = Calendar.parseDay(text)
+    if (Either.isRight(result)) throw new Error(`${JSON.stringify(text)} must be refused`)
+    return result.left
+  }
+
+  it("reads YYYYMMDD and YYYY-MM-DD, spaces around ignored", () => {
+    assert.strictEqual(parsed("20161224"), day(2016, 12, 24))
+    assert.strictEqual(parsed("2016-12-24"), day(2016, 12, 24))
+    assert.strictEqual(parsed("  2016-12-24\t"), day(2016, 12, 24))
+    assert.strictEqual(parsed("10000101"), day(1000, 1, 1))
+    assert.strictEqual(parsed("9999-12-31"), day(9999, 12, 31))
+  })
+
+  it("knows month ends and leap years", () => {
+    for (const [text, valid] of [
+      ["20240229", true], // divisible by 4
+      ["20230229", false],
+      ["20000229", true], // divisible by 400
+      ["21000229", false], // divisible by 100, not 400
+      ["2024-04-30", true],
+      ["2024-04-31", false],
+      ["2024-12-31", true],
+      ["2024-12-32", false],
+      ["2024-01-31", true],
+    ] as const) {
+      assert.strictEqual(Either.isRight(Calendar.parseDay(text)), valid, text)
+    }
+  })
+
+  it("round-trips every day through both forms", () => {
+    fc.assert(
+      fc.property(anyDay, (d) => {
+        assert.strictEqual(parsed(Calendar.formatDateKey(d)), d)
+        assert.strictEqual(parsed(Calendar.formatIsoDate(d)), d)
+      }),
+    )
+  })
+
+  it("says why a date of the right form does not exist", () => {
+    assert.strictEqual(
+      failure("20250231").message,
+      "20250231 is not a real calendar date: February 2025 has 28 days",
+    )
+    assert.strictEqual(
+      failure(" 2024-02-30 ").message,
+      "2024-02-30 is not a real calendar date: February 2024 has 29 days",
+    )
+    assert.match(failure("2024-13-01").message, /month must be 01 to 12/)
+    assert.match(failure("20240001").message, /month must be 01 to 12/)
+    assert.match(failure("20240100").message, /day of the month starts at 01/)
+    assert.match(failure("0999-12-31").message, /year must be between 1000 and 9999/)
+    assert.strictEqual(failure("20250231").reason, "NotADate")
+    assert.strictEqual(failure("20250231")._tag, "DayParseError")
+  })
+
+  it("refuses other forms and blank text, saying which forms it reads", () => {
+    for (const text of [
+      "jan",
+      "2025011",
+      "202501011",
+      "2025-1-5",
+      "2025/01/05",
+      "2025-0105",
+      "01-05-2025",
+      "+20250105",
+      "2025-01-05T00:00",
+      "２０２５０１０５",
+    ]) {
+      const error = failure(text)
+      assert.strictEqual(error.reason, "Form", text)
+      assert.include(error.message, "YYYYMMDD or YYYY-MM-DD", text)
+      assert.include(error.message, JSON.stringify(text.trim()), text)
+    }
+    for (const text of ["", "   "]) {
+      assert.strictEqual(failure(text).reason, "Empty")
+      assert.match(failure(text).message, /^is empty; give a date as YYYYMMDD or YYYY-MM-DD/)
+    }
   })
 })

@@ -4,6 +4,7 @@
  */
 import type * as TrendsClient from "@trendline/client/TrendsClient"
 import * as Calendar from "@trendline/core/Calendar"
+import * as DateRange from "@trendline/core/DateRange"
 import * as TrendsRequest from "@trendline/core/TrendsRequest"
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
@@ -100,27 +101,39 @@ export const options = (flags: Flags): Either.Either<Options, ReadonlyArray<stri
   })
 }
 
-// `20250131` and `2025-01-31` are the integer the wire wants; anything else goes through
-// as typed, for core to explain.
-const dateKey = (text: string | undefined): unknown => {
-  if (text === undefined) return undefined
-  const digits = /^\d{4}-\d{2}-\d{2}$/.test(text) ? text.replaceAll("-", "") : text
-  return /^\d+$/.test(digits) ? Number(digits) : text
+// A typed date is the integer the wire wants when core's `Calendar.parseDay` reads it
+// (`20250131` or `2025-01-31`); anything else goes through as typed, for core to refuse.
+const dateKey = (text: string | undefined): unknown =>
+  text === undefined
+    ? undefined
+    : Either.match(Calendar.parseDay(text), { onLeft: () => text, onRight: Calendar.toDateInt })
+
+// The wire dates of the range: `--from`/`--to` as typed, or core's last DAYS days ending today.
+const datesOf = (range: Options["range"], today: Calendar.Day) => {
+  if (range._tag === "Dates") return { from: dateKey(range.from), to: dateKey(range.to) }
+  const days = DateRange.lastDays(range.days, today)
+  return { from: Calendar.toDateInt(days.from), to: Calendar.toDateInt(days.to) }
 }
 
-/** The wire body of a query; `today` is the last day of `--last`. */
+// Why a typed `--from`/`--to` is not a date, in `Calendar.parseDay`'s words (core's wire
+// message would say what the JSON should hold, not what to type).
+const dateProblem = (path: string, range: Options["range"]): string | undefined => {
+  if (range._tag !== "Dates" || (path !== "from" && path !== "to")) return undefined
+  const text = range[path]
+  return text === undefined
+    ? undefined
+    : Either.match(Calendar.parseDay(text), {
+        onLeft: (error) => error.message,
+        onRight: () => undefined,
+      })
+}
+
+/** The wire body of a query; `today` (in the account's zone) is the last day of `--last`. */
 export const requestOf = (options: Options, today: Calendar.Day): Record<string, unknown> => {
-  const range =
-    options.range._tag === "Last"
-      ? {
-          from: Calendar.toDateInt(today - options.range.days + 1),
-          to: Calendar.toDateInt(today),
-        }
-      : { from: dateKey(options.range.from), to: dateKey(options.range.to) }
   return Object.fromEntries(
     Object.entries({
       event_name: options.event,
-      ...range,
+      ...datesOf(options.range, today),
       groups: Object.fromEntries(
         options.groups.map((group) => [group.name, { trend_type: group.trendType }]),
       ),
@@ -154,7 +167,8 @@ const issueLine =
   (issue: { readonly path: string; readonly message: string }): string => {
     if (issue.path === "") return issue.message
     const flag = flagOf(issue.path, range)
-    return `${issue.path}${flag === undefined ? "" : ` (${flag})`}: ${issue.message}`
+    const message = dateProblem(issue.path, range) ?? issue.message
+    return `${issue.path}${flag === undefined ? "" : ` (${flag})`}: ${message}`
   }
 
 const isoDate = (date: Date): string => date.toISOString().slice(0, 10)
@@ -206,8 +220,7 @@ export const run =
   (io: Io): Promise<number> =>
     execute(
       Effect.gen(function* () {
-        const now = yield* Clock.currentTimeMillis
-        const today = Calendar.dayOfTimestamp(Math.floor(now / 1000), Target.todayZone(target))
+        const today = Calendar.today(yield* Clock.currentTimeMillis, Target.todayZone(target))
         const body = requestOf(options, today)
         const decoded = yield* Effect.either(TrendsRequest.decode(body))
         if (Either.isLeft(decoded)) {

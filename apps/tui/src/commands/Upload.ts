@@ -1,6 +1,7 @@
 /**
  * `trendline upload FILE`: records from JSON lines (one a line) or one JSON document (an
- * array of records, or the wire body `{"d": [...]}`), stored or sent in batches of 1000.
+ * array of records, or the wire body `{"d": [...]}`), stored or sent in batches of at most
+ * core's `Limits.defaults.maxUploadRecords` (the hosted limit, 1000).
  * A new local database is not filled with the demo data: what you upload is all there is.
  */
 import { readFile } from "node:fs/promises"

@@ -1,6 +1,6 @@
 import type * as TrendsClient from "@trendline/client/TrendsClient"
 import { Box, Text } from "ink"
-import * as ChartLayout from "./ChartLayout.ts"
+import * as ChartLayout from "../view/ChartLayout.ts"
 import { useTheme } from "./Theme.tsx"
 
 const fitting = (line: string, note: string, width: number): string =>

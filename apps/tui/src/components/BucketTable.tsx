@@ -1,6 +1,6 @@
 import type * as TrendsClient from "@trendline/client/TrendsClient"
 import { Box, Text } from "ink"
-import * as Format from "./Format.ts"
+import * as Format from "../view/Format.ts"
 import { useTheme } from "./Theme.tsx"
 
 /**

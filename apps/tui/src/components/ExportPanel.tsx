@@ -1,5 +1,5 @@
 import { Box, Text } from "ink"
-import type * as ResultsView from "../hooks/ResultsView.ts"
+import type * as ResultsView from "../view/ResultsView.ts"
 import { TextField } from "./TextField.tsx"
 import { useTheme } from "./Theme.tsx"
 

@@ -1,7 +1,7 @@
 import * as ApiError from "@trendline/core/ApiError"
 import { Box, Text } from "ink"
 import type * as Backend from "../Backend.ts"
-import * as Format from "./Format.ts"
+import * as Format from "../view/Format.ts"
 import { KeyHints } from "./KeyHints.tsx"
 import { useTheme } from "./Theme.tsx"
 

@@ -1,8 +1,9 @@
 import type * as Calendar from "@trendline/core/Calendar"
+import * as DateRange from "@trendline/core/DateRange"
 import * as Option from "effect/Option"
 import { Box, Text } from "ink"
 import type { ReactNode } from "react"
-import * as QueryForm from "../hooks/QueryForm.ts"
+import * as QueryForm from "../form/QueryForm.ts"
 import { KeyHints } from "./KeyHints.tsx"
 import { TextField } from "./TextField.tsx"
 import { useTheme } from "./Theme.tsx"
@@ -144,7 +145,7 @@ export const QueryFormScreen = ({ state, issues, suggestions, rows }: QueryFormS
     })
   const span =
     Option.isSome(from) && Option.isSome(to) && from.value <= to.value
-      ? ` · ${to.value - from.value + 1} days`
+      ? ` · ${DateRange.length({ from: from.value, to: to.value })} days`
       : ""
 
   const preset = QueryForm.presets.find((p) => p.id === draft.preset)?.label ?? draft.preset

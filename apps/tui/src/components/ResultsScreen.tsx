@@ -1,11 +1,11 @@
 import type * as TrendsClient from "@trendline/client/TrendsClient"
 import { Box, Text } from "ink"
 import { useResultsView } from "../hooks/useResultsView.ts"
+import * as Format from "../view/Format.ts"
 import { BarChart } from "./BarChart.tsx"
 import { BucketTable } from "./BucketTable.tsx"
 import { CurlPanel } from "./CurlPanel.tsx"
 import { ExportPanel } from "./ExportPanel.tsx"
-import * as Format from "./Format.ts"
 import { KeyHints } from "./KeyHints.tsx"
 import { useTheme } from "./Theme.tsx"
 

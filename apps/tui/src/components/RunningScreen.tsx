@@ -1,6 +1,6 @@
 import type * as TrendsClient from "@trendline/client/TrendsClient"
 import { Box, Text, useAnimation } from "ink"
-import * as Format from "./Format.ts"
+import * as Format from "../view/Format.ts"
 import { KeyHints } from "./KeyHints.tsx"
 import { useTheme } from "./Theme.tsx"
 

@@ -1,8 +1,8 @@
 import type * as Calendar from "@trendline/core/Calendar"
 import { useInput } from "ink"
 import { useMemo, useRef, useState } from "react"
-import * as QueryForm from "./QueryForm.ts"
-import * as TextEdit from "./TextEdit.ts"
+import * as QueryForm from "../form/QueryForm.ts"
+import * as TextEdit from "../form/TextEdit.ts"
 
 export interface QueryFormOptions {
   readonly eventNames: ReadonlyArray<string>

@@ -6,8 +6,8 @@ import type * as TrendsClient from "@trendline/client/TrendsClient"
 import { useInput } from "ink"
 import { useEffect, useRef, useState } from "react"
 import * as Export from "../Export.ts"
-import * as ResultsView from "./ResultsView.ts"
-import * as TextEdit from "./TextEdit.ts"
+import * as TextEdit from "../form/TextEdit.ts"
+import * as ResultsView from "../view/ResultsView.ts"
 
 export interface ResultsViewOptions {
   readonly answer: TrendsClient.TrendsAnswer

@@ -3,7 +3,7 @@
  * scroll, the export and curl panels, and `onKey`, its keyboard behaviour as a pure function.
  */
 import type { Key } from "ink"
-import * as TextEdit from "./TextEdit.ts"
+import * as TextEdit from "../form/TextEdit.ts"
 
 export type ExportFormat = "csv" | "json"
 

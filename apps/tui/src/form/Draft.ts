@@ -1,0 +1,206 @@
+/**
+ * The query form's data: what the user typed (`Draft`), the form's whole state
+ * (`FormState`), the choices it offers, and the wire body a draft stands for. Dates follow
+ * core's rules: presets are `DateRange`'s, typed dates are read by `Calendar.parseDay`.
+ */
+import * as Calendar from "@trendline/core/Calendar"
+import * as DateRange from "@trendline/core/DateRange"
+import type * as TrendsRequest from "@trendline/core/TrendsRequest"
+import * as Either from "effect/Either"
+import type * as Option from "effect/Option"
+
+export type TrendType = TrendsRequest.TrendType
+export const trendTypes: ReadonlyArray<TrendType> = ["daily", "weekly", "monthly"]
+
+export type Measure = "events" | "profiles" | "sum"
+export const measures: ReadonlyArray<{ readonly id: Measure; readonly label: string }> = [
+  { id: "events", label: "count events" },
+  { id: "profiles", label: "unique profiles" },
+  { id: "sum", label: "sum of a property" },
+]
+
+export type Preset =
+  | "last7"
+  | "last30"
+  | "last90"
+  | "thisMonth"
+  | "lastMonth"
+  | "thisYear"
+  | "custom"
+export const presets: ReadonlyArray<{
+  readonly id: Preset
+  readonly label: string
+  /** Core's range of the preset; `custom` is what was typed. */
+  readonly range?: DateRange.Preset
+}> = [
+  { id: "last7", label: "last 7 days", range: { _tag: "LastDays", days: 7 } },
+  { id: "last30", label: "last 30 days", range: { _tag: "LastDays", days: 30 } },
+  { id: "last90", label: "last 90 days", range: { _tag: "LastDays", days: 90 } },
+  { id: "thisMonth", label: "this month", range: { _tag: "ThisMonth" } },
+  { id: "lastMonth", label: "last month", range: { _tag: "LastMonth" } },
+  { id: "thisYear", label: "this year", range: { _tag: "ThisYear" } },
+  { id: "custom", label: "custom" },
+]
+
+export interface Group {
+  readonly id: number
+  readonly name: string
+  readonly trendType: TrendType
+  /** False while the name follows the trend type ("daily"); true once the user typed one. */
+  readonly named: boolean
+}
+
+/** What the form holds, as typed. */
+export interface Draft {
+  readonly eventName: string
+  readonly preset: Preset
+  readonly from: string
+  readonly to: string
+  readonly measure: Measure
+  readonly property: string
+  readonly groups: ReadonlyArray<Group>
+}
+
+/** A focusable field: `event`, `preset`, …, or a group's `group:<id>:name` / `group:<id>:type`. */
+export type FieldId =
+  | "event"
+  | "preset"
+  | "from"
+  | "to"
+  | "measure"
+  | "property"
+  | `group:${number}:name`
+  | `group:${number}:type`
+
+/** Where an issue is shown: a field, the groups as a whole, or the form. */
+export type IssueTarget = FieldId | "groups" | "form"
+
+export interface FormState {
+  readonly draft: Draft
+  readonly focus: FieldId
+  readonly cursor: number
+  /** Keys go into the focused text field; Esc stops typing (then `q` quits). */
+  readonly typing: boolean
+  /** The highlighted event-name suggestion. */
+  readonly suggestion: number
+  /** Fields the user has left: their issues show before the first run. */
+  readonly touched: ReadonlySet<IssueTarget>
+  /** Enter was pressed once: every issue shows. */
+  readonly attempted: boolean
+  readonly nextGroupId: number
+}
+
+export type Command = "submit" | "quit" | "help"
+
+// ---------------------------------------------------------------------------------------
+// Dates
+
+/**
+ * Today in this machine's time zone, by core's rule. Only `App`'s fallback when it is given
+ * no `today` (tests): the program passes today in the account's zone (`main.tsx`).
+ */
+export const localToday = (nowMillis: number = Date.now()): Calendar.Day =>
+  Calendar.today(nowMillis, Intl.DateTimeFormat().resolvedOptions().timeZone)
+
+/** The days of a preset, relative to `today` (core's `DateRange`); `custom` has none. */
+export const presetRange = (
+  preset: Preset,
+  today: Calendar.Day,
+): DateRange.DateRange | undefined => {
+  const range = presets.find((p) => p.id === preset)?.range
+  return range === undefined ? undefined : DateRange.ofPreset(range, today)
+}
+
+/**
+ * A typed date as the wire value: the `YYYYMMDD` integer of the day `Calendar.parseDay`
+ * reads, blank as missing, anything else as typed (core refuses it; `issuesOf` shows why
+ * with `parseDay`'s message).
+ */
+export const dateValue = (text: string): unknown =>
+  text.trim() === ""
+    ? undefined
+    : Either.match(Calendar.parseDay(text), {
+        onLeft: () => text.trim(),
+        onRight: Calendar.toDateInt,
+      })
+
+/** A typed date as a day, when it is one. */
+export const parseDate = (text: string): Option.Option<Calendar.Day> =>
+  Either.getRight(Calendar.parseDay(text))
+
+/** Why a typed date is not a day; none for a day, or for a blank (core says it is missing). */
+export const dateProblem = (text: string): string | undefined =>
+  text.trim() === ""
+    ? undefined
+    : Either.match(Calendar.parseDay(text), {
+        onLeft: (error) => error.message,
+        onRight: () => undefined,
+      })
+
+// ---------------------------------------------------------------------------------------
+// Draft and wire body
+
+/** A group's name that follows its trend type: `weekly`, or `weekly2` when that is taken. */
+export const autoName = (
+  trendType: TrendType,
+  groups: ReadonlyArray<Group>,
+  self?: number,
+): string => {
+  const taken = new Set(groups.filter((group) => group.id !== self).map((group) => group.name))
+  if (!taken.has(trendType)) return trendType
+  for (let n = 2; ; n++) if (!taken.has(`${trendType}${n}`)) return `${trendType}${n}`
+}
+
+/** The draft with a preset chosen: its days fill `from` and `to`. */
+export const withPreset = (draft: Draft, preset: Preset, today: Calendar.Day): Draft => {
+  const range = presetRange(preset, today)
+  return range === undefined
+    ? { ...draft, preset }
+    : {
+        ...draft,
+        preset,
+        from: Calendar.formatDateKey(range.from),
+        to: Calendar.formatDateKey(range.to),
+      }
+}
+
+export const initialDraft = (today: Calendar.Day): Draft =>
+  withPreset(
+    {
+      eventName: "",
+      preset: "custom",
+      from: "",
+      to: "",
+      measure: "events",
+      property: "Amount",
+      groups: [{ id: 0, name: "daily", trendType: "daily", named: false }],
+    },
+    "last30",
+    today,
+  )
+
+export const initialState = (today: Calendar.Day): FormState => ({
+  draft: initialDraft(today),
+  focus: "event",
+  cursor: 0,
+  typing: true,
+  suggestion: 0,
+  touched: new Set(),
+  attempted: false,
+  nextGroupId: 1,
+})
+
+/** The wire body the draft stands for, exactly what would be sent. */
+export const toWireBody = (draft: Draft): Record<string, unknown> => {
+  const body: Record<string, unknown> = { event_name: draft.eventName.trim() }
+  const from = dateValue(draft.from)
+  const to = dateValue(draft.to)
+  if (from !== undefined) body.from = from
+  if (to !== undefined) body.to = to
+  if (draft.measure === "profiles") body.unique = true
+  if (draft.measure === "sum") body.sum_event_prop = draft.property.trim()
+  body.groups = Object.fromEntries(
+    draft.groups.map((group) => [group.name, { trend_type: group.trendType }]),
+  )
+  return body
+}

@@ -1,0 +1,84 @@
+/**
+ * The query form's issues: core's (`TrendsRequest.decode` of the wire body, and
+ * `Calendar.parseDay` of a typed date) by the field they are shown under, and when they show.
+ */
+import type * as ApiError from "@trendline/core/ApiError"
+import * as TrendsRequest from "@trendline/core/TrendsRequest"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import {
+  type Draft,
+  dateProblem,
+  type FormState,
+  type Group,
+  type IssueTarget,
+  toWireBody,
+} from "./Draft.ts"
+
+const decodeIssues = (body: unknown): ReadonlyArray<ApiError.Issue> => {
+  const decoded = Effect.runSync(Effect.either(TrendsRequest.decode(body)))
+  return Either.isLeft(decoded) ? decoded.left.issues : []
+}
+
+// A `groups` issue about one group (an empty or reserved name) is shown under that group:
+// it is the group whose request alone has the same issue.
+const groupWith = (draft: Draft, issue: ApiError.Issue): Group | undefined =>
+  draft.groups.find(
+    (group) =>
+      issue.path === `groups.${group.name}` ||
+      issue.path.startsWith(`groups.${group.name}.`) ||
+      (issue.path === "groups" &&
+        decodeIssues(toWireBody({ ...draft, groups: [group] })).some(
+          (alone) => alone.path === issue.path && alone.message === issue.message,
+        )),
+  )
+
+const targetOf = (issue: ApiError.Issue, draft: Draft): IssueTarget => {
+  const { path } = issue
+  if (path === "event_name") return "event"
+  if (path === "from" || path === "to") return path
+  if (path === "sum_event_prop") return "property"
+  if (path === "unique") return "measure"
+  if (path === "groups" || path.startsWith("groups.")) {
+    const group = groupWith(draft, issue)
+    return group === undefined ? "groups" : `group:${group.id}:name`
+  }
+  return "form"
+}
+
+/**
+ * Core's issues with the draft by where they are shown, plus the one core cannot see: two
+ * groups with the same name would become one key of the wire `groups` object. A typed date
+ * that is not one says so in `Calendar.parseDay`'s words, not in the wire's.
+ */
+export const issuesOf = (draft: Draft): ReadonlyMap<IssueTarget, ReadonlyArray<string>> => {
+  const issues = new Map<IssueTarget, Array<string>>()
+  const add = (target: IssueTarget, message: string) => {
+    const list = issues.get(target)
+    if (list === undefined) issues.set(target, [message])
+    else if (!list.includes(message)) list.push(message)
+  }
+  const seen = new Set<string>()
+  for (const group of draft.groups) {
+    if (seen.has(group.name)) {
+      add(
+        `group:${group.id}:name`,
+        `"${group.name}" names another group too; give each group its own name`,
+      )
+    }
+    seen.add(group.name)
+  }
+  const typed = { from: dateProblem(draft.from), to: dateProblem(draft.to) }
+  for (const issue of decodeIssues(toWireBody(draft))) {
+    const field = issue.path === "from" || issue.path === "to" ? issue.path : undefined
+    const problem = field === undefined ? undefined : typed[field]
+    add(targetOf(issue, draft), problem ?? issue.message)
+  }
+  return issues
+}
+
+/** Whether a target's issues are shown: after a run was attempted, or once the user left it. */
+export const isShown = (state: FormState, target: IssueTarget): boolean =>
+  state.attempted ||
+  state.touched.has(target) ||
+  (target === "groups" && [...state.touched].some((field) => field.startsWith("group:")))

@@ -1,0 +1,223 @@
+/**
+ * The query form as data: what the user typed (`Draft`), which field has the keyboard,
+ * the wire body the draft stands for, core's issues with it by field, and `onKey`, the
+ * whole keyboard behaviour of the form as a pure function. The parts live beside this
+ * module (`Draft.ts`, `Fields.ts`, `Issues.ts`); this one is the form's surface and its keys.
+ */
+import type * as Calendar from "@trendline/core/Calendar"
+import type { Key } from "ink"
+import {
+  autoName,
+  type Command,
+  type FieldId,
+  type FormState,
+  type Group,
+  type IssueTarget,
+  measures,
+  presets,
+  trendTypes,
+  withPreset,
+} from "./Draft.ts"
+import {
+  accept,
+  fieldsOf,
+  focusOn,
+  groupOf,
+  isTextField,
+  move,
+  openSuggestions,
+  textOf,
+  withDraft,
+  withText,
+} from "./Fields.ts"
+import { issuesOf } from "./Issues.ts"
+import * as TextEdit from "./TextEdit.ts"
+
+export {
+  type Command,
+  type Draft,
+  dateProblem,
+  dateValue,
+  type FieldId,
+  type FormState,
+  type Group,
+  type IssueTarget,
+  initialDraft,
+  initialState,
+  localToday,
+  type Measure,
+  measures,
+  type Preset,
+  parseDate,
+  presetRange,
+  presets,
+  type TrendType,
+  toWireBody,
+  trendTypes,
+} from "./Draft.ts"
+export {
+  fieldsOf,
+  groupOf,
+  isTextField,
+  openSuggestions,
+  suggestionsFor,
+  textOf,
+} from "./Fields.ts"
+export { isShown, issuesOf } from "./Issues.ts"
+
+// ---------------------------------------------------------------------------------------
+// Changes
+
+const cycle = <A>(values: ReadonlyArray<A>, current: A, by: number): A =>
+  values[(values.indexOf(current) + by + values.length) % values.length]!
+
+const choose = (state: FormState, by: number, today: Calendar.Day): FormState => {
+  const { draft } = state
+  if (state.focus === "preset") {
+    const preset = cycle(
+      presets.map((p) => p.id),
+      draft.preset,
+      by,
+    )
+    return { ...state, draft: withPreset(draft, preset, today) }
+  }
+  if (state.focus === "measure") {
+    const measure = cycle(
+      measures.map((m) => m.id),
+      draft.measure,
+      by,
+    )
+    return withDraft(state, { ...draft, measure })
+  }
+  const target = groupOf(draft, state.focus)
+  if (target === undefined) return state
+  const trendType = cycle(trendTypes, target.trendType, by)
+  return {
+    ...state,
+    draft: {
+      ...draft,
+      groups: draft.groups.map((group) =>
+        group === target
+          ? {
+              ...group,
+              trendType,
+              name: group.named ? group.name : autoName(trendType, draft.groups, group.id),
+            }
+          : group,
+      ),
+    },
+  }
+}
+
+/** Adds a group (the next unused trend type) and focuses its name. */
+export const addGroup = (state: FormState): FormState => {
+  const { draft } = state
+  const trendType = trendTypes.find((type) => !draft.groups.some((g) => g.trendType === type))
+  const type = trendType ?? "daily"
+  const group: Group = {
+    id: state.nextGroupId,
+    name: autoName(type, draft.groups),
+    trendType: type,
+    named: false,
+  }
+  const next = {
+    ...state,
+    draft: { ...draft, groups: [...draft.groups, group] },
+    nextGroupId: group.id + 1,
+  }
+  return focusOn(next, `group:${group.id}:name`)
+}
+
+/** Removes the focused group, keeping at least one. */
+export const removeGroup = (state: FormState): FormState => {
+  const target = groupOf(state.draft, state.focus)
+  if (target === undefined || state.draft.groups.length === 1) return state
+  return withDraft(state, {
+    ...state.draft,
+    groups: state.draft.groups.filter((group) => group !== target),
+  })
+}
+
+const firstInvalid = (
+  state: FormState,
+  issues: ReadonlyMap<IssueTarget, ReadonlyArray<string>>,
+): FieldId | undefined =>
+  fieldsOf(state.draft).find((field) => issues.has(field)) ??
+  (issues.has("groups") ? `group:${state.draft.groups[0]!.id}:name` : undefined)
+
+export interface KeyContext {
+  readonly eventNames: ReadonlyArray<string>
+  readonly today: Calendar.Day
+}
+
+/**
+ * The form's answer to a keypress: the next state, and what the screen around it should
+ * do (run the query, quit, show help).
+ */
+export const onKey = (
+  state: FormState,
+  input: string,
+  key: Key,
+  context: KeyContext,
+): { readonly state: FormState; readonly command?: Command } => {
+  const suggestions = openSuggestions(state, context.eventNames)
+  const highlighted = suggestions[state.suggestion % Math.max(suggestions.length, 1)]
+  const text = isTextField(state.focus)
+
+  if (input === "?" && !key.ctrl && !key.meta) return { state, command: "help" }
+  if (key.ctrl && input === "n") return { state: addGroup(state) }
+  if (key.ctrl && input === "x") return { state: removeGroup(state) }
+
+  if (key.return) {
+    if (highlighted !== undefined) return { state: accept(state, highlighted) }
+    const issues = issuesOf(state.draft)
+    const attempted = { ...state, attempted: true }
+    if (issues.size === 0) return { state: attempted, command: "submit" }
+    const invalid = firstInvalid(state, issues)
+    return { state: invalid === undefined ? attempted : focusOn(attempted, invalid) }
+  }
+  if (key.escape) return { state: text && state.typing ? { ...state, typing: false } : state }
+  if (key.tab) {
+    if (!key.shift && highlighted !== undefined) return { state: accept(state, highlighted) }
+    return { state: move(state, key.shift ? -1 : 1) }
+  }
+  if (key.upArrow || key.downArrow) {
+    if (suggestions.length > 0) {
+      if (key.downArrow && state.suggestion < suggestions.length - 1) {
+        return { state: { ...state, suggestion: state.suggestion + 1 } }
+      }
+      if (key.upArrow && state.suggestion > 0) {
+        return { state: { ...state, suggestion: state.suggestion - 1 } }
+      }
+    }
+    return { state: move(state, key.upArrow ? -1 : 1) }
+  }
+
+  if (!text) {
+    if (input === "q" && !key.ctrl) return { state, command: "quit" }
+    if (key.leftArrow) return { state: choose(state, -1, context.today) }
+    if (key.rightArrow || input === " ") return { state: choose(state, 1, context.today) }
+    if (input === "+") return { state: addGroup(state) }
+    if (input === "-" || key.delete || key.backspace) return { state: removeGroup(state) }
+    return { state }
+  }
+
+  if (!state.typing && input === "q" && !key.ctrl) return { state, command: "quit" }
+  // → at the end of the event name takes the highlighted suggestion, like a shell.
+  if (key.rightArrow && highlighted !== undefined && state.cursor >= state.draft.eventName.length) {
+    return { state: accept(state, highlighted) }
+  }
+  const current = textOf(state.draft, state.focus)
+  const edited = TextEdit.edit({ text: current, cursor: state.cursor }, input, key)
+  if (edited === undefined) return { state }
+  return {
+    state: {
+      ...state,
+      draft:
+        edited.text === current ? state.draft : withText(state.draft, state.focus, edited.text),
+      cursor: edited.cursor,
+      typing: true,
+      suggestion: edited.text === current ? state.suggestion : 0,
+    },
+  }
+}
