@@ -107,8 +107,11 @@ const listen = (options: Options): Effect.Effect<Listening> =>
       new Promise<void>((resolve) => {
         closing = true
         let graceOver = false
-        const destroyUnless = (keep: (exchanges: ReadonlySet<ServerResponse>) => boolean) => {
-          for (const [socket, exchanges] of connections) if (!keep(exchanges)) socket.destroy()
+        const destroyUnless = (
+          keep: (exchanges: ReadonlySet<ServerResponse>, socket: Socket) => boolean,
+        ) => {
+          for (const [socket, exchanges] of connections)
+            if (!keep(exchanges, socket)) socket.destroy()
         }
         // Once the grace is over, only requests already received go on.
         const dropUnreceived = () => destroyUnless((exchanges) => [...exchanges].some(received))
@@ -130,9 +133,11 @@ const listen = (options: Options): Effect.Effect<Listening> =>
           setImmediate(() => {
             if (accepted !== seen && turns < backlog) return stopAccepting(accepted, turns + 1)
             NetServer.prototype.close.call(server)
-            // One more turn reads the requests sent on the connections accepted last.
+            // Idle keep-alive connections close now. One not read from yet may hold a whole
+            // request in the kernel (on a busy machine reading it can take several turns):
+            // it is a client still sending, and gets the grace like one.
             setImmediate(() => {
-              destroyUnless((exchanges) => exchanges.size > 0)
+              destroyUnless((exchanges, socket) => exchanges.size > 0 || socket.bytesRead === 0)
               idleClosed = true
               if (graceOver) dropUnreceived()
               settle()
