@@ -9,6 +9,7 @@ import type * as AccountApi from "@trendline/core/AccountApi"
 import * as ApiError from "@trendline/core/ApiError"
 import * as WireAnswer from "@trendline/core/WireAnswer"
 import * as DurableObjectSqlite from "@trendline/store-sqlite/DurableObjectSqlite"
+import * as ConfigOf from "effect/Config"
 import * as Either from "effect/Either"
 import type * as Accounts from "./Accounts.ts"
 import { makeApp } from "./app.ts"
@@ -63,41 +64,28 @@ interface Config {
   readonly clickhouse: EnvOptions.ClickHouse | undefined
 }
 
-// Optional secrets (ClickHouse) have no generated binding type: read them by name.
-const clickhouseSecrets = (env: Env): EnvOptions.Env => {
-  const secrets = env as unknown as Readonly<Record<string, string | undefined>>
-  return {
-    TRENDLINE_CLICKHOUSE_URL: secrets.TRENDLINE_CLICKHOUSE_URL,
-    TRENDLINE_CLICKHOUSE_USER: secrets.TRENDLINE_CLICKHOUSE_USER,
-    TRENDLINE_CLICKHOUSE_PASSWORD: secrets.TRENDLINE_CLICKHOUSE_PASSWORD,
-    TRENDLINE_CLICKHOUSE_DATABASE: secrets.TRENDLINE_CLICKHOUSE_DATABASE,
-  }
-}
+// Every string binding by name: the vars, and the secrets (optional ones, ClickHouse's,
+// have no generated binding type).
+const variablesOf = (env: Env): EnvOptions.Env =>
+  Object.fromEntries(
+    Object.entries(env).filter((entry): entry is [string, string] => typeof entry[1] === "string"),
+  )
 
-// Every problem at once, each naming the secret or var and the fix.
-const configOf = (env: Env): Either.Either<Config, string> => {
-  const problems: Array<string> = []
-  const vars: EnvOptions.Env = {
-    TRENDLINE_SYNC_BUDGET_MS: env.TRENDLINE_SYNC_BUDGET_MS,
-    TRENDLINE_MAX_QUERIES: env.TRENDLINE_MAX_QUERIES,
-    TRENDLINE_MAX_UPLOADS: env.TRENDLINE_MAX_UPLOADS,
-  }
-  const api = EnvOptions.apiOptions(vars, problems)
-  // A secret missing in production is `undefined`, whatever the generated type says.
-  const json: string | undefined = env.TRENDLINE_ACCOUNTS
-  let accounts: Accounts.Accounts = new Map()
-  if (json === undefined || json.trim() === "") {
-    problems.push(
-      "TRENDLINE_ACCOUNTS is not set: `wrangler secret put TRENDLINE_ACCOUNTS` (locally: .dev.vars)",
-    )
-  } else {
-    accounts = EnvOptions.accounts(json, problems)
-  }
-  const clickhouse = EnvOptions.clickhouse(clickhouseSecrets(env), problems)
-  return problems.length > 0
-    ? Either.left(problems.join("\n"))
-    : Either.right({ accounts, api, clickhouse })
-}
+const workerConfig: ConfigOf.Config<Config> = ConfigOf.mapOrFail(
+  ConfigOf.all({
+    api: EnvOptions.apiOptions,
+    accounts: EnvOptions.accounts,
+    clickhouse: EnvOptions.clickhouse,
+  }),
+  ({ accounts, ...rest }) =>
+    accounts === undefined
+      ? Either.left(
+          EnvOptions.problem(
+            "TRENDLINE_ACCOUNTS is not set: `wrangler secret put TRENDLINE_ACCOUNTS` (locally: .dev.vars)",
+          ),
+        )
+      : Either.right({ ...rest, accounts }),
+)
 
 const misconfigured = (): Response => {
   const { status, body } = WireAnswer.failure(
@@ -116,18 +104,17 @@ let current:
   | { readonly inputs: ReadonlyArray<string | undefined>; readonly fetch: Fetch }
   | undefined
 
-const inputsOf = (env: Env): ReadonlyArray<string | undefined> => [
-  env.TRENDLINE_ACCOUNTS,
-  env.TRENDLINE_SYNC_BUDGET_MS,
-  env.TRENDLINE_MAX_QUERIES,
-  env.TRENDLINE_MAX_UPLOADS,
-  ...Object.values(clickhouseSecrets(env)),
-]
+const inputsOf = (env: Env): ReadonlyArray<string | undefined> =>
+  Object.entries(variablesOf(env)).flat()
 
 const appFor = (env: Env): Fetch => {
   const inputs = inputsOf(env)
-  if (current?.inputs.every((input, i) => input === inputs[i])) return current.fetch
-  const fetch = Either.match(configOf(env), {
+  if (
+    current?.inputs.length === inputs.length &&
+    current.inputs.every((input, i) => input === inputs[i])
+  )
+    return current.fetch
+  const fetch = Either.match(EnvOptions.read(workerConfig, variablesOf(env)), {
     onLeft: (problems): Fetch => {
       log({
         time: new Date().toISOString(),
