@@ -2,7 +2,6 @@ import { createClient } from "@clickhouse/client-web"
 import { assert, describe, it } from "@effect/vitest"
 import * as Account from "@trendline/core/Account"
 import * as Aggregator from "@trendline/core/Aggregator"
-import * as Calendar from "@trendline/core/Calendar"
 import type * as EventStore from "@trendline/core/EventStore"
 import * as Measure from "@trendline/core/Measure"
 import * as QueryPlan from "@trendline/core/QueryPlan"
@@ -10,54 +9,15 @@ import { eventStoreContract } from "@trendline/core/testing/EventStoreContract"
 import * as ClickHouseEventStore from "@trendline/store-clickhouse/ClickHouseEventStore"
 import { identifier } from "@trendline/store-clickhouse/ClickHouseSql"
 import * as Effect from "effect/Effect"
-import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
 import * as CuttingProxy from "./support/CuttingProxy.ts"
+import { charged, day, errorMessage, measures, planOf, utc } from "./support/fixtures.ts"
 import { admin, freshDatabase, select, serverVersion, url } from "./support/server.ts"
 
 eventStoreContract(
   `clickhouse ${await serverVersion()}`,
   ClickHouseEventStore.layer({ url, database: freshDatabase("contract") }),
 )
-
-const day = Calendar.unsafeMakeDay
-const utc = (y: number, m: number, d: number, hour = 12) => Date.UTC(y, m - 1, d, hour) / 1000
-
-const charged = (profile: string, ts: number, amount: unknown = 1): Aggregator.Event => ({
-  name: "Charged",
-  profile,
-  ts,
-  properties: { Amount: amount },
-})
-
-const planOf = (
-  account: Account.Settings,
-  from: Calendar.Day,
-  to: Calendar.Day,
-  measure: Measure.Measure = Measure.Events,
-) =>
-  QueryPlan.make(
-    {
-      eventName: "Charged",
-      from,
-      to,
-      measure,
-      groups: [
-        { name: "day", granularity: "daily" },
-        { name: "week", granularity: "weekly" },
-        { name: "month", granularity: "monthly" },
-        { name: "all", granularity: "total" },
-      ],
-    },
-    account,
-  )
-
-const measures = [Measure.Events, Measure.Profiles, Measure.sum("Amount")]
-
-const errorMessage = <A, E>(exit: Exit.Exit<A, E>): string => {
-  assert.isTrue(Exit.isFailure(exit), "expected a StoreError")
-  return Exit.isFailure(exit) ? String(exit.cause) : ""
-}
 
 describe("ClickHouse store schema", () => {
   it.effect("creates its database, records each migration once, and refuses a newer schema", () =>
@@ -250,64 +210,6 @@ describe("ClickHouse store batches", () => {
         yield* store.profile(account, "it's\\"),
         Option.some({ profile: "it's\\", ts, properties: { Quote: "'\\\0" } }),
       )
-    }),
-  )
-})
-
-describe("ClickHouse store calendars", () => {
-  const database = freshDatabase("calendars")
-
-  it.effect("cuts Sunday weeks and the short DST day of São Paulo like the aggregator", () =>
-    Effect.gen(function* () {
-      const store = yield* ClickHouseEventStore.make({ url, database })
-      const account = Account.make("sao-paulo", {
-        timeZone: "America/Sao_Paulo",
-        weekStart: "sunday",
-      })
-      // 2018-11-04 had no midnight in São Paulo: clocks went from 00:00 to 01:00.
-      const target = day(2018, 11, 4)
-      const [start, end] = Calendar.dayRange(target, account.timeZone)
-      assert.strictEqual(end - start, 23 * 3600)
-      const instants = [start - 3601, start - 1, start, start + 1, end - 1, end, end + 86_400 * 6]
-      const events = instants.flatMap((ts, i) => [
-        charged(`identity:${i % 3}`, ts, i),
-        charged(`identity:${i % 2}`, ts + 60, 10 * i),
-      ])
-      yield* store.append(account, { events, profiles: [] })
-      // Sat 2018-10-27 to Tue 2018-11-13: the end of the week of Sunday 10-21, then weeks
-      // starting on Sundays 10-28, 11-04 and 11-11.
-      for (const measure of measures) {
-        const plan = planOf(account, day(2018, 10, 27), day(2018, 11, 13), measure)
-        const result = yield* store.query(account, plan)
-        assert.deepStrictEqual(result, Aggregator.aggregate(plan, events))
-        assert.deepStrictEqual(Object.keys(result.week!), ["201843", "201844", "201845", "201846"])
-      }
-      const counts = yield* store.query(account, planOf(account, target - 1, target + 1))
-      assert.deepStrictEqual(counts.day, { "20181103": 3, "20181104": 6, "20181105": 3 })
-    }),
-  )
-
-  it.effect("refuses to bucket events before 1970-01-06, and answers plans around them", () =>
-    Effect.gen(function* () {
-      const store = yield* ClickHouseEventStore.make({ url, database })
-      const account = Account.make("epoch", { timeZone: "America/Sao_Paulo" })
-      yield* store.append(account, {
-        events: [charged("identity:a", 3600), charged("identity:a", utc(1970, 2, 1))],
-        profiles: [],
-      })
-      const early = planOf(account, day(1969, 12, 31), day(1970, 1, 10))
-      assert.include(
-        errorMessage(yield* Effect.exit(store.query(account, early))),
-        "before 1970-01-06 or after 2105",
-      )
-      const later = planOf(account, day(1970, 1, 20), day(1970, 2, 10))
-      assert.deepStrictEqual(
-        yield* store.query(account, later),
-        Aggregator.aggregate(later, [charged("identity:a", utc(1970, 2, 1))]),
-      )
-      const empty = Account.make("epoch-empty", { timeZone: "Pacific/Kiritimati" })
-      const farFuture = planOf(empty, day(2105, 12, 20), day(2106, 1, 20))
-      assert.deepStrictEqual(yield* store.query(empty, farFuture), QueryPlan.emptyResult(farFuture))
     }),
   )
 })

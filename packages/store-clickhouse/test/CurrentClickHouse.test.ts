@@ -13,6 +13,7 @@ import * as ClickHouseEventStore from "@trendline/store-clickhouse/ClickHouseEve
 import { createChdbConnection } from "chdb/connection"
 import * as Layer from "effect/Layer"
 import { afterAll } from "vitest"
+import { bucketStartsContract } from "./support/BucketStarts.ts"
 
 const folder = mkdtempSync(join(tmpdir(), "trendline-chdb-"))
 // chdb builds its connection on its own copy of @clickhouse/client-common (1.23.0), whose
@@ -44,4 +45,9 @@ eventStoreContract(
     EventStore.EventStore,
     ClickHouseEventStore.fromClient(client, { database: "contract" }),
   ),
+)
+
+bucketStartsContract(
+  `clickhouse ${version} (chdb)`,
+  ClickHouseEventStore.fromClient(client, { database: "starts" }),
 )

@@ -3,6 +3,9 @@
 // statement is idempotent (IF NOT EXISTS; an ALTER to the type a column already has does
 // nothing), because ClickHouse has no DDL transactions: a migration interrupted half way,
 // or run by two servers at once, is simply run again.
+import type { Client } from "../ClickHouseEventStore.ts"
+import { identifier, integerLiteral, stringLiteral } from "../ClickHouseSql.ts"
+import { rows } from "./connection.ts"
 
 /** Where the store's tables live: a function from a table name to its qualified name. */
 export type TableName = (table: string) => string
@@ -103,3 +106,37 @@ export const migrations: ReadonlyArray<Migration> = [
     ],
   },
 ]
+
+/** Creates the database when it is missing, then brings the schema to the newest migration. */
+export const migrate = async (client: Client, database: string, table: TableName) => {
+  const exists = await rows<{ n: number }>(
+    client,
+    `SELECT toUInt8(count()) AS n FROM system.databases WHERE name = ${stringLiteral(database)}`,
+  )
+  if (exists[0]?.n === 0) {
+    await client.command({ query: `CREATE DATABASE IF NOT EXISTS ${identifier(database)}` })
+  }
+  await client.command({
+    query: `CREATE TABLE IF NOT EXISTS ${table(tables.migrations)} (
+      version UInt32, name String, applied DateTime
+    ) ENGINE = MergeTree ORDER BY version`,
+  })
+  const [applied] = await rows<{ version: number }>(
+    client,
+    `SELECT max(version) AS version FROM ${table(tables.migrations)}`,
+  )
+  const current = applied?.version ?? 0
+  const newest = migrations.at(-1)?.version ?? 0
+  if (current > newest) {
+    throw new Error(
+      `the database has schema version ${current}, newer than this Trendline's ${newest}: upgrade Trendline`,
+    )
+  }
+  for (const migration of migrations) {
+    if (migration.version <= current) continue
+    for (const statement of migration.statements(table)) await client.command({ query: statement })
+    await client.command({
+      query: `INSERT INTO ${table(tables.migrations)} (version, name, applied) VALUES (${integerLiteral(migration.version)}, ${stringLiteral(migration.name)}, now())`,
+    })
+  }
+}

@@ -1,0 +1,244 @@
+// How the store answers a plan: one query of the plan's event in its range of instants.
+//
+// - Counts and sums, and distinct profiles when every bucket is one day: ClickHouse only
+//   cuts local days, each event's day in the account's zone (`toDate(toDateTime(ts),
+//   zone)`, the day numbers core's `Calendar` counts, days since 1970-01-01), one row per day
+//   (at most 366). Core's calendar says which bucket holds each day
+//   (`QueryPlan.bucketIndex`), and the days are added up into every group's buckets here,
+//   exactly (`bigint`): no week, month or year rule in SQL.
+// - Distinct profiles over weeks, months or the whole range do not add up over days, and
+//   there the SQL keeps bucket starts of its own (`toMonday`, `toStartOfMonth`): grouping
+//   by the buckets that core's index names (an array literal looked up by day, per event
+//   for one granularity, per day before `uniqExactMerge` for several) was measured slower,
+//   by 3% of server CPU for one weekly or monthly group over 2.5M events on 18.16, 7-10%
+//   over 250k, and 8-11% on current ClickHouse (chdb); 0-7% with several groups, up to 29%
+//   on small answers (figures in the README). The rule of the design review ("one
+//   calendar: date rules live in core only") keeps SQL bucket starts where core's way is
+//   slower. They are guarded twice: each start must be the first day of the whole bucket
+//   that core's `Bucket.rangeOfKey` gives for the plan's key, or the query fails; and the
+//   contract in test/support/BucketStarts.ts holds them to core's reference aggregator on
+//   18.16 and on current ClickHouse.
+import type * as Account from "@trendline/core/Account"
+import * as Bucket from "@trendline/core/Bucket"
+import * as Calendar from "@trendline/core/Calendar"
+import * as EventStore from "@trendline/core/EventStore"
+import * as QueryPlan from "@trendline/core/QueryPlan"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import { integerLiteral, stringLiteral } from "../ClickHouseSql.ts"
+import { type Connection, storeError } from "./connection.ts"
+import { tables } from "./migrations.ts"
+
+// ClickHouse's DateTime and Date (18.16 and today) hold 1970-01-01 to early 2106, and
+// `toMonday` cannot go before 1970-01-01. Instants from 1970-01-06 (local days from
+// 1970-01-05, a Monday, in any zone) to 2106-01-01 are cut exactly; a query that would need
+// an event outside them fails rather than answer wrong.
+export const firstBucketedInstant = 5 * 86_400
+export const endOfBucketedInstants = Date.UTC(2106, 0, 1) / 1000
+
+/** The query of a plan's events (`source`: FROM and WHERE), and how to read its rows. */
+export interface PlanQuery {
+  readonly sql: string
+  /**
+   * `days`: rows of (day, value). `starts`: rows of (cut, first day of a whole bucket,
+   * value), where cut `c` is the granularity `granularities[c]`.
+   */
+  readonly rows: "days" | "starts"
+  readonly granularities: ReadonlyArray<QueryPlan.Granularity>
+}
+
+// The first day of the whole bucket that holds `day` (SQL, a Date in the account's zone):
+// kept for distinct profiles only, see above.
+const bucketStartSql = (
+  granularity: QueryPlan.Granularity,
+  weekStart: Bucket.WeekStart,
+  day: string,
+): string => {
+  switch (granularity) {
+    case "daily":
+      return day
+    case "weekly":
+      // 18.16 has no toStartOfWeek(day, mode): Sunday weeks start the day before the Monday
+      // that follows (or is) the day after.
+      return weekStart === "monday" ? `toMonday(${day})` : `toMonday(${day} + 1) - 1`
+    case "monthly":
+      return `toStartOfMonth(${day})`
+    case "total":
+      return "toDate('1970-01-01')"
+  }
+}
+
+export const planQuery = (plan: QueryPlan.QueryPlan, source: string): PlanQuery => {
+  const day = `toDate(toDateTime(ts), ${stringLiteral(plan.timeZone)})`
+  const measure = plan.measure
+  const oneDayBuckets = plan.groups.every((group) =>
+    group.buckets.every((bucket) => bucket.first === bucket.last),
+  )
+  if (measure._tag !== "Profiles" || oneDayBuckets) {
+    const value =
+      measure._tag === "Events"
+        ? "count()"
+        : measure._tag === "Profiles"
+          ? "uniqExact(profile)"
+          : `sum(arrayElement(prop_ints, indexOf(prop_keys, ${stringLiteral(measure.property)})))`
+    // toUInt16: a Date's day number (18.16 prints 1970-01-01 as 0000-00-00).
+    return {
+      sql: `SELECT toUInt16(${day}) AS day, ${value} AS value ${source} GROUP BY day`,
+      rows: "days",
+      granularities: [],
+    }
+  }
+  const granularities = [...new Set(plan.groups.map((group) => group.granularity))]
+  const startOf = (granularity: QueryPlan.Granularity, of: string) =>
+    bucketStartSql(granularity, plan.weekStart, of)
+  // One granularity: the events are grouped by its bucket directly, as hand-written SQL
+  // would. Several: each day keeps its set of profiles (`uniqExactState`) and the sets are
+  // merged (`uniqExactMerge`) into the buckets of every granularity at once (at most 366
+  // days a year), which reads the events once, whatever the number of groups.
+  const sql =
+    granularities.length === 1
+      ? `SELECT toUInt8(0) AS cut, toUInt16(${startOf(granularities[0]!, day)}) AS first_day,
+           uniqExact(profile) AS value
+         ${source} GROUP BY first_day`
+      : `SELECT cut, toUInt16(bucket) AS first_day, uniqExactMerge(per_day) AS value
+         FROM (SELECT ${day} AS day, uniqExactState(profile) AS per_day ${source} GROUP BY day)
+         ARRAY JOIN
+           [${granularities.map((_, c) => c).join(", ")}] AS cut,
+           [${granularities.map((g) => startOf(g, "day")).join(", ")}] AS bucket
+         GROUP BY cut, bucket`
+  return { sql, rows: "starts", granularities }
+}
+
+// The first day of the whole bucket (not clipped to the plan) of which `bucket` is a part,
+// by core's calendar; for the one bucket of `total`, SQL's constant start (day 0).
+const wholeBucketStart = (
+  plan: QueryPlan.QueryPlan,
+  granularity: QueryPlan.Granularity,
+  bucket: Bucket.Bucket,
+): Calendar.Day =>
+  granularity === "total"
+    ? 0
+    : Option.getOrThrow(Bucket.rangeOfKey(granularity, bucket.key, plan.weekStart)).first
+
+const differs = (plan: QueryPlan.QueryPlan, where: string) =>
+  new Error(
+    `ClickHouse put "${plan.eventName}" events ${where}: its time zone data for ${plan.timeZone} differs from this runtime's, or its calendar from core's`,
+  )
+
+/**
+ * The plan's answer from the query's rows (integers, as text): a day's value is added into
+ * the bucket that holds the day in every group; a bucket start's value is the value of the
+ * plan's bucket whose whole bucket starts there, in every group of the cut's granularity.
+ * Every other bucket is 0. A day outside the plan, or a start of no bucket in it, throws
+ * rather than answer wrong: the server's time zone data (or calendar) differs.
+ */
+export const resultOf = (
+  plan: QueryPlan.QueryPlan,
+  query: PlanQuery,
+  found: ReadonlyArray<ReadonlyArray<string>>,
+): QueryPlan.Result => {
+  const totals = plan.groups.map((group) => group.buckets.map(() => 0n))
+  if (query.rows === "days") {
+    const index = QueryPlan.bucketIndex(plan)
+    for (const [day, value] of found) {
+      const offset = Number(day) - plan.from
+      if (!(offset >= 0 && offset <= plan.to - plan.from)) {
+        throw differs(plan, `on ${Calendar.formatIsoDate(Number(day))}, outside the plan's days`)
+      }
+      const amount = BigInt(value!)
+      for (const [g, buckets] of index.entries()) totals[g]![buckets[offset]!]! += amount
+    }
+  } else {
+    const positions = query.granularities.map((granularity) => {
+      const group = plan.groups.find((candidate) => candidate.granularity === granularity)!
+      return new Map(
+        group.buckets.map((bucket, b) => [wholeBucketStart(plan, granularity, bucket), b]),
+      )
+    })
+    for (const [cut, firstDay, value] of found) {
+      const c = Number(cut)
+      const b = positions[c]!.get(Number(firstDay))
+      if (b === undefined) {
+        throw differs(
+          plan,
+          `in a ${query.granularities[c]} bucket starting ${Calendar.formatIsoDate(Number(firstDay))}, outside the plan`,
+        )
+      }
+      for (const [g, group] of plan.groups.entries()) {
+        if (group.granularity === query.granularities[c]) totals[g]![b] = BigInt(value!)
+      }
+    }
+  }
+  return Object.fromEntries(
+    plan.groups.map((group, g) => [
+      group.name,
+      Object.fromEntries(group.buckets.map((bucket, b) => [bucket.key, Number(totals[g]![b]!)])),
+    ]),
+  )
+}
+
+// The rows of a query in TabSeparated, which takes less work to read than JSON (an answer
+// is hundreds of rows, read every query). The rows end at the first empty line: after it
+// come `extremes` rows, when a profile of the server (or a client's settings) asks for them.
+const tabSeparated = async (
+  { client }: Connection,
+  query: string,
+  abort_signal: AbortSignal,
+): Promise<Array<Array<string>>> => {
+  const result = await client.query({ query, format: "TabSeparated", abort_signal })
+  const found: Array<Array<string>> = []
+  for (const line of (await result.text()).split("\n")) {
+    if (line === "") break
+    found.push(line.split("\t"))
+  }
+  return found
+}
+
+/** The store's `query`: one query of the plan's days, and a count of unbucketable events. */
+export const make = (connection: Connection) => {
+  const { attempt, query, table } = connection
+  return (account: Account.Settings, plan: QueryPlan.QueryPlan) =>
+    Effect.gen(function* () {
+      const start = Math.max(plan.start, firstBucketedInstant)
+      const end = Math.min(plan.end, endOfBucketedInstants)
+      const ofEvent = `account = ${stringLiteral(account.id)} AND kind = 'event' AND name = ${stringLiteral(plan.eventName)}`
+      const planned = planQuery(
+        plan,
+        `FROM ${table(tables.records)}
+         WHERE ${ofEvent} AND ts >= ${integerLiteral(start)} AND ts < ${integerLiteral(end)}`,
+      )
+      const bucketed =
+        plan.groups.length === 0 || start >= end
+          ? Effect.succeed<Array<Array<string>>>([])
+          : attempt("query", (signal) => tabSeparated(connection, planned.sql, signal))
+      const outside = [
+        ...(plan.start < firstBucketedInstant && plan.end > 0
+          ? [
+              `(ts < ${integerLiteral(Math.min(plan.end, firstBucketedInstant))} AND ts >= ${integerLiteral(Math.max(plan.start, 0))})`,
+            ]
+          : []),
+        ...(plan.end > endOfBucketedInstants
+          ? [
+              `(ts >= ${integerLiteral(Math.max(plan.start, endOfBucketedInstants))} AND ts < ${integerLiteral(plan.end)})`,
+            ]
+          : []),
+      ]
+      const unbucketable = query<{ n: string }>(
+        "query",
+        `SELECT count() AS n FROM ${table(tables.records)} WHERE ${ofEvent} AND (${outside.join(" OR ")})`,
+      )
+      const [found, [beyond]] =
+        outside.length === 0
+          ? [yield* bucketed, []]
+          : yield* Effect.all([bucketed, unbucketable], { concurrency: "unbounded" })
+      if (beyond !== undefined && Number(beyond.n) > 0) {
+        return yield* new EventStore.StoreError({
+          message: `ClickHouse store: query failed: ${beyond.n} "${plan.eventName}" events fall before 1970-01-06 or after 2105, which ClickHouse's dates cannot bucket`,
+        })
+      }
+      return yield* Effect.try({
+        try: () => resultOf(plan, planned, found),
+        catch: storeError("query"),
+      })
+    })
+}
