@@ -133,11 +133,13 @@ const listen = (options: Options): Effect.Effect<Listening> =>
           setImmediate(() => {
             if (accepted !== seen && turns < backlog) return stopAccepting(accepted, turns + 1)
             NetServer.prototype.close.call(server)
-            // Idle keep-alive connections close now. One not read from yet may hold a whole
-            // request in the kernel (on a busy machine reading it can take several turns):
-            // it is a client still sending, and gets the grace like one.
+            // Idle keep-alive connections close now, gracefully: an answer just written may
+            // still be on its way out (destroying would reset it). One not read from yet may
+            // hold a whole request in the kernel (on a busy machine reading it can take several
+            // turns): it is a client still sending, and gets the grace like one.
             setImmediate(() => {
-              destroyUnless((exchanges, socket) => exchanges.size > 0 || socket.bytesRead === 0)
+              for (const [socket, exchanges] of connections)
+                if (exchanges.size === 0 && socket.bytesRead > 0) socket.destroySoon()
               idleClosed = true
               if (graceOver) dropUnreceived()
               settle()
