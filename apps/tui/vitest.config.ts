@@ -3,9 +3,12 @@ import { defineConfig } from "vitest/config"
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts", "test/**/*.test.tsx"],
-    // A safety net, not a speed target: turbo runs every package's suite at once on 2 cores.
+    // Fails the run if a process it started is still running after it (the tmux test).
+    globalSetup: ["../../scripts/no-leftover-processes.mjs"],
+    // The slowest test but the tmux one (its own timeout) took 1 s beside a CPU-bound
+    // process on 2 cores, 2.7 s when turbo ran every task at once: a safety net.
     testTimeout: 30_000,
-    // The remote commands' tests start the Node server, whose store threads load their code too.
-    hookTimeout: 60_000,
+    // Hooks fill demo databases and start tmux's server.
+    hookTimeout: 30_000,
   },
 })

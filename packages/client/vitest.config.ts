@@ -3,9 +3,10 @@ import { defineConfig } from "vitest/config"
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
-    // A safety net, not a speed target: turbo runs every package's suite at once on 2 cores.
+    // Fails the run if a process it started is still running after it.
+    globalSetup: ["../../scripts/no-leftover-processes.mjs"],
+    // Every test but the packaging one (its own timeout) took under 0.3 s beside a CPU-bound
+    // process on 2 cores: a safety net. The end-to-end tests are in packages/e2e.
     testTimeout: 30_000,
-    // The end-to-end tests start the Node server, whose store threads load their code too.
-    hookTimeout: 60_000,
   },
 })

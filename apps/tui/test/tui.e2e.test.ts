@@ -3,11 +3,18 @@
  * (filled with the demo data), the test types a query, reads the chart and the table off
  * the screen, exports a CSV, and quits. A tmux server of its own (`-L`) keeps it apart from
  * any other tmux session on the machine.
+ *
+ * Nothing outlives the test: the tmux server runs in the foreground (`-D`) as a child of
+ * this process, in a process group of its own (`detached`) beside a shell that kills it if
+ * this process dies; killing that group ends the program too (its terminal hangs up). The
+ * group is killed after the tests and whenever this process ends, so a hook that times out
+ * before the test holds anything still leaves nothing running.
  */
-import { execFileSync, spawnSync } from "node:child_process"
+import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process"
 import { mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { dirname, join, resolve } from "node:path"
+import * as Calendar from "@trendline/core/Calendar"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 
 const appDir = resolve(import.meta.dirname, "..")
@@ -22,6 +29,35 @@ const isRunning = (): boolean =>
   spawnSync("tmux", ["-L", socket, "has-session", "-t", session]).status === 0
 
 const screen = (): string => tmux("capture-pane", "-p", "-t", session)
+
+// Runs tmux's server (the arguments after the parent's pid) while the parent lives.
+const watchdog = `
+parent=$1; shift
+"$@" & server=$!
+while kill -0 "$parent" 2>/dev/null && kill -0 "$server" 2>/dev/null; do sleep 1; done
+kill -KILL "$server" 2>/dev/null
+`
+let tmuxServer: ChildProcess | undefined
+
+// Synchronous, for exit and signal handlers. The group is signalled only while its leader
+// (our child) has not been reaped, so its id cannot be another's.
+const killTmux = () => {
+  const pid = tmuxServer?.pid
+  if (pid === undefined || tmuxServer?.exitCode !== null || tmuxServer.signalCode !== null) return
+  try {
+    process.kill(-pid, "SIGKILL")
+  } catch {
+    // Already gone.
+  }
+}
+const endSignals = ["SIGINT", "SIGTERM", "SIGHUP"] as const
+const onEndSignal = (signal: NodeJS.Signals) => {
+  killTmux()
+  for (const other of endSignals) process.off(other, onEndSignal)
+  if (process.listenerCount(signal) === 0) process.kill(process.pid, signal)
+}
+process.once("exit", killTmux)
+for (const signal of endSignals) process.once(signal, onEndSignal)
 
 /** Polls the screen until `predicate` holds (bounded), and returns that screen. */
 const waitForScreen = async (
@@ -45,27 +81,45 @@ const see = (text: string) => waitForScreen(JSON.stringify(text), (s) => s.inclu
 const keys = (...names: ReadonlyArray<string>) => tmux("send-keys", "-t", session, ...names)
 const type = (text: string) => tmux("send-keys", "-t", session, "-l", text)
 
-// Today as the UI counts it: this machine's calendar date.
-const now = new Date()
-const pad = (n: number) => String(n).padStart(2, "0")
-const todayKey = `${now.getFullYear()}${pad(now.getMonth() + 1)}${pad(now.getDate())}`
-const todayIso = `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}`
+// Today as the UI counts it: the account's calendar date, not this machine's. A zone 14
+// hours ahead of UTC makes the two differ for most of the day on most machines.
+const timeZone = "Pacific/Kiritimati"
+const today = Calendar.today(Date.now(), timeZone)
+const todayKey = Calendar.formatDateKey(today)
+const todayIso = Calendar.formatIsoDate(today)
 
-beforeAll(() => {
+beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "trendline-e2e-"))
+  const server = spawn(
+    "sh",
+    ["-c", watchdog, "tmux-watchdog", String(process.pid), "tmux", "-L", socket, "-D"],
+    { detached: true, stdio: "ignore" },
+  )
+  tmuxServer = server
+  while (spawnSync("tmux", ["-L", socket, "list-sessions"]).status !== 0) {
+    if (server.exitCode !== null || server.signalCode !== null)
+      throw new Error(`tmux -D exited (${server.exitCode ?? server.signalCode}) before it served`)
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
   const command = [
     // Ink renders only the last frame when it sees CI=true, as CI sets it: a person's terminal has no CI.
     "unset CI &&",
     `cd ${JSON.stringify(appDir)}`,
     `&& PATH=${JSON.stringify(dirname(process.execPath))}:"$PATH"`,
     `TRENDLINE_DB=${JSON.stringify(join(dir, "trendline.db"))}`,
+    `TRENDLINE_TIMEZONE=${timeZone}`,
     "node_modules/.bin/tsx src/main.tsx",
   ].join(" ")
   tmux("new-session", "-d", "-x", "100", "-y", "30", "-s", session, command)
 })
 
-afterAll(() => {
-  spawnSync("tmux", ["-L", socket, "kill-server"])
+afterAll(async () => {
+  const server = tmuxServer
+  if (server !== undefined && server.exitCode === null && server.signalCode === null) {
+    const exited = new Promise((resolve) => server.once("exit", resolve))
+    killTmux()
+    await exited
+  }
   rmSync(dir, { recursive: true, force: true })
 })
 

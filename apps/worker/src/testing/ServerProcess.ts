@@ -2,6 +2,13 @@
  * The Node server (`src/node.ts`) as a child process, for end-to-end tests and benchmarks
  * in any package: it resolves once the server prints its URL, and keeps every later
  * stdout line (the request log).
+ *
+ * No server outlives the process that started it, however its tests end: each server is
+ * registered before it is spawned, runs in a process group of its own (`detached`), and
+ * that group is killed (SIGKILL) when this process exits or is ended by SIGINT, SIGTERM or
+ * SIGHUP (a test runner stopping its worker after a hook timed out, before the test had a
+ * handle to stop). If this process dies of SIGKILL, the server notices within a second
+ * that its parent is gone and kills itself.
  */
 import { type ChildProcessByStdio, spawn } from "node:child_process"
 import { createInterface } from "node:readline"
@@ -30,15 +37,64 @@ export interface ServerProcess {
 const entry = fileURLToPath(new URL("../node.ts", import.meta.url))
 const ready = /^Trendline is serving (http:\/\/\S+) \(database /
 
+// Loaded by the server before its entry (`--import`): once its parent is no longer this
+// process, it kills its own group. Its worker threads load it too, and skip it.
+const orphanGuard = `data:text/javascript,${encodeURIComponent(
+  `import { isMainThread } from "node:worker_threads"
+if (isMainThread) {
+  setInterval(() => {
+    if (process.ppid !== ${process.pid}) process.kill(-process.pid, "SIGKILL")
+  }, 1000).unref()
+}`,
+)}`
+
+// The process groups of the servers started here that have not exited yet. A group is
+// signalled only while its leader has not been reaped, so its id cannot be another's.
+const groups = new Set<{ pid: number | undefined }>()
+
+/** Kills (SIGKILL) every server this process started that is still running; synchronous. */
+export const killAll = (): void => {
+  for (const group of groups) {
+    try {
+      if (group.pid !== undefined) process.kill(-group.pid, "SIGKILL")
+    } catch {
+      // Already gone.
+    }
+  }
+}
+
+const endSignals = ["SIGINT", "SIGTERM", "SIGHUP"] as const
+const onEndSignal = (signal: NodeJS.Signals) => {
+  killAll()
+  for (const other of endSignals) process.off(other, onEndSignal)
+  // The signal's usual end, unless someone else (a test runner) handles it.
+  if (process.listenerCount(signal) === 0) process.kill(process.pid, signal)
+}
+let hooked = false
+const killAllWhenThisProcessEnds = () => {
+  if (hooked) return
+  hooked = true
+  process.once("exit", killAll)
+  for (const signal of endSignals) process.once(signal, onEndSignal)
+}
+
 /**
  * Starts the server on a free loopback port with `env` on top of this process's
  * environment, e.g. `start({ TRENDLINE_DB: file, TRENDLINE_ACCOUNTS: "[…]" })`.
  */
 export const start = (env: Readonly<Record<string, string>>): Promise<ServerProcess> => {
-  const child = spawn(process.execPath, [entry], {
+  // Registered before the spawn: whatever happens from here on, the group is killed.
+  const group: { pid: number | undefined } = { pid: undefined }
+  groups.add(group)
+  killAllWhenThisProcessEnds()
+  const child = spawn(process.execPath, ["--import", orphanGuard, entry], {
     env: { ...process.env, PORT: "0", HOST: "127.0.0.1", ...env },
     stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
   })
+  group.pid = child.pid
+  child.once("exit", () => groups.delete(group))
+  child.once("error", () => groups.delete(group))
   const exited = new Promise<Exit>((resolve) =>
     // "close", not "exit": by then stdout has ended and every line has been read.
     child.once("close", (code, signal) => resolve({ code, signal })),
@@ -65,6 +121,7 @@ export const start = (env: Readonly<Record<string, string>>): Promise<ServerProc
         resolve({ child, url, lines, exited, stop })
       }
     })
+    child.once("error", reject)
     void exited.then(({ code, signal }) => {
       if (url === undefined)
         reject(new Error(`the server exited (${code ?? signal}) before it was ready:\n${stderr}`))

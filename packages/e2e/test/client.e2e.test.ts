@@ -1,11 +1,12 @@
-// The client end to end against the real Node server (`apps/worker/src/node.ts`) as a child
-// process: a fresh SQLite file, one account, and every read answering `partial` (sync
-// budget 0) so each answer comes through the client's polling. Answers are compared with
-// core's reference aggregator over the same events.
+// The client (`@trendline/client`) end to end against the real Node server
+// (`apps/worker/src/node.ts`) as a child process: a fresh SQLite file, one account, and
+// every read answering `partial` (sync budget 0) so each answer comes through the client's
+// polling. Answers are compared with core's reference aggregator over the same events.
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { assert, describe, it } from "@effect/vitest"
+import { type Client, createClient } from "@trendline/client"
 import * as Account from "@trendline/core/Account"
 import * as ApiError from "@trendline/core/ApiError"
 import * as Limits from "@trendline/core/Limits"
@@ -13,7 +14,6 @@ import * as Uploads from "@trendline/core/testing/Uploads"
 import * as ServerProcess from "@trendline/worker/testing/ServerProcess"
 import * as Schedule from "effect/Schedule"
 import { afterAll, beforeAll } from "vitest"
-import { type Client, createClient } from "../src/index.ts"
 
 const account = {
   id: "acme",
