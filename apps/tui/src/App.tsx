@@ -14,7 +14,6 @@ import { ResultsScreen } from "./components/ResultsScreen.tsx"
 import { RunningScreen } from "./components/RunningScreen.tsx"
 import { ThemeProvider, useTheme } from "./components/Theme.tsx"
 import * as Export from "./Export.ts"
-import * as QueryForm from "./form/QueryForm.ts"
 import { useBackend } from "./hooks/useBackend.ts"
 import { useKeys } from "./hooks/useKeys.ts"
 import { useQueryForm } from "./hooks/useQueryForm.ts"
@@ -26,8 +25,8 @@ export interface AppProps {
   readonly color?: boolean
   /** Where relative export file names are written (default: the current directory). */
   readonly cwd?: string
-  /** The day presets count from (default: today on this machine). */
-  readonly today?: Calendar.Day
+  /** The day presets count from: today in the account's zone (`Calendar.today`). */
+  readonly today: Calendar.Day
 }
 
 /** The whole UI; needs a `RuntimeProvider` above it. */
@@ -37,20 +36,14 @@ export const App = ({ color = true, cwd, today }: AppProps) => (
   </ThemeProvider>
 )
 
-const Screens = ({
-  cwd,
-  today,
-}: {
-  readonly cwd: string
-  readonly today?: Calendar.Day | undefined
-}) => {
+const Screens = ({ cwd, today }: { readonly cwd: string; readonly today: Calendar.Day }) => {
   const theme = useTheme()
   const { exit } = useApp()
   const size = useTerminalSize()
   const backend = useBackend()
   const query = useTrendsQuery()
   const [help, setHelp] = useState(false)
-  const [day] = useState(() => today ?? QueryForm.localToday())
+  const [day] = useState(today)
   const showHelp = useCallback(() => setHelp(true), [])
   const hideHelp = useCallback(() => setHelp(false), [])
   const quit = useCallback(() => exit(), [exit])

@@ -59,13 +59,6 @@ describe("presets", () => {
     state = QueryForm.onKey(state, "", { ...noKey, backspace: true }, context).state
     expect(state.draft).toMatchObject({ preset: "custom", from: "2026112", to: "20261126" })
   })
-
-  it("default to today in this machine's zone by core's rule", () => {
-    const now = Date.UTC(2024, 5, 1, 12)
-    expect(QueryForm.localToday(now)).toBe(
-      Calendar.today(now, Intl.DateTimeFormat().resolvedOptions().timeZone),
-    )
-  })
 })
 
 describe("typed dates", () => {

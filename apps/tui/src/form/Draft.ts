@@ -95,13 +95,6 @@ export type Command = "submit" | "quit" | "help"
 // ---------------------------------------------------------------------------------------
 // Dates
 
-/**
- * Today in this machine's time zone, by core's rule. Only `App`'s fallback when it is given
- * no `today` (tests): the program passes today in the account's zone (`main.tsx`).
- */
-export const localToday = (nowMillis: number = Date.now()): Calendar.Day =>
-  Calendar.today(nowMillis, Intl.DateTimeFormat().resolvedOptions().timeZone)
-
 /** The days of a preset, relative to `today` (core's `DateRange`); `custom` has none. */
 export const presetRange = (
   preset: Preset,

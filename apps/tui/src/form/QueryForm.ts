@@ -44,7 +44,6 @@ export {
   type IssueTarget,
   initialDraft,
   initialState,
-  localToday,
   type Measure,
   measures,
   type Preset,
