@@ -11,45 +11,12 @@ import * as Either from "effect/Either"
 import { afterAll, beforeAll } from "vitest"
 import * as Cli from "../src/Cli.ts"
 import * as Upload from "../src/commands/Upload.ts"
+import { run } from "../src/testing/Commands.ts"
 
 const fixture = join(import.meta.dirname, "fixtures", "events.jsonl")
 const folder = mkdtempSync(join(tmpdir(), "trendline-cli-"))
 let databases = 0
 const freshDatabase = () => join(folder, `db-${++databases}`, "trendline.db")
-
-interface Outcome {
-  readonly code: number
-  readonly stdout: string
-  readonly stderr: string
-}
-
-const run = async (
-  argv: ReadonlyArray<string>,
-  env: Readonly<Record<string, string | undefined>> = {},
-  stdin = "",
-): Promise<Outcome> => {
-  const invocation = Cli.parse(argv, env, {
-    stdoutIsTTY: false,
-    readStdin: () => Promise.resolve(stdin),
-  })
-  assert.strictEqual(
-    invocation._tag,
-    "Command",
-    invocation._tag === "UsageError" ? invocation.message : invocation._tag,
-  )
-  if (invocation._tag !== "Command") throw new Error("unreachable")
-  let stdout = ""
-  let stderr = ""
-  const code = await invocation.run({
-    stdout: (text) => {
-      stdout += text
-    },
-    stderr: (text) => {
-      stderr += text
-    },
-  })
-  return { code, stdout, stderr }
-}
 
 const week = ["--from", "20250101", "--to", "20250107"]
 

@@ -8,46 +8,12 @@ import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { assert, describe, it } from "@effect/vitest"
-import * as Cli from "@trendline/tui/src/Cli.ts"
+import { run } from "@trendline/tui/src/testing/Commands.ts"
 import * as ServerProcess from "@trendline/worker/testing/ServerProcess"
 import { afterAll, beforeAll } from "vitest"
 
 const fixture = join(import.meta.dirname, "fixtures", "events.jsonl")
 const folder = mkdtempSync(join(tmpdir(), "trendline-cli-"))
-
-interface Outcome {
-  readonly code: number
-  readonly stdout: string
-  readonly stderr: string
-}
-
-const run = async (
-  argv: ReadonlyArray<string>,
-  env: Readonly<Record<string, string | undefined>> = {},
-  stdin = "",
-): Promise<Outcome> => {
-  const invocation = Cli.parse(argv, env, {
-    stdoutIsTTY: false,
-    readStdin: () => Promise.resolve(stdin),
-  })
-  assert.strictEqual(
-    invocation._tag,
-    "Command",
-    invocation._tag === "UsageError" ? invocation.message : invocation._tag,
-  )
-  if (invocation._tag !== "Command") throw new Error("unreachable")
-  let stdout = ""
-  let stderr = ""
-  const code = await invocation.run({
-    stdout: (text) => {
-      stdout += text
-    },
-    stderr: (text) => {
-      stderr += text
-    },
-  })
-  return { code, stdout, stderr }
-}
 
 const week = ["--from", "20250101", "--to", "20250107"]
 
