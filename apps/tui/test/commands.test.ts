@@ -11,24 +11,15 @@ import * as Either from "effect/Either"
 import { afterAll, beforeAll } from "vitest"
 import * as Cli from "../src/Cli.ts"
 import * as Upload from "../src/commands/Upload.ts"
-import { run } from "../src/testing/Commands.ts"
+import { fixtureDailyCharged, fixtureWeek, run } from "../src/testing/Commands.ts"
 
 const fixture = join(import.meta.dirname, "fixtures", "events.jsonl")
 const folder = mkdtempSync(join(tmpdir(), "trendline-cli-"))
 let databases = 0
 const freshDatabase = () => join(folder, `db-${++databases}`, "trendline.db")
 
-const week = ["--from", "20250101", "--to", "20250107"]
-
-const dailyCharged = {
-  "20250101": 2,
-  "20250102": 1,
-  "20250103": 0,
-  "20250104": 0,
-  "20250105": 0,
-  "20250106": 1,
-  "20250107": 0,
-}
+const week = fixtureWeek
+const dailyCharged = fixtureDailyCharged
 
 afterAll(() => rmSync(folder, { recursive: true, force: true }))
 

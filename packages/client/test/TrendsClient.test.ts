@@ -576,33 +576,24 @@ describe("TrendsClient.upload", () => {
     }),
   )
 
-  it.scoped("retries a batch whose connection dropped without an answer, same key", () =>
-    Effect.gen(function* () {
-      const fake = yield* Fake.make
-      fake.reply({ drop: true }, uploaded(3))
-      const client = yield* clientOf(fake)
-      const fiber = yield* Effect.fork(client.upload(records(3)))
-      yield* Fake.received(fake, 1)
-      yield* advanceToNextTimer()
-      assert.deepStrictEqual(yield* Fiber.join(fiber), { processed: 3, unprocessed: [] })
-      assert.strictEqual(fake.requests.length, 2)
-      assert.strictEqual(keyOf(fake.requests[1]!), keyOf(fake.requests[0]!))
-    }),
-  )
-
-  it.scoped("retries a batch refused with 429 with the same key", () =>
-    Effect.gen(function* () {
-      const fake = yield* Fake.make
-      fake.reply(Fake.fail(429, "Too many concurrent requests"), uploaded(3))
-      const client = yield* clientOf(fake)
-      const fiber = yield* Effect.fork(client.upload(records(3)))
-      yield* Fake.received(fake, 1)
-      yield* advanceToNextTimer()
-      assert.deepStrictEqual(yield* Fiber.join(fiber), { processed: 3, unprocessed: [] })
-      assert.strictEqual(fake.requests.length, 2)
-      assert.strictEqual(keyOf(fake.requests[1]!), keyOf(fake.requests[0]!))
-    }),
-  )
+  for (const [refusal, reply] of [
+    ["whose connection dropped without an answer", { drop: true }],
+    ["refused with 429", Fake.fail(429, "Too many concurrent requests")],
+  ] as const) {
+    it.scoped(`retries a batch ${refusal} with the same key`, () =>
+      Effect.gen(function* () {
+        const fake = yield* Fake.make
+        fake.reply(reply, uploaded(3))
+        const client = yield* clientOf(fake)
+        const fiber = yield* Effect.fork(client.upload(records(3)))
+        yield* Fake.received(fake, 1)
+        yield* advanceToNextTimer()
+        assert.deepStrictEqual(yield* Fiber.join(fiber), { processed: 3, unprocessed: [] })
+        assert.strictEqual(fake.requests.length, 2)
+        assert.strictEqual(keyOf(fake.requests[1]!), keyOf(fake.requests[0]!))
+      }),
+    )
+  }
 
   it.scoped("stops at maxRetries with UploadIncomplete, every attempt under one key", () =>
     Effect.gen(function* () {

@@ -8,24 +8,15 @@ import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { assert, describe, it } from "@effect/vitest"
-import { run } from "@trendline/tui/src/testing/Commands.ts"
+import { fixtureDailyCharged, fixtureWeek, run } from "@trendline/tui/src/testing/Commands.ts"
 import * as ServerProcess from "@trendline/worker/testing/ServerProcess"
 import { afterAll, beforeAll } from "vitest"
 
 const fixture = join(import.meta.dirname, "fixtures", "events.jsonl")
 const folder = mkdtempSync(join(tmpdir(), "trendline-cli-"))
 
-const week = ["--from", "20250101", "--to", "20250107"]
-
-const dailyCharged = {
-  "20250101": 2,
-  "20250102": 1,
-  "20250103": 0,
-  "20250104": 0,
-  "20250105": 0,
-  "20250106": 1,
-  "20250107": 0,
-}
+const week = fixtureWeek
+const dailyCharged = fixtureDailyCharged
 
 afterAll(() => rmSync(folder, { recursive: true, force: true }))
 

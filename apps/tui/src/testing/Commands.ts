@@ -38,3 +38,17 @@ export const run = async (
   })
   return { code, stdout, stderr }
 }
+
+/** A range of the commands' test fixture (events.jsonl): its first week of 2025. */
+export const fixtureWeek: ReadonlyArray<string> = ["--from", "20250101", "--to", "20250107"]
+
+/** The fixture's Charged events per day of `fixtureWeek` (UTC). */
+export const fixtureDailyCharged = {
+  "20250101": 2,
+  "20250102": 1,
+  "20250103": 0,
+  "20250104": 0,
+  "20250105": 0,
+  "20250106": 1,
+  "20250107": 0,
+}
