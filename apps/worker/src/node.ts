@@ -40,15 +40,18 @@ const exitNow = (signal: NodeJS.Signals) => {
   process.exit(1)
 }
 
-// The first signal starts the shutdown; from then on, a second one exits at once.
-const waitForSignal = Effect.async<NodeJS.Signals>((resume) => {
+// The first signal starts the shutdown; from then on, a second one exits at once. Listened
+// for from the start: a signal that comes as soon as the server says it is serving (before
+// the program reaches its wait) must start the shutdown, not kill the process.
+const signalled = new Promise<NodeJS.Signals>((resolve) => {
   const stop = (signal: NodeJS.Signals) => {
     process.off("SIGINT", stop).off("SIGTERM", stop)
     process.once("SIGINT", exitNow).once("SIGTERM", exitNow)
-    resume(Effect.succeed(signal))
+    resolve(signal)
   }
   process.on("SIGINT", stop).on("SIGTERM", stop)
 })
+const waitForSignal = Effect.promise(() => signalled)
 
 const program = Effect.gen(function* () {
   const backend = yield* InProcess.make(accounts, api)
