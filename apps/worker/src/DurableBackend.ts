@@ -2,87 +2,57 @@
  * The backend on Workers: each account's `AccountApi` runs inside the account's SQLite-backed
  * Durable Object (one object per account id), so its query jobs, archived answers and
  * concurrency gates hold whichever isolate serves the request. The worker forwards each
- * call over RPC (`make`); the object runs it (`makeHost`). Neither side imports a Workers
- * API, so this module also typechecks with the Node server (`src/worker.ts` holds the class).
+ * call over RPC with the account's id and the request (`make`); the object runs it over the
+ * API it built once from its own env (`makeHost`). Neither side imports a Workers API, so
+ * this module also typechecks with the Node server (`src/worker.ts` holds the class).
  */
 import type * as Account from "@trendline/core/Account"
 import * as AccountApi from "@trendline/core/AccountApi"
 import * as ApiError from "@trendline/core/ApiError"
 import * as EventStore from "@trendline/core/EventStore"
-import * as Idempotency from "@trendline/core/Idempotency"
 import type * as Limits from "@trendline/core/Limits"
 import * as WireAnswer from "@trendline/core/WireAnswer"
 import * as ClickHouseEventStore from "@trendline/store-clickhouse/ClickHouseEventStore"
 import type { SqlDriver } from "@trendline/store-sqlite/SqlDriver"
 import * as SqliteAnswerArchive from "@trendline/store-sqlite/SqliteAnswerArchive"
 import * as SqliteEventStore from "@trendline/store-sqlite/SqliteEventStore"
-import * as Duration from "effect/Duration"
+import * as Cause from "effect/Cause"
+import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
-import * as Scope from "effect/Scope"
+import * as Layer from "effect/Layer"
+import * as ManagedRuntime from "effect/ManagedRuntime"
+import * as Option from "effect/Option"
 import type { AccountBackend, Backend } from "./Backend.ts"
-import type * as EnvOptions from "./EnvOptions.ts"
 import type { Log } from "./middleware.ts"
+import * as WorkerConfig from "./WorkerConfig.ts"
 
 /**
- * What every call carries to the account's object: the account and the API's options. Plain
- * JSON data only (Workers RPC refuses objects whose prototype is not `Object.prototype`), so
- * durations travel as milliseconds.
+ * The object's RPC methods: an account's endpoints. Each call names the account (the
+ * object checks it against its own configuration) and carries the request only.
  */
-export interface Setup {
-  readonly account: Account.Settings
-  readonly api: AccountApi.Options & {
-    readonly syncBudget: number
-    readonly retention: number
-    readonly idempotencyRetention: number
-  }
-  /** Where events go when they outgrow the object: ClickHouse instead of its own SQLite. */
-  readonly clickhouse?: EnvOptions.ClickHouse
-}
-
-/** The object's RPC methods: an account's endpoints, each told which account and options. */
 export interface AccountRpc {
-  readonly trends: (setup: Setup, body: unknown) => Promise<WireAnswer.WireAnswer>
-  readonly eventCount: (setup: Setup, body: unknown) => Promise<WireAnswer.WireAnswer>
+  readonly trends: (accountId: string, body: unknown) => Promise<WireAnswer.WireAnswer>
+  readonly eventCount: (accountId: string, body: unknown) => Promise<WireAnswer.WireAnswer>
   readonly poll: (
-    setup: Setup,
+    accountId: string,
     endpoint: AccountApi.ReadEndpoint,
     reqId: string,
   ) => Promise<WireAnswer.WireAnswer>
   readonly upload: (
-    setup: Setup,
+    accountId: string,
     body: unknown,
     receivedAt: number,
   ) => Promise<WireAnswer.WireAnswer>
   /** The upload's body as text: the object parses it once its gate admits it. */
   readonly uploadJson: (
-    setup: Setup,
+    accountId: string,
     text: string,
     receivedAt: number,
     idempotency?: AccountApi.UploadIdempotency,
   ) => Promise<WireAnswer.WireAnswer>
 }
-
-/** The setup of an account as plain data, e.g. `setupOf(account, AccountApi.defaultOptions)`. */
-export const setupOf = (
-  account: Account.Settings,
-  api: AccountApi.Options,
-  clickhouse?: EnvOptions.ClickHouse,
-): Setup => ({
-  account: { id: account.id, timeZone: account.timeZone, weekStart: account.weekStart },
-  api: {
-    limits: { ...api.limits },
-    syncBudget: Duration.toMillis(api.syncBudget),
-    retention: Duration.toMillis(api.retention),
-    idempotencyRetention: Duration.toMillis(
-      api.idempotencyRetention ?? Idempotency.defaultRetention,
-    ),
-    maxConcurrentQueries: api.maxConcurrentQueries,
-    maxConcurrentUploads: api.maxConcurrentUploads,
-  },
-  ...(clickhouse === undefined ? {} : { clickhouse: { ...clickhouse } }),
-})
 
 /**
  * The SQLite event store's settings inside an object.
@@ -108,94 +78,104 @@ export const storeOptions = (limits: Limits.Limits): SqliteEventStore.Options =>
   yieldNow: SqliteEventStore.macrotask,
 })
 
-interface Built {
-  readonly key: string
-  /** The account's API in wire form: RPC carries plain data, so the object is an edge too. */
-  readonly api: Promise<Either.Either<WireAnswer.WireApi, EventStore.StoreError>>
-  readonly scope: Scope.CloseableScope
-}
+/** The account's API in wire form: RPC carries plain data, so the object is an edge too. */
+class Api extends Context.Tag("@trendline/worker/DurableBackend/Api")<Api, WireAnswer.WireApi>() {}
 
 /**
- * Runs one account's API in its object. The API is built on the first call (the setup comes
- * with the calls) over the event store (the object's SQLite, or ClickHouse when the setup
- * names one) and the answer archive in `driver`'s database, and built again if a call
- * brings a different setup (a new deployment's configuration); the store is opened again
- * only if the setup changes its limits or its ClickHouse.
+ * An account's API over the event store (the object's SQLite, or the configured ClickHouse)
+ * and the answer archive in `driver`'s database.
+ */
+const apiLayer = (
+  driver: SqlDriver,
+  account: Account.Settings,
+  config: WorkerConfig.WorkerConfig,
+): Layer.Layer<Api, EventStore.StoreError> =>
+  Layer.scoped(
+    Api,
+    Effect.gen(function* () {
+      const archive = yield* SqliteAnswerArchive.make(driver)
+      return WireAnswer.ofApi(yield* AccountApi.make(account, config.api, archive))
+    }),
+  ).pipe(
+    Layer.provide(
+      config.clickhouse === undefined
+        ? Layer.effect(
+            EventStore.EventStore,
+            SqliteEventStore.make(driver, storeOptions(config.api.limits)),
+          )
+        : ClickHouseEventStore.layer(config.clickhouse, { limits: config.api.limits }),
+    ),
+  )
+
+/**
+ * Runs one account's API in its object, from the object's own configuration (`config`, read
+ * from its env: a new deployment starts new objects). The first call builds the API in one
+ * `ManagedRuntime`, which every later call runs on; calls that arrive meanwhile wait for the
+ * same build. While the store cannot be opened every call answers 503 and the next one tries
+ * again; while the configuration does not parse, 500 "misconfigured" (logged once).
  *
  * @example
  * // In the Durable Object:
- * private readonly host = DurableBackend.makeHost(DurableObjectSqlite.make(this.ctx.storage))
+ * DurableBackend.makeHost(DurableObjectSqlite.make(ctx.storage), WorkerConfig.read(env), log)
  */
-export const makeHost = (driver: SqlDriver): AccountRpc => {
-  let built: Built | undefined
-  // The event store outlives API builds that keep its settings (a new time zone or sync
-  // budget keeps them): its caches stay warm, and a rebuild of the rollups it runs in the
-  // background is never joined by a second engine over the same database.
-  let opened: { readonly key: string; readonly store: EventStore.Service } | undefined
+export const makeHost = (
+  driver: SqlDriver,
+  config: Either.Either<WorkerConfig.WorkerConfig, string>,
+  log: Log,
+): AccountRpc => {
+  if (Either.isLeft(config)) log(WorkerConfig.misconfiguredLine(config.left))
+  let current:
+    | {
+        readonly accountId: string
+        readonly runtime: ManagedRuntime.ManagedRuntime<Api, EventStore.StoreError>
+      }
+    | undefined
 
-  const openStore = (setup: Setup): Effect.Effect<EventStore.Service, EventStore.StoreError> => {
-    const key = JSON.stringify([setup.api.limits, setup.clickhouse ?? null])
-    if (opened?.key === key) return Effect.succeed(opened.store)
-    return (
-      setup.clickhouse === undefined
-        ? SqliteEventStore.make(driver, storeOptions(setup.api.limits))
-        : ClickHouseEventStore.make(setup.clickhouse, { limits: setup.api.limits })
-    ).pipe(Effect.tap((store) => Effect.sync(() => (opened = { key, store }))))
-  }
-
-  const open = (setup: Setup) =>
-    Effect.all({ store: openStore(setup), archive: SqliteAnswerArchive.make(driver) })
-
-  // Calls that arrive while the API is being built share the same build.
-  const build = (setup: Setup): Built => {
-    const key = JSON.stringify(setup)
-    if (built?.key === key) return built
-    const scope = Effect.runSync(Scope.make())
-    const api = Effect.runPromise(
-      Effect.either(
-        Effect.flatMap(open(setup), ({ store, archive }) =>
-          AccountApi.make(setup.account, setup.api, archive).pipe(
-            Effect.map(WireAnswer.ofApi),
-            Scope.extend(scope),
-            Effect.provideService(EventStore.EventStore, store),
-          ),
-        ),
-      ),
-    )
-    // The previous API's running jobs are interrupted; its finished answers stay archived.
-    if (built !== undefined) Effect.runFork(Scope.close(built.scope, Exit.void))
-    built = { key, api, scope }
-    return built
+  const fail = (message: string, details: Record<string, unknown>, error: ApiError.ApiError) => {
+    log({ time: new Date().toISOString(), level: "error", message, ...details })
+    return WireAnswer.failure(error)
   }
 
   const run = async (
-    setup: Setup,
+    accountId: string,
     call: (api: WireAnswer.WireApi) => Effect.Effect<WireAnswer.WireAnswer>,
   ): Promise<WireAnswer.WireAnswer> => {
-    const attempt = build(setup)
-    const api = await attempt.api
-    if (Either.isRight(api)) return Effect.runPromise(call(api.right))
-    // Not cached: the next call tries to open the store again.
-    if (built === attempt) built = undefined
-    return Effect.runPromise(
-      Effect.as(
-        Effect.logError(
-          "account object: cannot open its event store",
-          api.left.message,
-          api.left.cause,
-        ),
-        WireAnswer.failure(AccountApi.storeUnavailableError()),
-      ),
+    if (Either.isLeft(config)) return WireAnswer.failure(WorkerConfig.misconfigured())
+    const known = config.right.accounts.get(accountId)
+    // The worker authenticates against the same secret and sends each account to its own
+    // object: either miss is a bug (or a deployment half rolled out), never the client's.
+    if (known === undefined || (current !== undefined && current.accountId !== accountId))
+      return fail(
+        "account object: a call for an account it does not serve",
+        { account: accountId, serves: current?.accountId },
+        AccountApi.internalError(),
+      )
+    current ??= {
+      accountId,
+      runtime: ManagedRuntime.make(apiLayer(driver, known.settings, config.right)),
+    }
+    const { runtime } = current
+    const built = await Effect.runPromiseExit(runtime.runtimeEffect)
+    if (Exit.isSuccess(built)) return runtime.runPromise(Effect.flatMap(Api, call))
+    // Not kept: the next call builds the API again.
+    if (current?.runtime === runtime) current = undefined
+    void runtime.dispose()
+    return fail(
+      "account object: cannot open its event store",
+      { account: accountId, error: Cause.pretty(built.cause) },
+      Option.isSome(Cause.failureOption(built.cause))
+        ? AccountApi.storeUnavailableError()
+        : AccountApi.internalError(),
     )
   }
 
   return {
-    trends: (setup, body) => run(setup, (api) => api.trends(body)),
-    eventCount: (setup, body) => run(setup, (api) => api.eventCount(body)),
-    poll: (setup, endpoint, reqId) => run(setup, (api) => api.poll(endpoint, reqId)),
-    upload: (setup, body, receivedAt) => run(setup, (api) => api.upload(body, receivedAt)),
-    uploadJson: (setup, text, receivedAt, idempotency) =>
-      run(setup, (api) => api.uploadJson(text, receivedAt, idempotency)),
+    trends: (accountId, body) => run(accountId, (api) => api.trends(body)),
+    eventCount: (accountId, body) => run(accountId, (api) => api.eventCount(body)),
+    poll: (accountId, endpoint, reqId) => run(accountId, (api) => api.poll(endpoint, reqId)),
+    upload: (accountId, body, receivedAt) => run(accountId, (api) => api.upload(body, receivedAt)),
+    uploadJson: (accountId, text, receivedAt, idempotency) =>
+      run(accountId, (api) => api.uploadJson(text, receivedAt, idempotency)),
   }
 }
 
@@ -214,17 +194,11 @@ const detailsOf = (error: unknown): Record<string, unknown> =>
  * object cannot take (overloaded, reset by a deployment, unreachable) answers 503, any other
  * exception 500; both are logged and never shown to the client.
  *
- * @example DurableBackend.make((id) => env.ACCOUNTS.getByName(id), api, log)
+ * @example DurableBackend.make((id) => env.ACCOUNTS.getByName(id), log)
  */
 export const make =
-  (
-    objectOf: (accountId: string) => AccountRpc,
-    api: AccountApi.Options,
-    log?: Log,
-    clickhouse?: EnvOptions.ClickHouse,
-  ): Backend =>
+  (objectOf: (accountId: string) => AccountRpc, log?: Log): Backend =>
   (account): AccountBackend => {
-    const setup = setupOf(account, api, clickhouse)
     const object = objectOf(account.id)
     const call = (operation: string, send: () => Promise<WireAnswer.WireAnswer>) =>
       send().catch((error: unknown): WireAnswer.WireAnswer => {
@@ -244,12 +218,13 @@ export const make =
             : AccountApi.internalError(),
         )
       })
+    const id = account.id
     return {
-      trends: (body) => call("trends", () => object.trends(setup, body)),
-      eventCount: (body) => call("eventCount", () => object.eventCount(setup, body)),
-      poll: (endpoint, reqId) => call("poll", () => object.poll(setup, endpoint, reqId)),
-      upload: (body, receivedAt) => call("upload", () => object.upload(setup, body, receivedAt)),
+      trends: (body) => call("trends", () => object.trends(id, body)),
+      eventCount: (body) => call("eventCount", () => object.eventCount(id, body)),
+      poll: (endpoint, reqId) => call("poll", () => object.poll(id, endpoint, reqId)),
+      upload: (body, receivedAt) => call("upload", () => object.upload(id, body, receivedAt)),
       uploadJson: (text, receivedAt, idempotency) =>
-        call("upload", () => object.uploadJson(setup, text, receivedAt, idempotency)),
+        call("upload", () => object.uploadJson(id, text, receivedAt, idempotency)),
     }
   }

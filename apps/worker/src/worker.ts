@@ -1,130 +1,84 @@
 /**
  * The Workers entry (`wrangler.jsonc`): the Trends API app, built once per isolate from the
  * `TRENDLINE_ACCOUNTS` secret and the `TRENDLINE_*` vars, over a backend that runs each
- * account's API in its Durable Object (`AccountObject`, SQLite-backed, one per account).
- * A configuration that does not parse answers every request 500 "misconfigured" and logs why.
+ * account's API in its Durable Object (`AccountObject`, SQLite-backed, one per account),
+ * which reads the same configuration from its own env. A configuration that does not parse
+ * answers every request 500 "misconfigured" and logs why.
  */
 import { DurableObject } from "cloudflare:workers"
 import type * as AccountApi from "@trendline/core/AccountApi"
-import * as ApiError from "@trendline/core/ApiError"
 import * as WireAnswer from "@trendline/core/WireAnswer"
 import * as DurableObjectSqlite from "@trendline/store-sqlite/DurableObjectSqlite"
-import * as ConfigOf from "effect/Config"
 import * as Either from "effect/Either"
-import type * as Accounts from "./Accounts.ts"
 import { makeApp } from "./app.ts"
 import * as DurableBackend from "./DurableBackend.ts"
-import * as EnvOptions from "./EnvOptions.ts"
 import type { Log } from "./middleware.ts"
-
-/** One account's API in its own SQLite database; the worker calls it over RPC. */
-export class AccountObject extends DurableObject<Env> implements DurableBackend.AccountRpc {
-  private readonly host = DurableBackend.makeHost(DurableObjectSqlite.make(this.ctx.storage))
-
-  trends(setup: DurableBackend.Setup, body: unknown): Promise<WireAnswer.WireAnswer> {
-    return this.host.trends(setup, body)
-  }
-
-  eventCount(setup: DurableBackend.Setup, body: unknown): Promise<WireAnswer.WireAnswer> {
-    return this.host.eventCount(setup, body)
-  }
-
-  poll(
-    setup: DurableBackend.Setup,
-    endpoint: AccountApi.ReadEndpoint,
-    reqId: string,
-  ): Promise<WireAnswer.WireAnswer> {
-    return this.host.poll(setup, endpoint, reqId)
-  }
-
-  upload(
-    setup: DurableBackend.Setup,
-    body: unknown,
-    receivedAt: number,
-  ): Promise<WireAnswer.WireAnswer> {
-    return this.host.upload(setup, body, receivedAt)
-  }
-
-  uploadJson(
-    setup: DurableBackend.Setup,
-    text: string,
-    receivedAt: number,
-    idempotency?: AccountApi.UploadIdempotency,
-  ): Promise<WireAnswer.WireAnswer> {
-    return this.host.uploadJson(setup, text, receivedAt, idempotency)
-  }
-}
+import * as WorkerConfig from "./WorkerConfig.ts"
 
 // Workers Logs indexes the fields of a logged object.
 const log: Log = (line) => (line.level === "error" ? console.error(line) : console.log(line))
 
-interface Config {
-  readonly accounts: Accounts.Accounts
-  readonly api: AccountApi.Options
-  readonly clickhouse: EnvOptions.ClickHouse | undefined
-}
-
-// Every string binding by name: the vars, and the secrets (optional ones, ClickHouse's,
-// have no generated binding type).
-const variablesOf = (env: Env): EnvOptions.Env =>
-  Object.fromEntries(
-    Object.entries(env).filter((entry): entry is [string, string] => typeof entry[1] === "string"),
+/** One account's API in its own SQLite database; the worker calls it over RPC. */
+export class AccountObject extends DurableObject<Env> implements DurableBackend.AccountRpc {
+  private readonly host = DurableBackend.makeHost(
+    DurableObjectSqlite.make(this.ctx.storage),
+    WorkerConfig.read(this.env),
+    log,
   )
 
-const workerConfig: ConfigOf.Config<Config> = ConfigOf.mapOrFail(
-  ConfigOf.all({
-    api: EnvOptions.apiOptions,
-    accounts: EnvOptions.accounts,
-    clickhouse: EnvOptions.clickhouse,
-  }),
-  ({ accounts, ...rest }) =>
-    accounts === undefined
-      ? Either.left(
-          EnvOptions.problem(
-            "TRENDLINE_ACCOUNTS is not set: `wrangler secret put TRENDLINE_ACCOUNTS` (locally: .dev.vars)",
-          ),
-        )
-      : Either.right({ ...rest, accounts }),
-)
+  trends(accountId: string, body: unknown): Promise<WireAnswer.WireAnswer> {
+    return this.host.trends(accountId, body)
+  }
 
-const misconfigured = (): Response => {
-  const { status, body } = WireAnswer.failure(
-    new ApiError.InternalError({
-      reason: "The server is misconfigured; its operator must fix it (see the worker's logs)",
-    }),
-  )
-  return Response.json(body, { status })
+  eventCount(accountId: string, body: unknown): Promise<WireAnswer.WireAnswer> {
+    return this.host.eventCount(accountId, body)
+  }
+
+  poll(accountId: string, endpoint: AccountApi.ReadEndpoint, reqId: string) {
+    return this.host.poll(accountId, endpoint, reqId)
+  }
+
+  upload(accountId: string, body: unknown, receivedAt: number): Promise<WireAnswer.WireAnswer> {
+    return this.host.upload(accountId, body, receivedAt)
+  }
+
+  uploadJson(
+    accountId: string,
+    text: string,
+    receivedAt: number,
+    idempotency?: AccountApi.UploadIdempotency,
+  ): Promise<WireAnswer.WireAnswer> {
+    return this.host.uploadJson(accountId, text, receivedAt, idempotency)
+  }
 }
 
 type Fetch = (request: Request, env: Env, ctx: ExecutionContext) => Response | Promise<Response>
 
-// The app of this isolate, and what it was built from: a new secret or var value (a new
-// deployment, or a test's own env) builds it again.
+const misconfigured = (): Response => {
+  const { status, body } = WireAnswer.failure(WorkerConfig.misconfigured())
+  return Response.json(body, { status })
+}
+
+// The app of this isolate, and the variables it was built from: other values (a test's own
+// env) build it again.
 let current:
   | { readonly inputs: ReadonlyArray<string | undefined>; readonly fetch: Fetch }
   | undefined
 
-const inputsOf = (env: Env): ReadonlyArray<string | undefined> =>
-  Object.entries(variablesOf(env)).flat()
-
 const appFor = (env: Env): Fetch => {
-  const inputs = inputsOf(env)
+  const inputs = Object.entries(WorkerConfig.variablesOf(env)).flat()
   if (
     current?.inputs.length === inputs.length &&
     current.inputs.every((input, i) => input === inputs[i])
   )
     return current.fetch
-  const fetch = Either.match(EnvOptions.read(workerConfig, variablesOf(env)), {
+  const fetch = Either.match(WorkerConfig.read(env), {
     onLeft: (problems): Fetch => {
-      log({
-        time: new Date().toISOString(),
-        level: "error",
-        message: `trendline: misconfigured, every request answers 500 until this is fixed:\n${problems}`,
-      })
+      log(WorkerConfig.misconfiguredLine(problems))
       return misconfigured
     },
-    onRight: ({ accounts, api, clickhouse }): Fetch => {
-      const backend = DurableBackend.make((id) => env.ACCOUNTS.getByName(id), api, log, clickhouse)
+    onRight: ({ accounts }): Fetch => {
+      const backend = DurableBackend.make((id) => env.ACCOUNTS.getByName(id), log)
       return makeApp({ accounts, backend, log }).fetch
     },
   })

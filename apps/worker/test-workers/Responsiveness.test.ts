@@ -4,7 +4,7 @@
 // 700 to 1000 visitors each, stored through the object's own upload method); nothing waits
 // on purpose. The store's clock stands still while code runs, as it does once deployed
 // (`deployedClock`). Assertions are about what each call answered, never about durations.
-import { runInDurableObject } from "cloudflare:test"
+import { evictDurableObject, runInDurableObject } from "cloudflare:test"
 import { env } from "cloudflare:workers"
 import { assert, describe, it } from "@effect/vitest"
 import * as Account from "@trendline/core/Account"
@@ -12,8 +12,8 @@ import * as AccountApi from "@trendline/core/AccountApi"
 import * as Uploads from "@trendline/core/testing/Uploads"
 import type * as WireAnswer from "@trendline/core/WireAnswer"
 import { afterEach, beforeEach, vi } from "vitest"
-import * as DurableBackend from "../src/DurableBackend.ts"
-import type { AccountObject } from "../src/worker.ts"
+import type * as DurableBackend from "../src/DurableBackend.ts"
+import { configOf, hostIn, type Stub } from "./fixtures.ts"
 
 /**
  * Deployed, `performance.now()` (the clock the store slices its work by) does not move
@@ -33,8 +33,9 @@ afterEach(() => {
 // A sync budget small enough for the year's query to outlast, and far from zero.
 const smallBudget = 20
 
-const setupOf = (account: Account.Settings, syncBudget = smallBudget) =>
-  DurableBackend.setupOf(account, { ...AccountApi.defaultOptions, syncBudget })
+/** The object behind `stub` serving `account` with a sync budget of `syncBudget`. */
+const hostOf = (stub: Stub, account: Account.Settings, syncBudget = smallBudget) =>
+  hostIn(stub, configOf([account], { ...AccountApi.defaultOptions, syncBudget }))
 
 const dayStart = Date.UTC(2024, 0, 1) / 1000
 const days = 366
@@ -72,30 +73,23 @@ const yearOfVisitors = {
   },
 }
 
-type Stub = ReturnType<typeof env.ACCOUNTS.getByName>
-
-/**
- * An object of its own holding the year of visits, stored by its own upload method in
- * uploads of 1000 (called in the object, which saves copying them over RPC).
- */
+/** An object of its own holding the year of visits, stored in uploads of 1000. */
 const loaded = async (name: string, syncBudget = smallBudget) => {
   const account = Account.make(name)
   const stub = env.ACCOUNTS.getByName(name)
+  const host = hostOf(stub, account, syncBudget)
   const records = visits()
-  const answers = await runInDurableObject(stub, async (object: AccountObject) => {
-    const bodies: Array<WireAnswer.Json> = []
-    for (let start = 0; start < records.length; start += 1000) {
-      const d = records.slice(start, start + 1000)
-      bodies.push((await object.upload(setupOf(account, syncBudget), { d }, receivedAt)).body)
-    }
-    return bodies
-  })
+  const answers: Array<WireAnswer.Json> = []
+  for (let start = 0; start < records.length; start += 1000) {
+    const d = records.slice(start, start + 1000)
+    answers.push((await host.upload(account.id, { d }, receivedAt)).body)
+  }
   for (const body of answers) assert.strictEqual(body.status, "success", JSON.stringify(body))
   assert.strictEqual(
     answers.reduce((sum, body) => sum + Number(body.processed), 0),
     records.length,
   )
-  return { account, stub, records }
+  return { account, stub, host, records }
 }
 
 const reqIdOf = (answer: WireAnswer.WireAnswer) => {
@@ -105,26 +99,25 @@ const reqIdOf = (answer: WireAnswer.WireAnswer) => {
 
 /** Polls a read until it is no longer `partial`, as a client does: every 10 ms, 1000 times at most. */
 const settled = async (
-  stub: Stub,
-  setup: DurableBackend.Setup,
+  host: DurableBackend.AccountRpc,
+  account: Account.Settings,
   endpoint: AccountApi.ReadEndpoint,
   first: WireAnswer.WireAnswer,
 ) => {
   let answer = first
   for (let polls = 0; answer.body.status === "partial" && polls < 1000; polls++) {
     await new Promise((resolve) => setTimeout(resolve, 10))
-    answer = await stub.poll(setup, endpoint, String(answer.body.req_id))
+    answer = await host.poll(account.id, endpoint, String(answer.body.req_id))
   }
   return answer
 }
 
 describe("AccountObject while it works long", () => {
   it("answers a year of distinct profiles `partial` within a small budget, then exactly", async () => {
-    const { account, stub, records } = await loaded("long-query")
-    const setup = setupOf(account)
-    const first = await stub.trends(setup, yearOfVisitors)
+    const { account, host, records } = await loaded("long-query")
+    const first = await host.trends(account.id, yearOfVisitors)
     reqIdOf(first)
-    const final = await settled(stub, setup, "trends", first)
+    const final = await settled(host, account, "trends", first)
     assert.deepStrictEqual(final, {
       status: 200,
       body: Uploads.expectedTrends(account, records, yearOfVisitors),
@@ -134,9 +127,8 @@ describe("AccountObject while it works long", () => {
   it("serves a poll, an upload and another query between the slices of a long query", async () => {
     // A budget of 1 ms: the query answers `partial` after its first slice, so that the
     // calls below meet it with most of its slices still ahead.
-    const { account, stub, records } = await loaded("busy-query", 1)
-    const setup = setupOf(account, 1)
-    const first = await stub.trends(setup, yearOfVisitors)
+    const { account, host, records } = await loaded("busy-query", 1)
+    const first = await host.trends(account.id, yearOfVisitors)
     const reqId = reqIdOf(first)
 
     const signups = Uploads.eventRecords({
@@ -149,11 +141,11 @@ describe("AccountObject while it works long", () => {
     })
     const visitsInMarch = { event_name: "Visit", from: 20240301, to: 20240331 }
     const [poll, upload, count] = await Promise.all([
-      stub.poll(setup, "trends", reqId),
-      stub.upload(setup, { d: signups }, receivedAt),
-      stub.eventCount(setup, visitsInMarch),
+      host.poll(account.id, "trends", reqId),
+      host.upload(account.id, { d: signups }, receivedAt),
+      host.eventCount(account.id, visitsInMarch),
     ])
-    const after = await stub.poll(setup, "trends", reqId)
+    const after = await host.poll(account.id, "trends", reqId)
     // An object held by the query would have answered these only once it was done: the
     // polls would say `success`. They say `partial`, the last one after all the others;
     // the count, which needs no slice, answers at once, within even this budget.
@@ -167,10 +159,15 @@ describe("AccountObject while it works long", () => {
       },
     )
 
-    const final = await settled(stub, setup, "trends", after)
+    const final = await settled(host, account, "trends", after)
     assert.deepStrictEqual(final.body, Uploads.expectedTrends(account, records, yearOfVisitors))
     const signupCount = { event_name: "Signup", from: 20240101, to: 20241231 }
-    const stored = await settled(stub, setup, "events", await stub.eventCount(setup, signupCount))
+    const stored = await settled(
+      host,
+      account,
+      "events",
+      await host.eventCount(account.id, signupCount),
+    )
     assert.deepStrictEqual(stored.body, {
       status: "success",
       count: Uploads.expectedCount(account, signups, signupCount),
@@ -179,9 +176,11 @@ describe("AccountObject while it works long", () => {
 
   it("rebuilds its rollups in a new time zone in the background, serving calls meanwhile", async () => {
     const { account, stub, records } = await loaded("new-zone")
-    // The next deployment's setup: the account moved to India (UTC+05:30).
+    // The next deployment's configuration: the account moved to India (UTC+05:30). A
+    // deployment restarts the object.
     const moved = Account.make(account.id, { timeZone: "Asia/Kolkata" })
-    const setup = setupOf(moved)
+    await evictDurableObject(stub)
+    const host = hostOf(stub, moved)
     const visitCount = { event_name: "Visit", from: 20240301, to: 20240331 }
     const late = Uploads.eventRecords({
       seed: 9,
@@ -195,15 +194,15 @@ describe("AccountObject while it works long", () => {
     // twenty uploads at once, more than the 15 the gate admits in flight: each upload runs
     // whole between two steps of the rebuild, so none is refused.
     const [first, countFirst, ...uploads] = await Promise.all([
-      stub.trends(setup, yearOfVisitors),
-      stub.eventCount(setup, visitCount),
+      host.trends(moved.id, yearOfVisitors),
+      host.eventCount(moved.id, visitCount),
       ...Array.from({ length: 20 }, (_, i) =>
-        stub.upload(setup, { d: late.slice(i * 25, (i + 1) * 25) }, receivedAt),
+        host.upload(moved.id, { d: late.slice(i * 25, (i + 1) * 25) }, receivedAt),
       ),
     ])
     const reqId = reqIdOf(first)
     reqIdOf(countFirst)
-    const poll = await stub.poll(setup, "trends", reqId)
+    const poll = await host.poll(moved.id, "trends", reqId)
     // The store's own record: the rebuild towards the new zone is still under way.
     const rebuilding = await runInDurableObject(stub, (_object, state) =>
       state.storage.sql.exec("SELECT rebuild_zone FROM accounts").toArray(),
@@ -222,8 +221,8 @@ describe("AccountObject while it works long", () => {
     )
 
     // Queries in the new zone answer once the rollups are cut in it, the uploads included.
-    const final = await settled(stub, setup, "trends", poll)
-    const countFinal = await settled(stub, setup, "events", countFirst)
+    const final = await settled(host, moved, "trends", poll)
+    const countFinal = await settled(host, moved, "events", countFirst)
     const all = [...records, ...late]
     assert.deepStrictEqual(final.body, Uploads.expectedTrends(moved, all, yearOfVisitors))
     assert.notDeepEqual(final.body, Uploads.expectedTrends(account, all, yearOfVisitors))

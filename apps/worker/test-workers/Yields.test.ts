@@ -5,13 +5,12 @@
 import { runInDurableObject } from "cloudflare:test"
 import { env } from "cloudflare:workers"
 import { assert, describe, it } from "@effect/vitest"
-import * as Account from "@trendline/core/Account"
-import * as AccountApi from "@trendline/core/AccountApi"
 import * as Limits from "@trendline/core/Limits"
 import type * as WireAnswer from "@trendline/core/WireAnswer"
 import * as Effect from "effect/Effect"
 import * as DurableBackend from "../src/DurableBackend.ts"
 import type { AccountObject } from "../src/worker.ts"
+import { initech } from "./accounts.ts"
 
 const slices = 50
 
@@ -22,7 +21,6 @@ const slices = 50
  */
 const interleaving = async (name: string, pause: Effect.Effect<void>) => {
   const stub = env.ACCOUNTS.getByName(name)
-  const setup = DurableBackend.setupOf(Account.make(name), AccountApi.defaultOptions)
   const order: Array<string> = []
   const job = runInDurableObject(stub, (_object: AccountObject) =>
     Effect.runPromise(
@@ -45,7 +43,7 @@ const interleaving = async (name: string, pause: Effect.Effect<void>) => {
   await Promise.all([
     job,
     stub
-      .poll(setup, "trends", "123456789012345")
+      .poll(initech.id, "trends", "123456789012345")
       .then((answer: WireAnswer.WireAnswer) => order.push(`poll ${answer.status}`)),
     runInDurableObject(stub, () => order.push("fetch")),
   ])

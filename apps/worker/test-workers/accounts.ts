@@ -1,5 +1,6 @@
 // The accounts of the test worker's `TRENDLINE_ACCOUNTS` secret (see vitest.workers.config.ts):
-// two calendars, and accounts of their own for tests that change an object's setup.
+// two calendars, and one that tests of a single object use (any object serves the account
+// of its first call).
 
 /** An entry of the secret, as an operator writes it. */
 export interface TestAccount {
@@ -23,7 +24,7 @@ export const globex: TestAccount = {
   weekStart: "sunday",
 }
 
-/** For tests that call the worker with other vars (a rebuilt object API would disturb the others). */
+/** For tests that call objects of their own directly (never through the worker). */
 export const initech: TestAccount = {
   id: "initech",
   passcode: "initech-passcode",

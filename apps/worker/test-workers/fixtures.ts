@@ -1,10 +1,17 @@
 // What the workerd tests share: requests through the worker's own `fetch` (the same path as
 // production), the polling loop, and generated events with their expected answers from
 // core's reference aggregator.
-import { exports } from "cloudflare:workers"
+import { runInDurableObject } from "cloudflare:test"
+import { type env, exports } from "cloudflare:workers"
 import * as Account from "@trendline/core/Account"
+import type * as AccountApi from "@trendline/core/AccountApi"
 import * as Uploads from "@trendline/core/testing/Uploads"
 import type * as WireAnswer from "@trendline/core/WireAnswer"
+import * as DurableObjectSqlite from "@trendline/store-sqlite/DurableObjectSqlite"
+import * as Either from "effect/Either"
+import * as DurableBackend from "../src/DurableBackend.ts"
+import type * as WorkerConfig from "../src/WorkerConfig.ts"
+import type { AccountObject } from "../src/worker.ts"
 import type { TestAccount } from "./accounts.ts"
 
 export const settingsOf = (account: TestAccount): Account.Settings =>
@@ -126,3 +133,58 @@ export const trendsBody = (eventName: string, measure: Record<string, unknown> =
   },
   ...measure,
 })
+
+/** An account object of the test worker, by name. */
+export type Stub = ReturnType<typeof env.ACCOUNTS.getByName>
+
+/**
+ * A configuration other than the test env's, for tests of other options: the API's options
+ * (`api`, over core's defaults), one account per settings, and optionally a ClickHouse.
+ */
+export const configOf = (
+  accounts: ReadonlyArray<Account.Settings>,
+  api: AccountApi.Options,
+  clickhouse?: WorkerConfig.WorkerConfig["clickhouse"],
+): WorkerConfig.WorkerConfig => ({
+  accounts: new Map(
+    accounts.map((settings) => [settings.id, { settings, passcode: `${settings.id}-passcode` }]),
+  ),
+  api,
+  clickhouse,
+})
+
+// The host each object instance got from `hostIn`: an object keeps it until it is evicted.
+const hosts = new WeakMap<AccountObject, DurableBackend.AccountRpc>()
+
+/**
+ * The object behind `stub` serving `config` (instead of the test env's) over its own
+ * storage: what a deployment with that configuration runs. Each call enters the object as a
+ * request does, so calls interleave as RPC calls do. Built on the first call into each
+ * object instance; evict the object (`evictDurableObject`) to serve another configuration.
+ */
+export const hostIn = (
+  stub: Stub,
+  config: WorkerConfig.WorkerConfig,
+): DurableBackend.AccountRpc => {
+  const enter = (call: (host: DurableBackend.AccountRpc) => Promise<WireAnswer.WireAnswer>) =>
+    runInDurableObject(stub, (object: AccountObject, state) => {
+      let host = hosts.get(object)
+      if (host === undefined) {
+        host = DurableBackend.makeHost(
+          DurableObjectSqlite.make(state.storage),
+          Either.right(config),
+          (line) => console.error(line),
+        )
+        hosts.set(object, host)
+      }
+      return call(host)
+    })
+  return {
+    trends: (id, body) => enter((host) => host.trends(id, body)),
+    eventCount: (id, body) => enter((host) => host.eventCount(id, body)),
+    poll: (id, endpoint, reqId) => enter((host) => host.poll(id, endpoint, reqId)),
+    upload: (id, body, receivedAt) => enter((host) => host.upload(id, body, receivedAt)),
+    uploadJson: (id, text, receivedAt, idempotency) =>
+      enter((host) => host.uploadJson(id, text, receivedAt, idempotency)),
+  }
+}

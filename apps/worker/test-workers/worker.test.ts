@@ -7,7 +7,7 @@ import { env } from "cloudflare:workers"
 import { assert, describe, it } from "@effect/vitest"
 import { afterEach, vi } from "vitest"
 import worker from "../src/worker.ts"
-import { acme, globex, initech, type TestAccount } from "./accounts.ts"
+import { acme, globex, type TestAccount } from "./accounts.ts"
 import {
   type Call,
   type EventRecord,
@@ -91,15 +91,6 @@ describe("worker: reads", () => {
       count: expectedCount(globex, events, body),
     })
     assert.isAbove(final.body.count as number, 0)
-  })
-
-  it("answers at once when the query finishes within the sync budget", async () => {
-    const events = generate(3, 50, ["Quick"])
-    const vars = { TRENDLINE_SYNC_BUDGET_MS: "5000" }
-    const uploaded = await sendWith(vars, "/1/upload", { as: initech, json: { d: events } })
-    assert.strictEqual(uploaded.body.processed, events.length)
-    const reply = await sendWith(vars, trendsPath, { as: initech, json: trendsBody("Quick") })
-    assert.deepStrictEqual(reply.body, expectedTrends(initech, events, trendsBody("Quick")))
   })
 
   it("keeps a finished answer pollable after its object is evicted", async () => {
