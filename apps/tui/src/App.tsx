@@ -14,8 +14,9 @@ import { ResultsScreen } from "./components/ResultsScreen.tsx"
 import { RunningScreen } from "./components/RunningScreen.tsx"
 import { ThemeProvider, useTheme } from "./components/Theme.tsx"
 import * as Export from "./Export.ts"
+import * as QueryForm from "./form/QueryForm.ts"
 import { useBackend } from "./hooks/useBackend.ts"
-import { useKeys } from "./hooks/useKeys.ts"
+import { useKeys, useQuitKeys } from "./hooks/useKeys.ts"
 import { useQueryForm } from "./hooks/useQueryForm.ts"
 import { useTerminalSize } from "./hooks/useTerminalSize.ts"
 import { useTrendsQuery } from "./hooks/useTrendsQuery.ts"
@@ -43,6 +44,8 @@ const Screens = ({ cwd, today }: { readonly cwd: string; readonly today: Calenda
   const backend = useBackend()
   const query = useTrendsQuery()
   const [help, setHelp] = useState(false)
+  // The results screen's export has a text field: there `q` is a letter too.
+  const [resultsTyping, setResultsTyping] = useState(false)
   const [day] = useState(today)
   const showHelp = useCallback(() => setHelp(true), [])
   const hideHelp = useCallback(() => setHelp(false), [])
@@ -58,6 +61,7 @@ const Screens = ({ cwd, today }: { readonly cwd: string; readonly today: Calenda
     onQuit: quit,
     onHelp: showHelp,
   })
+  useQuitKeys(quit)
   useKeys({ escape: query.cancel, q: quit, "?": showHelp }, screen === "Running" && !help)
   useKeys(
     {
@@ -73,12 +77,17 @@ const Screens = ({ cwd, today }: { readonly cwd: string; readonly today: Calenda
   // Before the backend is there, only quitting makes sense.
   useKeys({ q: quit }, !ready && !help)
 
+  // `q` quits wherever no text field has the keyboard; Ctrl+Q (and Ctrl+C) everywhere.
+  const typing =
+    !help &&
+    ((ready && screen === "Idle" && QueryForm.isTextField(form.state.focus)) ||
+      (screen === "Succeeded" && resultsTyping))
   const body = size.rows - 1
   const description =
     backend.state._tag === "Ready" ? backend.state.backend.description : "starting…"
   return (
     <Box flexDirection="column" width={size.columns} height={size.rows}>
-      <Header description={description} />
+      <Header description={description} quitKey={typing ? "Ctrl+Q" : "q"} />
       {help ? <HelpScreen /> : null}
       <Box display={help ? "none" : "flex"} flexDirection="column" height={body} overflow="hidden">
         {backend.state._tag === "Loading" ? (
@@ -90,6 +99,7 @@ const Screens = ({ cwd, today }: { readonly cwd: string; readonly today: Calenda
             state={form.state}
             issues={form.issues}
             suggestions={form.suggestions}
+            columns={size.columns}
             rows={body}
           />
         ) : query.state._tag === "Running" ? (
@@ -104,6 +114,7 @@ const Screens = ({ cwd, today }: { readonly cwd: string; readonly today: Calenda
           <ResultsScreen
             answer={query.state.answer}
             request={query.state.request}
+            eventNames={backend.eventNames}
             active={!help}
             columns={size.columns}
             rows={body}
@@ -113,6 +124,7 @@ const Screens = ({ cwd, today }: { readonly cwd: string; readonly today: Calenda
             onBack={query.cancel}
             onQuit={quit}
             onHelp={showHelp}
+            onTyping={setResultsTyping}
           />
         )}
       </Box>

@@ -2,6 +2,11 @@
  * The demo data set local mode starts with: a year of a small shop's events up to today,
  * a few thousand profiles, an integer `Amount` on purchases. Deterministic (seeded), so
  * every fresh clone shows the same shapes, shifted to end today.
+ *
+ * "A year" is the 365 UTC days ending on the UTC date of `today`, all of that last day
+ * (events later than `today` included), whatever the account's zone. The backend seeds an
+ * empty database once, so the data stays where the first run put it: fixed dates in
+ * examples only show data inside those 365 days.
  */
 
 const events = [

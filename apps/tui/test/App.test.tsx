@@ -1,114 +1,13 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs"
-import { tmpdir } from "node:os"
+import { readFileSync } from "node:fs"
 import { join } from "node:path"
-import { stripVTControlCharacters } from "node:util"
-import * as Results from "@trendline/client/Results"
 import type * as TrendsClient from "@trendline/client/TrendsClient"
-import * as Bucket from "@trendline/core/Bucket"
-import * as Calendar from "@trendline/core/Calendar"
-import * as TrendsRequest from "@trendline/core/TrendsRequest"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
-import * as Layer from "effect/Layer"
-import * as ManagedRuntime from "effect/ManagedRuntime"
-import { render } from "ink-testing-library"
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest"
-import { App } from "../src/App.tsx"
-import * as Backend from "../src/Backend.ts"
+import { describe, expect, it, vi } from "vitest"
 import * as Export from "../src/Export.ts"
-import { RuntimeProvider } from "../src/RuntimeContext.tsx"
+import { answerFor, appHarness, keys, testBackend } from "./AppHarness.tsx"
 
-const today = Calendar.unsafeMakeDay(2026, 11, 26)
-
-const keys = {
-  enter: "\r",
-  escape: "\u001B",
-  tab: "\t",
-  up: "\u001B[A",
-  down: "\u001B[B",
-  ctrlN: "\u000E",
-  ctrlU: "\u0015",
-} as const
-
-/** A canned answer: bucket i of every group holds 10 * (i + 1). */
-const answerFor = (request: unknown) =>
-  Effect.gen(function* () {
-    const decoded = yield* TrendsRequest.decode(request)
-    const byGroup = Object.fromEntries(
-      Object.entries(decoded.groups).map(([name, group]) => [
-        name,
-        Object.fromEntries(
-          Bucket.bucketsOf(group.trend_type, decoded.from, decoded.to).map((bucket, index) => [
-            bucket.key,
-            10 * (index + 1),
-          ]),
-        ),
-      ]),
-    )
-    return {
-      body: { status: "success" as const, ...byGroup },
-      groups: Results.decode(decoded, byGroup),
-    } satisfies TrendsClient.TrendsAnswer
-  })
-
-const testBackend = (trends: Backend.Service["trends"] = answerFor) =>
-  Layer.succeed(Backend.Backend, {
-    description: "test backend",
-    endpoint: undefined,
-    weekStart: "monday",
-    eventNames: Effect.succeed(["App Opened", "Charged", "Signed Up"]),
-    trends,
-    upload: () => Effect.die("not in these tests"),
-  })
-
-let dir: string
-const runtimes: Array<ManagedRuntime.ManagedRuntime<Backend.Backend, unknown>> = []
-
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), "trendline-tui-"))
-})
-
-afterEach(async () => {
-  for (const runtime of runtimes.splice(0)) await runtime.dispose()
-  rmSync(dir, { recursive: true, force: true })
-})
-
-const start = (layer: Layer.Layer<Backend.Backend>) => {
-  const runtime = ManagedRuntime.make(layer)
-  runtimes.push(runtime)
-  const app = render(
-    <RuntimeProvider runtime={runtime}>
-      <App color={false} cwd={dir} today={today} />
-    </RuntimeProvider>,
-  )
-  const frame = () => stripVTControlCharacters(app.lastFrame() ?? "")
-  // Waits for the screen to show `text`; polls frames, never a fixed sleep.
-  const see = async (text: string | RegExp) => {
-    await vi.waitFor(
-      () => {
-        if (typeof text === "string") expect(frame()).toContain(text)
-        else expect(frame()).toMatch(text)
-      },
-      { timeout: 10_000, interval: 5 },
-    )
-    // Let React run the effects of that frame (key handlers are attached in effects).
-    await new Promise((resolve) => setImmediate(resolve))
-  }
-  const press = (...input: ReadonlyArray<string>) => {
-    for (const text of input) app.stdin.write(text)
-  }
-  return { app, frame, see, press }
-}
-
-/** Starts the app, waits for the form, and types an event name. */
-const startWithEvent = async (layer: Layer.Layer<Backend.Backend>, event = "Charged") => {
-  const ui = start(layer)
-  await ui.see("test backend")
-  await ui.see("App Opened") // suggestions are there: the form has the keyboard
-  ui.press(event)
-  await ui.see(`Event     ${event}`)
-  return ui
-}
+const { dir: exportDir, start, startWithEvent } = appHarness()
 
 describe("query form", () => {
   it("shows core's message under a bad date, and sends nothing", async () => {
@@ -138,13 +37,33 @@ describe("query form", () => {
     await ui.see("Event     Signed Up")
   })
 
-  it("types q into a text field, and quits on q once Esc stopped the typing", async () => {
+  it("types q into a text field, typing or not, where the header says Ctrl+Q quits", async () => {
     const ui = await startWithEvent(testBackend(), "Charq")
-    expect(ui.app.stdin.listenerCount("readable")).toBeGreaterThan(0)
+    expect(ui.frame()).toContain("? help · Ctrl+Q quit")
+    expect(ui.frame()).toContain("Ctrl+Q quit") // the key hints too
     ui.press(keys.escape)
     await ui.see("type edit")
     ui.press("q")
-    await vi.waitFor(() => expect(ui.app.stdin.listenerCount("readable")).toBe(0))
+    await ui.see("Event     Charqq")
+    expect(ui.app.stdin.listenerCount("readable")).toBeGreaterThan(0)
+    ui.press(keys.ctrlQ)
+    await ui.quits()
+  })
+
+  it("quits on q where no text field has the keyboard, as the header says", async () => {
+    const ui = await startWithEvent(testBackend())
+    ui.press(keys.down) // Range, a choice
+    await ui.see("› Range")
+    await ui.see("? help · q quit")
+    expect(ui.frame()).toMatch(/q quit\s*$/) // the key hints end with it
+    ui.press("q")
+    await ui.quits()
+  })
+
+  it("quits on Ctrl+C from a text field", async () => {
+    const ui = await startWithEvent(testBackend())
+    ui.press(keys.ctrlC)
+    await ui.quits()
   })
 
   it("shows the key bindings on ? and closes them with Esc", async () => {
@@ -254,7 +173,7 @@ describe("exporting", () => {
     ui.press("e")
     await ui.see("File   trends-Charged-20261028-20261126.csv")
     ui.press(keys.enter)
-    const path = join(dir, "trends-Charged-20261028-20261126.csv")
+    const path = join(exportDir(), "trends-Charged-20261028-20261126.csv")
     await ui.see(`Wrote 30 buckets as CSV to ${path}`)
     const csv = readFileSync(path, "utf8")
     expect(csv).toBe(Export.toCsv(answer!))
@@ -263,6 +182,24 @@ describe("exporting", () => {
     expect(lines[0]).toBe("group,trend_type,key,start,end,value")
     expect(lines[1]).toBe("daily,daily,20261028,2026-10-28,2026-10-28,10")
     expect(lines[30]).toBe("daily,daily,20261126,2026-11-26,2026-11-26,300")
+  })
+
+  it("takes q as a letter of the file name, and quits on Ctrl+Q there", async () => {
+    const ui = await startWithEvent(testBackend())
+    ui.press(keys.enter)
+    await ui.see("total")
+    expect(ui.frame()).toContain("? help · q quit")
+    ui.press("e")
+    await ui.see("? help · Ctrl+Q quit")
+    ui.press("q")
+    await ui.see("trends-Charged-20261028-20261126.csvq")
+    expect(ui.frame()).toContain("Ctrl+Q quit")
+    ui.press(keys.escape)
+    await ui.see("? help · q quit")
+    ui.press("e")
+    await ui.see("? help · Ctrl+Q quit")
+    ui.press(keys.ctrlQ)
+    await ui.quits()
   })
 
   it("shows the query as a curl command on c", async () => {

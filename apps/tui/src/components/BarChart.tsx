@@ -3,10 +3,16 @@ import { Box, Text } from "ink"
 import * as ChartLayout from "../view/ChartLayout.ts"
 import { useTheme } from "./Theme.tsx"
 
-const fitting = (line: string, note: string, width: number): string =>
-  line.length + note.length <= width ? note : ""
+const units: Readonly<Record<string, string>> = {
+  daily: "days",
+  weekly: "weeks",
+  monthly: "months",
+}
 
-/** A group's buckets as a chart `width` columns wide, the selected bucket highlighted. */
+/**
+ * A group's buckets as a chart `width` columns wide and `height` rows high plus the key
+ * line, the selected bucket highlighted.
+ */
 export const BarChart = ({
   group,
   width,
@@ -25,6 +31,7 @@ export const BarChart = ({
     width,
     height,
     selected,
+    unit: units[group.trendType],
   })
   const [start, end] = chart.selected ?? [0, 0]
   return (
@@ -42,10 +49,12 @@ export const BarChart = ({
       ))}
       <Text color={theme.muted} wrap="truncate">
         {chart.keys}
-        {chart.perColumn > 1
-          ? fitting(chart.keys, ` (a column: mean of ≤${chart.perColumn})`, width)
-          : ""}
       </Text>
+      {chart.note === undefined ? null : (
+        <Text color={theme.muted} wrap="truncate">
+          {chart.note}
+        </Text>
+      )}
     </Box>
   )
 }

@@ -1,6 +1,7 @@
 import type * as TrendsClient from "@trendline/client/TrendsClient"
 import { Box, Text } from "ink"
 import * as Format from "../view/Format.ts"
+import * as ResultsView from "../view/ResultsView.ts"
 import { useTheme } from "./Theme.tsx"
 
 /**
@@ -28,7 +29,11 @@ export const BucketTable = ({
   const used = 2 + keyWidth + 2 + datesWidth + 2 + valueWidth + 2
   const barWidth = width - used >= 12 ? Math.min(width - used, 60) : 0
   const max = Math.max(group.max, 0)
-  const start = Math.min(Math.max(offset, 0), Math.max(buckets.length - rows, 0))
+  // The selected row stays in view when a message takes rows from the table.
+  const start = Math.min(
+    Math.max(ResultsView.scrollTo(offset, selected, rows), 0),
+    Math.max(buckets.length - rows, 0),
+  )
   const page = buckets.slice(start, start + rows)
   const position =
     buckets.length > rows

@@ -14,7 +14,7 @@ const sections: ReadonlyArray<readonly [string, Bindings]> = [
       ["← →  Space", "change a choice (range, measure, trend)"],
       ["Ctrl+N  Ctrl+X", "add a group, remove the focused one"],
       ["Ctrl+U  Ctrl+W", "clear the field, delete a word"],
-      ["Esc", "stop typing, so that q quits"],
+      ["Esc", "stop typing (hides the suggestions)"],
     ],
   ],
   ["Running", [["Esc", "cancel the query"]]],
@@ -32,8 +32,8 @@ const sections: ReadonlyArray<readonly [string, Bindings]> = [
     "Anywhere",
     [
       ["?", "this help (Esc or ? closes it)"],
-      ["q", "quit (Esc first while typing)"],
-      ["Ctrl+C", "quit at once"],
+      ["q", "quit, where no text field has the keyboard"],
+      ["Ctrl+Q  Ctrl+C", "quit, from anywhere (text fields too)"],
     ],
   ],
 ]

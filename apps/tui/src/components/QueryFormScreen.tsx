@@ -9,11 +9,14 @@ import { TextField } from "./TextField.tsx"
 import { useTheme } from "./Theme.tsx"
 
 const labelWidth = 10
+// The widest trend choice, focused: `‹ monthly ›`.
+const trendWidth = 11
 
 export interface QueryFormScreenProps {
   readonly state: QueryForm.FormState
   readonly issues: ReadonlyMap<QueryForm.IssueTarget, ReadonlyArray<string>>
   readonly suggestions: ReadonlyArray<string>
+  readonly columns: number
   readonly rows: number
 }
 
@@ -74,16 +77,14 @@ const Choice = ({ label, focused }: { readonly label: string; readonly focused: 
   )
 }
 
+/** The keys of the form now, how to quit last: `q` on a choice, Ctrl+Q in a text field. */
 const hintsFor = (
   state: QueryForm.FormState,
   suggestions: ReadonlyArray<string>,
 ): ReadonlyArray<readonly [string, string]> => {
   const inGroup = state.focus.startsWith("group:")
   const groupKeys: ReadonlyArray<readonly [string, string]> = inGroup
-    ? [
-        ["Ctrl+N", "add group"],
-        ["Ctrl+X", "remove"],
-      ]
+    ? [["Ctrl+N/X", "add/remove group"]]
     : []
   if (suggestions.length > 0) {
     return [
@@ -91,17 +92,23 @@ const hintsFor = (
       ["↑↓", "choose"],
       ["Enter", "take it"],
       ["Esc", "stop typing"],
+      ["Ctrl+Q", "quit"],
     ]
   }
-  if (QueryForm.isTextField(state.focus) && state.typing) {
-    return [["Enter", "run"], ["↑↓", "fields"], ...groupKeys, ["Esc", "stop typing"], ["?", "help"]]
+  if (QueryForm.isTextField(state.focus)) {
+    return [
+      ["Enter", "run"],
+      ["↑↓", "fields"],
+      ...groupKeys,
+      state.typing ? ["Esc", "stop typing"] : ["type", "edit"],
+      ["?", "help"],
+      ["Ctrl+Q", "quit"],
+    ]
   }
   return [
     ["Enter", "run"],
     ["↑↓", "fields"],
-    ...(QueryForm.isTextField(state.focus)
-      ? ([["type", "edit"]] as const)
-      : ([["←→", "change"]] as const)),
+    ["←→", "change"],
     ...groupKeys,
     ["?", "help"],
     ["q", "quit"],
@@ -109,20 +116,34 @@ const hintsFor = (
 }
 
 /** The query form: event, range, measure and groups, each with its issues underneath. */
-export const QueryFormScreen = ({ state, issues, suggestions, rows }: QueryFormScreenProps) => {
+export const QueryFormScreen = ({
+  state,
+  issues,
+  suggestions,
+  columns,
+  rows,
+}: QueryFormScreenProps) => {
   const theme = useTheme()
   const { draft } = state
   const shown = (target: QueryForm.IssueTarget) =>
     QueryForm.isShown(state, target) ? issues.get(target) : undefined
   const focused = (field: QueryForm.FieldId) => state.focus === field
   const typing = (field: QueryForm.FieldId) => focused(field) && state.typing
-  const text = (field: QueryForm.FieldId, placeholder?: string, completion?: string) => (
+  // Every field fits the row beside its label, however long its text.
+  const fieldWidth = Math.max(columns - labelWidth - 2, 8)
+  const text = (
+    field: QueryForm.FieldId,
+    placeholder?: string,
+    completion?: string,
+    width = fieldWidth,
+  ) => (
     <TextField
       text={QueryForm.textOf(draft, field)}
       cursor={state.cursor}
       typing={typing(field)}
       {...(placeholder === undefined ? {} : { placeholder })}
       completion={completion}
+      width={width}
     />
   )
 
@@ -150,7 +171,11 @@ export const QueryFormScreen = ({ state, issues, suggestions, rows }: QueryFormS
 
   const preset = QueryForm.presets.find((p) => p.id === draft.preset)?.label ?? draft.preset
   const measure = QueryForm.measures.find((m) => m.id === draft.measure)?.label ?? draft.measure
-  const nameWidth = Math.max(12, ...draft.groups.map((group) => group.name.length + 2))
+  // Names as wide as the longest, but never so wide that the trend column leaves the row.
+  const nameWidth = Math.min(
+    Math.max(12, ...draft.groups.map((group) => group.name.length + 2)),
+    Math.max(columns - labelWidth - 2 - trendWidth, 8),
+  )
 
   return (
     <Box flexDirection="column" flexGrow={1}>
@@ -211,7 +236,7 @@ export const QueryFormScreen = ({ state, issues, suggestions, rows }: QueryFormS
           <Box width={labelWidth + 2}>
             <Text>{"  "}Groups</Text>
           </Box>
-          <Box width={nameWidth}>
+          <Box width={nameWidth} flexShrink={0}>
             <Text color={theme.muted}>name</Text>
           </Box>
           <Text color={theme.muted}>trend</Text>
@@ -223,9 +248,11 @@ export const QueryFormScreen = ({ state, issues, suggestions, rows }: QueryFormS
             <Box key={group.id} flexDirection="column">
               <Row label={`#${index + 1}`} focused={focused(name) || focused(type)}>
                 <Box width={nameWidth} flexShrink={0}>
-                  {text(name, "a name")}
+                  {text(name, "a name", undefined, nameWidth - 1)}
                 </Box>
-                <Choice label={group.trendType} focused={focused(type)} />
+                <Box flexShrink={0}>
+                  <Choice label={group.trendType} focused={focused(type)} />
+                </Box>
               </Row>
               <Issues messages={shown(name)} />
             </Box>

@@ -201,7 +201,7 @@ export const onKey = (
     return { state }
   }
 
-  if (!state.typing && input === "q" && !key.ctrl) return { state, command: "quit" }
+  // A text field takes `q` as a letter, typing or not: Ctrl+Q quits from here (App).
   // → at the end of the event name takes the highlighted suggestion, like a shell.
   if (key.rightArrow && highlighted !== undefined && state.cursor >= state.draft.eventName.length) {
     return { state: accept(state, highlighted) }

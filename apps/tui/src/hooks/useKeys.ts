@@ -1,4 +1,5 @@
 import { type Key, useInput } from "ink"
+import * as TextEdit from "../form/TextEdit.ts"
 
 /** A key's name in a `useKeys` map: a character (`"q"`, `"?"`) or a named key. */
 export type KeyName = "escape" | "return" | (string & {})
@@ -22,3 +23,14 @@ export const useKeys = (
     },
     { isActive: active },
   )
+
+/**
+ * Ctrl+C and Ctrl+Q quit from every screen, text fields included. (Ink quits on Ctrl+C
+ * itself unless it was told not to; this one covers the other case too.)
+ */
+export const useQuitKeys = (quit: () => void): void =>
+  useInput((input, key) => {
+    for (const [typed, pressed] of TextEdit.keystrokes(input, key)) {
+      if (pressed.ctrl && !pressed.meta && (typed === "q" || typed === "c")) return quit()
+    }
+  })

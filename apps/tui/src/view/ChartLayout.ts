@@ -1,7 +1,9 @@
 /**
  * A bucket chart as lines of text: vertical bars with gaps when every bucket fits, else a
- * sparkline, one column a bucket, or a column per several buckets (their mean) when
- * there are more buckets than columns. Heights use eighth blocks (▁▂▃▄▅▆▇█).
+ * sparkline, one column a bucket, or a column per several buckets when there are more
+ * buckets than columns. Such a column shows the largest of its buckets, so that the top of
+ * the axis is the answer's max (a mean would hide the peaks the figures state), and a note
+ * under the chart says so. Heights use eighth blocks (▁▂▃▄▅▆▇█).
  */
 import * as Format from "./Format.ts"
 
@@ -12,15 +14,22 @@ export interface ChartOptions {
   readonly keys: ReadonlyArray<string>
   /** Columns for the whole chart, axis included. */
   readonly width: number
-  /** Rows of the plot (the key line below is extra). */
+  /**
+   * Rows of the plot, the note included when a column stands for several buckets (the key
+   * line below is extra).
+   */
   readonly height: number
   readonly selected?: number | undefined
+  /** What a bucket is, plural, for the note: `days`, `weeks` (default `buckets`). */
+  readonly unit?: string | undefined
 }
 
 export interface ChartLayout {
   readonly mode: "bars" | "sparkline"
   /** The most buckets a column stands for (more than 1 only in a sparkline of a long range). */
   readonly perColumn: number
+  /** The fewest buckets a column stands for. */
+  readonly fewestPerColumn: number
   /** The y axis, one string a plot row, all as wide. */
   readonly axis: ReadonlyArray<string>
   /** The plot, top row first. */
@@ -29,6 +38,11 @@ export interface ChartLayout {
   readonly selected: readonly [number, number] | undefined
   /** First, middle and last keys under the plot, already indented past the axis. */
   readonly keys: string
+  /**
+   * When a column stands for several buckets, the line that says so (`each column is the
+   * max of 4–5 days`), fitted to the width; it takes the last row of `height`.
+   */
+  readonly note: string | undefined
 }
 
 const place = (line: Array<string>, text: string, at: number) => {
@@ -41,19 +55,38 @@ const place = (line: Array<string>, text: string, at: number) => {
   for (let i = 0; i < text.length; i++) line[start + i] = text[i]!
 }
 
+/** The note under a chart whose columns hold `fewest` to `most` buckets, fitted to `width`. */
+export const columnNote = (
+  fewest: number,
+  most: number,
+  unit: string,
+  indent: number,
+  width: number,
+): string => {
+  const count = fewest === most ? `${most}` : `${fewest}–${most}`
+  const candidates = [
+    `each column is the max of ${count} ${unit}`,
+    `column = max of ${count} ${unit}`,
+    `max of ${count} ${unit}`,
+  ]
+  for (const text of candidates) {
+    if (indent + text.length <= width) return `${" ".repeat(indent)}${text}`
+  }
+  return Format.fit(candidates.at(-1)!, width)
+}
+
 export const layout = (options: ChartOptions): ChartLayout => {
-  const height = Math.max(1, options.height)
   const count = options.values.length
-  const rawMax = Math.max(0, ...options.values)
-  // A column's mean never exceeds the largest value, so its rounded label fits this width.
-  const labelWidth = Math.max(Format.number(Math.round(rawMax)).length, 1)
+  const max = Math.max(0, ...options.values)
+  // Every column shows one of the values, so the largest labels the top of the axis.
+  const labelWidth = Math.max(Format.number(max).length, 1)
   const axisWidth = labelWidth + 2
   const plotWidth = Math.max(options.width - axisWidth, 1)
 
   const bars = count > 0 && count * 2 - 1 <= plotWidth
   const barWidth = bars ? Math.max(1, Math.min(8, Math.floor((plotWidth + 1) / count) - 1)) : 1
   const step = bars ? barWidth + 1 : 1
-  // More buckets than columns: every column takes the mean of the next 1 or 2 (or n, n+1)
+  // More buckets than columns: every column takes the max of the next 1 or 2 (or n, n+1)
   // buckets, spread evenly so that the chart uses the whole width.
   const columnCount = Math.min(count, plotWidth)
   const columnOf: Array<number> = []
@@ -64,11 +97,16 @@ export const layout = (options: ChartOptions): ChartLayout => {
     const end = Math.floor(((column + 1) * count) / columnCount)
     const chunk = options.values.slice(first, end)
     for (let bucket = first; bucket < end; bucket++) columnOf[bucket] = column
-    columns.push(chunk.reduce((sum, value) => sum + Math.max(value, 0), 0) / chunk.length)
+    columns.push(Math.max(0, ...chunk))
     sizes.push(chunk.length)
   }
   const perColumn = Math.max(1, ...sizes)
-  const max = Math.max(0, ...columns)
+  const fewestPerColumn = sizes.length === 0 ? 1 : Math.min(...sizes)
+  const note =
+    perColumn > 1
+      ? columnNote(fewestPerColumn, perColumn, options.unit ?? "buckets", axisWidth, options.width)
+      : undefined
+  const height = Math.max(1, options.height - (note === undefined ? 0 : 1))
   const eighths = columns.map((value) => {
     if (max === 0 || value <= 0) return 0
     return Math.max(1, Math.round((value / max) * height * 8))
@@ -86,7 +124,7 @@ export const layout = (options: ChartOptions): ChartLayout => {
   }
 
   const axis = rows.map((_, row) => {
-    const label = row === 0 ? Format.number(Math.round(max)) : row === height - 1 ? "0" : ""
+    const label = row === 0 ? Format.number(max) : row === height - 1 ? "0" : ""
     return `${label.padStart(labelWidth)} ${row === 0 || row === height - 1 ? "┤" : "│"}`
   })
 
@@ -111,9 +149,11 @@ export const layout = (options: ChartOptions): ChartLayout => {
   return {
     mode: bars ? "bars" : "sparkline",
     perColumn,
+    fewestPerColumn,
     axis,
     rows,
     selected,
     keys: `${" ".repeat(axisWidth)}${keyLine.join("").trimEnd()}`,
+    note,
   }
 }

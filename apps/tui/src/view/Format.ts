@@ -40,3 +40,37 @@ export const request = (body: Readonly<Record<string, unknown>>): string =>
 /** Fits `text` in `width` columns, with an ellipsis when cut. */
 export const fit = (text: string, width: number): string =>
   text.length <= width ? text : `${text.slice(0, Math.max(width - 1, 0))}…`
+
+/** `text` cut to `width` columns with an ellipsis in the middle, so both ends still show. */
+export const fitMiddle = (text: string, width: number): string => {
+  if (text.length <= width) return text
+  if (width <= 1) return "…".slice(0, Math.max(width, 0))
+  const head = Math.ceil((width - 1) / 2)
+  return `${text.slice(0, head)}…${text.slice(text.length - (width - 1 - head))}`
+}
+
+/**
+ * `text` as lines of at most `width` columns, broken between words; a word longer than a
+ * line (a path) is broken where the line ends.
+ */
+export const wrap = (text: string, width: number): ReadonlyArray<string> => {
+  const size = Math.max(Math.floor(width), 1)
+  const lines: Array<string> = []
+  let line = ""
+  for (const word of text.split(" ")) {
+    if (word === "") continue
+    if (line !== "" && line.length + 1 + word.length <= size) {
+      line += ` ${word}`
+      continue
+    }
+    if (line !== "") lines.push(line)
+    let rest = word
+    while (rest.length > size) {
+      lines.push(rest.slice(0, size))
+      rest = rest.slice(size)
+    }
+    line = rest
+  }
+  lines.push(line)
+  return lines
+}

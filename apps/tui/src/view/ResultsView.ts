@@ -4,6 +4,7 @@
  */
 import type { Key } from "ink"
 import * as TextEdit from "../form/TextEdit.ts"
+import * as Format from "./Format.ts"
 
 export type ExportFormat = "csv" | "json"
 
@@ -44,6 +45,28 @@ export const proposedFileName = (request: RequestSummary, format: ExportFormat):
     .replace(/[^A-Za-z0-9._-]+/g, "-")
     .replace(/^-+|-+$/g, "")
   return `trends-${event === "" ? "query" : event}-${String(request.from)}-${String(request.to)}.${format}`
+}
+
+/**
+ * The group tabs' labels for `width` columns, where a tab is its label with a space either
+ * side and tabs are a space apart. When the names do not fit, the longest are cut first (in
+ * the middle, with an ellipsis, so that names alike at one end stay apart), down to what
+ * fits or to 3 characters; the selected tab takes any column left over.
+ */
+export const tabLabels = (
+  names: ReadonlyArray<string>,
+  selected: number,
+  width: number,
+): ReadonlyArray<string> => {
+  const room = width - (names.length * 3 - 1)
+  const used = (cap: number) => names.reduce((sum, name) => sum + Math.min(name.length, cap), 0)
+  let cap = Math.max(0, ...names.map((name) => name.length))
+  if (used(cap) <= room) return names
+  while (cap > 3 && used(cap) > room) cap--
+  const spare = Math.max(room - used(cap), 0)
+  return names.map((name, index) =>
+    Format.fitMiddle(name, Math.min(name.length, cap + (index === selected ? spare : 0))),
+  )
 }
 
 const withExtension = (fileName: string, format: ExportFormat): string =>

@@ -1,0 +1,172 @@
+/**
+ * The whole UI under ink-testing-library on a canned backend: start it (optionally at a
+ * terminal size), wait for text on screen (frames are polled, never a fixed sleep), press
+ * keys. `appHarness` gives each test a fresh export directory and disposes its runtimes.
+ */
+import { mkdtempSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { stripVTControlCharacters } from "node:util"
+import * as Results from "@trendline/client/Results"
+import type * as TrendsClient from "@trendline/client/TrendsClient"
+import * as Bucket from "@trendline/core/Bucket"
+import * as Calendar from "@trendline/core/Calendar"
+import * as TrendsRequest from "@trendline/core/TrendsRequest"
+import * as TrendsResponse from "@trendline/core/TrendsResponse"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as ManagedRuntime from "effect/ManagedRuntime"
+import { render } from "ink-testing-library"
+import { afterEach, beforeEach, expect, vi } from "vitest"
+import { App } from "../src/App.tsx"
+import * as Backend from "../src/Backend.ts"
+import { RuntimeProvider } from "../src/RuntimeContext.tsx"
+
+export const today = Calendar.unsafeMakeDay(2026, 11, 26)
+
+export const keys = {
+  enter: "\r",
+  escape: "\u001B",
+  tab: "\t",
+  up: "\u001B[A",
+  down: "\u001B[B",
+  right: "\u001B[C",
+  end: "\u001B[F",
+  ctrlC: "\u0003",
+  ctrlN: "\u000E",
+  ctrlQ: "\u0011",
+  ctrlU: "\u0015",
+} as const
+
+/** The event names the canned backend knows. */
+export const eventNames: ReadonlyArray<string> = ["App Opened", "Charged", "Signed Up"]
+
+/** A canned answer: bucket i of every group holds `valueAt(i)`, by default 10 * (i + 1). */
+export const answerFor = (
+  request: unknown,
+  valueAt: (index: number) => number = (index) => 10 * (index + 1),
+) =>
+  Effect.gen(function* () {
+    const decoded = yield* TrendsRequest.decode(request)
+    const byGroup = Object.fromEntries(
+      Object.entries(decoded.groups).map(([name, group]) => [
+        name,
+        Object.fromEntries(
+          Bucket.bucketsOf(group.trend_type, decoded.from, decoded.to).map((bucket, index) => [
+            bucket.key,
+            valueAt(index),
+          ]),
+        ),
+      ]),
+    )
+    return {
+      body: TrendsResponse.toWire(byGroup),
+      groups: Results.decode(decoded, byGroup),
+    } satisfies TrendsClient.TrendsAnswer
+  })
+
+export const testBackend = (trends: Backend.Service["trends"] = (request) => answerFor(request)) =>
+  Layer.succeed(Backend.Backend, {
+    description: "test backend",
+    endpoint: undefined,
+    weekStart: "monday",
+    eventNames: Effect.succeed(eventNames),
+    trends,
+    upload: () => Effect.die("not in these tests"),
+  })
+
+/** A terminal's size: ink-testing-library's is 100 columns by whatever the test runs in. */
+export interface Size {
+  readonly columns: number
+  readonly rows: number
+}
+
+/** The terminal the review found the problems in. */
+export const small: Size = { columns: 80, rows: 24 }
+
+/** The UI `start` started: what it shows, and its keyboard. */
+export interface Ui {
+  readonly app: ReturnType<typeof render>
+  /** The last frame without colours. */
+  readonly frame: () => string
+  /** Waits for the screen to show `text`. */
+  readonly see: (text: string | RegExp) => Promise<void>
+  readonly press: (...input: ReadonlyArray<string>) => void
+  /** Waits until the app quit: it no longer reads the keyboard. */
+  readonly quits: () => Promise<void>
+}
+
+/** Registers the hooks of UI tests; returns how to start the UI and its export directory. */
+export const appHarness = () => {
+  let dir = ""
+  const runtimes: Array<ManagedRuntime.ManagedRuntime<Backend.Backend, unknown>> = []
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), "trendline-tui-"))
+  })
+
+  afterEach(async () => {
+    for (const runtime of runtimes.splice(0)) await runtime.dispose()
+    rmSync(dir, { recursive: true, force: true })
+  })
+
+  const start = (layer: Layer.Layer<Backend.Backend>, size?: Size): Ui => {
+    const runtime = ManagedRuntime.make(layer)
+    runtimes.push(runtime)
+    const app = render(
+      <RuntimeProvider runtime={runtime}>
+        <App color={false} cwd={dir} today={today} />
+      </RuntimeProvider>,
+    )
+    if (size !== undefined) {
+      // Own properties over the test stdout's fixed getter; Ink and the app read them.
+      Object.defineProperties(app.stdout, {
+        columns: { value: size.columns },
+        rows: { value: size.rows },
+      })
+      app.stdout.emit("resize")
+    }
+    const frame = () => stripVTControlCharacters(app.lastFrame() ?? "")
+    // Waits for the screen to show `text`; polls frames, never a fixed sleep.
+    const see = async (text: string | RegExp) => {
+      await vi.waitFor(
+        () => {
+          if (typeof text === "string") expect(frame()).toContain(text)
+          else expect(frame()).toMatch(text)
+        },
+        { timeout: 10_000, interval: 5 },
+      )
+      // Let React run the effects of that frame (key handlers are attached in effects).
+      await new Promise((resolve) => setImmediate(resolve))
+    }
+    const press = (...input: ReadonlyArray<string>) => {
+      for (const text of input) app.stdin.write(text)
+    }
+    const quits = () =>
+      vi.waitFor(() => expect(app.stdin.listenerCount("readable")).toBe(0), {
+        timeout: 10_000,
+        interval: 5,
+      })
+    return { app, frame, see, press, quits }
+  }
+
+  /** Starts the app, waits for the form, and types an event name. */
+  const startWithEvent = async (
+    layer: Layer.Layer<Backend.Backend>,
+    event = "Charged",
+    size?: Size,
+  ): Promise<Ui> => {
+    const ui = start(layer, size)
+    await ui.see("test backend")
+    // The header spans the terminal: at its full width, the app has the size.
+    if (size !== undefined) {
+      await vi.waitFor(() => expect(ui.frame().split("\n")[0]).toHaveLength(size.columns))
+    }
+    await ui.see("App Opened") // suggestions are there: the form has the keyboard
+    ui.press(event)
+    await ui.see(`Event     ${event}`)
+    return ui
+  }
+
+  return { dir: () => dir, start, startWithEvent }
+}

@@ -1,0 +1,165 @@
+/**
+ * The screens in the terminal the review used, 80 columns by 24 rows: nothing the user
+ * needs may be cut or pushed off.
+ */
+import { describe, expect, it } from "vitest"
+import { answerFor, appHarness, keys, small, testBackend } from "./AppHarness.tsx"
+
+const { dir: exportDir, startWithEvent } = appHarness()
+
+const lines = (frame: string) => frame.split("\n")
+
+/** Every line fits the terminal and the screen is no taller than it. */
+const expectFits = (frame: string) => {
+  expect(lines(frame).length).toBeLessThanOrEqual(small.rows)
+  for (const line of lines(frame)) expect(line.length).toBeLessThanOrEqual(small.columns)
+}
+
+describe("the chart at 80x24", () => {
+  it("tops at the answer's max when a column holds several days, and says so", async () => {
+    // This year by day is 330 buckets: more than the 73 columns beside the axis. One spike
+    // among small days: a mean of its column would hide it.
+    const spike = 200
+    const ui = await startWithEvent(
+      testBackend((request) => answerFor(request, (index) => (index === spike ? 8_084 : 100))),
+      "Charged",
+      small,
+    )
+    ui.press(keys.down, keys.right, keys.right, keys.right, keys.right) // Range: this year
+    await ui.see("‹ this year ›")
+    ui.press(keys.down, keys.down, keys.down, keys.right, keys.right) // Measure: sum
+    await ui.see("Property  Amount")
+    ui.press(keys.enter)
+    await ui.see("max 8,084")
+    const frame = ui.frame()
+    expect(frame).toContain('"Charged" · sum of Amount · 2026-01-01 → 2026-11-26')
+    expect(frame).toMatch(/^8,084 ┤ *█ *$/m) // the spike's column reaches the top
+    expect(frame).toContain("       each column is the max of 4–5 days")
+    expectFits(frame)
+  })
+})
+
+describe("long group names at 80x24", () => {
+  const longName = "revenue from returning customers in the spring campaign, by day"
+
+  it("keep every group's trend in the form, the names cut with an ellipsis", async () => {
+    const ui = await startWithEvent(testBackend(), "Charged", small)
+    ui.press(keys.down, keys.down, keys.down, keys.down, keys.down) // #1 name
+    await ui.see("› #1")
+    ui.press(keys.ctrlU, longName)
+    await ui.see("by day")
+    let frame = ui.frame()
+    // Typing: the end of the name shows, where the cursor is.
+    expect(frame).toMatch(/^› #1 {8}…[^\n]*by day +daily$/m)
+    ui.press(keys.ctrlN) // a weekly group: the long name is no longer being typed
+    await ui.see("#2")
+    frame = ui.frame()
+    expect(frame).toMatch(/^ {2}#1 {8}revenue from[^\n]*… +daily$/m)
+    expect(frame).toMatch(/^› #2 {8}weekly +weekly$/m)
+    expect(frame).toMatch(/^ {2}Groups {4}name +trend$/m)
+    expectFits(frame)
+  })
+
+  it("keep every tab of the results on the line", async () => {
+    const ui = await startWithEvent(testBackend(), "Charged", small)
+    ui.press(keys.ctrlN) // #2 weekly, its name focused
+    await ui.see("#2")
+    ui.press(keys.ctrlU, longName, keys.ctrlN) // #3 monthly
+    await ui.see("#3")
+    ui.press(keys.enter)
+    await ui.see("daily · 30 buckets")
+    const tabs = lines(ui.frame())[2]!
+    expect(tabs).toMatch(
+      /^ daily {3}revenue from[^ ]* .*….*, by day {3}monthly {3}daily · 30 buckets$/,
+    )
+    ui.press(keys.tab)
+    await ui.see("weekly · 5 buckets")
+    ui.press(keys.tab)
+    await ui.see("monthly · 2 buckets")
+    expectFits(ui.frame())
+  })
+})
+
+describe("an answer of zeros at 80x24", () => {
+  const zeros = testBackend((request) => answerFor(request, () => 0))
+
+  it("names the unknown event and the known one it looks like, instead of a chart", async () => {
+    const ui = await startWithEvent(zeros, "Chargd", small)
+    ui.press(keys.enter)
+    await ui.see('No "Chargd" events in this range (2026-10-28 → 2026-11-26).')
+    await ui.see('The data has no event named "Chargd": did you mean "Charged"?')
+    const frame = ui.frame()
+    expect(frame).not.toContain("┤") // no chart of zeros
+    expect(frame).toContain("total 0 · min 0 · max 0 · average 0")
+    expectFits(frame)
+  })
+
+  it("says a known event has no data in the range", async () => {
+    const ui = await startWithEvent(zeros, "Signed Up", small)
+    ui.press(keys.enter)
+    await ui.see('No "Signed Up" events in this range (2026-10-28 → 2026-11-26).')
+    await ui.see('There are "Signed Up" events at other dates: try a wider range.')
+  })
+
+  it("draws the chart when any bucket has a value", async () => {
+    const ui = await startWithEvent(
+      testBackend((request) => answerFor(request, (index) => (index === 3 ? 1 : 0))),
+      "Charged",
+      small,
+    )
+    ui.press(keys.enter)
+    await ui.see("1 ┤")
+    expect(ui.frame()).not.toContain('No "Charged" events')
+  })
+})
+
+describe("an export that fails at 80x24", () => {
+  it("shows the whole error, wrapped between words, with the key hints still there", async () => {
+    const ui = await startWithEvent(testBackend(), "Charged", small)
+    ui.press(keys.enter)
+    await ui.see("total")
+    ui.press("e")
+    await ui.see("File   trends-Charged-")
+    ui.press(keys.ctrlU, "no such folder/out.csv", keys.enter)
+    await ui.see("! Could not write")
+    const frame = ui.frame()
+    const path = `${exportDir()}/no such folder/out.csv`
+    const start = lines(frame).findIndex((line) => line.startsWith("! Could not write"))
+    const message = lines(frame).slice(start, -1)
+    expect(message.length).toBeGreaterThan(1)
+    // Lines break between words only: joined by spaces they give the message back.
+    expect(message.join(" ")).toBe(
+      `! Could not write ${path}: ENOENT: no such file or directory, open '${path}'`,
+    )
+    expect(lines(frame).at(-1)).toBe("Enter write · Tab CSV/JSON · Esc cancel · Ctrl+Q quit")
+    expectFits(frame)
+  })
+
+  it("keeps the selected bucket in view while a long success message takes table rows", async () => {
+    const ui = await startWithEvent(testBackend(), "Charged", small)
+    ui.press(keys.enter)
+    await ui.see("total")
+    ui.press(keys.end)
+    await ui.see("› 20261126")
+    const file = `${"x".repeat(40)}.csv`
+    ui.press("e", keys.ctrlU, file, keys.enter)
+    await ui.see("✓ Wrote 30 buckets as CSV to")
+    const frame = ui.frame()
+    // The message on two lines, the path whole on the second.
+    expect(lines(frame).at(-3)).toBe("✓ Wrote 30 buckets as CSV to")
+    expect(lines(frame).at(-2)).toBe(`${exportDir()}/${file}`)
+    expect(frame).toContain("› 20261126  2026-11-26    300")
+    expectFits(frame)
+  })
+
+  it("keeps the form reachable after the error: Esc closes the panel and the message", async () => {
+    const ui = await startWithEvent(testBackend(), "Charged", small)
+    ui.press(keys.enter)
+    await ui.see("total")
+    ui.press("e", keys.ctrlU, "missing/out.csv", keys.enter)
+    await ui.see("! Could not write")
+    ui.press(keys.escape)
+    await ui.see("Esc/n new query")
+    expect(ui.frame()).not.toContain("Could not write")
+  })
+})
