@@ -129,7 +129,7 @@ export const layerRemote = (
         weekStart: config.weekStart ?? "monday",
         eventNames: Effect.succeed([]),
         trends: (request, onProgress) =>
-          client.trends(request, onProgress === undefined ? {} : { onProgress }),
+          client.trends(request as TrendsClient.TrendsRequest, onProgress ? { onProgress } : {}),
         upload: client.upload,
       }
     }),

@@ -6,8 +6,37 @@
  */
 import * as Schema from "effect/Schema"
 
-/** The request did not complete: network failure, connection refused, or the per-request timeout. */
+/**
+ * Why a request did not complete, from the network's point of view:
+ * - `ConnectionRefused`: the host answered, but nothing listens on the port;
+ * - `HostNotFound`: the DNS has no address for the host (or could not be asked);
+ * - `NetworkUnreachable`: no route to the host;
+ * - `Tls`: the TLS handshake failed (a certificate, or `https` to a plain-HTTP server);
+ * - `BlockedPort`: `fetch` refuses the port (the Fetch standard blocks some, e.g. 9 or 6000);
+ * - `Timeout`: no answer within `requestTimeout`, or the connection attempt timed out;
+ * - `ConnectionLost`: the connection closed before the answer was complete;
+ * - `ClientClosed`: the Promise client was closed;
+ * - `Network`: any other network failure (browsers and Workers do not say more).
+ */
+export const TransportFailure = Schema.Literal(
+  "ConnectionRefused",
+  "HostNotFound",
+  "NetworkUnreachable",
+  "Tls",
+  "BlockedPort",
+  "Timeout",
+  "ConnectionLost",
+  "ClientClosed",
+  "Network",
+)
+export type TransportFailure = typeof TransportFailure.Type
+
+/**
+ * The request did not complete; `kind` says why and `message` names the cause and the call,
+ * e.g. `Connection refused by 127.0.0.1:8787: … (POST http://127.0.0.1:8787/1/counts/trends.json)`.
+ */
 export class TransportError extends Schema.TaggedError<TransportError>()("TransportError", {
+  kind: TransportFailure,
   reason: Schema.String,
 }) {
   override get message(): string {

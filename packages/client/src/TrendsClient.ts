@@ -6,32 +6,36 @@
  * - `partial` answers are polled (core's `Polling`) until done or the budget runs out
  *   (`PollTimeout` carries the `req_id` for `resume`);
  * - at most `maxConcurrent` requests in flight (3, the hosted service's limit); 429, 5xx,
- *   timeouts and network failures are retried with jittered exponential back-off, uploads
- *   too: each batch carries its own `Idempotency-Key`, the same on every retry, so a batch
- *   the server already stored is answered again instead of stored twice.
+ *   timeouts and dropped connections are retried with jittered exponential back-off,
+ *   uploads too: each batch carries its own `Idempotency-Key`, the same on every retry, so
+ *   a batch the server already stored is answered again instead of stored twice;
+ * - a server that cannot be reached (connection refused, unknown host, no route) gets one
+ *   retry, and a TLS failure none: the `TransportError` names the cause at once;
+ * - requests and answers are typed from core's schemas: `TrendsRequest` is the wire body.
  *
  * @since 0.1.0
  */
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
-import * as ApiError from "@trendline/core/ApiError"
+import type * as ApiError from "@trendline/core/ApiError"
 import type * as Bucket from "@trendline/core/Bucket"
 import * as EventCount from "@trendline/core/EventCount"
 import * as Idempotency from "@trendline/core/Idempotency"
 import * as Limits from "@trendline/core/Limits"
 import * as Polling from "@trendline/core/Polling"
 import * as QueryJob from "@trendline/core/QueryJob"
-import * as TrendsRequest from "@trendline/core/TrendsRequest"
+import * as CoreTrendsRequest from "@trendline/core/TrendsRequest"
 import * as TrendsResponse from "@trendline/core/TrendsResponse"
 import * as Upload from "@trendline/core/Upload"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import * as Schedule from "effect/Schedule"
+import type * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
-import { MalformedResponse, TransportError, UploadIncomplete } from "./ClientError.ts"
+import { MalformedResponse, type TransportError, UploadIncomplete } from "./ClientError.ts"
+import * as Call from "./internal/call.ts"
 import * as Region from "./Region.ts"
 import * as Results from "./Results.ts"
 
@@ -47,14 +51,17 @@ export interface Config {
   readonly maxConcurrent?: number
   /** Time limit of one HTTP request (default 30 seconds). */
   readonly requestTimeout?: Duration.DurationInput
-  /** Retries of a call after a 429, a 5xx, a timeout or a network failure; default 4. */
+  /**
+   * Retries of a call after a 429, a 5xx, a timeout or a lost connection; default 4. A
+   * server that cannot be reached (refused, unknown host, no route) gets at most 1.
+   */
   readonly maxRetries?: number
   /**
    * Whether the server honours `Idempotency-Key` on uploads, so that an upload may be
    * retried after a 5xx, a timeout or a lost answer. Default: `true` with `baseUrl` (a
    * Trendline server does), `false` with a hosted `region`, which does not document the
-   * header: there an upload is retried only after a 429 (nothing was stored), never after
-   * it may have been applied.
+   * header: there an upload is retried only after a 429 or a connection never made
+   * (nothing was stored), never after it may have been applied.
    */
   readonly idempotentUploads?: boolean
   /** First delay between retries, doubled each time with jitter (default 500 ms). */
@@ -71,10 +78,34 @@ export interface Config {
   readonly limits?: Limits.Limits
 }
 
-/** A trends answer: the wire `success` body, and each group's decoded buckets. */
-export interface TrendsAnswer {
-  readonly body: { readonly status: "success"; readonly [group: string]: unknown }
-  readonly groups: { readonly [group: string]: Results.GroupResult }
+/**
+ * A trends request as you send it: the Encoded (wire) side of core's `TrendsRequest`
+ * schema, e.g. `{ event_name: "Charged", from: 20161224, to: 20170103, groups: { days:
+ * { trend_type: "daily" } } }`. `Group` names its groups, so an answer knows them.
+ */
+export type TrendsRequest<Group extends string = string> = Omit<
+  CoreTrendsRequest.Encoded,
+  "groups"
+> & {
+  readonly groups: {
+    readonly [Name in Group]: Schema.Schema.Encoded<typeof CoreTrendsRequest.Group>
+  }
+}
+
+/** An event count request as you send it: `{ event_name: "Charged", from: 20161224, to: 20170103 }`. */
+export type EventCountRequest = EventCount.Encoded
+
+/** The wire `success` body of trends: `{"status":"success","days":{"20161224":10,…}}`. */
+export type TrendsBody = Schema.Schema.Encoded<typeof TrendsResponse.TrendsSuccess>
+
+/**
+ * A trends answer: the wire `success` body as the server sent it, and every requested
+ * group's buckets decoded, by the request's group names (none when resumed without it).
+ * Any answer is a `TrendsAnswer` (of `string`), whose groups a string can look up.
+ */
+export interface TrendsAnswer<Group extends string = string> {
+  readonly body: TrendsBody
+  readonly groups: { readonly [Name in Group]: Results.GroupResult }
 }
 
 /** What an upload did: records stored, and the refused ones with their index in your array. */
@@ -104,21 +135,29 @@ export interface Service {
    * Runs a trends query, polling `partial` answers; the request is the wire body
    * (`{"event_name":"Charged","from":20161224,…}`), checked before it is sent.
    */
-  readonly trends: (
-    request: unknown,
+  readonly trends: <Group extends string>(
+    request: TrendsRequest<Group>,
     options?: ReadOptions,
-  ) => Effect.Effect<TrendsAnswer, ReadError>
-  /** Polls a trends query that timed out; pass its request to decode the buckets. */
-  readonly resume: (
-    reqId: number,
-    request?: unknown,
-    options?: ReadOptions,
-  ) => Effect.Effect<TrendsAnswer, ReadError>
-  /** The total count of an event in a range (`POST /1/counts/events.json`), polled. */
-  readonly eventCount: (request: unknown, options?: ReadOptions) => Effect.Effect<number, ReadError>
+  ) => Effect.Effect<TrendsAnswer<Group>, ReadError>
   /**
-   * Uploads records in batches of at most 1000, in order, each with a fresh
-   * `Idempotency-Key` that its retries repeat, so a retried batch is stored once.
+   * Polls a trends query that timed out (`PollTimeout.reqId`); pass its request to decode
+   * the buckets, e.g. `client.resume(timeout.reqId, request)`.
+   */
+  readonly resume: <Group extends string = never>(
+    reqId: number,
+    request?: TrendsRequest<Group>,
+    options?: ReadOptions,
+  ) => Effect.Effect<TrendsAnswer<Group>, ReadError>
+  /** The total count of an event in a range (`POST /1/counts/events.json`), polled. */
+  readonly eventCount: (
+    request: EventCountRequest,
+    options?: ReadOptions,
+  ) => Effect.Effect<number, ReadError>
+  /**
+   * Uploads records (`{ type: "event", identity, ts, evtName, evtData }` or profiles) in
+   * batches of at most 1000, in order, each with a fresh `Idempotency-Key` that its retries
+   * repeat, so a retried batch is stored once. Records stay `unknown`, as in core's
+   * `Upload.UploadBody`: the server judges each one and reports the bad ones in `unprocessed`.
    */
   readonly upload: (
     records: ReadonlyArray<unknown>,
@@ -130,24 +169,6 @@ export class TrendsClient extends Context.Tag("@trendline/client/TrendsClient")<
   TrendsClient,
   Service
 >() {}
-
-type CallError = ApiError.ApiError | TransportError | MalformedResponse
-
-const snippet = (text: string): string => (text.length > 200 ? `${text.slice(0, 200)}…` : text)
-
-const decodeFail = Schema.decodeUnknownOption(ApiError.FailBody)
-
-// Failures a later attempt may not meet. Every call is safe to repeat: reads change nothing,
-// and an upload repeats its batch's Idempotency-Key, so the server replays its first answer.
-// Without keys the server honours, an upload is repeated only when it surely did nothing (429).
-const retryable =
-  (safe: boolean) =>
-  (error: CallError): boolean =>
-    error._tag === "RateLimited" ||
-    (safe &&
-      (error._tag === "TransportError" ||
-        error._tag === "InternalError" ||
-        error._tag === "ServiceUnavailable"))
 
 /**
  * Builds the client; fails with `Region.ConfigError` when neither region nor baseUrl (or
@@ -174,74 +195,18 @@ export const make = (
       })
     }
     const http = yield* HttpClient.HttpClient
-    const semaphore = yield* Effect.makeSemaphore(maxConcurrent)
-    const timeout = Duration.decode(config.requestTimeout ?? "30 seconds")
+    const call = yield* Call.make(http, {
+      timeout: Duration.decode(config.requestTimeout ?? "30 seconds"),
+      maxConcurrent,
+      maxRetries,
+      retryDelay: config.retryDelay ?? "500 millis",
+    })
     const limits = config.limits ?? Limits.defaults
-    const retrySchedule = Schedule.exponential(config.retryDelay ?? "500 millis").pipe(
-      Schedule.jittered,
-      Schedule.intersect(Schedule.recurs(maxRetries)),
-    )
     const headers = {
       "X-CleverTap-Account-Id": config.accountId,
       "X-CleverTap-Passcode": config.passcode,
       "Content-Type": "application/json",
     }
-
-    // One HTTP exchange: the JSON body of an answer that is not `fail`.
-    const exchange = (
-      request: HttpClientRequest.HttpClientRequest,
-    ): Effect.Effect<unknown, CallError> =>
-      http.execute(request).pipe(
-        Effect.flatMap((response) =>
-          Effect.map(response.text, (text) => ({ status: response.status, text })),
-        ),
-        Effect.mapError((error) => new TransportError({ reason: error.message })),
-        Effect.timeoutFail({
-          duration: timeout,
-          onTimeout: () =>
-            new TransportError({ reason: `No answer within ${Duration.format(timeout)}` }),
-        }),
-        Effect.flatMap(({ status, text }): Effect.Effect<unknown, CallError> => {
-          let body: unknown
-          try {
-            body = JSON.parse(text)
-          } catch {
-            // A proxy's HTML error page: the status says what happened.
-            return status >= 400
-              ? Effect.fail(
-                  ApiError.fromFailBody(
-                    { status: "fail", error: `HTTP ${status}: ${snippet(text)}` },
-                    status,
-                  ),
-                )
-              : Effect.fail(
-                  new MalformedResponse({
-                    status,
-                    reason: "the body is not JSON",
-                    body: snippet(text),
-                  }),
-                )
-          }
-          const fail = decodeFail(body)
-          if (fail._tag === "Some") return Effect.fail(ApiError.fromFailBody(fail.value, status))
-          // An HTTP error without a fail body (a gateway's own JSON): the status says what happened.
-          if (status >= 400) {
-            return Effect.fail(
-              ApiError.fromFailBody(
-                { status: "fail", error: `HTTP ${status}: ${snippet(text)}` },
-                status,
-              ),
-            )
-          }
-          return Effect.succeed(body)
-        }),
-      )
-
-    // A retry sends the same request: the same headers and the same body bytes.
-    const call = (request: HttpClientRequest.HttpClientRequest, safe = true) =>
-      semaphore
-        .withPermits(1)(exchange(request))
-        .pipe(Effect.retry({ schedule: retrySchedule, while: retryable(safe) }))
     const idempotentUploads = config.idempotentUploads ?? config.baseUrl !== undefined
 
     const decodeWith =
@@ -253,7 +218,7 @@ export const make = (
             new MalformedResponse({
               status: 200,
               reason: error.message,
-              body: snippet(JSON.stringify(body)),
+              body: Call.snippet(JSON.stringify(body)),
             }),
         )
 
@@ -262,7 +227,7 @@ export const make = (
       path: string,
       success: Schema.Schema<A, I>,
       body: unknown,
-    ): Polling.Transport<{ readonly decoded: A; readonly raw: unknown }, CallError> => {
+    ): Polling.Transport<{ readonly decoded: A; readonly raw: unknown }, Call.CallError> => {
       const reply = (raw: unknown) =>
         Effect.map(
           decodeWith(Schema.Union(success, TrendsResponse.Partial))(raw),
@@ -299,42 +264,47 @@ export const make = (
       ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress as never }),
     })
 
-    const answerOf = (
-      request: TrendsRequest.TrendsRequest | undefined,
+    // The raw body passed the success schema, so it is the wire success; `Results.decode`
+    // answers every group of the request, so the names are the request's.
+    const answerOf = <Group extends string>(
+      request: CoreTrendsRequest.TrendsRequest | undefined,
       result: { decoded: TrendsResponse.TrendsSuccess; raw: unknown },
-    ): TrendsAnswer => ({
-      body: result.raw as TrendsAnswer["body"],
-      groups:
-        request === undefined
-          ? {}
-          : Results.decode(request, result.decoded.groups, {
-              weekStart: config.weekStart ?? "monday",
-              zeroFill: config.zeroFill ?? true,
-            }),
+    ): TrendsAnswer<Group> => ({
+      body: result.raw as TrendsBody,
+      groups: (request === undefined
+        ? {}
+        : Results.decode(request, result.decoded.groups, {
+            weekStart: config.weekStart ?? "monday",
+            zeroFill: config.zeroFill ?? true,
+          })) as TrendsAnswer<Group>["groups"],
     })
 
     const trendsPath = "/1/counts/trends.json"
 
     return {
-      trends: (input, options = {}) =>
+      trends: <Group extends string>(input: TrendsRequest<Group>, options: ReadOptions = {}) =>
         Effect.gen(function* () {
-          const request = yield* TrendsRequest.decode(input, limits)
+          const request = yield* CoreTrendsRequest.decode(input, limits)
           const result = yield* Polling.run(
-            transport(trendsPath, TrendsResponse.TrendsSuccess, TrendsRequest.encode(request)),
+            transport(trendsPath, TrendsResponse.TrendsSuccess, CoreTrendsRequest.encode(request)),
             pollOptions(options),
           )
-          return answerOf(request, result)
+          return answerOf<Group>(request, result)
         }),
-      resume: (reqId, input, options = {}) =>
+      resume: <Group extends string = never>(
+        reqId: number,
+        input?: TrendsRequest<Group>,
+        options: ReadOptions = {},
+      ) =>
         Effect.gen(function* () {
           const request =
-            input === undefined ? undefined : yield* TrendsRequest.decode(input, limits)
+            input === undefined ? undefined : yield* CoreTrendsRequest.decode(input, limits)
           const result = yield* Polling.resume(
             transport(trendsPath, TrendsResponse.TrendsSuccess, undefined),
             reqId,
             pollOptions(options),
           )
-          return answerOf(request, result)
+          return answerOf<Group>(request, result)
         }),
       eventCount: (input, options = {}) =>
         Effect.gen(function* () {

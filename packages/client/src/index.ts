@@ -1,38 +1,55 @@
 /**
  * `@trendline/client` for people who do not use Effect: `createClient` returns an object
- * whose methods return Promises. Errors are `Error` subclasses with a `_tag` to switch on
- * (`"RateLimited"`, `"InvalidRequest"`, `"PollTimeout"`, `"TransportError"`, …).
+ * whose methods return Promises. Requests are typed from core's wire schemas; a rejection
+ * is a `TrendlineError` (an `Error` with a `_tag`: `"RateLimited"`, `"InvalidRequest"`,
+ * `"PollTimeout"`, `"TransportError"`, …), narrowed with `isTrendlineError` / `isApiError`.
  *
  * ```ts
- * import { createClient } from "@trendline/client"
+ * import { createClient, isTrendlineError } from "@trendline/client"
  *
  * const client = createClient({ region: "in1", accountId: "…", passcode: "…" })
- * const { body, groups } = await client.trends({
- *   event_name: "Charged", from: 20161224, to: 20170103,
- *   groups: { days: { trend_type: "daily" } },
- * })
- * body.days        // { "20161224": 10, … }  the wire answer
- * groups.days      // { buckets: [{ key, start, end, value }, …], total, min, max, mean }
+ * try {
+ *   const { groups } = await client.trends({
+ *     event_name: "Charged", from: 20161224, to: 20170103,
+ *     groups: { days: { trend_type: "daily" } },
+ *   })
+ *   groups.days.buckets // [{ key: "20161224", start, end, value }, …], and total, min, max, mean
+ * } catch (error) {
+ *   if (isTrendlineError(error) && error._tag === "PollTimeout") console.log(error.reqId)
+ * }
  * ```
  *
  * @since 0.1.0
  */
-import type * as Progress from "@trendline/core/Polling"
+import * as ApiError from "@trendline/core/ApiError"
+import { PollTimeout } from "@trendline/core/Polling"
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
 import * as ManagedRuntime from "effect/ManagedRuntime"
-import { TransportError } from "./ClientError.ts"
+import { MalformedResponse, TransportError, UploadIncomplete } from "./ClientError.ts"
 import * as Region from "./Region.ts"
 import * as TrendsClient from "./TrendsClient.ts"
 
 export * as ApiError from "@trendline/core/ApiError"
 export { PollTimeout } from "@trendline/core/Polling"
-export { MalformedResponse, TransportError, UploadIncomplete } from "./ClientError.ts"
+export {
+  MalformedResponse,
+  TransportError,
+  TransportFailure,
+  UploadIncomplete,
+} from "./ClientError.ts"
 export { ConfigError, type Region as RegionName } from "./Region.ts"
 export type { BucketValue, GroupResult } from "./Results.ts"
-export type { TrendsAnswer, UploadResult } from "./TrendsClient.ts"
+export type {
+  EventCountRequest,
+  Progress,
+  TrendsAnswer,
+  TrendsBody,
+  TrendsRequest,
+  UploadResult,
+} from "./TrendsClient.ts"
 
 /** Options of `createClient`: where (`region` or `baseUrl`), who, and how. */
 export type ClientOptions = TrendsClient.Config
@@ -40,23 +57,62 @@ export type ClientOptions = TrendsClient.Config
 /** Per-call options: cancel with an `AbortSignal`, follow polling with `onProgress`. */
 export interface CallOptions {
   readonly signal?: AbortSignal
-  readonly onProgress?: (state: Progress.PollState<unknown, unknown>) => void
+  readonly onProgress?: (state: TrendsClient.Progress) => void
   /** Milliseconds to poll a `partial` answer before failing with `PollTimeout`. */
   readonly pollBudgetMs?: number
 }
 
+/**
+ * Every error the client rejects with, each an `Error` with a `_tag` to switch on. A call
+ * aborted by its `signal` rejects with the signal's `reason` instead.
+ */
+export type TrendlineError =
+  | ApiError.ApiError
+  | TransportError
+  | MalformedResponse
+  | PollTimeout
+  | UploadIncomplete
+  | Region.ConfigError
+
+/**
+ * Whether a caught value is one of the client's errors, e.g.
+ * `if (isTrendlineError(error) && error._tag === "PollTimeout") client.resume(error.reqId)`.
+ */
+export const isTrendlineError = (u: unknown): u is TrendlineError =>
+  ApiError.isApiError(u) ||
+  u instanceof TransportError ||
+  u instanceof MalformedResponse ||
+  u instanceof PollTimeout ||
+  u instanceof UploadIncomplete ||
+  u instanceof Region.ConfigError
+
+/**
+ * Whether a caught value is a failure the API reported (a `fail` answer), e.g.
+ * `if (isApiError(error)) console.log(error._tag, ApiError.httpStatus(error))`.
+ */
+export const isApiError: (u: unknown) => u is ApiError.ApiError = ApiError.isApiError
+
 /** The client. */
 export interface Client {
   /** Runs a trends query (polling `partial` answers) and resolves to its answer. */
-  readonly trends: (request: unknown, options?: CallOptions) => Promise<TrendsClient.TrendsAnswer>
-  /** Polls a query that failed with `PollTimeout`, by its `req_id`. */
-  readonly resume: (
-    reqId: number,
-    request?: unknown,
+  readonly trends: <Group extends string>(
+    request: TrendsClient.TrendsRequest<Group>,
     options?: CallOptions,
-  ) => Promise<TrendsClient.TrendsAnswer>
+  ) => Promise<TrendsClient.TrendsAnswer<Group>>
+  /**
+   * Polls a query that failed with `PollTimeout`, by its `req_id`; pass its request to get
+   * its groups decoded, e.g. `client.resume(error.reqId, request)`.
+   */
+  readonly resume: <Group extends string = never>(
+    reqId: number,
+    request?: TrendsClient.TrendsRequest<Group>,
+    options?: CallOptions,
+  ) => Promise<TrendsClient.TrendsAnswer<Group>>
   /** The total count of an event in a date range. */
-  readonly eventCount: (request: unknown, options?: CallOptions) => Promise<number>
+  readonly eventCount: (
+    request: TrendsClient.EventCountRequest,
+    options?: CallOptions,
+  ) => Promise<number>
   /** Uploads records in batches of at most 1000, each retried under its own `Idempotency-Key`. */
   readonly upload: (
     records: ReadonlyArray<unknown>,
@@ -84,7 +140,12 @@ export const createClient = (options: ClientOptions): Client => {
     use: (client: TrendsClient.Service) => Effect.Effect<A, E>,
     signal: AbortSignal | undefined,
   ): Promise<A> => {
-    if (closed) throw new TransportError({ reason: "The client is closed: create a new one" })
+    if (closed) {
+      throw new TransportError({
+        kind: "ClientClosed",
+        reason: "The client is closed: create a new one",
+      })
+    }
     const controller = new AbortController()
     const abort = () => controller.abort(signal?.reason)
     signal?.addEventListener("abort", abort, { once: true })
@@ -97,7 +158,10 @@ export const createClient = (options: ClientOptions): Client => {
       if (Exit.isSuccess(exit)) return exit.value
       if (Cause.isInterruptedOnly(exit.cause)) {
         if (signal?.aborted) throw signal.reason
-        throw new TransportError({ reason: "The client was closed while the call was running" })
+        throw new TransportError({
+          kind: "ClientClosed",
+          reason: "The client was closed while the call was running",
+        })
       }
       throw Cause.squash(exit.cause)
     } finally {

@@ -10,6 +10,7 @@ import {
   ConfigError,
   createClient,
   PollTimeout,
+  type TrendsRequest,
   UploadIncomplete,
 } from "../src/index.ts"
 import * as Fake from "./fakeServer.ts"
@@ -19,7 +20,7 @@ const request = {
   from: 20240101,
   to: 20240102,
   groups: { days: { trend_type: "daily" } },
-}
+} satisfies TrendsRequest
 const answered = { days: { "20240101": 3, "20240102": 4 } }
 
 let fake: Fake.FakeServer
@@ -80,7 +81,7 @@ describe("createClient", () => {
     const answer = await clientOf().trends(request, {
       onProgress: (state) => states.push(state._tag),
     })
-    assert.deepStrictEqual(answer.body, { status: "success", ...answered })
+    assert.deepStrictEqual<unknown>(answer.body, { status: "success", ...answered })
     assert.deepStrictEqual(
       answer.groups.days!.buckets.map((bucket) => bucket.value),
       [3, 4],
@@ -223,7 +224,7 @@ describe("createClient lifecycle and failures", () => {
     const client = clientOf({ retryDelay: "1 millis" })
     fake.reply({ status: 503, json: { message: "Service Unavailable" } }, Fake.success(answered))
     const answer = await client.trends(request)
-    assert.deepStrictEqual(answer.body, { status: "success", ...answered })
+    assert.deepStrictEqual<unknown>(answer.body, { status: "success", ...answered })
     assert.strictEqual(fake.requests.length, 2)
   })
 

@@ -49,7 +49,7 @@ const groups = {
   days: { trend_type: "daily" },
   weeks: { trend_type: "weekly" },
   months: { trend_type: "monthly" },
-}
+} as const
 
 // ---------------------------------------------------------------------------------------
 // The server
@@ -119,7 +119,7 @@ describe("the client against the Node server", () => {
       for (const [name, buckets] of Object.entries(
         expected as Record<string, Record<string, number>>,
       )) {
-        const group = answer.groups[name]!
+        const group = answer.groups[name as keyof typeof groups]
         assert.deepStrictEqual(
           group.buckets.map((bucket) => [bucket.key, bucket.value]),
           Object.entries(buckets),
@@ -144,7 +144,7 @@ describe("the client against the Node server", () => {
 
   it("rejects a request the server refuses with an InvalidRequest Error", async () => {
     const tooMany = Object.fromEntries(
-      Array.from({ length: 6 }, (_, i) => [`g${i}`, { trend_type: "daily" }]),
+      Array.from({ length: 6 }, (_, i) => [`g${i}`, { trend_type: "daily" as const }]),
     )
     const error: unknown = await client
       .trends({ event_name: "Charged", ...range, groups: tooMany })
