@@ -124,6 +124,29 @@ describe("the published packages", () => {
     assert.deepStrictEqual(copies, [join(project, "node_modules", "effect")])
   })
 
+  it("refuse to install beside Effect 4, naming the Effect they need", async () => {
+    const other = join(folder, "effect-4")
+    mkdirSync(other)
+    writeFileSync(
+      join(other, "package.json"),
+      JSON.stringify({ name: "on-effect-4", private: true }),
+    )
+    const refused = await Packed.run(
+      "npm",
+      [
+        "install",
+        "--no-audit",
+        "--no-fund",
+        "effect@4",
+        ...tarballs.map((tarball) => tarball.file),
+      ],
+      other,
+    )
+    assert.notStrictEqual(refused.code, 0, refused.output)
+    assert.include(refused.output, "ERESOLVE")
+    assert.match(refused.output, /peer effect@"\^3\.\d+\.\d+"/)
+  })
+
   it("pass publint and @arethetypeswrong/cli (ESM only)", async () => {
     for (const { name, file, modules } of tarballs) {
       ok(
