@@ -3,10 +3,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as ApiError from "@trendline/core/ApiError"
 import * as Schedule from "effect/Schedule"
-import { afterEach, beforeEach } from "vitest"
 import {
-  type Client,
-  type ClientOptions,
   ConfigError,
   createClient,
   PollTimeout,
@@ -14,6 +11,7 @@ import {
   UploadIncomplete,
 } from "../src/index.ts"
 import * as Fake from "./fakeServer.ts"
+import * as PromiseClients from "./promiseClients.ts"
 
 const request = {
   event_name: "Charged",
@@ -23,29 +21,8 @@ const request = {
 } satisfies TrendsRequest
 const answered = { days: { "20240101": 3, "20240102": 4 } }
 
-let fake: Fake.FakeServer
-const clients: Array<Client> = []
-
-const clientOf = (options: Partial<ClientOptions> = {}): Client => {
-  const client = createClient({
-    baseUrl: fake.url,
-    accountId: "acme",
-    passcode: "acme-passcode",
-    pollSchedule: Schedule.spaced("5 millis"),
-    ...options,
-  })
-  clients.push(client)
-  return client
-}
-
-beforeEach(async () => {
-  fake = await Fake.start()
-})
-
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((client) => client.close()))
-  await fake.close()
-})
+const scripted = PromiseClients.setup({ pollSchedule: Schedule.spaced("5 millis") })
+const clientOf = scripted.clientOf
 
 /** The rejection of a promise that must reject. */
 const rejection = (promise: Promise<unknown>): Promise<unknown> =>
@@ -76,7 +53,7 @@ describe("createClient", () => {
   }
 
   it("resolves trends to the wire body and the decoded groups, after polling", async () => {
-    fake.reply(Fake.partial(21), Fake.partial(21), Fake.success(answered))
+    scripted.fake.reply(Fake.partial(21), Fake.partial(21), Fake.success(answered))
     const states: Array<string> = []
     const answer = await clientOf().trends(request, {
       onProgress: (state) => states.push(state._tag),
@@ -89,13 +66,13 @@ describe("createClient", () => {
     assert.strictEqual(answer.groups.days!.total, 7)
     assert.deepStrictEqual(states, ["Submitting", "Pending", "Pending", "Succeeded"])
     assert.deepStrictEqual(
-      fake.requests.map((recorded) => `${recorded.method} ${recorded.query.req_id ?? ""}`),
+      scripted.fake.requests.map((recorded) => `${recorded.method} ${recorded.query.req_id ?? ""}`),
       ["POST ", "GET 21", "GET 21"],
     )
   })
 
   it("rejects a fail answer with an Error whose _tag names it", async () => {
-    fake.reply(Fake.fail(400, `["Invalid event : Uninstalled"]`, 200))
+    scripted.fake.reply(Fake.fail(400, `["Invalid event : Uninstalled"]`, 200))
     const error = await rejection(clientOf().trends(request))
     assert.instanceOf(error, Error)
     assert.instanceOf(error, ApiError.InvalidRequest)
@@ -107,13 +84,13 @@ describe("createClient", () => {
     const error = await rejection(clientOf().trends({ ...request, groups: {} }))
     assert.instanceOf(error, Error)
     assert.strictEqual((error as ApiError.InvalidRequest)._tag, "InvalidRequest")
-    assert.strictEqual(fake.requests.length, 0)
+    assert.strictEqual(scripted.fake.requests.length, 0)
   })
 
   it("rejects with PollTimeout and its req_id when pollBudgetMs runs out", async () => {
     // Polls an hour apart: the budget ends first. A last poll at the deadline may or may
     // not reach the server; either way it finds the query still running.
-    fake.reply(Fake.partial(33), Fake.partial(33))
+    scripted.fake.reply(Fake.partial(33), Fake.partial(33))
     const client = clientOf({ pollSchedule: Schedule.spaced("1 hour") })
     const error = await rejection(client.trends(request, { pollBudgetMs: 20 }))
     assert.instanceOf(error, Error)
@@ -123,17 +100,17 @@ describe("createClient", () => {
   })
 
   it("resumes a query by its req_id", async () => {
-    fake.reply(Fake.partial(33), Fake.success(answered))
+    scripted.fake.reply(Fake.partial(33), Fake.success(answered))
     const answer = await clientOf().resume(33, request)
     assert.strictEqual(answer.groups.days!.total, 7)
     assert.deepStrictEqual(
-      fake.requests.map((recorded) => recorded.query.req_id),
+      scripted.fake.requests.map((recorded) => recorded.query.req_id),
       ["33", "33"],
     )
   })
 
   it("resolves eventCount to the count and upload to its result", async () => {
-    fake.reply(
+    scripted.fake.reply(
       { json: { status: "success", count: 12 } },
       { json: { status: "success", processed: 1, unprocessed: [] } },
     )
@@ -144,11 +121,14 @@ describe("createClient", () => {
     )
     const record = { type: "event", identity: "u1", ts: 1_704_067_200, evtName: "Charged" }
     assert.deepStrictEqual(await client.upload([record]), { processed: 1, unprocessed: [] })
-    assert.deepStrictEqual(Fake.jsonOf(fake.requests[1]!), { d: [record] })
+    assert.deepStrictEqual(Fake.jsonOf(scripted.fake.requests[1]!), { d: [record] })
   })
 
   it("retries an upload under one Idempotency-Key, then rejects with UploadIncomplete", async () => {
-    fake.reply(Fake.fail(503, "Service unavailable"), Fake.fail(503, "Service unavailable"))
+    scripted.fake.reply(
+      Fake.fail(503, "Service unavailable"),
+      Fake.fail(503, "Service unavailable"),
+    )
     const client = clientOf({ maxRetries: 1, retryDelay: "1 millis" })
     const error = await rejection(client.upload([{ type: "event" }]))
     assert.instanceOf(error, Error)
@@ -156,44 +136,50 @@ describe("createClient", () => {
     assert.strictEqual(error._tag, "UploadIncomplete")
     assert.strictEqual(error.failedAt, 0)
     assert.strictEqual(error.causeTag, "ServiceUnavailable")
-    const [first, retry] = fake.requests.map((recorded) => recorded.headers["idempotency-key"])
+    const [first, retry] = scripted.fake.requests.map(
+      (recorded) => recorded.headers["idempotency-key"],
+    )
     assert.isString(first)
     assert.strictEqual(retry, first)
   })
 
   it("stops waiting for the next poll at once when aborted", async () => {
-    fake.reply(Fake.partial(44))
+    scripted.fake.reply(Fake.partial(44))
     const client = clientOf({ pollSchedule: Schedule.spaced("1 hour") })
     const controller = new AbortController()
     const pending = rejection(client.trends(request, { signal: controller.signal }))
-    await fake.received(1)
+    await scripted.fake.received(1)
     controller.abort()
     const error = await pending
     assert.strictEqual(error, controller.signal.reason)
     assert.strictEqual((error as Error).name, "AbortError")
-    assert.strictEqual(fake.requests.length, 1)
+    assert.strictEqual(scripted.fake.requests.length, 1)
   })
 
   it("abandons a poll in flight when aborted, and polls no more", async () => {
-    fake.reply(Fake.partial(45), { ...Fake.partial(45), hold: true }, Fake.partial(45))
+    scripted.fake.reply(Fake.partial(45), { ...Fake.partial(45), hold: true }, Fake.partial(45))
     const client = clientOf()
     const controller = new AbortController()
     const pending = rejection(client.trends(request, { signal: controller.signal }))
-    await fake.received(2)
+    await scripted.fake.received(2)
     controller.abort()
     // Rejected while the poll's answer is still held: the client did not wait for it.
     assert.strictEqual((await pending) as unknown, controller.signal.reason)
-    fake.release()
+    scripted.fake.release()
     for (let turn = 0; turn < 10; turn++) await new Promise((resolve) => setImmediate(resolve))
-    assert.strictEqual(fake.requests.length, 2)
+    assert.strictEqual(scripted.fake.requests.length, 2)
   })
 
   it("closes once its calls are done", async () => {
-    fake.reply(Fake.success(answered))
-    const client = createClient({ baseUrl: fake.url, accountId: "acme", passcode: "p4ssc0de" })
+    scripted.fake.reply(Fake.success(answered))
+    const client = createClient({
+      baseUrl: scripted.fake.url,
+      accountId: "acme",
+      passcode: "p4ssc0de",
+    })
     await client.trends(request)
     await client.close()
-    assert.strictEqual(fake.requests.length, 1)
+    assert.strictEqual(scripted.fake.requests.length, 1)
   })
 })
 
@@ -208,24 +194,27 @@ describe("createClient lifecycle and failures", () => {
 
   it("stops a call that is still polling when the client closes", async () => {
     const client = clientOf()
-    fake.reply(...Array.from({ length: 50 }, () => Fake.partial(7)))
+    scripted.fake.reply(...Array.from({ length: 50 }, () => Fake.partial(7)))
     const running = rejection(client.trends(request))
-    await fake.received(3)
+    await scripted.fake.received(3)
     await client.close()
     const error = await running
     assert.strictEqual((error as { _tag?: string })._tag, "TransportError")
-    const seen = fake.requests.length
+    const seen = scripted.fake.requests.length
     // Give the event loop a few turns: no further poll arrives.
     for (let turn = 0; turn < 10; turn++) await new Promise((resolve) => setImmediate(resolve))
-    assert.strictEqual(fake.requests.length, seen)
+    assert.strictEqual(scripted.fake.requests.length, seen)
   })
 
   it("retries a 503 whose body is a gateway's own JSON, then answers", async () => {
     const client = clientOf({ retryDelay: "1 millis" })
-    fake.reply({ status: 503, json: { message: "Service Unavailable" } }, Fake.success(answered))
+    scripted.fake.reply(
+      { status: 503, json: { message: "Service Unavailable" } },
+      Fake.success(answered),
+    )
     const answer = await client.trends(request)
     assert.deepStrictEqual<unknown>(answer.body, { status: "success", ...answered })
-    assert.strictEqual(fake.requests.length, 2)
+    assert.strictEqual(scripted.fake.requests.length, 2)
   })
 
   it("refuses a concurrency of zero instead of hanging", async () => {
@@ -233,6 +222,6 @@ describe("createClient lifecycle and failures", () => {
     const error = await rejection(client.trends(request))
     assert.strictEqual((error as { _tag?: string })._tag, "ConfigError")
     assert.match((error as Error).message, /maxConcurrent must be a whole number of at least 1/)
-    assert.strictEqual(fake.requests.length, 0)
+    assert.strictEqual(scripted.fake.requests.length, 0)
   })
 })

@@ -3,10 +3,8 @@
 // type assertions are checked by `pnpm typecheck` (tsc reads the tests); the same tests
 // check the values at run time against the scripted server.
 import * as ApiError from "@trendline/core/ApiError"
-import { afterEach, assert, beforeEach, describe, expectTypeOf, it, vi } from "vitest"
+import { afterEach, assert, describe, expectTypeOf, it, vi } from "vitest"
 import {
-  type Client,
-  type ClientOptions,
   ConfigError,
   createClient,
   type GroupResult,
@@ -18,30 +16,13 @@ import {
   type TrendsRequest,
 } from "../src/index.ts"
 import * as Fake from "./fakeServer.ts"
+import * as PromiseClients from "./promiseClients.ts"
 
-let fake: Fake.FakeServer
-const clients: Array<Client> = []
+const scripted = PromiseClients.setup({ retryDelay: "1 millis" })
+const clientOf = scripted.clientOf
 
-const clientOf = (options: Partial<ClientOptions> = {}): Client => {
-  const client = createClient({
-    baseUrl: fake.url,
-    accountId: "acme",
-    passcode: "acme-passcode",
-    retryDelay: "1 millis",
-    ...options,
-  })
-  clients.push(client)
-  return client
-}
-
-beforeEach(async () => {
-  fake = await Fake.start()
-})
-
-afterEach(async () => {
+afterEach(() => {
   vi.restoreAllMocks()
-  await Promise.all(clients.splice(0).map((client) => client.close()))
-  await fake.close()
 })
 
 const range = { event_name: "Charged", from: 20240101, to: 20240102 } as const
@@ -58,7 +39,7 @@ const caught = async (call: () => Promise<unknown>): Promise<unknown> => {
 
 describe("the Promise API's types", () => {
   it("answers with the request's groups by name, each decoded", async () => {
-    fake.reply(Fake.success({ days: { "20240101": 3 }, weeks: { "202401": 3 } }))
+    scripted.fake.reply(Fake.success({ days: { "20240101": 3 }, weeks: { "202401": 3 } }))
     const answer = await clientOf().trends({
       ...range,
       groups: { days: { trend_type: "daily" }, weeks: { trend_type: "weekly" } },
@@ -90,11 +71,11 @@ describe("the Promise API's types", () => {
     )
     assert.instanceOf(error, ApiError.InvalidRequest)
     assert.match((error as Error).message, /^groups\.hours\.trend_type: must be "daily"/)
-    assert.strictEqual(fake.requests.length, 0)
+    assert.strictEqual(scripted.fake.requests.length, 0)
   })
 
   it("takes a request typed ahead of the call; its groups are then any string", async () => {
-    fake.reply(Fake.success({ days: { "20240102": 5 } }))
+    scripted.fake.reply(Fake.success({ days: { "20240102": 5 } }))
     const request: TrendsRequest = { ...range, groups: { days: { trend_type: "daily" } } }
     const answer = await clientOf().trends(request)
     // Names unknown to the compiler may be missing (with noUncheckedIndexedAccess, as here).
@@ -106,7 +87,7 @@ describe("the Promise API's types", () => {
   })
 
   it("resumes without the request to an answer without groups", async () => {
-    fake.reply(Fake.success({ days: { "20240101": 1 } }))
+    scripted.fake.reply(Fake.success({ days: { "20240101": 1 } }))
     const answer = await clientOf().resume(12)
     expectTypeOf<keyof typeof answer.groups>().toEqualTypeOf<never>()
     assert.deepStrictEqual(answer.groups, {})
@@ -115,7 +96,7 @@ describe("the Promise API's types", () => {
 
 describe("the Promise API's rejections", () => {
   it("narrow with isApiError to the API's failures, with their HTTP status", async () => {
-    fake.reply(Fake.fail(429, ApiError.tooManyConcurrentRequests))
+    scripted.fake.reply(Fake.fail(429, ApiError.tooManyConcurrentRequests))
     const client = clientOf({ maxRetries: 0 })
     try {
       await client.eventCount(range)
@@ -131,7 +112,7 @@ describe("the Promise API's rejections", () => {
   })
 
   it("narrow with isTrendlineError to every client error, switched on _tag", async () => {
-    fake.reply(Fake.partial(77), Fake.partial(77))
+    scripted.fake.reply(Fake.partial(77), Fake.partial(77))
     const client = clientOf()
     const error = await caught(() =>
       client.trends({ ...range, groups: { d: { trend_type: "daily" } } }, { pollBudgetMs: 0 }),
