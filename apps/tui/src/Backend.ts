@@ -17,6 +17,7 @@ import * as NodeSqlite from "@trendline/store-sqlite/NodeSqlite"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import type * as Target from "./commands/Target.ts"
 import * as DemoData from "./DemoData.ts"
 
 /** Every way a query can fail, for the screens to show. */
@@ -134,3 +135,15 @@ export const layerRemote = (
       }
     }),
   ).pipe(Layer.provide(TrendsClient.layerFetch(config)))
+
+/**
+ * The backend of a command line's target; `seedDemo` fills a new local database with the
+ * demo data. The target's time zone must have passed `Zone.check`.
+ */
+export const layerOf = (
+  target: Target.Target,
+  options: { readonly seedDemo: boolean },
+): Layer.Layer<Backend, EventStore.StoreError | Region.ConfigError> =>
+  target._tag === "Local"
+    ? layerLocal({ filename: target.filename, account: target.account, seedDemo: options.seedDemo })
+    : layerRemote(target.config)

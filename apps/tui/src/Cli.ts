@@ -6,22 +6,23 @@
  *
  * The entry (`main.tsx`) prints `Help` on stdout and exits 0, prints a `UsageError` on stderr
  * and exits 2, and exits with the number a `Command`'s `run` resolves to.
+ *
+ * This module and what it imports are free of Effect, core, Ink and React: they are all
+ * `trendline --help`, `--version` and a usage error load. A command's code is imported when
+ * it runs, the UI's when it opens (`commands/Interactive.tsx`).
  */
 import { parseArgs } from "node:util"
-import * as Region from "@trendline/client/Region"
-import * as Either from "effect/Either"
-import type * as Layer from "effect/Layer"
 import packageJson from "../package.json" with { type: "json" }
-import type * as Backend from "./Backend.ts"
 import { ExitCode, type Io } from "./commands/ExitCode.ts"
-import * as Query from "./commands/Query.ts"
+import * as QueryOptions from "./commands/QueryOptions.ts"
 import * as Target from "./commands/Target.ts"
-import * as Upload from "./commands/Upload.ts"
+import * as Usage from "./commands/Usage.ts"
 
 export type Invocation =
   | {
       readonly _tag: "Interactive"
-      readonly backend: Layer.Layer<Backend.Backend, unknown>
+      /** Where the data is; its time zone is checked when the UI opens (`Zone.check`). */
+      readonly target: Target.Target
       readonly color: boolean
       /** The account's IANA zone: today there (`Calendar.today`) is what presets count from. */
       readonly timeZone: string
@@ -59,7 +60,7 @@ Where the data is (local mode, unless a URL or a region is given):
   --week-start DAY     monday (ISO weeks, default) or sunday (env TRENDLINE_WEEK_START)
   --url URL            remote mode: your Trendline server (env TRENDLINE_URL)
   --region REGION      remote mode: a hosted region (env TRENDLINE_REGION), one of
-                       ${Object.keys(Region.hosts).join(", ")}
+                       ${Target.regions.join(", ")}
   --account-id ID      remote account (env TRENDLINE_ACCOUNT_ID)
   --passcode CODE      remote passcode (env TRENDLINE_PASSCODE; prefer it: a flag shows in ps)
   --retries N          remote: retries of 429s, 5xx and network failures (default 4)
@@ -123,7 +124,7 @@ const commandFlags: Readonly<Record<string, ReadonlyArray<keyof Values>>> = {
 
 const usageError = (problems: ReadonlyArray<string>): Invocation => ({
   _tag: "UsageError",
-  message: `${problems.map((problem) => `trendline: ${problem}`).join("\n")}\nRun trendline --help to see every option.`,
+  message: Usage.message(problems),
 })
 
 // Node's messages name the option but carry advice about positionals nobody asked for.
@@ -200,32 +201,36 @@ export const parse = (
     problems.push("upload needs a FILE of records (JSON lines or a JSON array), or - for stdin")
   }
   const target = Target.resolve(values, env)
-  if (Either.isLeft(target)) problems.push(...target.left)
-  const query = command === "query" ? Query.options(values) : undefined
-  if (query !== undefined && Either.isLeft(query)) problems.push(...query.left)
-  if (problems.length > 0 || Either.isLeft(target)) return usageError(problems)
+  if (target._tag === "Invalid") problems.push(...target.problems)
+  const query = command === "query" ? QueryOptions.options(values) : undefined
+  if (query?._tag === "Invalid") problems.push(...query.problems)
+  if (problems.length > 0 || target._tag === "Invalid") return usageError(problems)
 
   switch (command) {
     case undefined:
       return {
         _tag: "Interactive",
-        backend: Target.layer(target.right, { seedDemo: true }),
+        target: target.value,
         color:
           (env.NO_COLOR ?? "") === "" && (context.stdoutIsTTY ?? process.stdout.isTTY === true),
-        timeZone: Target.todayZone(target.right),
+        timeZone: Target.todayZone(target.value),
       }
-    case "upload":
+    case "upload": {
+      const options = { file: rest[0]!, format: values.json === true ? "json" : "text" } as const
+      const readStdin = context.readStdin ?? readProcessStdin
       return {
         _tag: "Command",
-        run: Upload.run(
-          target.right,
-          { file: rest[0]!, format: values.json === true ? "json" : "text" },
-          context.readStdin ?? readProcessStdin,
-        ),
+        run: async (io) =>
+          (await import("./commands/Upload.ts")).run(target.value, options, readStdin)(io),
       }
+    }
     default:
-      return query !== undefined && Either.isRight(query)
-        ? { _tag: "Command", run: Query.run(target.right, query.right) }
+      return query?._tag === "Valid"
+        ? {
+            _tag: "Command",
+            run: async (io) =>
+              (await import("./commands/Query.ts")).run(target.value, query.value)(io),
+          }
         : usageError(problems)
   }
 }

@@ -1,64 +1,27 @@
 /**
- * The `trendline` entry: a command runs and exits with its code; no command opens the
- * interactive UI on the backend the arguments and environment select, with one Effect
- * runtime for the whole session, disposed (closing the database) when the UI exits.
+ * The `trendline` entry (built into `dist/main.js`, which `bin/trendline.js` runs). It
+ * statically loads only the parser, which is free of Effect, core, Ink and React, so that
+ * `--help`, `--version` and usage errors answer at once; a command loads its own code when
+ * it runs, the UI its own when it opens (dynamic imports, chunks of their own in the build).
+ *
+ * When the UI will open, the terminal's keys are kept from the first moment
+ * (`EarlyInput`), so that what is typed while the UI loads reaches the query form.
  */
-import * as Calendar from "@trendline/core/Calendar"
-import * as Cause from "effect/Cause"
-import * as Exit from "effect/Exit"
-import * as ManagedRuntime from "effect/ManagedRuntime"
-import { render } from "ink"
-import { App } from "./App.tsx"
-import * as Backend from "./Backend.ts"
 import * as Cli from "./Cli.ts"
-import { RuntimeProvider } from "./RuntimeContext.tsx"
+import * as EarlyInput from "./commands/EarlyInput.ts"
+import { ExitCode } from "./commands/ExitCode.ts"
 
-const interactive = async (color: boolean, backend: Cli.Invocation & { _tag: "Interactive" }) => {
-  if (!process.stdin.isTTY || !process.stdout.isTTY) {
-    process.stderr.write(
-      "trendline: the interactive UI needs a terminal; run a command instead (see trendline --help)\n",
-    )
-    return 2
-  }
-  const runtime = ManagedRuntime.make(backend.backend)
-  // Build the backend (open the database, seed the demo data) before the screen takes
-  // over, so that a failure is a plain message in the shell.
-  const ready = await runtime.runPromiseExit(Backend.Backend)
-  if (Exit.isFailure(ready)) {
-    process.stderr.write(`trendline: the backend could not start: ${Cause.pretty(ready.cause)}\n`)
-    await runtime.dispose()
-    return 1
-  }
-  // Under `pnpm start` the process runs in apps/tui; exports go where the user typed it.
-  const instance = render(
-    <RuntimeProvider runtime={runtime}>
-      <App
-        color={color}
-        cwd={process.env.INIT_CWD ?? process.cwd()}
-        today={Calendar.today(Date.now(), backend.timeZone)}
-      />
-    </RuntimeProvider>,
-    { alternateScreen: true },
-  )
-  try {
-    await instance.waitUntilExit()
-  } finally {
-    await runtime.dispose()
-  }
-  return 0
-}
+const line = (text: string): string => (text.endsWith("\n") ? text : `${text}\n`)
 
 const invocation = Cli.parse(process.argv.slice(2), process.env)
 switch (invocation._tag) {
   case "Help":
-    process.stdout.write(invocation.text.endsWith("\n") ? invocation.text : `${invocation.text}\n`)
-    process.exitCode = 0
+    process.stdout.write(line(invocation.text))
+    process.exitCode = ExitCode.Success
     break
   case "UsageError":
-    process.stderr.write(
-      invocation.message.endsWith("\n") ? invocation.message : `${invocation.message}\n`,
-    )
-    process.exitCode = 2
+    process.stderr.write(line(invocation.message))
+    process.exitCode = ExitCode.Usage
     break
   case "Command":
     process.exitCode = await invocation.run({
@@ -66,7 +29,22 @@ switch (invocation._tag) {
       stderr: (text) => process.stderr.write(text),
     })
     break
-  case "Interactive":
-    process.exitCode = await interactive(invocation.color, invocation)
+  case "Interactive": {
+    if (!process.stdin.isTTY || !process.stdout.isTTY) {
+      process.stderr.write(
+        "trendline: the interactive UI needs a terminal; run a command instead (see trendline --help)\n",
+      )
+      process.exitCode = ExitCode.Usage
+      break
+    }
+    const early = EarlyInput.start(process.stdin)
+    try {
+      const Interactive = await import("./commands/Interactive.tsx")
+      process.exitCode = await Interactive.run(invocation, early)
+    } finally {
+      // Whatever happened, the shell gets its terminal back as it was.
+      early.stop()
+    }
     break
+  }
 }

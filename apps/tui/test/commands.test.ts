@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { assert, describe, it } from "@effect/vitest"
+import * as Calendar from "@trendline/core/Calendar"
 import * as Either from "effect/Either"
 import { afterAll, beforeAll } from "vitest"
 import * as Cli from "../src/Cli.ts"
@@ -219,7 +220,7 @@ describe("trendline query (local)", () => {
     assert.notInclude(unique.stdout, "total")
   })
 
-  it("checks the request with core first and prints every issue with its field and flag: exit 2", async () => {
+  it("checks the request with core first and says every issue in terms of the flags: exit 2", async () => {
     const outcome = await run([
       "query",
       "--db",
@@ -233,30 +234,79 @@ describe("trendline query (local)", () => {
     ])
     assert.strictEqual(outcome.code, 2)
     assert.strictEqual(outcome.stdout, "")
-    const lines = outcome.stderr.trimEnd().split("\n")
-    assert.match(lines[0]!, /^trendline: event_name \(--event\): is missing/)
-    assert.match(lines[1]!, /^trendline: from \(--from\): 20250231 is not a real calendar date/)
-    assert.match(lines[2]!, /^trendline: groups\.x\.trend_type \(--group\): must be "daily"/)
-    assert.strictEqual(lines.length, 3, outcome.stderr)
+    assert.deepStrictEqual(outcome.stderr.trimEnd().split("\n"), [
+      "trendline: --event is missing: give the event to count, e.g. --event Charged",
+      "trendline: --from: 20250231 is not a real calendar date: February 2025 has 28 days",
+      "trendline: --group x=hourly: TYPE must be daily, weekly or monthly",
+    ])
   })
 
-  it("refuses --unique with --sum, naming the field: exit 2", async () => {
+  const refusal = async (argv: ReadonlyArray<string>) => {
+    const outcome = await run(["query", "--db", db, "--event", "Charged", ...argv])
+    assert.strictEqual(outcome.code, 2, outcome.stderr)
+    assert.strictEqual(outcome.stdout, "")
+    return outcome.stderr
+  }
+
+  it("words a range too long in the flags given, with core's limit: --last and --from/--to", async () => {
+    const lastLine = (today: Calendar.Day) =>
+      `trendline: --last 400 reaches before the oldest allowed day, ${Calendar.toDateInt(today - 365)}: a query covers at most 366 days, today included; give --last 366 or less, or --from and --to for older days\n`
+    const before = Calendar.today(Date.now(), "UTC")
+    const stderr = await refusal(["--last", "400"])
+    // Today is read again when the query runs, which may be after midnight.
+    assert.include([lastLine(before), lastLine(Calendar.today(Date.now(), "UTC"))], stderr)
+    assert.strictEqual(
+      await refusal(["--from", "20240101", "--to", "2025-01-31"]),
+      "trendline: --from 20240101 --to 2025-01-31 covers 397 days (both ends count) but a query covers at most 366; give --to 20241231 or earlier, or split the range into several queries\n",
+    )
+  })
+
+  it("names the flags of a reversed range, missing dates, an empty --event or --sum", async () => {
+    assert.strictEqual(
+      await refusal(["--from", "20250107", "--to", "20250101"]),
+      "trendline: --from 20250107 is after --to 20250101: the range must start on or before its last day; swap the two dates\n",
+    )
+    assert.strictEqual(
+      await refusal(["--to", "20250101"]),
+      "trendline: --from is missing: give the first day, e.g. --from 20250101, or --last DAYS for the days ending today\n",
+    )
+    assert.strictEqual(
+      await refusal([...week, "--event", " ", "--sum", ""]),
+      [
+        "trendline: --event is empty: give the event to count, e.g. --event Charged",
+        "trendline: --sum is empty: give the integer property to sum, e.g. --sum Amount, or leave --sum out to count events",
+        "",
+      ].join("\n"),
+    )
+  })
+
+  it("refuses --unique with --sum, naming both flags: exit 2", async () => {
+    const stderr = await refusal([...week, "--unique", "--sum", "Amount"])
+    assert.strictEqual(
+      stderr,
+      "trendline: --sum and --unique cannot be combined: --unique counts distinct profiles, --sum adds up a property; give one of them\n",
+    )
+    assert.notMatch(stderr, /sum_event_prop|"unique"|event_name/)
+  })
+
+  it("refuses an unknown time zone when it runs, as a usage error: exit 2", async () => {
     const outcome = await run([
       "query",
       "--db",
-      db,
+      freshDatabase(),
       "--event",
       "Charged",
-      ...week,
-      "--unique",
-      "--sum",
-      "Amount",
+      "--last",
+      "7",
+      "--timezone",
+      "Mars/Olympus",
     ])
-    assert.strictEqual(outcome.code, 2)
-    assert.match(
-      outcome.stderr,
-      /^trendline: sum_event_prop \(--sum\): cannot be combined with "unique": true/,
-    )
+    assert.deepStrictEqual(outcome, {
+      code: 2,
+      stdout: "",
+      stderr:
+        'trendline: --timezone: unknown time zone "Mars/Olympus"; use an IANA name such as UTC, Europe/London or America/New_York\nRun trendline --help to see every option.\n',
+    })
   })
 
   it("fills a new database with the demo data, and --last counts the days ending today", async () => {

@@ -67,6 +67,9 @@ export const usage = `Usage: pnpm bench [-- options]   (or: node --expose-gc src
   --load-only         the server under load only: no data set sizes, no engines
   --load-events N     events account A holds under load (env BENCH_LOAD_EVENTS; default
                       the smallest size, at most 1M)
+  --no-startup        leave out the startup of the trendline command (env BENCH_STARTUP=0)
+  --startup-only      the startup of the trendline command only
+  --startup-runs N    timed runs of each startup measure (env BENCH_STARTUP_RUNS; default 7)
   --out FILE          where to write the report (default RESULTS.md in the package)
   --no-write          print the report only
   --help`
@@ -92,6 +95,41 @@ const list = (text: string): Array<string> =>
     .map((item) => item.trim())
     .filter((item) => item !== "")
 
+// The startup section's flags, read by `startup`; `parse` accepts and leaves them.
+const startupOptions = {
+  "no-startup": { type: "boolean" },
+  "startup-only": { type: "boolean" },
+  "startup-runs": { type: "string" },
+} as const
+
+/** Whether to time the startup of the `trendline` command, and how. */
+export interface StartupSettings {
+  readonly runs: number
+  /** Only the startup: no data set sizes, no engines, no server under load. */
+  readonly only: boolean
+}
+
+/**
+ * The startup section's settings of a command line (`undefined`: leave it out). Throws
+ * with a message on a bad value; `parse` reads the other flags.
+ */
+export const startup = (
+  argv: ReadonlyArray<string>,
+  env: { readonly [name: string]: string | undefined },
+): StartupSettings | undefined => {
+  const { values } = parseArgs({
+    args: argv[0] === "--" ? argv.slice(1) : [...argv],
+    options: startupOptions,
+    strict: false,
+  })
+  const off = values["no-startup"] === true || env.BENCH_STARTUP === "0"
+  const only = values["startup-only"] === true
+  if (off && only) throw new Error("--no-startup and --startup-only exclude each other")
+  const runs = values["startup-runs"] ?? env.BENCH_STARTUP_RUNS ?? "7"
+  if (typeof runs !== "string") throw new Error("--startup-runs needs a value, e.g. 7")
+  return off ? undefined : { runs: parseCount(runs, "--startup-runs"), only }
+}
+
 /** The settings of a command line, or `"help"`. Throws with a message on a bad value. */
 export const parse = (
   argv: ReadonlyArray<string>,
@@ -102,6 +140,7 @@ export const parse = (
     // pnpm 12 passes the `--` of `pnpm bench -- --events 1M` on to the script.
     args: argv[0] === "--" ? argv.slice(1) : [...argv],
     options: {
+      ...startupOptions,
       events: { type: "string" },
       sizes: { type: "string" },
       reps: { type: "string" },

@@ -1,6 +1,6 @@
 // The `bench` script: parses the command line, runs every size, then the server under
-// load, prints the report and writes it to RESULTS.md. The only place the benchmark
-// touches the process.
+// load, then the startup of the `trendline` command, prints the report and writes it to
+// RESULTS.md. The only place the benchmark touches the process.
 import { writeFileSync } from "node:fs"
 import { join } from "node:path"
 import * as ClickHouseServer from "@trendline/store-clickhouse/testing/ClickHouseServer"
@@ -14,6 +14,8 @@ import * as HttpEngine from "./HttpEngine.ts"
 import * as Machine from "./Machine.ts"
 import { shortCount } from "./Markdown.ts"
 import * as Report from "./Report.ts"
+import * as Startup from "./Startup.ts"
+import * as StartupReport from "./StartupReport.ts"
 import * as TrendlineEngine from "./TrendlineEngine.ts"
 import * as UnderLoad from "./UnderLoad.ts"
 
@@ -72,11 +74,16 @@ const main = async (): Promise<void> => {
     console.log(Cli.usage)
     return
   }
+  const startup = Cli.startup(process.argv.slice(2), process.env)
+  const startupOnly = startup?.only === true
+  if (startupOnly && settings.loadOnly) {
+    throw new Error("--load-only and --startup-only exclude each other")
+  }
   const machine = Machine.current()
   const log = (line: string) => console.error(line)
   log(`Trendline bench on ${Machine.describe(machine)}`)
   const skipped =
-    settings.loadOnly || ClickHouseServer.isInstalled()
+    settings.loadOnly || startupOnly || ClickHouseServer.isInstalled()
       ? []
       : settings.engines.filter((name) => Cli.clickhouseEngines.includes(name))
   if (skipped.length > 0) {
@@ -84,11 +91,12 @@ const main = async (): Promise<void> => {
       `skipping ${skipped.join(", ")}: ${ClickHouseServer.serverBinary} is not installed (apt-get install clickhouse-server)`,
     )
   }
-  const engines = settings.loadOnly
-    ? []
-    : settings.engines.filter((name) => !skipped.includes(name))
-  const sizes = settings.loadOnly ? [] : settings.sizes
-  if (!settings.loadOnly) {
+  const engines =
+    settings.loadOnly || startupOnly
+      ? []
+      : settings.engines.filter((name) => !skipped.includes(name))
+  const sizes = settings.loadOnly || startupOnly ? [] : settings.sizes
+  if (sizes.length > 0) {
     log(
       `sizes ${sizes.map(shortCount).join(", ")}; engines ${engines.join(", ")}; ${settings.repetitions} repetitions; storage ${settings.storage}`,
     )
@@ -105,20 +113,26 @@ const main = async (): Promise<void> => {
     await ChdbEngine.close()
   })
   const underLoad =
-    settings.load === undefined
+    settings.load === undefined || startupOnly
       ? undefined
       : await UnderLoad.run({
           events: settings.load.events,
           ...(settings.seed === undefined ? {} : { seed: settings.seed }),
           log,
         })
-  const text = Report.markdown(
+  const started =
+    startup === undefined || settings.loadOnly
+      ? undefined
+      : await Startup.run({ runs: startup.runs, log })
+  const markdown = Report.markdown(
     report,
     machine,
     new Date(),
     Machine.current().loadAverage,
     underLoad,
   )
+  const text =
+    started === undefined ? markdown : `${markdown}\n${StartupReport.markdown(started)}\n`
   console.log(`\n${text}`)
   if (settings.out !== undefined) {
     writeFileSync(settings.out, text)

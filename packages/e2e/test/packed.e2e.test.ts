@@ -38,7 +38,8 @@ const ok = (ran: Packed.Ran, what: string) =>
   assert.strictEqual(ran.code, 0, `${what}:\n${ran.output}`)
 
 // Packing builds each package (tsc) and the install fetches Effect from the registry: about
-// 40 s on an idle 2-core machine, so the hook gets five times that.
+// 15 s on an idle 2-core machine, 40 s beside other suites; the hook gets five times that.
+// (Under turbo, the registry's CA certificates reach npm through passThroughEnv.)
 beforeAll(async () => {
   mkdirSync(packs)
   mkdirSync(project)
@@ -73,6 +74,9 @@ beforeAll(async () => {
       "--no-audit",
       "--no-fund",
       "--loglevel=error",
+      // A registry it cannot reach fails within a minute or two, not after npm's defaults.
+      "--fetch-retries=1",
+      "--fetch-timeout=30000",
       ...tarballs.map((tarball) => tarball.file),
       `effect@${effect ?? "missing-from-the-readme"}`,
       "@types/node@24",

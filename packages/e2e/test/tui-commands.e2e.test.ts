@@ -89,7 +89,10 @@ describe("trendline query and upload (remote)", () => {
   it("exits 2 for an invalid request without sending it", async () => {
     const outcome = await run(["query", ...credentials(), "--event", "", ...week])
     assert.strictEqual(outcome.code, 2)
-    assert.match(outcome.stderr, /^trendline: event_name \(--event\): must not be empty/)
+    assert.strictEqual(
+      outcome.stderr,
+      "trendline: --event is empty: give the event to count, e.g. --event Charged\n",
+    )
   })
 
   it("exits 4 when the server cannot be reached", async () => {

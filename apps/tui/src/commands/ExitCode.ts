@@ -1,10 +1,8 @@
 /**
  * What a subcommand's exit status says happened, for scripts: the same numbers in the help
- * text, the README and the tests.
+ * text, the README and the tests. Free of Effect, so that the parser can load it (`Execute`
+ * runs a command's program).
  */
-import * as Cause from "effect/Cause"
-import * as Effect from "effect/Effect"
-import * as Option from "effect/Option"
 
 /** The exit statuses of `trendline query` and `trendline upload`. */
 export const ExitCode = {
@@ -84,25 +82,3 @@ export const ofFailure = (
 export const complain = (io: Io, lines: ReadonlyArray<string>): void => {
   for (const line of lines) io.stderr(`trendline: ${line}\n`)
 }
-
-/**
- * Runs a subcommand to its exit code: a typed failure is explained by `ofFailure`, a defect
- * (a bug) is printed whole with code 1.
- */
-export const execute = (program: Effect.Effect<number, unknown>, io: Io): Promise<number> =>
-  Effect.runPromise(
-    program.pipe(
-      Effect.catchAllCause((cause) =>
-        Effect.sync(() => {
-          const failure = Cause.failureOption(cause)
-          if (Option.isSome(failure)) {
-            const { code, lines } = ofFailure(failure.value)
-            complain(io, lines)
-            return code
-          }
-          complain(io, [`unexpected failure, please report it:\n${Cause.pretty(cause)}`])
-          return ExitCode.Failed
-        }),
-      ),
-    ),
-  )

@@ -3,23 +3,23 @@
  * as a URL or a region is given). A flag wins over its environment variable; for the
  * server's location, either flag overrides both variables, so `--region us1` is enough to
  * leave a `TRENDLINE_URL` set in the shell aside.
+ *
+ * Free of Effect and core, so that the parser stays small: the one check that needs core,
+ * whether the time zone exists (`Calendar.isTimeZone`), is made by `Zone.check` when a
+ * command or the UI starts; `timeZoneSource` says how the zone was given, for its message.
  */
-
-import * as Region from "@trendline/client/Region"
 import type * as TrendsClient from "@trendline/client/TrendsClient"
-import * as Account from "@trendline/core/Account"
+import type * as Account from "@trendline/core/Account"
 import type * as Bucket from "@trendline/core/Bucket"
-import * as Calendar from "@trendline/core/Calendar"
-import type * as EventStore from "@trendline/core/EventStore"
-import * as Either from "effect/Either"
-import type * as Layer from "effect/Layer"
-import * as Backend from "../Backend.ts"
+import { type Checked, invalid, valid } from "./Usage.ts"
 
 /** Local mode: this process reads and writes `filename` as the account `local`. */
 export interface Local {
   readonly _tag: "Local"
   readonly filename: string
   readonly account: Account.Settings
+  /** `--timezone` or `TRENDLINE_TIMEZONE`, or `undefined` for the default zone (UTC). */
+  readonly timeZoneSource: string | undefined
 }
 
 /** Remote mode: a Trends API; `timeZone` only says which day is today for `--last`. */
@@ -27,6 +27,8 @@ export interface Remote {
   readonly _tag: "Remote"
   readonly config: TrendsClient.Config
   readonly timeZone: string
+  /** `--timezone` or `TRENDLINE_TIMEZONE`, or `undefined` for the default zone (UTC). */
+  readonly timeZoneSource: string | undefined
 }
 
 export type Target = Local | Remote
@@ -52,6 +54,12 @@ export const defaultDatabase = "./data/trendline.db"
 /** The account id of local mode's data in the database file. */
 export const localAccountId = "local"
 
+/**
+ * The hosted regions, for the help and `--region`: the keys of `@trendline/client`'s
+ * `Region.hosts` (a test keeps them equal), listed here because that module loads Effect.
+ */
+export const regions: ReadonlyArray<string> = ["eu1", "in1", "sg1", "us1", "aps3", "mec1"]
+
 // An empty variable is an unset one: `TRENDLINE_URL= trendline` is how a shell unsets it.
 const fromEnv = (env: Env, name: string): string | undefined => {
   const value = env[name]?.trim()
@@ -76,17 +84,9 @@ const setting = (
   return value === undefined ? undefined : { value, source: variable }
 }
 
-const regions = Object.keys(Region.hosts).join(", ")
-
-const timeZoneOf = (flags: Flags, env: Env, problems: Array<string>): string => {
+const timeZoneOf = (flags: Flags, env: Env) => {
   const zone = setting(flags, env, "timezone", "TRENDLINE_TIMEZONE")
-  if (zone === undefined) return "UTC"
-  if (!Calendar.isTimeZone(zone.value)) {
-    problems.push(
-      `${zone.source}: unknown time zone ${JSON.stringify(zone.value)}; use an IANA name such as UTC, Europe/London or America/New_York`,
-    )
-  }
-  return zone.value
+  return { timeZone: zone?.value ?? "UTC", timeZoneSource: zone?.source }
 }
 
 const weekStartOf = (flags: Flags, env: Env, problems: Array<string>): Bucket.WeekStart => {
@@ -108,6 +108,16 @@ const retriesOf = (flags: Flags, problems: Array<string>): number | undefined =>
   return retries
 }
 
+// The client's own rule (`Region.baseUrlOf`) accepts exactly these.
+const isHttpUrl = (text: string): boolean => {
+  try {
+    const { protocol } = new URL(text)
+    return protocol === "http:" || protocol === "https:"
+  } catch {
+    return false
+  }
+}
+
 const remoteLocation = (
   flags: Flags,
   env: Env,
@@ -120,14 +130,9 @@ const remoteLocation = (
     const value = fromEnv(env, variable)
     return value === undefined ? undefined : { value, source: variable }
   }
-  const url =
-    flags.url !== undefined || flags.region !== undefined
-      ? fromFlag("url")
-      : fromVariable("TRENDLINE_URL")
-  const region =
-    flags.url !== undefined || flags.region !== undefined
-      ? fromFlag("region")
-      : fromVariable("TRENDLINE_REGION")
+  const byFlag = flags.url !== undefined || flags.region !== undefined
+  const url = byFlag ? fromFlag("url") : fromVariable("TRENDLINE_URL")
+  const region = byFlag ? fromFlag("region") : fromVariable("TRENDLINE_REGION")
   return { ...(url === undefined ? {} : { url }), ...(region === undefined ? {} : { region }) }
 }
 
@@ -135,23 +140,21 @@ const remote = (
   flags: Flags,
   env: Env,
   location: { readonly url?: Setting; readonly region?: Setting },
-): Either.Either<Target, ReadonlyArray<string>> => {
+): Checked<Target> => {
   const problems: Array<string> = []
   const { url, region } = location
   if (url !== undefined && region !== undefined) {
     problems.push(
       `${url.source} and ${region.source} are both given: use a URL (your own server) or a region (hosted), not both`,
     )
-  } else if (region !== undefined && !Region.isRegion(region.value)) {
+  } else if (region !== undefined && !regions.includes(region.value)) {
     problems.push(
-      `${region.source}: unknown region ${JSON.stringify(region.value)}; use one of ${regions}, or --url for your own server`,
+      `${region.source}: unknown region ${JSON.stringify(region.value)}; use one of ${regions.join(", ")}, or --url for your own server`,
     )
-  } else if (url !== undefined) {
-    if (Either.isLeft(Region.baseUrlOf({ baseUrl: url.value }))) {
-      problems.push(
-        `${url.source}: ${JSON.stringify(url.value)} is not an http or https URL; give your server's, e.g. http://127.0.0.1:8787`,
-      )
-    }
+  } else if (url !== undefined && !isHttpUrl(url.value)) {
+    problems.push(
+      `${url.source}: ${JSON.stringify(url.value)} is not an http or https URL; give your server's, e.g. http://127.0.0.1:8787`,
+    )
   }
   if (flags.db !== undefined) {
     problems.push(
@@ -166,11 +169,10 @@ const remote = (
   if (passcode === undefined || passcode.value === "") {
     problems.push("remote mode needs the passcode: set TRENDLINE_PASSCODE or give --passcode")
   }
-  const timeZone = timeZoneOf(flags, env, problems)
   const weekStart = weekStartOf(flags, env, problems)
   const retries = retriesOf(flags, problems)
-  if (problems.length > 0) return Either.left(problems)
-  return Either.right({
+  if (problems.length > 0) return invalid(problems)
+  return valid({
     _tag: "Remote",
     config: {
       ...(url === undefined ? {} : { baseUrl: url.value }),
@@ -180,11 +182,11 @@ const remote = (
       weekStart,
       ...(retries === undefined ? {} : { maxRetries: retries }),
     },
-    timeZone,
+    ...timeZoneOf(flags, env),
   })
 }
 
-const local = (flags: Flags, env: Env): Either.Either<Target, ReadonlyArray<string>> => {
+const local = (flags: Flags, env: Env): Checked<Target> => {
   const problems: Array<string> = []
   for (const flag of ["account-id", "passcode", "retries"] as const) {
     if (flags[flag] !== undefined) {
@@ -195,21 +197,22 @@ const local = (flags: Flags, env: Env): Either.Either<Target, ReadonlyArray<stri
   }
   const filename = flags.db ?? fromEnv(env, "TRENDLINE_DB") ?? defaultDatabase
   if (filename.trim() === "") problems.push("--db: give the database file, e.g. --db ./my.db")
-  const timeZone = timeZoneOf(flags, env, problems)
   const weekStart = weekStartOf(flags, env, problems)
-  if (problems.length > 0) return Either.left(problems)
-  return Either.right({
+  if (problems.length > 0) return invalid(problems)
+  const { timeZone, timeZoneSource } = timeZoneOf(flags, env)
+  return valid({
     _tag: "Local",
     filename,
-    account: Account.make(localAccountId, { timeZone, weekStart }),
+    account: { id: localAccountId, timeZone, weekStart },
+    timeZoneSource,
   })
 }
 
 /**
  * The target of the flags and environment, or every problem found (each naming the flag or
- * variable to fix).
+ * variable to fix); the time zone's name is checked later, by `Zone.check`.
  */
-export const resolve = (flags: Flags, env: Env): Either.Either<Target, ReadonlyArray<string>> => {
+export const resolve = (flags: Flags, env: Env): Checked<Target> => {
   const location = remoteLocation(flags, env)
   return location.url !== undefined || location.region !== undefined
     ? remote(flags, env, location)
@@ -219,16 +222,3 @@ export const resolve = (flags: Flags, env: Env): Either.Either<Target, ReadonlyA
 /** The time zone whose calendar says which day is today. */
 export const todayZone = (target: Target): string =>
   target._tag === "Local" ? target.account.timeZone : target.timeZone
-
-/** The UI's backend for a target; `seedDemo` fills a new local database with demo data. */
-export const layer = (
-  target: Target,
-  options: { readonly seedDemo: boolean },
-): Layer.Layer<Backend.Backend, EventStore.StoreError | Region.ConfigError> =>
-  target._tag === "Local"
-    ? Backend.layerLocal({
-        filename: target.filename,
-        account: target.account,
-        seedDemo: options.seedDemo,
-      })
-    : Backend.layerRemote(target.config)

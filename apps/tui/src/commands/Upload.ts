@@ -8,8 +8,10 @@ import { readFile } from "node:fs/promises"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Backend from "../Backend.ts"
-import { complain, ExitCode, execute, type Io } from "./ExitCode.ts"
-import * as Target from "./Target.ts"
+import { execute } from "./Execute.ts"
+import { complain, ExitCode, type Io } from "./ExitCode.ts"
+import type * as Target from "./Target.ts"
+import * as Zone from "./Zone.ts"
 
 /** What to upload and how to report it. */
 export interface Options {
@@ -76,8 +78,10 @@ const plural = (count: number, word: string): string => `${count} ${word}${count
 /** Uploads the file's records to the target: exit 0 when all were stored, 3 when some were not. */
 export const run =
   (target: Target.Target, options: Options, readStdin: () => Promise<string>) =>
-  (io: Io): Promise<number> =>
-    execute(
+  (io: Io): Promise<number> => {
+    const stop = Zone.check(target, io)
+    if (stop !== undefined) return Promise.resolve(stop)
+    return execute(
       Effect.gen(function* () {
         const name = options.file === "-" ? "standard input" : options.file
         const text = yield* Effect.either(
@@ -97,7 +101,7 @@ export const run =
         const { records, lines } = parsed.right
         const result = yield* Effect.flatMap(Backend.Backend, (backend) =>
           backend.upload(records),
-        ).pipe(Effect.provide(Target.layer(target, { seedDemo: false })))
+        ).pipe(Effect.provide(Backend.layerOf(target, { seedDemo: false })))
         if (options.format === "json") {
           io.stdout(`${JSON.stringify(result, null, 2)}\n`)
         } else {
@@ -116,3 +120,4 @@ export const run =
       }),
       io,
     )
+  }

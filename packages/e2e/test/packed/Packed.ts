@@ -16,6 +16,11 @@ export interface Ran {
   readonly output: string
 }
 
+// Longer than any command here takes on a loaded machine (an npm install took 15 s): a
+// command past it is killed, so that a hung one (a network without its CA certificates)
+// fails its test instead of outliving the run.
+const commandTimeoutMs = 150_000
+
 /** Runs `command` in `cwd` and collects its output (stdout and stderr, interleaved). */
 export const run = (
   command: string,
@@ -28,6 +33,8 @@ export const run = (
       cwd,
       env: { ...process.env, NO_COLOR: "1", ...env },
       stdio: ["ignore", "pipe", "pipe"],
+      timeout: commandTimeoutMs,
+      killSignal: "SIGKILL",
     })
     let output = ""
     const collect = (chunk: string) => {
@@ -36,7 +43,15 @@ export const run = (
     child.stdout.setEncoding("utf8").on("data", collect)
     child.stderr.setEncoding("utf8").on("data", collect)
     child.once("error", (error) => resolve({ code: null, output: `${output}${error.message}` }))
-    child.once("close", (code) => resolve({ code, output }))
+    child.once("close", (code, signal) =>
+      resolve({
+        code,
+        output:
+          signal === null
+            ? output
+            : `${output}\n(killed by ${signal} after ${commandTimeoutMs} ms at most)`,
+      }),
+    )
   })
 
 /** A workspace package that is published. */

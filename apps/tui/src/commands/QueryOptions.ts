@@ -1,0 +1,91 @@
+/**
+ * `trendline query`'s flags read into the query the user asked for, with the problems a
+ * flag alone shows (`--last` with `--from`, `--json` with `--csv`). The request's own rules
+ * are core's, checked when the query runs (`Query.run`). Free of Effect and core, for the
+ * parser.
+ */
+import { type Checked, invalid, valid } from "./Usage.ts"
+
+/** The query's flags, as `util.parseArgs` returns them. */
+export interface Flags {
+  readonly event?: string | undefined
+  readonly from?: string | undefined
+  readonly to?: string | undefined
+  readonly last?: string | undefined
+  readonly group?: ReadonlyArray<string> | undefined
+  readonly unique?: boolean | undefined
+  readonly sum?: string | undefined
+  readonly json?: boolean | undefined
+  readonly csv?: boolean | undefined
+}
+
+/** How the answer is printed. */
+export type Format = "table" | "json" | "csv"
+
+/** A query as the user asked for it; `Query.requestOf` turns it into the wire body. */
+export interface Options {
+  readonly event: string | undefined
+  /** `--from`/`--to` as typed, or `--last DAYS` (the days ending today). */
+  readonly range:
+    | { readonly _tag: "Dates"; readonly from: string | undefined; readonly to: string | undefined }
+    | { readonly _tag: "Last"; readonly days: number }
+  readonly groups: ReadonlyArray<{ readonly name: string; readonly trendType: string }>
+  readonly unique: boolean
+  readonly sum: string | undefined
+  readonly format: Format
+}
+
+const trendTypes: ReadonlyArray<string> = ["daily", "weekly", "monthly"]
+
+/** The group when no `--group` is given. */
+export const defaultGroups: Options["groups"] = [{ name: "daily", trendType: "daily" }]
+
+const groupsOf = (texts: ReadonlyArray<string>, problems: Array<string>): Options["groups"] => {
+  if (texts.length === 0) return defaultGroups
+  const groups: Array<{ name: string; trendType: string }> = []
+  for (const text of texts) {
+    const equals = text.indexOf("=")
+    const group =
+      equals === -1
+        ? { name: text, trendType: text }
+        : { name: text.slice(0, equals), trendType: text.slice(equals + 1) }
+    if (equals === -1 && !trendTypes.includes(text)) {
+      problems.push(
+        `--group ${JSON.stringify(text)}: give NAME=TYPE, e.g. --group days=daily, or only the type: daily, weekly or monthly`,
+      )
+    } else if (groups.some((other) => other.name === group.name)) {
+      problems.push(`--group: two groups are named ${JSON.stringify(group.name)}; rename one`)
+    } else {
+      groups.push(group)
+    }
+  }
+  return groups
+}
+
+/** The query of the flags, or the problems the flags show on their own. */
+export const options = (flags: Flags): Checked<Options> => {
+  const problems: Array<string> = []
+  let range: Options["range"] = { _tag: "Dates", from: flags.from, to: flags.to }
+  if (flags.last !== undefined) {
+    const days = /^\d{1,4}$/.test(flags.last) ? Number(flags.last) : 0
+    if (flags.from !== undefined || flags.to !== undefined) {
+      problems.push("--last replaces --from and --to: give either --last or both dates")
+    } else if (days < 1) {
+      problems.push(`--last: give a number of days such as 7 or 30; got ${flags.last}`)
+    }
+    range = { _tag: "Last", days }
+  }
+  if (flags.json === true && flags.csv === true) {
+    problems.push("--json and --csv: pick one output format")
+  }
+  const groups = groupsOf(flags.group ?? [], problems)
+  if (problems.length > 0) return invalid(problems)
+  return valid({
+    event: flags.event,
+    range,
+    groups,
+    unique: flags.unique === true,
+    sum: flags.sum,
+    format: flags.json === true ? "json" : flags.csv === true ? "csv" : "table",
+  })
+}
