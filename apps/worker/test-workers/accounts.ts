@@ -1,5 +1,5 @@
 // The accounts of the test worker's `TRENDLINE_ACCOUNTS` secret (see vitest.workers.config.ts):
-// two calendars, and one that tests of a single object use (any object serves the account
+// four calendars, and one that tests of a single object use (any object serves the account
 // of its first call).
 
 /** An entry of the secret, as an operator writes it. */
@@ -32,4 +32,20 @@ export const initech: TestAccount = {
   weekStart: "monday",
 }
 
-export const accounts: ReadonlyArray<TestAccount> = [acme, globex, initech]
+/** A zone half an hour off, with daylight saving time in the southern summer. */
+export const umbrella: TestAccount = {
+  id: "umbrella",
+  passcode: "umbrella-passcode",
+  timezone: "Australia/Adelaide",
+  weekStart: "sunday",
+}
+
+/** A zone 45 minutes off the hour (UTC+12:45), with summer time in the southern summer. */
+export const hooli: TestAccount = {
+  id: "hooli",
+  passcode: "hooli-passcode",
+  timezone: "Pacific/Chatham",
+  weekStart: "monday",
+}
+
+export const accounts: ReadonlyArray<TestAccount> = [acme, globex, initech, umbrella, hooli]
