@@ -1,8 +1,9 @@
 /**
  * The `bench` command line: flags first, then `BENCH_*` environment variables, then the
  * defaults (1M and 10M events, 7 repetitions, sqlite and duckdb on temporary files, the
- * Node server over HTTP, and ClickHouse, Debian's 18.16 and current chdb, through the store
- * and by hand-written SQL; then the server under load).
+ * Node server and the Workers entry (in workerd, up to 1M events) over HTTP, and
+ * ClickHouse, Debian's 18.16 and current chdb, through the store and by hand-written SQL;
+ * then the server under load).
  *
  * @since 0.1.0
  */
@@ -24,6 +25,8 @@ export interface Settings {
   readonly load: { readonly events: number } | undefined
   /** Only the under-load section: no data set sizes, no engines. */
   readonly loadOnly: boolean
+  /** The largest data set the `workers` engine loads; larger sizes run without it. */
+  readonly workersEvents: number
 }
 
 /** The engines the command knows. */
@@ -31,6 +34,7 @@ export const engineNames = [
   "sqlite",
   "duckdb",
   "http",
+  "workers",
   "clickhouse",
   "clickhouse-sql",
   "chdb",
@@ -44,7 +48,20 @@ export const clickhouseEngines: ReadonlyArray<EngineName> = ["clickhouse", "clic
 /** The engines on current ClickHouse, embedded (chdb). */
 export const chdbEngines: ReadonlyArray<EngineName> = ["chdb", "chdb-sql"]
 
-const defaultEngines = "sqlite,duckdb,http,clickhouse,clickhouse-sql,chdb,chdb-sql"
+const defaultEngines = "sqlite,duckdb,http,workers,clickhouse,clickhouse-sql,chdb,chdb-sql"
+
+/**
+ * The largest data set the `workers` engine loads by default: uploads through a Durable
+ * Object are the slowest load of the bench (see the README).
+ */
+export const defaultWorkersEvents = 1_000_000
+
+/** Which engines run on a data set of `events`: `workers` only up to `workersEvents`. */
+export const enginesAt = (
+  settings: Pick<Settings, "engines" | "workersEvents">,
+  events: number,
+): Array<EngineName> =>
+  settings.engines.filter((name) => name !== "workers" || events <= settings.workersEvents)
 export type EngineName = (typeof engineNames)[number]
 
 /** The text of `--help`. */
@@ -53,9 +70,13 @@ export const usage = `Usage: pnpm bench [-- options]   (or: node --expose-gc src
   --events N          one data set of N events (env BENCH_EVENTS), e.g. 1M, 250k, 2_000_000
   --sizes A,B         several data sets, the scaling curve (env BENCH_SIZES; default 1M,10M)
   --reps N            timed runs per shape and engine after one warm-up (env BENCH_REPS; default 7)
-  --engines a,b       among sqlite, duckdb, http, clickhouse, clickhouse-sql, chdb, chdb-sql,
-                      memory (env BENCH_ENGINES; default all but memory)
+  --engines a,b       among sqlite, duckdb, http, workers, clickhouse, clickhouse-sql, chdb,
+                      chdb-sql, memory (env BENCH_ENGINES; default all but memory)
   --no-http           leave out http, the Node server measured through HTTP (env BENCH_HTTP=0)
+  --no-workers        leave out workers, the Workers entry in workerd through HTTP
+                      (env BENCH_WORKERS=0)
+  --workers-events N  the largest data set workers loads; larger ones run without it
+                      (env BENCH_WORKERS_EVENTS; default 1M)
   --no-clickhouse     leave out clickhouse, clickhouse-sql, chdb and chdb-sql
                       (env BENCH_CLICKHOUSE=0)
   --storage S         file (default) or memory, for both databases (env BENCH_STORAGE)
@@ -153,6 +174,8 @@ export const parse = (
       out: { type: "string" },
       "no-write": { type: "boolean" },
       "no-http": { type: "boolean" },
+      "no-workers": { type: "boolean" },
+      "workers-events": { type: "string" },
       "no-clickhouse": { type: "boolean" },
       "no-load": { type: "boolean" },
       "load-only": { type: "boolean" },
@@ -177,6 +200,10 @@ export const parse = (
     .filter((name) => !(name === "http" && (values["no-http"] === true || env.BENCH_HTTP === "0")))
     .filter(
       (name) =>
+        !(name === "workers" && (values["no-workers"] === true || env.BENCH_WORKERS === "0")),
+    )
+    .filter(
+      (name) =>
         !(
           [...clickhouseEngines, ...chdbEngines].includes(name) &&
           (values["no-clickhouse"] === true || env.BENCH_CLICKHOUSE === "0")
@@ -192,6 +219,7 @@ export const parse = (
   const loadOnly = values["load-only"] === true
   if (noLoad && loadOnly) throw new Error("--no-load and --load-only exclude each other")
   const loadEvents = values["load-events"] ?? env.BENCH_LOAD_EVENTS
+  const workersEvents = values["workers-events"] ?? env.BENCH_WORKERS_EVENTS
   return {
     sizes,
     repetitions: parseCount(values.reps ?? env.BENCH_REPS ?? "7", "--reps"),
@@ -211,5 +239,9 @@ export const parse = (
               : parseCount(loadEvents, "--load-events"),
         },
     loadOnly,
+    workersEvents:
+      workersEvents === undefined
+        ? defaultWorkersEvents
+        : parseCount(workersEvents, "--workers-events"),
   }
 }

@@ -14,6 +14,7 @@ import { grouped, shortCount, significant, table } from "./Markdown.ts"
 import * as Shape from "./Shape.ts"
 import type * as UnderLoad from "./UnderLoad.ts"
 import * as UnderLoadReport from "./UnderLoadReport.ts"
+import * as WorkersReport from "./WorkersReport.ts"
 
 /** The engine the others are compared with. */
 export const baseline = "duckdb"
@@ -204,15 +205,21 @@ export const httpSummary = (size: Harness.SizeReport): string | undefined => {
   ].join("")
 }
 
-/** How each engine's medians of one temperature grow from the smallest size to the largest. */
+/**
+ * How each engine's medians of one temperature grow from the smallest size to the largest:
+ * the engines with figures at both (`workers` may run on the smaller sizes only).
+ */
 export const scalingTable = (report: Harness.Report, temperature: Harness.Temperature): string => {
   const small = report.sizes[0]!
   const large = report.sizes.at(-1)!
   const growth = `${shortCount(small.dataset.events)}→${shortCount(large.dataset.events)}`
-  const engines = timedEngines(
-    report.engines,
-    [...small.timings, ...large.timings].map((timing) => timing[temperature]),
-  )
+  const timedAt = (size: Harness.SizeReport) =>
+    timedEngines(
+      report.engines,
+      size.timings.map((timing) => timing[temperature]),
+    )
+  const atLarge = timedAt(large)
+  const engines = timedAt(small).filter((engine) => atLarge.includes(engine))
   if (engines.length === 0) return noFigures(temperature)
   return table(
     [
@@ -282,6 +289,11 @@ export const markdown = (
             `- ${server}: the Node server in a child process on the same machine; every ${server} figure is a full HTTP round trip from Node's fetch (keep-alive, one request at a time), the server's request log included`,
           ]
         : []),
+      ...(report.engines.includes(WorkersReport.workers)
+        ? [
+            `- ${WorkersReport.workers}: the Workers entry in workerd, started by the worker app's wrangler in a child process on the same machine; every ${WorkersReport.workers} figure is a full HTTP round trip from Node's fetch (keep-alive, one request at a time) straight to the workerd that runs the worker (not through wrangler's dev proxy), the worker's RPC into the account's Durable Object included; only the sizes whose load table lists it ran it`,
+          ]
+        : []),
     )
   }
   for (const size of report.sizes) {
@@ -304,6 +316,8 @@ export const markdown = (
       )
     }
     for (const summary of clickhouseSummaries(size)) sections.push("", summary)
+    const workers = WorkersReport.section(size)
+    if (workers !== undefined) sections.push("", workers)
     if (size.combined.length > 0) {
       const summary = httpSummary(size)
       sections.push(

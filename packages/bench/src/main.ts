@@ -8,8 +8,7 @@ import * as ChdbEngine from "./ChdbEngine.ts"
 import * as Cli from "./Cli.ts"
 import * as ClickHouseEngine from "./ClickHouseEngine.ts"
 import * as DuckDbEngine from "./DuckDbEngine.ts"
-import type * as Harness from "./Harness.ts"
-import { run } from "./Harness.ts"
+import * as Harness from "./Harness.ts"
 import * as HttpEngine from "./HttpEngine.ts"
 import * as Machine from "./Machine.ts"
 import { shortCount } from "./Markdown.ts"
@@ -18,6 +17,7 @@ import * as Startup from "./Startup.ts"
 import * as StartupReport from "./StartupReport.ts"
 import * as TrendlineEngine from "./TrendlineEngine.ts"
 import * as UnderLoad from "./UnderLoad.ts"
+import * as WorkersEngine from "./WorkersEngine.ts"
 
 // One ClickHouse server for the whole run, started by the first engine that needs it.
 let clickhouseServer: Promise<ClickHouseServer.Server> | undefined
@@ -59,6 +59,8 @@ const specOf = (name: Cli.EngineName, settings: Cli.Settings): Harness.EngineSpe
       }
     case "http":
       return { name, make: () => HttpEngine.make() }
+    case "workers":
+      return { name, make: () => WorkersEngine.make() }
     case "memory":
       return { name, make: TrendlineEngine.memory }
   }
@@ -101,14 +103,32 @@ const main = async (): Promise<void> => {
       `sizes ${sizes.map(shortCount).join(", ")}; engines ${engines.join(", ")}; ${settings.repetitions} repetitions; storage ${settings.storage}`,
     )
   }
-  const report = await run({
+  const options: Harness.Options = {
     sizes,
     repetitions: settings.repetitions,
     engines: engines.map((name) => specOf(name, settings)),
     referenceLimit: settings.referenceLimit,
     ...(settings.seed === undefined ? {} : { seed: settings.seed }),
     log,
-  }).finally(async () => {
+  }
+  // Harness.run, but each size with the engines that load it (workers: the smaller ones).
+  const runSizes = async (): Promise<Harness.Report> => {
+    const reports: Array<Harness.SizeReport> = []
+    for (const events of sizes) {
+      const here = Cli.enginesAt({ engines, workersEvents: settings.workersEvents }, events)
+      if (here.length < engines.length) {
+        log(
+          `[${shortCount(events)}] without workers: above --workers-events ${shortCount(settings.workersEvents)}`,
+        )
+      }
+      const specs = options.engines.filter((spec) =>
+        (here as ReadonlyArray<string>).includes(spec.name),
+      )
+      reports.push(await Harness.runSize({ ...options, engines: specs }, events))
+    }
+    return { engines, repetitions: settings.repetitions, sizes: reports }
+  }
+  const report = await runSizes().finally(async () => {
     if (clickhouseServer !== undefined) await (await clickhouseServer).stop()
     await ChdbEngine.close()
   })

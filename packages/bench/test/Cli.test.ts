@@ -14,11 +14,20 @@ describe("Cli", () => {
     assert.throws(() => Cli.parseCount("0", "--reps"), /--reps/)
   })
 
-  it("defaults to the 1M and 10M curve, 7 repetitions, sqlite and duckdb on files, http and both ClickHouses", () => {
+  it("defaults to the 1M and 10M curve, 7 repetitions, sqlite and duckdb on files, http, workers up to 1M and both ClickHouses", () => {
     assert.deepStrictEqual(Cli.parse([], {}, "RESULTS.md"), {
       sizes: [1_000_000, 10_000_000],
       repetitions: 7,
-      engines: ["sqlite", "duckdb", "http", "clickhouse", "clickhouse-sql", "chdb", "chdb-sql"],
+      engines: [
+        "sqlite",
+        "duckdb",
+        "http",
+        "workers",
+        "clickhouse",
+        "clickhouse-sql",
+        "chdb",
+        "chdb-sql",
+      ],
       storage: "file",
       duckdbThreads: undefined,
       duckdbClustered: true,
@@ -27,6 +36,7 @@ describe("Cli", () => {
       out: "RESULTS.md",
       load: { events: 1_000_000 },
       loadOnly: false,
+      workersEvents: 1_000_000,
     })
   })
 
@@ -85,6 +95,7 @@ describe("Cli", () => {
       assert.deepStrictEqual(settings !== "help" && settings.engines, [
         "sqlite",
         "duckdb",
+        "workers",
         "clickhouse",
         "clickhouse-sql",
         "chdb",
@@ -98,7 +109,41 @@ describe("Cli", () => {
       Cli.parse(["--no-clickhouse"], {}, "R.md"),
       Cli.parse([], { BENCH_CLICKHOUSE: "0" }, "R.md"),
     ]) {
+      assert.deepStrictEqual(settings !== "help" && settings.engines, [
+        "sqlite",
+        "duckdb",
+        "http",
+        "workers",
+      ])
+    }
+  })
+
+  it("leaves the Workers entry out with --no-workers or BENCH_WORKERS=0", () => {
+    for (const settings of [
+      Cli.parse(["--no-workers", "--no-clickhouse"], {}, "R.md"),
+      Cli.parse(["--no-clickhouse"], { BENCH_WORKERS: "0" }, "R.md"),
+    ]) {
       assert.deepStrictEqual(settings !== "help" && settings.engines, ["sqlite", "duckdb", "http"])
     }
+    const asked = Cli.parse(["--engines", "http,workers"], {}, "R.md")
+    assert.deepStrictEqual(asked !== "help" && asked.engines, ["http", "workers"])
+  })
+
+  it("runs workers on the sizes up to --workers-events (BENCH_WORKERS_EVENTS), the others without it", () => {
+    const at = (argv: ReadonlyArray<string>, env: Record<string, string> = {}) => {
+      const settings = Cli.parse(["--engines", "http,workers", ...argv], env, "R.md")
+      if (settings === "help") throw new Error("help")
+      return settings.sizes.map((events) => Cli.enginesAt(settings, events))
+    }
+    assert.deepStrictEqual(at([]), [["http", "workers"], ["http"]])
+    assert.deepStrictEqual(at(["--workers-events", "10M"]), [
+      ["http", "workers"],
+      ["http", "workers"],
+    ])
+    assert.deepStrictEqual(at(["--sizes", "100k,2M"], { BENCH_WORKERS_EVENTS: "100k" }), [
+      ["http", "workers"],
+      ["http"],
+    ])
+    assert.throws(() => Cli.parse(["--workers-events", "all"], {}, "R.md"), /--workers-events/)
   })
 })

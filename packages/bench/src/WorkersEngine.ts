@@ -1,0 +1,159 @@
+/**
+ * Trendline's Workers entry behind the engine interface: `apps/worker/src/worker.ts` in
+ * workerd (`WorkersServer`), each account in its own SQLite-backed Durable Object, state
+ * persisted in a fresh temporary folder, the bench's account (UTC, ISO weeks) and the
+ * `http` engine's warm-up account, otherwise `wrangler.jsonc`'s settings (sync budget 5 s,
+ * concurrency limits: the Node entry's defaults).
+ *
+ * It is driven exactly as the `http` engine drives the Node entry, so that their figures
+ * compare like with like: events go in through `POST /1/upload`, 1000 records a call, one
+ * call at a time over Node's fetch, which keeps the connection alive; shapes are
+ * `POST /1/counts/trends.json` requests, timed over the whole round trip (the worker, the
+ * RPC to the account's object, the object's store and its answer).
+ *
+ * Cold, the worker runs in a new workerd process on the same persisted state before every
+ * timed call, so every Durable Object is evicted: the account's object is constructed again
+ * and opens its SQLite database, and nothing of it is read, decoded or remembered. As for
+ * the `http` engine, the new process first answers, untimed, the same warm-up requests on
+ * the warm-up account (its own object), so that the timed call does not pay for loading
+ * and first compiling the worker's code.
+ *
+ * @since 0.1.0
+ */
+import { randomBytes } from "node:crypto"
+import { mkdtemp, rm, writeFile } from "node:fs/promises"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import type * as Aggregator from "@trendline/core/Aggregator"
+import type * as QueryPlan from "@trendline/core/QueryPlan"
+import * as TrendsRequest from "@trendline/core/TrendsRequest"
+import * as Dataset from "./Dataset.ts"
+import { type Engine, timedLoad } from "./Engine.ts"
+import * as HttpEngine from "./HttpEngine.ts"
+import * as NodeServer from "./NodeServer.ts"
+import * as Shape from "./Shape.ts"
+import * as WorkersServer from "./WorkersServer.ts"
+
+/** Where the worker app is: by default the one of this repository. */
+export interface Options {
+  readonly workerDir?: string
+}
+
+const warmUpEvents = 2000
+const warmUpRounds = 5
+
+const passcode = () => randomBytes(12).toString("base64url")
+
+/** Trendline's API at `url()`, read as plain JSON (decoding would add to every timing). */
+const client = (url: () => string) => {
+  const post = async (
+    account: NodeServer.AccountEntry,
+    path: string,
+    body: unknown,
+  ): Promise<Record<string, unknown>> => {
+    const response = await fetch(`${url()}${path}`, {
+      method: "POST",
+      headers: NodeServer.headersOf(account),
+      body: JSON.stringify(body),
+    })
+    const answer = (await response.json()) as Record<string, unknown>
+    if (response.status !== 200 || answer.status === "fail") {
+      throw new Error(`POST ${path}: HTTP ${response.status}: ${JSON.stringify(answer)}`)
+    }
+    return answer
+  }
+  const upload = async (
+    account: NodeServer.AccountEntry,
+    batch: ReadonlyArray<Aggregator.Event>,
+  ): Promise<void> => {
+    const answer = await post(account, "/1/upload", { d: batch.map(HttpEngine.toRecord) })
+    const unprocessed = answer.unprocessed as ReadonlyArray<{ readonly error: string }>
+    if (answer.processed !== batch.length || unprocessed.length > 0) {
+      throw new Error(
+        `the worker did not take ${batch.length - Number(answer.processed)} records of a batch: ${unprocessed[0]?.error}`,
+      )
+    }
+  }
+  const trends = async (
+    account: NodeServer.AccountEntry,
+    request: TrendsRequest.TrendsRequest,
+  ): Promise<QueryPlan.Result> => {
+    const { status, ...groups } = await post(
+      account,
+      "/1/counts/trends.json",
+      TrendsRequest.encode(request),
+    )
+    if (status !== "success") {
+      throw new Error(
+        `the worker answered ${status} (req_id ${String(groups.req_id)}): the query outlasted its sync budget; the bench times synchronous answers`,
+      )
+    }
+    return groups as QueryPlan.Result
+  }
+  return { upload, trends }
+}
+
+/** Starts the worker on a fresh folder; `close` stops workerd and removes the folder. */
+export const make = async (options: Options = {}): Promise<Engine> => {
+  const folder = await mkdtemp(join(tmpdir(), "trendline-bench-workers-"))
+  const bench: NodeServer.AccountEntry = { settings: Shape.account, passcode: passcode() }
+  const warmUp: NodeServer.AccountEntry = {
+    settings: HttpEngine.warmUpAccount,
+    passcode: passcode(),
+  }
+  const envFile = join(folder, "workers.env")
+  let server: WorkersServer.Running
+  try {
+    await writeFile(envFile, WorkersServer.envFileText([bench, warmUp]), { mode: 0o600 })
+    server = await WorkersServer.start({
+      ...(options.workerDir === undefined ? {} : { workerDir: options.workerDir }),
+      persistTo: join(folder, "state"),
+      envFile,
+    })
+  } catch (error) {
+    await rm(folder, { recursive: true, force: true })
+    throw error
+  }
+  const stop = async () => {
+    const code = await server.stop()
+    if (code !== 0) throw new Error(`the workers host exited with code ${code} on stop, not 0`)
+  }
+  const api = client(server.url)
+
+  const warmUpCode = async () => {
+    for (let round = 0; round < warmUpRounds; round++) {
+      for (const request of Shape.combined) await api.trends(warmUp, Shape.combinedRequest(request))
+    }
+  }
+
+  try {
+    for (const batch of Dataset.batches(
+      Dataset.make({ events: warmUpEvents, seed: Dataset.defaultSeed + 1 }),
+    ))
+      await api.upload(warmUp, batch)
+  } catch (error) {
+    await stop().finally(() => rm(folder, { recursive: true, force: true }))
+    throw error
+  }
+
+  const runTrends = (request: TrendsRequest.TrendsRequest) => api.trends(bench, request)
+
+  return {
+    name: "workers",
+    version: `Trendline's Workers entry (${WorkersServer.versions(options.workerDir)}), a SQLite-backed Durable Object per account persisted to a temporary folder, Node fetch with keep-alive straight to workerd`,
+    loadPath: "POST /1/upload, 1000 records a call",
+    load: (batches) => timedLoad(batches, (batch) => api.upload(bench, batch)),
+    run: async (shape) => (await runTrends(Shape.request(shape)))[Shape.group]!,
+    runTrends,
+    cold: {
+      means: `a new workerd process on the same persisted state before each call (every Durable Object evicted: the account's object constructed again, its SQLite database opened, nothing of it read, decoded or remembered), first sent ${warmUpRounds * Shape.combined.length} requests (every measure, daily+weekly+monthly) on another account (its own object) of ${warmUpEvents.toLocaleString("en-US")} events, so that the worker's code is loaded and has run`,
+      reopen: async () => {
+        await server.restart()
+        await warmUpCode()
+      },
+    },
+    close: async () => {
+      await stop().finally(() => rm(folder, { recursive: true, force: true }))
+    },
+  }
+}
