@@ -24,6 +24,7 @@ import { createRequire } from "node:module"
 import { join } from "node:path"
 import { createInterface } from "node:readline"
 import type { Readable, Writable } from "node:stream"
+import * as ProcessGroups from "@trendline/testing/ProcessGroups"
 import * as NodeServer from "./NodeServer.ts"
 
 /** The worker app of this repository, found from this package's folder. */
@@ -88,35 +89,6 @@ const stopGraceMs = 30_000
 
 type Child = ChildProcessByStdio<Writable, Readable, Readable>
 
-// The process groups of the children started here that have not exited yet. A group is
-// signalled only while its leader has not been reaped, so its id cannot be another's.
-const groups = new Set<{ pid: number | undefined }>()
-
-const killAll = (): void => {
-  for (const group of groups) {
-    try {
-      if (group.pid !== undefined) process.kill(-group.pid, "SIGKILL")
-    } catch {
-      // Already gone.
-    }
-  }
-}
-
-const endSignals = ["SIGINT", "SIGTERM", "SIGHUP"] as const
-const onEndSignal = (signal: NodeJS.Signals) => {
-  killAll()
-  for (const other of endSignals) process.off(other, onEndSignal)
-  // The signal's usual end, unless someone else (a test runner) handles it.
-  if (process.listenerCount(signal) === 0) process.kill(process.pid, signal)
-}
-let hooked = false
-const killAllWhenThisProcessEnds = () => {
-  if (hooked) return
-  hooked = true
-  process.once("exit", killAll)
-  for (const signal of endSignals) process.once(signal, onEndSignal)
-}
-
 /** Starts the worker in workerd on 127.0.0.1 and a free port; resolves once it serves. */
 export const start = async (options: Options): Promise<Running> => {
   const workerDir = options.workerDir ?? defaultWorkerDir
@@ -135,9 +107,7 @@ export const start = async (options: Options): Promise<Running> => {
     envFile: options.envFile,
   }
   // Registered before the spawn: whatever happens from here on, the group is killed.
-  const group: { pid: number | undefined } = { pid: undefined }
-  groups.add(group)
-  killAllWhenThisProcessEnds()
+  const group = ProcessGroups.register()
   const child: Child = spawn(process.execPath, [hostScript, JSON.stringify(config)], {
     cwd: workerDir,
     env: { ...env, WRANGLER_LOG: "error", WRANGLER_SEND_METRICS: "false" },
@@ -148,12 +118,12 @@ export const start = async (options: Options): Promise<Running> => {
   let signal: NodeJS.Signals | null = null
   const exited = new Promise<number | null>((resolve) =>
     child.once("exit", (code, by) => {
-      groups.delete(group)
+      ProcessGroups.release(group)
       signal = by
       resolve(code)
     }),
   )
-  child.once("error", () => groups.delete(group))
+  child.once("error", () => ProcessGroups.release(group))
   let stderr = ""
   child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
     stderr = (stderr + chunk).slice(-4000)

@@ -14,6 +14,7 @@ import { type ChildProcessByStdio, spawn } from "node:child_process"
 import { createInterface } from "node:readline"
 import type { Readable } from "node:stream"
 import { fileURLToPath } from "node:url"
+import * as ProcessGroups from "@trendline/testing/ProcessGroups"
 
 /** How a process ended. */
 export interface Exit {
@@ -48,53 +49,21 @@ if (isMainThread) {
 }`,
 )}`
 
-// The process groups of the servers started here that have not exited yet. A group is
-// signalled only while its leader has not been reaped, so its id cannot be another's.
-const groups = new Set<{ pid: number | undefined }>()
-
-/** Kills (SIGKILL) every server this process started that is still running; synchronous. */
-export const killAll = (): void => {
-  for (const group of groups) {
-    try {
-      if (group.pid !== undefined) process.kill(-group.pid, "SIGKILL")
-    } catch {
-      // Already gone.
-    }
-  }
-}
-
-const endSignals = ["SIGINT", "SIGTERM", "SIGHUP"] as const
-const onEndSignal = (signal: NodeJS.Signals) => {
-  killAll()
-  for (const other of endSignals) process.off(other, onEndSignal)
-  // The signal's usual end, unless someone else (a test runner) handles it.
-  if (process.listenerCount(signal) === 0) process.kill(process.pid, signal)
-}
-let hooked = false
-const killAllWhenThisProcessEnds = () => {
-  if (hooked) return
-  hooked = true
-  process.once("exit", killAll)
-  for (const signal of endSignals) process.once(signal, onEndSignal)
-}
-
 /**
  * Starts the server on a free loopback port with `env` on top of this process's
  * environment, e.g. `start({ TRENDLINE_DB: file, TRENDLINE_ACCOUNTS: "[…]" })`.
  */
 export const start = (env: Readonly<Record<string, string>>): Promise<ServerProcess> => {
   // Registered before the spawn: whatever happens from here on, the group is killed.
-  const group: { pid: number | undefined } = { pid: undefined }
-  groups.add(group)
-  killAllWhenThisProcessEnds()
+  const group = ProcessGroups.register()
   const child = spawn(process.execPath, ["--import", orphanGuard, entry], {
     env: { ...process.env, PORT: "0", HOST: "127.0.0.1", ...env },
     stdio: ["ignore", "pipe", "pipe"],
     detached: true,
   })
   group.pid = child.pid
-  child.once("exit", () => groups.delete(group))
-  child.once("error", () => groups.delete(group))
+  child.once("exit", () => ProcessGroups.release(group))
+  child.once("error", () => ProcessGroups.release(group))
   const exited = new Promise<Exit>((resolve) =>
     // "close", not "exit": by then stdout has ended and every line has been read.
     child.once("close", (code, signal) => resolve({ code, signal })),

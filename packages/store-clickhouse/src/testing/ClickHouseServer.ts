@@ -16,6 +16,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import * as ProcessGroups from "@trendline/testing/ProcessGroups"
 
 /** Where Debian puts the server. */
 export const serverBinary = "/usr/sbin/clickhouse-server"
@@ -64,45 +65,14 @@ const isUp = async (url: string): Promise<boolean> => {
   }
 }
 
-// The servers started here that have not exited yet: their process groups and folders. A
-// group is signalled only while its leader has not been reaped, so its id cannot be another's.
-interface Started {
-  pid: number | undefined
-  readonly folder: string
-}
-const started = new Set<Started>()
-
-/** Kills (SIGKILL) every server this process started and still running, deletes its data. */
-export const killAll = (): void => {
-  for (const server of started) {
-    if (server.pid !== undefined) {
-      try {
-        process.kill(-server.pid, "SIGKILL")
-      } catch {
-        // Already gone.
-      }
-    }
-    try {
-      rmSync(server.folder, { recursive: true, force: true, maxRetries: 2 })
-    } catch {
-      // Its threads may still be writing while they die: a temporary folder, best effort.
-    }
+// Deletes a server's temporary folder, best effort: its threads may still be writing while
+// they die.
+const deleteFolder = (folder: string) => {
+  try {
+    rmSync(folder, { recursive: true, force: true, maxRetries: 2 })
+  } catch {
+    // A temporary folder: left behind at worst.
   }
-}
-
-const endSignals = ["SIGINT", "SIGTERM", "SIGHUP"] as const
-const onEndSignal = (signal: NodeJS.Signals) => {
-  killAll()
-  for (const other of endSignals) process.off(other, onEndSignal)
-  // The signal's usual end, unless someone else (a test runner) handles it.
-  if (process.listenerCount(signal) === 0) process.kill(process.pid, signal)
-}
-let hooked = false
-const killAllWhenThisProcessEnds = () => {
-  if (hooked) return
-  hooked = true
-  process.once("exit", killAll)
-  for (const signal of endSignals) process.once(signal, onEndSignal)
 }
 
 /** A running server: its HTTP URL, and `stop` (which also deletes its data). */
@@ -124,9 +94,7 @@ export const start = async (): Promise<Server> => {
   }
   const folder = mkdtempSync(join(tmpdir(), "trendline-clickhouse-"))
   // Registered before the spawn: whatever happens from here on, it is killed and deleted.
-  const registered: Started = { pid: undefined, folder }
-  started.add(registered)
-  killAllWhenThisProcessEnds()
+  const registered = ProcessGroups.register(() => deleteFolder(folder))
   const [http, native, interserver] = [await freePort(), await freePort(), await freePort()]
   let config = readFileSync(join(packagedConfig, "config.xml"), "utf8")
   for (const [element, value] of [
@@ -184,7 +152,7 @@ export const start = async (): Promise<Server> => {
       await stopped
     }
     rmSync(folder, { recursive: true, force: true })
-    started.delete(registered)
+    ProcessGroups.release(registered)
   }
 
   const deadline = Date.now() + startDeadlineMs
