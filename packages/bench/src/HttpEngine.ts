@@ -36,6 +36,59 @@ export interface Options {
   readonly serverEntry?: string
 }
 
+/**
+ * Trendline's API at `url()` (the Node server or the worker, named `who` in errors): uploads
+ * and trends, read as plain JSON, not decoded with core's response schemas (decoding would
+ * add the client's schema work to every timing).
+ */
+export const apiClient = (url: () => string, who: string) => {
+  const post = async (
+    account: NodeServer.AccountEntry,
+    path: string,
+    body: unknown,
+  ): Promise<Record<string, unknown>> => {
+    const response = await fetch(`${url()}${path}`, {
+      method: "POST",
+      headers: NodeServer.headersOf(account),
+      body: JSON.stringify(body),
+    })
+    const answer = (await response.json()) as Record<string, unknown>
+    if (response.status !== 200 || answer.status === "fail") {
+      throw new Error(`POST ${path}: HTTP ${response.status}: ${JSON.stringify(answer)}`)
+    }
+    return answer
+  }
+  const upload = async (
+    account: NodeServer.AccountEntry,
+    batch: ReadonlyArray<Aggregator.Event>,
+  ): Promise<void> => {
+    const answer = await post(account, "/1/upload", { d: batch.map(toRecord) })
+    const unprocessed = answer.unprocessed as ReadonlyArray<{ readonly error: string }>
+    if (answer.processed !== batch.length || unprocessed.length > 0) {
+      throw new Error(
+        `the ${who} did not take ${batch.length - Number(answer.processed)} records of a batch: ${unprocessed[0]?.error}`,
+      )
+    }
+  }
+  const trends = async (
+    account: NodeServer.AccountEntry,
+    request: TrendsRequest.TrendsRequest,
+  ): Promise<QueryPlan.Result> => {
+    const { status, ...groups } = await post(
+      account,
+      "/1/counts/trends.json",
+      TrendsRequest.encode(request),
+    )
+    if (status !== "success") {
+      throw new Error(
+        `the ${who} answered ${status} (req_id ${String(groups.req_id)}): the query outlasted its sync budget; the bench times synchronous answers`,
+      )
+    }
+    return groups as QueryPlan.Result
+  }
+  return { upload, trends }
+}
+
 /** The worker app's Node entry, found from this package's folder. */
 export const defaultServerEntry = NodeServer.defaultEntry
 
@@ -83,54 +136,7 @@ export const make = async (options: Options = {}): Promise<Engine> => {
     if (code !== 0) throw new Error(`the server exited with code ${code} on SIGTERM, not 0`)
   }
 
-  const post = async (
-    account: NodeServer.AccountEntry,
-    path: string,
-    body: unknown,
-  ): Promise<Record<string, unknown>> => {
-    const response = await fetch(`${server.url}${path}`, {
-      method: "POST",
-      headers: NodeServer.headersOf(account),
-      body: JSON.stringify(body),
-    })
-    const answer = (await response.json()) as Record<string, unknown>
-    if (response.status !== 200 || answer.status === "fail") {
-      throw new Error(`POST ${path}: HTTP ${response.status}: ${JSON.stringify(answer)}`)
-    }
-    return answer
-  }
-
-  const upload = async (
-    account: NodeServer.AccountEntry,
-    batch: ReadonlyArray<Aggregator.Event>,
-  ) => {
-    const answer = await post(account, "/1/upload", { d: batch.map(toRecord) })
-    const unprocessed = answer.unprocessed as ReadonlyArray<{ readonly error: string }>
-    if (answer.processed !== batch.length || unprocessed.length > 0) {
-      throw new Error(
-        `the server did not take ${batch.length - Number(answer.processed)} records of a batch: ${unprocessed[0]?.error}`,
-      )
-    }
-  }
-
-  // Answers are read as plain JSON, not decoded with core's response schemas: decoding
-  // would add the client's schema work to every timing.
-  const trendsOf = async (
-    account: NodeServer.AccountEntry,
-    request: TrendsRequest.TrendsRequest,
-  ): Promise<QueryPlan.Result> => {
-    const { status, ...groups } = await post(
-      account,
-      "/1/counts/trends.json",
-      TrendsRequest.encode(request),
-    )
-    if (status !== "success") {
-      throw new Error(
-        `the server answered ${status} (req_id ${String(groups.req_id)}): the query outlasted its sync budget; the bench times synchronous answers`,
-      )
-    }
-    return groups as QueryPlan.Result
-  }
+  const { upload, trends: trendsOf } = apiClient(() => server.url, "server")
 
   const warmUpCode = async () => {
     for (let round = 0; round < warmUpRounds; round++) {

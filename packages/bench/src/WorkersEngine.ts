@@ -24,13 +24,11 @@ import { randomBytes } from "node:crypto"
 import { mkdtemp, rm, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import type * as Aggregator from "@trendline/core/Aggregator"
-import type * as QueryPlan from "@trendline/core/QueryPlan"
-import * as TrendsRequest from "@trendline/core/TrendsRequest"
+import type * as TrendsRequest from "@trendline/core/TrendsRequest"
 import * as Dataset from "./Dataset.ts"
 import { type Engine, timedLoad } from "./Engine.ts"
 import * as HttpEngine from "./HttpEngine.ts"
-import * as NodeServer from "./NodeServer.ts"
+import type * as NodeServer from "./NodeServer.ts"
 import * as Shape from "./Shape.ts"
 import * as WorkersServer from "./WorkersServer.ts"
 
@@ -43,55 +41,6 @@ const warmUpEvents = 2000
 const warmUpRounds = 5
 
 const passcode = () => randomBytes(12).toString("base64url")
-
-/** Trendline's API at `url()`, read as plain JSON (decoding would add to every timing). */
-const client = (url: () => string) => {
-  const post = async (
-    account: NodeServer.AccountEntry,
-    path: string,
-    body: unknown,
-  ): Promise<Record<string, unknown>> => {
-    const response = await fetch(`${url()}${path}`, {
-      method: "POST",
-      headers: NodeServer.headersOf(account),
-      body: JSON.stringify(body),
-    })
-    const answer = (await response.json()) as Record<string, unknown>
-    if (response.status !== 200 || answer.status === "fail") {
-      throw new Error(`POST ${path}: HTTP ${response.status}: ${JSON.stringify(answer)}`)
-    }
-    return answer
-  }
-  const upload = async (
-    account: NodeServer.AccountEntry,
-    batch: ReadonlyArray<Aggregator.Event>,
-  ): Promise<void> => {
-    const answer = await post(account, "/1/upload", { d: batch.map(HttpEngine.toRecord) })
-    const unprocessed = answer.unprocessed as ReadonlyArray<{ readonly error: string }>
-    if (answer.processed !== batch.length || unprocessed.length > 0) {
-      throw new Error(
-        `the worker did not take ${batch.length - Number(answer.processed)} records of a batch: ${unprocessed[0]?.error}`,
-      )
-    }
-  }
-  const trends = async (
-    account: NodeServer.AccountEntry,
-    request: TrendsRequest.TrendsRequest,
-  ): Promise<QueryPlan.Result> => {
-    const { status, ...groups } = await post(
-      account,
-      "/1/counts/trends.json",
-      TrendsRequest.encode(request),
-    )
-    if (status !== "success") {
-      throw new Error(
-        `the worker answered ${status} (req_id ${String(groups.req_id)}): the query outlasted its sync budget; the bench times synchronous answers`,
-      )
-    }
-    return groups as QueryPlan.Result
-  }
-  return { upload, trends }
-}
 
 /** Starts the worker on a fresh folder; `close` stops workerd and removes the folder. */
 export const make = async (options: Options = {}): Promise<Engine> => {
@@ -118,7 +67,7 @@ export const make = async (options: Options = {}): Promise<Engine> => {
     const code = await server.stop()
     if (code !== 0) throw new Error(`the workers host exited with code ${code} on stop, not 0`)
   }
-  const api = client(server.url)
+  const api = HttpEngine.apiClient(server.url, "worker")
 
   const warmUpCode = async () => {
     for (let round = 0; round < warmUpRounds; round++) {
