@@ -14,6 +14,15 @@ import * as Option from "effect/Option"
 import type { SqlDriver } from "./SqlDriver.ts"
 import { migrate } from "./SqliteEventStore.ts"
 
+// An answer is one row's string, and a Durable Object refuses one over 2 MB. A trends answer
+// holds at most maxGroups × maxRangeDays buckets (5 × 366 by default: about 50 KB), but
+// limits are configuration: an answer over this size is not archived (a poll after the job
+// registry forgot it is told the req_id is unknown, and its client asks again).
+const maxArchivedBytes = 1_000_000
+
+const utf8Bytes = (text: string): number =>
+  text.length * 3 <= maxArchivedBytes ? text.length : new TextEncoder().encode(text).byteLength
+
 /** The archive of `account` (none: the database's only one) over an open database (migrated first). */
 export const make = (
   driver: SqlDriver,
@@ -32,13 +41,24 @@ export const make = (
       put: (reqId, entry) =>
         Effect.flatMap(Clock.currentTimeMillis, (now) =>
           Effect.try(() => {
+            const answer = JSON.stringify(entry.answer)
+            const bytes = utf8Bytes(answer)
+            if (bytes > maxArchivedBytes) return bytes
             driver.run("DELETE FROM query_answers WHERE expires_at < ?", [now])
             driver.run(
               "INSERT OR REPLACE INTO query_answers (req_id, account, endpoint, answer, expires_at) VALUES (?, ?, ?, ?, ?)",
-              [reqId, account, entry.endpoint, JSON.stringify(entry.answer), entry.expiresAt],
+              [reqId, account, entry.endpoint, answer, entry.expiresAt],
             )
+            return undefined
           }),
         ).pipe(
+          Effect.flatMap((tooLarge) =>
+            tooLarge === undefined
+              ? Effect.void
+              : Effect.logWarning(
+                  `not archiving the answer of query ${reqId}: ${tooLarge} bytes, more than ${maxArchivedBytes}`,
+                ),
+          ),
           Effect.catchAll((error) => Effect.logWarning("could not archive a query answer", error)),
         ),
       get: (reqId, now) =>

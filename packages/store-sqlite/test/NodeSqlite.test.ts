@@ -86,6 +86,7 @@ describe("SQLite store on a file", () => {
         { version: 2 },
         { version: 3 },
         { version: 4 },
+        { version: 5 },
       ])
       // Opening again applies nothing twice.
       yield* SqliteEventStore.make(connection.driver)

@@ -1,11 +1,26 @@
 // The accounts one connection knows: their numbers, rollup sets, zones and event names,
-// read once (on every use by a reader, as the writer may have changed them), and the dense
-// numbers of their profiles (see the module comment of `engine.ts`).
+// read once (on every use by a reader, as the writer may have changed them), and their
+// profiles: the dense numbers that rollups and the event log use (see the module comment of
+// `engine.ts`), and the properties of profile records.
+//
+// Profiles and event names are read and written a batch at a time, many rows per statement
+// (`statements.ts`): one statement a profile would dominate, in a Durable Object, an upload
+// that brings new profiles.
 import type * as Account from "@trendline/core/Account"
-import type { SqlDriver } from "../SqlDriver.ts"
+import * as EventStore from "@trendline/core/EventStore"
+import * as Option from "effect/Option"
+import type { SqlDriver, SqlRow } from "../SqlDriver.ts"
 import { ProfileNumbers } from "./caches.ts"
 import type { Role } from "./engine.ts"
 import { newRollupSet } from "./rollupSets.ts"
+import {
+  byRows,
+  inSlices,
+  maxBoundParameters,
+  parametersAfterFirst,
+  rowsPerStatement,
+  tuples,
+} from "./statements.ts"
 
 /** An account as the engine holds it. */
 export interface AccountState {
@@ -26,16 +41,65 @@ export interface Accounts {
   readonly create: (account: Account.Settings) => AccountState
   /** Reads the account's event names again (a reader, after the writer added some). */
   readonly loadEventIds: (state: AccountState) => void
-  /** The number of a profile of the account, given on its first sight (inside a write). */
-  readonly profileNumber: (state: AccountState, key: string) => number
+  /** Stores new event names of the account, numbered in their order (inside a write). */
+  readonly addEventNames: (state: AccountState, names: ReadonlyArray<string>) => void
+  /**
+   * The numbers of profiles of the account, in the order of `keys` (which may repeat); a
+   * profile gets its number on its first sight, in that order (inside a write).
+   */
+  readonly profileNumbers: (state: AccountState, keys: ReadonlyArray<string>) => Array<number>
+  /** Merges profile records, in their order, into the stored profiles (inside a write). */
+  readonly updateProfiles: (state: AccountState, updates: ReadonlyArray<EventStore.Profile>) => void
+  /** The stored profile, if a profile record of it arrived. */
+  readonly profile: (state: AccountState, key: string) => Option.Option<EventStore.Profile>
   /** Forgets what was read of an account, and every profile number, after a rollback. */
   readonly forget: (id: string) => void
 }
 
+// Per lookup: the account, then the keys (or numbers).
+const keysPerLookup = maxBoundParameters - 1
+// Rows name their key by its position in the slice, not by the text SQLite gives back: a
+// key that is not well-formed UTF-16 comes back changed (a lone surrogate as U+FFFD).
+const lookupByKey = byRows(
+  (rows) =>
+    `SELECT keys.column2 AS position, profiles.no AS no
+     FROM (VALUES ${Array.from({ length: rows }, (_, i) => `(?${i + 2}, ${i})`).join(", ")}) AS keys
+     JOIN profiles ON profiles.acct = ?1 AND profiles.key = keys.column1`,
+)
+const lookupByNumber = byRows(
+  (rows) =>
+    `SELECT no, ts, properties FROM profiles WHERE acct = ?1 AND no IN (${parametersAfterFirst(rows)})`,
+)
+const insertEventNames = byRows(
+  (rows) => `INSERT INTO event_names (acct, id, name) VALUES ${tuples(rows, 2)}`,
+)
+const insertProfiles = byRows(
+  (rows) => `INSERT INTO profiles (acct, no, key) VALUES ${tuples(rows, 2)}`,
+)
+// Every row exists (its number was given): the insert is never taken.
+const updateProfileRows = byRows(
+  (rows) =>
+    `INSERT INTO profiles (acct, no, key, ts, properties) VALUES ${tuples(rows, 4)}
+     ON CONFLICT (acct, no) DO UPDATE SET ts = excluded.ts, properties = excluded.properties`,
+)
+
+// The text SQLite stores for a key: a lone surrogate becomes U+FFFD on the way to UTF-8, so
+// keys that differ only there are one profile (as one lookup per key found them).
+const storedKey = (key: string): string => (key.isWellFormed() ? key : key.toWellFormed())
+
+const storedProfile = (key: string, row: SqlRow | undefined): Option.Option<EventStore.Profile> =>
+  row === undefined || row.properties === null
+    ? Option.none()
+    : Option.some({
+        profile: key,
+        ts: Number(row.ts),
+        properties: JSON.parse(String(row.properties)) as EventStore.Profile["properties"],
+      })
+
 /** The accounts over `driver`. */
 export const make = (driver: SqlDriver, role: Role): Accounts => {
   const accounts = new Map<string, AccountState>()
-  const profileNumbers = new ProfileNumbers(4 * 1024 * 1024)
+  const cachedNumbers = new ProfileNumbers(4 * 1024 * 1024)
 
   const loadEventIds = (state: AccountState): void => {
     for (const row of driver.all("SELECT id, name FROM event_names WHERE acct = ?", [state.acct]))
@@ -65,6 +129,16 @@ export const make = (driver: SqlDriver, role: Role): Accounts => {
     return state
   }
 
+  const addEventNames = (state: AccountState, names: ReadonlyArray<string>): void => {
+    const numbered = names.map((name, i): [string, number] => [name, state.eventIds.size + i])
+    inSlices(numbered, rowsPerStatement(2), (slice) => {
+      const params: Array<string | number> = [state.acct]
+      for (const [name, id] of slice) params.push(id, name)
+      driver.run(insertEventNames(slice.length), params)
+    })
+    for (const [name, id] of numbered) state.eventIds.set(name, id)
+  }
+
   const createAccount = (account: Account.Settings): AccountState => {
     driver.run("INSERT INTO accounts (id, time_zone, rollups) VALUES (?, ?, ?)", [
       account.id,
@@ -74,33 +148,92 @@ export const make = (driver: SqlDriver, role: Role): Accounts => {
     return loadAccount(account.id)!
   }
 
-  const profileNumber = (state: AccountState, key: string): number => {
-    const cacheKey = `${state.acct}:${key}`
-    const cached = profileNumbers.get(cacheKey)
-    if (cached !== undefined) return cached
-    const stored = driver.all("SELECT no FROM profiles WHERE acct = ? AND key = ?", [
-      state.acct,
-      key,
-    ])[0]
-    let no: number
-    if (stored !== undefined) no = Number(stored.no)
-    else {
+  // Keys as they are stored and looked up in `found`: each one once, in its stored form.
+  const profileNumbers = (state: AccountState, keys: ReadonlyArray<string>): Array<number> => {
+    const cacheKey = (key: string) => `${state.acct}:${key}`
+    const stored = keys.map(storedKey)
+    const found = new Map<string, number>()
+    const unknown = new Set<string>()
+    for (const key of stored) {
+      if (found.has(key) || unknown.has(key)) continue
+      const cached = cachedNumbers.get(cacheKey(key))
+      if (cached === undefined) unknown.add(key)
+      else found.set(key, cached)
+    }
+    if (unknown.size === 0) return stored.map((key) => found.get(key)!)
+    const missing = [...unknown]
+    inSlices(missing, keysPerLookup, (slice) => {
+      for (const row of driver.all(lookupByKey(slice.length), [state.acct, ...slice]))
+        found.set(slice[Number(row.position)]!, Number(row.no))
+    })
+    const created = missing.filter((key) => !found.has(key))
+    if (created.length > 0) {
       state.nextProfile ??= Number(
         driver.all("SELECT coalesce(max(no), -1) + 1 AS next FROM profiles WHERE acct = ?", [
           state.acct,
         ])[0]!.next,
       )
-      no = state.nextProfile++
-      driver.run("INSERT INTO profiles (acct, no, key) VALUES (?, ?, ?)", [state.acct, no, key])
+      for (const key of created) found.set(key, state.nextProfile++)
+      inSlices(created, rowsPerStatement(2), (slice) => {
+        const params: Array<string | number> = [state.acct]
+        for (const key of slice) params.push(found.get(key)!, key)
+        driver.run(insertProfiles(slice.length), params)
+      })
     }
-    profileNumbers.set(cacheKey, no)
-    return no
+    for (const key of missing) cachedNumbers.set(cacheKey(key), found.get(key)!)
+    return stored.map((key) => found.get(key)!)
   }
+
+  const updateProfiles = (state: AccountState, updates: ReadonlyArray<EventStore.Profile>) => {
+    if (updates.length === 0) return
+    const numbers = profileNumbers(
+      state,
+      updates.map((update) => update.profile),
+    )
+    // Each profile's stored record, then merged with its updates in their order.
+    const profiles = new Map<number, EventStore.Profile | undefined>()
+    const keyOf = new Map<number, string>()
+    for (const [i, update] of updates.entries()) keyOf.set(numbers[i]!, update.profile)
+    inSlices([...keyOf.keys()], keysPerLookup, (slice) => {
+      for (const row of driver.all(lookupByNumber(slice.length), [state.acct, ...slice])) {
+        const no = Number(row.no)
+        profiles.set(no, Option.getOrUndefined(storedProfile(keyOf.get(no)!, row)))
+      }
+    })
+    updates.forEach((update, i) => {
+      const no = numbers[i]!
+      profiles.set(no, EventStore.mergeProfile(Option.fromNullable(profiles.get(no)), update))
+    })
+    inSlices([...profiles], rowsPerStatement(4), (slice) => {
+      const params: Array<string | number> = [state.acct]
+      for (const [no, profile] of slice)
+        params.push(no, profile!.profile, profile!.ts, JSON.stringify(profile!.properties))
+      driver.run(updateProfileRows(slice.length), params)
+    })
+  }
+
+  const profile = (state: AccountState, key: string): Option.Option<EventStore.Profile> =>
+    storedProfile(
+      key,
+      driver.all("SELECT ts, properties FROM profiles WHERE acct = ? AND key = ?", [
+        state.acct,
+        key,
+      ])[0],
+    )
 
   const forget = (id: string): void => {
     accounts.delete(id)
-    profileNumbers.clear()
+    cachedNumbers.clear()
   }
 
-  return { load: loadAccount, create: createAccount, loadEventIds, profileNumber, forget }
+  return {
+    load: loadAccount,
+    create: createAccount,
+    loadEventIds,
+    addEventNames,
+    profileNumbers,
+    updateProfiles,
+    profile,
+    forget,
+  }
 }

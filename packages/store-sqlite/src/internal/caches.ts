@@ -88,6 +88,103 @@ export class SetCache {
   }
 }
 
+/** What `RollupSets` needs of a cache of decoded day sets (`SetCache`, `SharedSetCache`). */
+export interface DaySetCache {
+  get(key: string): Uint32Array | undefined
+  set(key: string, set: Uint32Array): void
+  delete(key: string): void
+  clear(): void
+}
+
+interface BudgetedSet {
+  readonly cache: SharedSetCache
+  readonly key: string
+  readonly set: Uint32Array
+}
+
+/**
+ * Bytes of decoded day sets shared by the caches of several stores, e.g. by every Durable
+ * Object one isolate hosts (they share its 128 MB): however many stores draw on it, their
+ * sets stay within `maxBytes`, and the least recently used set of any of them goes first.
+ */
+export class SetCacheBudget {
+  readonly maxBytes: number
+  // Every cached set of every cache, least recently used first.
+  private readonly recency = new Set<BudgetedSet>()
+  private bytes = 0
+  constructor(maxBytes: number) {
+    this.maxBytes = maxBytes
+  }
+
+  /** Bytes held now, by every cache drawing on the budget. */
+  get usedBytes(): number {
+    return this.bytes
+  }
+
+  /** A new cache (one per store) drawing on this budget. */
+  cache(): SharedSetCache {
+    return new SharedSetCache(this)
+  }
+
+  used(entry: BudgetedSet): void {
+    this.recency.delete(entry)
+    this.recency.add(entry)
+  }
+
+  added(entry: BudgetedSet): void {
+    this.recency.add(entry)
+    this.bytes += entry.set.byteLength
+    for (const oldest of this.recency) {
+      if (this.bytes <= this.maxBytes) break
+      oldest.cache.evict(oldest)
+    }
+  }
+
+  removed(entry: BudgetedSet): void {
+    if (this.recency.delete(entry)) this.bytes -= entry.set.byteLength
+  }
+}
+
+/** Decoded day sets of one store, within a `SetCacheBudget` it may share with others. */
+export class SharedSetCache implements DaySetCache {
+  private readonly sets = new Map<string, BudgetedSet>()
+  private readonly budget: SetCacheBudget
+  constructor(budget: SetCacheBudget) {
+    this.budget = budget
+  }
+
+  get(key: string): Uint32Array | undefined {
+    const entry = this.sets.get(key)
+    if (entry === undefined) return undefined
+    this.budget.used(entry)
+    return entry.set
+  }
+
+  set(key: string, set: Uint32Array): void {
+    this.delete(key)
+    // A set larger than the whole budget is not kept: it would push out every other.
+    if (set.byteLength > this.budget.maxBytes) return
+    const entry = { cache: this, key, set }
+    this.sets.set(key, entry)
+    this.budget.added(entry)
+  }
+
+  delete(key: string): void {
+    const entry = this.sets.get(key)
+    if (entry !== undefined) this.evict(entry)
+  }
+
+  clear(): void {
+    for (const entry of this.sets.values()) this.budget.removed(entry)
+    this.sets.clear()
+  }
+
+  evict(entry: BudgetedSet): void {
+    this.sets.delete(entry.key)
+    this.budget.removed(entry)
+  }
+}
+
 // Distinct-profile counts of multi-day buckets already computed, per rollup set and event,
 // until an append adds a profile to one of their days. Finished weeks and months do not
 // change, so repeated questions about them cost a lookup instead of a union.
@@ -96,6 +193,10 @@ export class DistinctCounts {
     string,
     Map<string, { first: number; last: number; count: number }>
   >()
+  // Counts held in all: at most `maxHeld` (about 110 bytes each), the events remembered
+  // longest dropped first.
+  private held = 0
+  private readonly maxHeld = 16_384
 
   get(rollups: number, event: number, first: number, last: number): number | undefined {
     return this.byEvent.get(`${rollups}:${event}`)?.get(`${first}:${last}`)?.count
@@ -105,20 +206,32 @@ export class DistinctCounts {
     const key = `${rollups}:${event}`
     let entries = this.byEvent.get(key)
     if (entries === undefined || entries.size >= 4096) {
+      if (entries !== undefined) this.held -= entries.size
       entries = new Map()
       this.byEvent.set(key, entries)
     }
-    entries.set(`${first}:${last}`, { first, last, count })
+    const bucket = `${first}:${last}`
+    if (!entries.has(bucket)) this.held++
+    entries.set(bucket, { first, last, count })
+    for (const [oldest, counts] of this.byEvent) {
+      if (this.held <= this.maxHeld || counts === entries) break
+      this.byEvent.delete(oldest)
+      this.held -= counts.size
+    }
   }
 
   invalidate(rollups: number, event: number, day: number): void {
     const entries = this.byEvent.get(`${rollups}:${event}`)
     if (entries === undefined) return
     for (const [key, entry] of entries)
-      if (entry.first <= day && day <= entry.last) entries.delete(key)
+      if (entry.first <= day && day <= entry.last) {
+        entries.delete(key)
+        this.held--
+      }
   }
 
   clear(): void {
     this.byEvent.clear()
+    this.held = 0
   }
 }

@@ -14,15 +14,16 @@
 // on between them), then swapped in; the old set is deleted in later steps. Queries in the
 // new zone answer `Rebuilding` until the swap.
 //
-// Its parts: `accounts.ts` (accounts, event names, profile numbers), `rollupSets.ts` (folding
+// Its parts: `accounts.ts` (accounts, event names, profiles), `rollupSets.ts` (folding
 // events into rollups, answering queries from them), `rebuild.ts` (the steps above),
-// `eventLog.ts` (how `event_log` stores events) and `caches.ts` (what stays in memory).
+// `eventLog.ts` (how `event_log` stores events), `caches.ts` (what stays in memory) and
+// `statements.ts` (many rows per statement: what a statement costs in a Durable Object).
 import type * as Account from "@trendline/core/Account"
 import * as EventStore from "@trendline/core/EventStore"
 import * as Limits from "@trendline/core/Limits"
 import * as QueryPlan from "@trendline/core/QueryPlan"
 import * as Option from "effect/Option"
-import type { SqlDriver, SqlRow } from "../SqlDriver.ts"
+import type { SqlDriver } from "../SqlDriver.ts"
 import * as Accounts from "./accounts.ts"
 import { type LogEntry, logChunks } from "./eventLog.ts"
 import { migrations } from "./migrations.ts"
@@ -161,46 +162,28 @@ export const make = (driver: SqlDriver, role: Role, options: EngineOptions = {})
           names,
           limits.maxEventNamesPerAccount,
         )
-        for (const name of admitted) {
-          const id = state.eventIds.size
-          driver.run("INSERT INTO event_names (acct, id, name) VALUES (?, ?, ?)", [
-            state.acct,
-            id,
-            name,
-          ])
-          state.eventIds.set(name, id)
-        }
+        accounts.addEventNames(state, admitted)
         const refusedPositions = new Set(refused)
-        const entries: Array<LogEntry> = []
-        batch.events.forEach((event, position) => {
-          if (refusedPositions.has(position)) return
-          entries.push([
+        const stored = batch.events.filter((_, position) => !refusedPositions.has(position))
+        const profiles = accounts.profileNumbers(
+          state,
+          stored.map((event) => event.profile),
+        )
+        const entries = stored.map(
+          (event, i): LogEntry => [
             state.eventIds.get(event.name)!,
             event.ts,
-            accounts.profileNumber(state, event.profile),
+            profiles[i]!,
             event.properties,
-          ])
-        })
+          ],
+        )
         for (const chunk of logChunks(entries)) {
           driver.run("INSERT INTO event_log (acct, events) VALUES (?, ?)", [state.acct, chunk])
         }
         // Into the set that answers queries, in its zone; a rebuild in the account's new
         // zone picks these events up from the log.
         rollupSets.apply(state.rollups, state.timeZone, entries)
-        for (const update of batch.profiles) {
-          const no = accounts.profileNumber(state, update.profile)
-          const row = driver.all("SELECT ts, properties FROM profiles WHERE acct = ? AND no = ?", [
-            state.acct,
-            no,
-          ])[0]
-          const merged = EventStore.mergeProfile(storedProfile(update.profile, row), update)
-          driver.run("UPDATE profiles SET ts = ?, properties = ? WHERE acct = ? AND no = ?", [
-            merged.ts,
-            JSON.stringify(merged.properties),
-            state.acct,
-            no,
-          ])
-        }
+        accounts.updateProfiles(state, batch.profiles)
         if (key !== undefined) {
           purgeKeys(key.now)
           driver.run(
@@ -245,12 +228,7 @@ export const make = (driver: SqlDriver, role: Role, options: EngineOptions = {})
 
   const profile = (account: Account.Settings, key: string): Option.Option<EventStore.Profile> => {
     const state = accounts.load(account.id)
-    if (state === undefined) return Option.none()
-    const row = driver.all("SELECT ts, properties FROM profiles WHERE acct = ? AND key = ?", [
-      state.acct,
-      key,
-    ])[0]
-    return storedProfile(key, row)
+    return state === undefined ? Option.none() : accounts.profile(state, key)
   }
 
   const rebuild = Rebuild.make(driver, accounts, rollupSets, forget)
@@ -272,15 +250,6 @@ export const make = (driver: SqlDriver, role: Role, options: EngineOptions = {})
 
   return { append, query, eventNames, profile, rebuildStep, health }
 }
-
-const storedProfile = (key: string, row: SqlRow | undefined): Option.Option<EventStore.Profile> =>
-  row === undefined || row.properties === null
-    ? Option.none()
-    : Option.some({
-        profile: key,
-        ts: Number(row.ts),
-        properties: JSON.parse(String(row.properties)) as EventStore.Profile["properties"],
-      })
 
 /** Runs a sliced query to its end without yielding (a reader on its own thread). */
 export const runToEnd = <A>(steps: Generator<void, A, void>): A => {

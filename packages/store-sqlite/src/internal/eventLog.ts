@@ -16,6 +16,10 @@ const maxLogChunkChars = 500_000
 
 /** The rows (JSON arrays) that log `entries`, each at most about `maxLogChunkChars` long. */
 export const logChunks = (entries: ReadonlyArray<LogEntry>): Array<string> => {
+  if (entries.length === 0) return []
+  // Most batches fit one row: one `JSON.stringify` call, not one an entry.
+  const whole = JSON.stringify(entries)
+  if (whole.length <= maxLogChunkChars) return [whole]
   const chunks: Array<string> = []
   let parts: Array<string> = []
   let chars = 0

@@ -135,4 +135,36 @@ export const migrations: ReadonlyArray<Migration> = [
       ALTER TABLE query_answers ADD COLUMN account TEXT NOT NULL DEFAULT '';
     `,
   },
+  {
+    version: 5,
+    name: "day sets of distinct profiles in parts",
+    sql: `
+      -- A Durable Object refuses a BLOB over 2 MB: one event's profiles of one day (4 bytes
+      -- each) are stored in parts of at most 1,000,000 bytes (250,000 profiles), by position:
+      -- part p holds the sorted set's bytes from p * 1,000,000, and every part but the last
+      -- is full (profileSets.ts, maxPartProfiles).
+      CREATE TABLE day_profile_parts (
+        acct INTEGER NOT NULL,
+        event INTEGER NOT NULL,
+        day INTEGER NOT NULL,
+        part INTEGER NOT NULL,
+        profiles BLOB NOT NULL,
+        PRIMARY KEY (acct, event, day, part)
+      ) WITHOUT ROWID;
+      WITH RECURSIVE parts (acct, event, day, part) AS (
+        SELECT acct, event, day, 0 FROM day_profiles
+        UNION ALL
+        SELECT parts.acct, parts.event, parts.day, parts.part + 1
+        FROM parts JOIN day_profiles USING (acct, event, day)
+        WHERE (parts.part + 1) * 1000000 < length(day_profiles.profiles)
+      )
+      INSERT INTO day_profile_parts (acct, event, day, part, profiles)
+        -- substr() of an empty BLOB is NULL: such a set stays one empty part.
+        SELECT acct, event, day, part,
+          coalesce(substr(profiles, 1 + part * 1000000, 1000000), x'')
+        FROM parts JOIN day_profiles USING (acct, event, day);
+      DROP TABLE day_profiles;
+      ALTER TABLE day_profile_parts RENAME TO day_profiles;
+    `,
+  },
 ]

@@ -1,13 +1,14 @@
 // The rollups (see the module comment of `engine.ts`): per rollup set, event and local day,
 // the number of events (`day_counts`), the sums of numeric properties (`day_sums`) and the
-// set of profiles (`day_profiles`). Folds logged events into them and answers query plans
-// from them, keeping decoded day sets and distinct counts in memory; with the "writer" role
-// it logs the day sets it changes (`day_changes`), with "reader" it reads that log.
+// set of profiles (`day_profiles`, in parts: see `profileSets.ts`). Folds logged events into
+// them and answers query plans from them, keeping decoded day sets and distinct counts in
+// memory; with the "writer" role it logs the day sets it changes (`day_changes`), with
+// "reader" it reads that log.
 import * as Aggregator from "@trendline/core/Aggregator"
 import * as Calendar from "@trendline/core/Calendar"
 import * as QueryPlan from "@trendline/core/QueryPlan"
 import type { SqlDriver, SqlRow } from "../SqlDriver.ts"
-import { DistinctCounts, SetCache, setKey } from "./caches.ts"
+import { type DaySetCache, DistinctCounts, SetCache, SetCacheBudget, setKey } from "./caches.ts"
 import type { Role } from "./engine.ts"
 import type { LogEntry } from "./eventLog.ts"
 import * as ProfileSets from "./profileSets.ts"
@@ -17,8 +18,13 @@ const sumBase = 16_777_216
 const sumBaseBig = 16_777_216n
 // The change log keeps this many of the newest changes; a reader further behind starts over.
 const changesKept = 100_000
-// Day sets read between two yields of a distinct-profile query.
+// Work between two yields of a distinct-profile query: 16 day sets unioned, or fewer large
+// ones (a set counts one more for every 32,768 profiles).
 const daysPerSlice = 16
+// A month of day sets is read in one statement, but only the parts up to this size: a
+// month of large days (600,000 profiles are 2.4 MB a day) would not fit an isolate's memory
+// at once, and they are read one day at a time instead.
+const prefetchedPartBytes = 64 * 1024
 
 /** Starts an empty rollup set; its number is what the rollup tables call `acct`. */
 export const newRollupSet = (driver: SqlDriver): number =>
@@ -40,9 +46,17 @@ export interface RollupSets {
   readonly clear: () => void
 }
 
-/** The rollup sets over `driver`, keeping up to `cacheBytes` of decoded day sets. */
-export const make = (driver: SqlDriver, role: Role, cacheBytes: number): RollupSets => {
-  const cache = new SetCache(cacheBytes)
+/**
+ * The rollup sets over `driver`, keeping decoded day sets up to `memory` bytes, or within a
+ * budget shared with other stores (every object of an isolate).
+ */
+export const make = (
+  driver: SqlDriver,
+  role: Role,
+  memory: number | SetCacheBudget,
+): RollupSets => {
+  const cache: DaySetCache =
+    memory instanceof SetCacheBudget ? memory.cache() : new SetCache(memory)
   const distinct = new DistinctCounts()
   // Bumped whenever a day set changes: a sliced query remembers a union only if no set
   // changed while it was gathering the days.
@@ -89,32 +103,54 @@ export const make = (driver: SqlDriver, role: Role, cacheBytes: number): RollupS
     const key = setKey(rollups, event, day)
     const cached = cache.get(key)
     if (cached !== undefined) return cached
-    const row = driver.all(
-      "SELECT profiles FROM day_profiles WHERE acct = ? AND event = ? AND day = ?",
-      [rollups, event, day],
-    )[0]
-    const set = ProfileSets.fromBlob(row?.profiles as Uint8Array | undefined)
+    const set = ProfileSets.fromParts(
+      driver
+        .all(
+          "SELECT profiles FROM day_profiles WHERE acct = ? AND event = ? AND day = ? ORDER BY part",
+          [rollups, event, day],
+        )
+        .map((row) => row.profiles as Uint8Array),
+    )
     cache.set(key, set)
     return set
   }
 
-  // Reads the day sets of a range that are not decoded yet in one statement, not one a day.
+  // The number of profiles of a day: its set holds each once, so its stored bytes tell,
+  // without reading a large one (SQLite takes length() of a BLOB from the row header).
+  const daySize = (rollups: number, event: number, day: number): number =>
+    cache.get(setKey(rollups, event, day))?.length ??
+    Number(
+      driver.all(
+        "SELECT coalesce(sum(length(profiles)), 0) AS bytes FROM day_profiles WHERE acct = ? AND event = ? AND day = ?",
+        [rollups, event, day],
+      )[0]!.bytes,
+    ) / 4
+
+  // Reads the small day sets of a range that are not decoded yet in one statement, not one
+  // a day; a day with a larger part is left to `daySet`.
   const prefetch = (rollups: number, event: number, from: number, to: number): void => {
     let missing = 0
     for (let day = from; day <= to; day++)
       if (cache.get(setKey(rollups, event, day)) === undefined) missing++
     if (missing < 2) return
-    const found = new Set<number>()
+    const small = new Map<number, Array<Uint8Array>>()
+    const large = new Set<number>()
     for (const row of driver.all(
-      "SELECT day, profiles FROM day_profiles WHERE acct = ? AND event = ? AND day BETWEEN ? AND ?",
-      [rollups, event, from, to],
+      `SELECT day, CASE WHEN length(profiles) <= ? THEN profiles END AS profiles FROM day_profiles
+       WHERE acct = ? AND event = ? AND day BETWEEN ? AND ? ORDER BY day, part`,
+      [prefetchedPartBytes, rollups, event, from, to],
     )) {
       const day = Number(row.day)
-      found.add(day)
-      cache.set(setKey(rollups, event, day), ProfileSets.fromBlob(row.profiles as Uint8Array))
+      const parts = small.get(day)
+      if (row.profiles === null) large.add(day)
+      else if (parts === undefined) small.set(day, [row.profiles as Uint8Array])
+      else parts.push(row.profiles as Uint8Array)
     }
-    for (let day = from; day <= to; day++)
-      if (!found.has(day)) cache.set(setKey(rollups, event, day), ProfileSets.fromBlob(undefined))
+    for (let day = from; day <= to; day++) {
+      const key = setKey(rollups, event, day)
+      if (large.has(day) || cache.get(key) !== undefined) continue
+      cache.set(key, ProfileSets.fromParts(small.get(day) ?? []))
+    }
   }
 
   let changesLogged = 0
@@ -176,11 +212,15 @@ export const make = (driver: SqlDriver, role: Role, cacheBytes: number): RollupS
       const existing = daySet(rollups, event, day)
       const merged = ProfileSets.merge(existing, ProfileSets.sortedSet(Uint32Array.from(profiles)))
       if (merged === existing) continue
-      driver.run(
-        `INSERT INTO day_profiles (acct, event, day, profiles) VALUES (?, ?, ?, ?)
-         ON CONFLICT (acct, event, day) DO UPDATE SET profiles = excluded.profiles`,
-        [rollups, event, day, ProfileSets.toBlob(merged)],
-      )
+      // The parts before the first new number hold the same numbers as before.
+      const from = ProfileSets.firstDifference(existing, merged)
+      for (const { part, blob } of ProfileSets.partsFrom(merged, from)) {
+        driver.run(
+          `INSERT INTO day_profiles (acct, event, day, part, profiles) VALUES (?, ?, ?, ?, ?)
+           ON CONFLICT (acct, event, day, part) DO UPDATE SET profiles = excluded.profiles`,
+          [rollups, event, day, part, blob],
+        )
+      }
       cache.set(setKey(rollups, event, day), merged)
       distinct.invalidate(rollups, event, day)
       generation++
@@ -211,8 +251,6 @@ export const make = (driver: SqlDriver, role: Role, cacheBytes: number): RollupS
     return values
   }
 
-  const union = new ProfileSets.UnionCounter()
-
   function* query(
     rollups: number,
     event: number,
@@ -225,11 +263,13 @@ export const make = (driver: SqlDriver, role: Role, cacheBytes: number): RollupS
         yield
       }
       const counts = plan.groups.map((group) => new Array<number>(group.buckets.length).fill(0))
-      let read = 0
+      // One union per query: queries interleave at their yields.
+      const union = new ProfileSets.UnionCounter()
+      let work = 0
       for (const [g, group] of plan.groups.entries()) {
         for (const [b, { first, last }] of group.buckets.entries()) {
           if (first === last) {
-            counts[g]![b] = daySet(rollups, event, first).length
+            counts[g]![b] = daySize(rollups, event, first)
             continue
           }
           const known = distinct.get(rollups, event, first, last)
@@ -238,12 +278,18 @@ export const make = (driver: SqlDriver, role: Role, cacheBytes: number): RollupS
             continue
           }
           const startedAt = generation
-          const sets: Array<Uint32Array> = []
+          // Day by day: only the union and the day being added stay in memory.
+          union.reset()
           for (let day = first; day <= last; day++) {
-            sets.push(daySet(rollups, event, day))
-            if (++read % daysPerSlice === 0) yield
+            const set = daySet(rollups, event, day)
+            union.add(set)
+            work += 1 + (set.length >>> 15)
+            if (work >= daysPerSlice) {
+              work = 0
+              yield
+            }
           }
-          const count = union.count(sets)
+          const count = union.size
           counts[g]![b] = count
           if (generation === startedAt) distinct.set(rollups, event, first, last, count)
         }

@@ -1,0 +1,134 @@
+// What the store keeps in memory stays bounded: decoded day sets within a byte budget that
+// several stores may share (every Durable Object of an isolate shares its 128 MB), and the
+// distinct counts it remembers.
+import { assert, describe, it } from "@effect/vitest"
+import * as Account from "@trendline/core/Account"
+import * as Calendar from "@trendline/core/Calendar"
+import * as Measure from "@trendline/core/Measure"
+import * as QueryPlan from "@trendline/core/QueryPlan"
+import * as NodeSqlite from "@trendline/store-sqlite/NodeSqlite"
+import * as SqliteEventStore from "@trendline/store-sqlite/SqliteEventStore"
+import { DistinctCounts, SetCacheBudget } from "../src/internal/caches.ts"
+import { runToEnd } from "../src/internal/engine.ts"
+import type { LogEntry } from "../src/internal/eventLog.ts"
+import * as RollupSets from "../src/internal/rollupSets.ts"
+
+const set = (size: number) => Uint32Array.from({ length: size }, (_, i) => i)
+
+describe("a budget of decoded day sets shared by several stores", () => {
+  it("keeps every cache drawing on it within its bytes, the least recently used set first", () => {
+    const budget = new SetCacheBudget(4000)
+    const first = budget.cache()
+    const second = budget.cache()
+    first.set("a", set(250)) // 1000 bytes
+    second.set("a", set(250))
+    first.set("b", set(250))
+    assert.strictEqual(budget.usedBytes, 3000)
+    // Using a set makes it the newest: the oldest is now the second store's.
+    assert.isDefined(first.get("a"))
+    second.set("b", set(500)) // 2000 bytes: the least recently used goes
+    assert.strictEqual(budget.usedBytes, 4000)
+    assert.isUndefined(second.get("a"))
+    for (const kept of [first.get("a"), first.get("b"), second.get("b")]) assert.isDefined(kept)
+    // Replacing, deleting and clearing give their bytes back; one store's clear, its own.
+    first.set("a", set(100))
+    assert.strictEqual(budget.usedBytes, 3400)
+    second.delete("b")
+    assert.strictEqual(budget.usedBytes, 1400)
+    second.set("c", set(100))
+    first.clear()
+    assert.strictEqual(budget.usedBytes, 400)
+    assert.isDefined(second.get("c"))
+    // A set larger than the whole budget is not kept, and pushes nothing out.
+    second.set("huge", set(2000))
+    assert.isUndefined(second.get("huge"))
+    assert.strictEqual(budget.usedBytes, 400)
+    assert.isDefined(second.get("c"))
+  })
+
+  it("answers exactly from many stores' rollups while their decoded sets share one budget", () => {
+    const budget = new SetCacheBudget(64 * 1024)
+    const account = Account.make("acme")
+    const first = Calendar.unsafeMakeDay(2024, 1, 1)
+    const plan = QueryPlan.make(
+      {
+        eventName: "Opened",
+        from: first,
+        to: first + 30,
+        measure: Measure.Profiles,
+        groups: [
+          { name: "day", granularity: "daily" },
+          { name: "week", granularity: "weekly" },
+          { name: "month", granularity: "monthly" },
+        ],
+      },
+      account,
+    )
+    const stores = Array.from({ length: 6 }, (_, s) => {
+      const connection = NodeSqlite.open({ filename: ":memory:" })
+      SqliteEventStore.migrate(connection.driver)
+      const rollups = RollupSets.newRollupSet(connection.driver)
+      const sets = RollupSets.make(connection.driver, "single", budget)
+      // Each day 1,000 to 1,500 profiles (4 to 6 KB), overlapping from one day to the next.
+      const entries: Array<LogEntry> = []
+      for (let d = 0; d < 31; d++)
+        for (let p = 0; p < 1000 + s * 100; p++)
+          entries.push([0, Date.UTC(2024, 0, 1 + d, 12) / 1000, (d * 100 + s + p * 7) % 12_000, {}])
+      sets.apply(rollups, "UTC", entries)
+      return { connection, rollups, sets, entries }
+    })
+    for (const round of [1, 2]) {
+      for (const { rollups, sets, entries } of stores) {
+        const daySets = new Map<number, Set<number>>()
+        for (const [, ts, profile] of entries) {
+          const day = Calendar.dayOfTimestamp(ts, "UTC")
+          daySets.set(day, (daySets.get(day) ?? new Set()).add(profile))
+        }
+        const expected = (from: number, to: number) => {
+          const union = new Set<number>()
+          for (let day = from; day <= to; day++)
+            for (const p of daySets.get(day) ?? []) union.add(p)
+          return union.size
+        }
+        const result = runToEnd(sets.query(rollups, 0, plan))
+        for (const group of plan.groups)
+          for (const bucket of group.buckets)
+            assert.strictEqual(
+              result[group.name]![bucket.key],
+              expected(bucket.first, bucket.last),
+              `round ${round}, ${group.name} ${bucket.key}`,
+            )
+        assert.isAtMost(budget.usedBytes, budget.maxBytes)
+      }
+    }
+    for (const { connection } of stores) connection.close()
+  })
+})
+
+describe("remembered distinct counts", () => {
+  it("holds at most 16,384 counts, forgetting the events remembered longest", () => {
+    const counts = new DistinctCounts()
+    // 40 events of 1,000 buckets each: 40,000 counts offered.
+    for (let event = 0; event < 40; event++)
+      for (let bucket = 0; bucket < 1000; bucket++)
+        counts.set(1, event, bucket, bucket + 6, event * 1000 + bucket)
+    const kept = Array.from({ length: 40 }, (_, event) =>
+      Array.from({ length: 1000 }, (_, bucket) => counts.get(1, event, bucket, bucket + 6)).filter(
+        (count) => count !== undefined,
+      ),
+    )
+    const total = kept.reduce((sum, event) => sum + event.length, 0)
+    assert.isAtMost(total, 16_384)
+    assert.isAtLeast(total, 16_384 - 1000)
+    // The newest events are whole and exact, the oldest gone.
+    assert.deepStrictEqual(
+      kept[39],
+      Array.from({ length: 1000 }, (_, bucket) => 39_000 + bucket),
+    )
+    assert.deepStrictEqual(kept[0], [])
+    // Invalidated counts make room again.
+    counts.invalidate(1, 39, 500)
+    assert.isUndefined(counts.get(1, 39, 500, 506))
+    assert.strictEqual(counts.get(1, 39, 507, 513), 39_507)
+  })
+})
