@@ -44,8 +44,12 @@ import * as Protocol from "./internal/protocol.ts"
 import * as WriterLock from "./internal/writerLock.ts"
 import { queryAfterRebuilds } from "./SqliteEventStore.ts"
 
-/** Where the database lives and how many threads read it. */
-export interface Options extends Engine.EngineOptions {
+/**
+ * Where the database lives and how many threads read it. Decoded day sets take up to
+ * `cacheBytes` a thread: a shared budget (`SqliteEventStore.cacheBudget`) cannot be sent
+ * to other threads.
+ */
+export interface Options extends Omit<Engine.EngineOptions, "cacheBudget"> {
   /** The SQLite file (created with its folder if missing); not `:memory:`, threads share it. */
   readonly filename: string
   /** Reader threads (default: one per core, at least 2). */

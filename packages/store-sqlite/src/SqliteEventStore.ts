@@ -26,11 +26,31 @@ import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as FiberId from "effect/FiberId"
 import * as Layer from "effect/Layer"
+import { SetCacheBudget } from "./internal/caches.ts"
 import * as Engine from "./internal/engine.ts"
 import type { SqlDriver } from "./SqlDriver.ts"
 
+/** Memory for decoded day sets that several stores share (see `cacheBudget`). */
+export type CacheBudget = SetCacheBudget
+
+/**
+ * A budget of `maxBytes` for the decoded day sets of every store given it (`Options`'
+ * `cacheBudget`): together they keep at most that much, the least recently used set of any
+ * of them going first. Make one per isolate or process, not one per store: every Durable
+ * Object of an isolate shares its memory.
+ *
+ * @example SqliteEventStore.cacheBudget(24 * 1024 * 1024) // once per isolate
+ */
+export const cacheBudget = (maxBytes: number): CacheBudget => new SetCacheBudget(maxBytes)
+
 /** Settings of the store. */
 export interface Options extends Engine.EngineOptions {
+  /**
+   * Memory for decoded day sets shared with the other stores given the same budget (made by
+   * `cacheBudget`, once per isolate); when given, `cacheBytes` is not used. `NodeSqlitePool`
+   * cannot send a budget to its threads: it takes `cacheBytes` (per thread) only.
+   */
+  readonly cacheBudget?: CacheBudget | undefined
   /** How a long query or a rebuild lets other work run; default: a macrotask (`setTimeout(0)`). */
   readonly yieldNow?: Effect.Effect<void> | undefined
   /** Work between two yields, in milliseconds (default 10). */

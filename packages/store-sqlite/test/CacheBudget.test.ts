@@ -4,10 +4,12 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as Account from "@trendline/core/Account"
 import * as Calendar from "@trendline/core/Calendar"
+import * as EventStore from "@trendline/core/EventStore"
 import * as Measure from "@trendline/core/Measure"
 import * as QueryPlan from "@trendline/core/QueryPlan"
 import * as NodeSqlite from "@trendline/store-sqlite/NodeSqlite"
 import * as SqliteEventStore from "@trendline/store-sqlite/SqliteEventStore"
+import * as Effect from "effect/Effect"
 import { DistinctCounts, SetCacheBudget } from "../src/internal/caches.ts"
 import { runToEnd } from "../src/internal/engine.ts"
 import type { LogEntry } from "../src/internal/eventLog.ts"
@@ -103,6 +105,56 @@ describe("a budget of decoded day sets shared by several stores", () => {
     }
     for (const { connection } of stores) connection.close()
   })
+})
+
+describe("stores given one budget", () => {
+  it.effect("stay within it together and answer exactly", () =>
+    Effect.gen(function* () {
+      // 12 KB: twelve days of 250 profiles (1 KB); the two stores decode 40 such days.
+      const budget = SqliteEventStore.cacheBudget(12 * 1024)
+      const account = Account.make("acme")
+      const first = Calendar.unsafeMakeDay(2024, 1, 1)
+      const plan = QueryPlan.make(
+        {
+          eventName: "Opened",
+          from: first,
+          to: first + 19,
+          measure: Measure.Profiles,
+          groups: [
+            { name: "day", granularity: "daily" },
+            { name: "week", granularity: "weekly" },
+          ],
+        },
+        account,
+      )
+      const batch = (s: number) => ({
+        events: Array.from({ length: 20 * 1000 }, (_, i) => ({
+          name: "Opened",
+          profile: `p${(i * 7 + s * 300) % 5000}`,
+          ts: Date.UTC(2024, 0, 1 + (i % 20), 12) / 1000,
+          properties: {},
+        })),
+        profiles: [],
+      })
+      const connections = [0, 1].map(() => NodeSqlite.open({ filename: ":memory:" }))
+      const stores = yield* Effect.forEach(connections, ({ driver }) =>
+        SqliteEventStore.make(driver, { cacheBudget: budget, cacheBytes: 1 }),
+      )
+      for (const round of [1, 2])
+        for (const [s, store] of stores.entries()) {
+          const reference = yield* EventStore.makeMemory()
+          yield* reference.append(account, batch(s))
+          if (round === 1) yield* store.append(account, batch(s))
+          assert.deepStrictEqual(
+            yield* store.query(account, plan),
+            yield* reference.query(account, plan),
+          )
+          assert.isAtMost(budget.usedBytes, budget.maxBytes)
+          assert.isAbove(budget.usedBytes, 0)
+        }
+      for (const { close } of connections) close()
+    }),
+  )
 })
 
 describe("remembered distinct counts", () => {

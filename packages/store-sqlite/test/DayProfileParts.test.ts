@@ -102,7 +102,9 @@ describe("day sets in parts", () => {
       const recording: SqlDriver = {
         ...driver,
         run: (sql, params) => {
-          if (sql.includes("INSERT INTO day_profiles")) written.push(Number(params![3]))
+          // (acct, then event, day, part and profiles a row)
+          if (sql.includes("INSERT INTO day_profiles"))
+            for (let i = 3; i < params!.length; i += 4) written.push(Number(params![i]))
           return driver.run(sql, params)
         },
       }

@@ -1,7 +1,8 @@
 // Batches with more rows than one statement binds (`statements.ts`: at most 100 parameters,
-// so 49 new profiles or event names, 24 profile records, 99 keys looked up): the store must
-// answer them exactly as core's reference store does. Shared by the Node and the Durable
-// Object tests.
+// so 49 new profiles or event names, 24 profile records, 99 keys looked up; 33 (event, day)
+// counts, 19 sums, 49 day sets read or logged as changed, 24 day-set parts written): the
+// store must answer them exactly as core's reference store does. Shared by the Node and the
+// Durable Object tests.
 import { assert } from "@effect/vitest"
 import * as Account from "@trendline/core/Account"
 import * as Calendar from "@trendline/core/Calendar"
@@ -15,7 +16,11 @@ import { noon } from "./fixtures.ts"
 const names = Array.from({ length: 130 }, (_, i) => `Event ${i}`)
 const profile = (i: number) => `identity:p${i}`
 
-/** The batches: new profiles and names by the hundred, then known and new ones mixed. */
+/**
+ * The batches: new profiles and names by the hundred, then known and new ones mixed, then
+ * 240 (event, day) rows over 80 days (January to March), new and stored, with sums that
+ * carry past 2^24 and days whose set does not change.
+ */
 export const largeBatches: ReadonlyArray<EventStore.Batch> = [
   {
     events: Array.from({ length: 300 }, (_, i) => ({
@@ -57,16 +62,34 @@ export const largeBatches: ReadonlyArray<EventStore.Batch> = [
       { profile: profile(500), ts: 3, properties: { Plan: "d" } },
     ],
   },
+  {
+    events: [
+      ...Array.from({ length: 480 }, (_, i) => ({
+        name: names[i % 3]!,
+        profile: profile((i * 11) % 170),
+        ts: noon(1 + (i % 80)),
+        properties: { Amount: 16_777_000 + i, Items: 1 + (i % 7) },
+      })),
+      // Again events of the first batch: their days count them, their sets stay the same.
+      ...Array.from({ length: 60 }, (_, i) => ({
+        name: names[i % names.length]!,
+        profile: profile(i),
+        ts: noon(1 + (i % 28)),
+        properties: { Amount: 7 },
+      })),
+    ],
+    profiles: [],
+  },
 ]
 
 const plansOf = (account: Account.Settings): ReadonlyArray<QueryPlan.QueryPlan> =>
   [names[0]!, names[1]!, names[2]!, names[129]!].flatMap((eventName) =>
-    [Measure.Events, Measure.Profiles, Measure.sum("Amount")].map((measure) =>
+    [Measure.Events, Measure.Profiles, Measure.sum("Amount"), Measure.sum("Items")].map((measure) =>
       QueryPlan.make(
         {
           eventName,
           from: Calendar.unsafeMakeDay(2024, 1, 1),
-          to: Calendar.unsafeMakeDay(2024, 1, 31),
+          to: Calendar.unsafeMakeDay(2024, 3, 31),
           measure,
           groups: [
             { name: "day", granularity: "daily" },

@@ -15,7 +15,8 @@
 // new zone answer `Rebuilding` until the swap.
 //
 // Its parts: `accounts.ts` (accounts, event names, profiles), `rollupSets.ts` (folding
-// events into rollups, answering queries from them), `rebuild.ts` (the steps above),
+// events into rollups, answering queries from them; `rollupRows.ts` writes the rows),
+// `rebuild.ts` (the steps above),
 // `eventLog.ts` (how `event_log` stores events), `caches.ts` (what stays in memory) and
 // `statements.ts` (many rows per statement: what a statement costs in a Durable Object).
 import type * as Account from "@trendline/core/Account"
@@ -25,6 +26,7 @@ import * as QueryPlan from "@trendline/core/QueryPlan"
 import * as Option from "effect/Option"
 import type { SqlDriver } from "../SqlDriver.ts"
 import * as Accounts from "./accounts.ts"
+import type { SetCacheBudget } from "./caches.ts"
 import { type LogEntry, logChunks } from "./eventLog.ts"
 import { migrations } from "./migrations.ts"
 import * as Rebuild from "./rebuild.ts"
@@ -41,6 +43,11 @@ export interface EngineOptions {
   readonly limits?: Limits.Limits | undefined
   /** Memory kept for decoded day sets of distinct profiles, in bytes (default 64 MiB). */
   readonly cacheBytes?: number | undefined
+  /**
+   * Memory for decoded day sets shared with other engines (of one isolate or process);
+   * when given, `cacheBytes` is not used.
+   */
+  readonly cacheBudget?: SetCacheBudget | undefined
 }
 
 /** What a query answers: its result, or that the account's rollups are being rebuilt. */
@@ -109,7 +116,11 @@ export const migrate = (driver: SqlDriver): void => {
 export const make = (driver: SqlDriver, role: Role, options: EngineOptions = {}): Engine => {
   const limits = options.limits ?? Limits.defaults
   const accounts = Accounts.make(driver, role)
-  const rollupSets = RollupSets.make(driver, role, options.cacheBytes ?? 64 * 1024 * 1024)
+  const rollupSets = RollupSets.make(
+    driver,
+    role,
+    options.cacheBudget ?? options.cacheBytes ?? 64 * 1024 * 1024,
+  )
 
   // After a rollback: forget what the transaction taught the caches.
   const forget = (id: string): void => {

@@ -3,7 +3,8 @@
 // set of profiles (`day_profiles`, in parts: see `profileSets.ts`). Folds logged events into
 // them and answers query plans from them, keeping decoded day sets and distinct counts in
 // memory; with the "writer" role it logs the day sets it changes (`day_changes`), with
-// "reader" it reads that log.
+// "reader" it reads that log. The rows of a batch are written (and its day sets read) many
+// a statement, by `rollupRows.ts`.
 import * as Aggregator from "@trendline/core/Aggregator"
 import * as Calendar from "@trendline/core/Calendar"
 import * as QueryPlan from "@trendline/core/QueryPlan"
@@ -12,19 +13,15 @@ import { type DaySetCache, DistinctCounts, SetCache, SetCacheBudget, setKey } fr
 import type { Role } from "./engine.ts"
 import type { LogEntry } from "./eventLog.ts"
 import * as ProfileSets from "./profileSets.ts"
+import * as RollupRows from "./rollupRows.ts"
+import { prefetchedPartBytes, sumBase } from "./rollupRows.ts"
 
-// 2^24: a day's sum is kept as high * 2^24 + low (see migration 4).
-const sumBase = 16_777_216
 const sumBaseBig = 16_777_216n
 // The change log keeps this many of the newest changes; a reader further behind starts over.
 const changesKept = 100_000
 // Work between two yields of a distinct-profile query: 16 day sets unioned, or fewer large
 // ones (a set counts one more for every 32,768 profiles).
 const daysPerSlice = 16
-// A month of day sets is read in one statement, but only the parts up to this size: a
-// month of large days (600,000 profiles are 2.4 MB a day) would not fit an isolate's memory
-// at once, and they are read one day at a time instead.
-const prefetchedPartBytes = 64 * 1024
 
 /** Starts an empty rollup set; its number is what the rollup tables call `acct`. */
 export const newRollupSet = (driver: SqlDriver): number =>
@@ -127,7 +124,7 @@ export const make = (
     ) / 4
 
   // Reads the small day sets of a range that are not decoded yet in one statement, not one
-  // a day; a day with a larger part is left to `daySet`.
+  // a day (a month at most); a day with a larger part is left to `daySet`.
   const prefetch = (rollups: number, event: number, from: number, to: number): void => {
     let missing = 0
     for (let day = from; day <= to; day++)
@@ -191,47 +188,36 @@ export const make = (
         }
       }
     }
-    for (const { event, day, count } of counts.values()) {
-      driver.run(
-        `INSERT INTO day_counts (acct, event, day, count) VALUES (?, ?, ?, ?)
-         ON CONFLICT (acct, event, day) DO UPDATE SET count = count + excluded.count`,
-        [rollups, event, day, count],
-      )
-    }
-    for (const { event, property, day, high, low } of sums.values()) {
-      const carry = Math.floor(low / sumBase)
-      driver.run(
-        `INSERT INTO day_sums (acct, event, property, day, low, high) VALUES (?, ?, ?, ?, ?, ?)
-         ON CONFLICT (acct, event, property, day) DO UPDATE SET
-           low = (low + excluded.low) % ${sumBase},
-           high = high + excluded.high + (low + excluded.low) / ${sumBase}`,
-        [rollups, event, property, day, low - carry * sumBase, high + carry],
-      )
-    }
+    RollupRows.upsertCounts(driver, rollups, [...counts.values()])
+    RollupRows.upsertSums(driver, rollups, [...sums.values()])
+    // The day sets not decoded yet, many a statement; a large one is left to `daySet`.
+    RollupRows.readDaySets(
+      driver,
+      rollups,
+      [...newProfiles.values()].filter(
+        ({ event, day }) => cache.get(setKey(rollups, event, day)) === undefined,
+      ),
+      (event, day, set) => cache.set(setKey(rollups, event, day), set),
+    )
+    const changed: Array<RollupRows.EventDay> = []
+    const parts: Array<RollupRows.DayPart> = []
     for (const { event, day, profiles } of newProfiles.values()) {
       const existing = daySet(rollups, event, day)
       const merged = ProfileSets.merge(existing, ProfileSets.sortedSet(Uint32Array.from(profiles)))
       if (merged === existing) continue
       // The parts before the first new number hold the same numbers as before.
       const from = ProfileSets.firstDifference(existing, merged)
-      for (const { part, blob } of ProfileSets.partsFrom(merged, from)) {
-        driver.run(
-          `INSERT INTO day_profiles (acct, event, day, part, profiles) VALUES (?, ?, ?, ?, ?)
-           ON CONFLICT (acct, event, day, part) DO UPDATE SET profiles = excluded.profiles`,
-          [rollups, event, day, part, blob],
-        )
-      }
+      for (const { part, blob } of ProfileSets.partsFrom(merged, from))
+        parts.push({ event, day, part, blob })
+      changed.push({ event, day })
       cache.set(setKey(rollups, event, day), merged)
       distinct.invalidate(rollups, event, day)
       generation++
-      if (role === "writer") {
-        driver.run("INSERT INTO day_changes (rollups, event, day) VALUES (?, ?, ?)", [
-          rollups,
-          event,
-          day,
-        ])
-        changesLogged++
-      }
+    }
+    RollupRows.upsertParts(driver, rollups, parts)
+    if (role === "writer") {
+      RollupRows.logChanges(driver, rollups, changed)
+      changesLogged += changed.length
     }
     if (changesLogged >= changesKept / 10) {
       driver.run("DELETE FROM day_changes WHERE seq <= (SELECT max(seq) FROM day_changes) - ?", [
