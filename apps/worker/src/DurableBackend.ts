@@ -54,11 +54,15 @@ export interface AccountRpc {
   ) => Promise<WireAnswer.WireAnswer>
 }
 
+// The decoded day sets of every account object this isolate hosts, in one budget.
+const daySets = SqliteEventStore.cacheBudget(24 * 1024 * 1024)
+
 /**
  * The SQLite event store's settings inside an object.
  *
- * - `cacheBytes`: day sets of distinct profiles kept decoded. The store's default (64 MiB)
- *   suits a process; an isolate has 128 MB for every object it hosts.
+ * - `cacheBudget`: day sets of distinct profiles kept decoded, 24 MiB for all the objects
+ *   of the isolate together (`daySets`, one per isolate): an isolate has 128 MB for every
+ *   object it hosts, so a budget per object would grow with the number of objects.
  * - `sliceMillis: 0`: a long query or a rebuild gives way at every pause its engine offers
  *   (a distinct-profile query after each month of day sets it reads and each 16 it unions,
  *   a rebuild after every few event log rows it folds). Deployed, a Worker's clock stands
@@ -73,7 +77,7 @@ export interface AccountRpc {
  */
 export const storeOptions = (limits: Limits.Limits): SqliteEventStore.Options => ({
   limits,
-  cacheBytes: 8 * 1024 * 1024,
+  cacheBudget: daySets,
   sliceMillis: 0,
   yieldNow: SqliteEventStore.macrotask,
 })

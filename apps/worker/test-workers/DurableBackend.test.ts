@@ -131,6 +131,16 @@ describe("AccountObject on ClickHouse", () => {
   })
 })
 
+describe("DurableBackend.storeOptions", () => {
+  it("gives every object of the isolate one budget for decoded day sets", () => {
+    const first = DurableBackend.storeOptions(Limits.defaults)
+    const second = DurableBackend.storeOptions(Limits.make({ maxGroups: 10 }))
+    assert.isDefined(first.cacheBudget)
+    assert.strictEqual(first.cacheBudget, second.cacheBudget)
+    assert.isUndefined(first.cacheBytes)
+  })
+})
+
 describe("DurableBackend.make", () => {
   const settings = Account.make("acme")
   const failing = (error: Error): DurableBackend.AccountRpc => {
