@@ -64,7 +64,7 @@ const daySets = SqliteEventStore.cacheBudget(24 * 1024 * 1024)
  *   of the isolate together (`daySets`, one per isolate): an isolate has 128 MB for every
  *   object it hosts, so a budget per object would grow with the number of objects.
  * - `sliceMillis: 0`: a long query or a rebuild gives way at every pause its engine offers
- *   (a distinct-profile query after each month of day sets it reads and each 16 it unions,
+ *   (a distinct-profile query after every three months of day sets it reads and every 64 small ones it unions,
  *   a rebuild after every few event log rows it folds). Deployed, a Worker's clock stands
  *   still while code runs and moves only between events (Cloudflare's Spectre mitigation;
  *   `wrangler dev` and the tests' workerd let it run), so a slice measured in milliseconds
