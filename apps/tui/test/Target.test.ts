@@ -5,7 +5,6 @@ import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { assert, describe, it } from "@effect/vitest"
-import * as Region from "@trendline/client/Region"
 import * as Effect from "effect/Effect"
 import { afterAll } from "vitest"
 import * as Backend from "../src/Backend.ts"
@@ -112,10 +111,6 @@ describe("Target.resolve", () => {
         timeZoneSource: undefined,
       },
     )
-  })
-
-  it("knows the client's regions (listed apart because the client's module loads Effect)", () => {
-    assert.deepStrictEqual(Target.regions, Object.keys(Region.hosts))
   })
 })
 

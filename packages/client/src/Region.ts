@@ -8,21 +8,9 @@
 import * as Either from "effect/Either"
 import * as Schema from "effect/Schema"
 
-/** The hosted regions and their hosts. */
-export const hosts = {
-  eu1: "eu1.api.clevertap.com",
-  in1: "in1.api.clevertap.com",
-  sg1: "sg1.api.clevertap.com",
-  us1: "us1.api.clevertap.com",
-  aps3: "aps3.api.clevertap.com",
-  mec1: "mec1.api.clevertap.com",
-} as const
+import { hosts, isRegion, type Region } from "./RegionHosts.ts"
 
-/** A hosted region: `eu1`, `in1`, `sg1`, `us1`, `aps3` or `mec1`. */
-export type Region = keyof typeof hosts
-
-/** Whether a string names a hosted region. */
-export const isRegion = (value: string): value is Region => Object.hasOwn(hosts, value)
+export { hosts, isRegion, type Region }
 
 /** The client's configuration is wrong; `message` says what to fix. */
 export class ConfigError extends Schema.TaggedError<ConfigError>()("ConfigError", {

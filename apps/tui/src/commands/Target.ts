@@ -8,6 +8,7 @@
  * whether the time zone exists (`Calendar.isTimeZone`), is made by `Zone.check` when a
  * command or the UI starts; `timeZoneSource` says how the zone was given, for its message.
  */
+import * as RegionHosts from "@trendline/client/RegionHosts"
 import type * as TrendsClient from "@trendline/client/TrendsClient"
 import type * as Account from "@trendline/core/Account"
 import type * as Bucket from "@trendline/core/Bucket"
@@ -54,11 +55,8 @@ export const defaultDatabase = "./data/trendline.db"
 /** The account id of local mode's data in the database file. */
 export const localAccountId = "local"
 
-/**
- * The hosted regions, for the help and `--region`: the keys of `@trendline/client`'s
- * `Region.hosts` (a test keeps them equal), listed here because that module loads Effect.
- */
-export const regions: ReadonlyArray<string> = ["eu1", "in1", "sg1", "us1", "aps3", "mec1"]
+/** The hosted regions, for the help and `--region` (from the client's Effect-free module). */
+export const regions: ReadonlyArray<string> = Object.keys(RegionHosts.hosts)
 
 // An empty variable is an unset one: `TRENDLINE_URL= trendline` is how a shell unsets it.
 const fromEnv = (env: Env, name: string): string | undefined => {
@@ -147,7 +145,7 @@ const remote = (
     problems.push(
       `${url.source} and ${region.source} are both given: use a URL (your own server) or a region (hosted), not both`,
     )
-  } else if (region !== undefined && !regions.includes(region.value)) {
+  } else if (region !== undefined && !RegionHosts.isRegion(region.value)) {
     problems.push(
       `${region.source}: unknown region ${JSON.stringify(region.value)}; use one of ${regions.join(", ")}, or --url for your own server`,
     )
