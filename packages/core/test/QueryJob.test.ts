@@ -85,6 +85,52 @@ describe("QueryJobs", () => {
     }),
   )
 
+  it.scoped("hands onSettled each answer a client may poll for, once, and no other", () =>
+    Effect.gen(function* () {
+      const settled: Array<readonly [number, Either.Either<number, ApiError.ApiError>]> = []
+      const jobs = yield* QueryJob.make<number>({
+        syncBudget: "5 seconds",
+        onSettled: (reqId, outcome) => Effect.sync(() => void settled.push([reqId, outcome])),
+      })
+      // Answered within the budget: nobody was given its req_id.
+      const quick = yield* submitAndWait(jobs, "acme", slow(1, "2 seconds"), "2 seconds")
+      assert.deepStrictEqual(quick, QueryJob.Reply.Completed({ result: 1 }))
+      yield* Effect.yieldNow()
+      assert.deepStrictEqual(settled, [])
+      // Answered partial: kept once it finishes, success or failure.
+      const slowId = pendingReqId(yield* submitAndWait(jobs, "acme", slow(2, "30 seconds")))
+      const failing = Effect.zipRight(
+        Effect.sleep("30 seconds"),
+        Effect.fail(new ApiError.ServiceUnavailable({ reason: "store down" })),
+      )
+      const failingId = pendingReqId(yield* submitAndWait(jobs, "acme", failing))
+      assert.deepStrictEqual(settled, [])
+      yield* TestClock.adjust("30 seconds")
+      yield* Effect.yieldNow()
+      assert.deepStrictEqual(
+        settled.map(([reqId, outcome]) => [reqId, Either.isRight(outcome)]),
+        [
+          [slowId, true],
+          [failingId, false],
+        ],
+      )
+      // Finishing as the budget ends: whichever the submitter answered, one entry at most.
+      settled.length = 0
+      const edge = yield* submitAndWait(jobs, "acme", slow(3, "5 seconds"))
+      yield* Effect.yieldNow()
+      assert.deepStrictEqual(
+        settled.map(([reqId]) => reqId),
+        edge._tag === "Pending" ? [edge.reqId] : [],
+      )
+      // A zero budget discloses every req_id, even of a query that is already done.
+      settled.length = 0
+      const instant = pendingReqId(yield* jobs.submit("acme", Effect.succeed(4), { syncBudget: 0 }))
+      yield* Effect.yieldNow()
+      yield* Effect.yieldNow()
+      assert.deepStrictEqual(settled, [[instant, Either.right(4)]])
+    }),
+  )
+
   it.scoped("answers Pending with a zero sync budget even for an instant query", () =>
     Effect.gen(function* () {
       const jobs = yield* QueryJob.make<number>({ syncBudget: 0 })

@@ -71,6 +71,12 @@ interface Entry<A> {
   /** Whether a poll has handed the finished job's answer (or error) to the client. */
   readonly delivered: boolean
   readonly cancelled: boolean
+  /**
+   * Whether the client was given the job's `req_id` (a `partial` reply): only such a job's
+   * answer can ever be polled, so only it is handed to `onSettled`, once (`archived`).
+   */
+  readonly disclosed: boolean
+  readonly archived: boolean
 }
 
 /** What an account holds: jobs in flight (the gate) and answers its client still owes a poll. */
@@ -174,6 +180,8 @@ export const make = <A>(
               fiber: Option.none(),
               delivered: false,
               cancelled: false,
+              disclosed: false,
+              archived: false,
             }
             return ["reserved", HashMap.set(state, reqId, entry)] as const
           }),
@@ -194,29 +202,81 @@ export const make = <A>(
         ),
       )
 
-    const settle = (reqId: number, outcome: Either.Either<A, ApiError.ApiError>) =>
+    // Settles the job; answers whether its answer goes to `onSettled` now (its req_id was
+    // disclosed before it finished).
+    const settle = (
+      reqId: number,
+      outcome: Either.Either<A, ApiError.ApiError>,
+    ): Effect.Effect<boolean> =>
       Effect.flatMap(Clock.currentTimeMillis, (finishedAt) =>
         Effect.flatMap(
-          Ref.modify(entries, (state) => {
-            // A missing job can only have been dropped, i.e. it is as good as expired.
-            const job = Option.match(HashMap.get(state, reqId), {
-              onNone: (): QueryJob<A> => Expired({ reqId }),
-              onSome: (entry) => entry.job,
-            })
-            const next: Either.Either<Done<A> | Failed, InvalidTransition> = Either.isRight(outcome)
-              ? complete(job, outcome.right, finishedAt)
-              : fail(job, outcome.left, finishedAt)
-            return Either.match(next, {
-              onLeft: (invalid) => [Option.some(invalid), state] as const,
-              onRight: (settled) =>
-                [
-                  Option.none(),
-                  HashMap.modify(state, reqId, (entry) => ({ ...entry, job: settled })),
-                ] as const,
-            })
-          }),
-          Option.match({ onNone: () => Effect.void, onSome: Effect.die }),
+          Ref.modify(
+            entries,
+            (
+              state,
+            ): readonly [
+              Either.Either<boolean, InvalidTransition>,
+              HashMap.HashMap<number, Entry<A>>,
+            ] => {
+              const entry = HashMap.get(state, reqId)
+              // A missing job can only have been dropped, i.e. it is as good as expired.
+              const job = Option.match(entry, {
+                onNone: (): QueryJob<A> => Expired({ reqId }),
+                onSome: (entry) => entry.job,
+              })
+              const next: Either.Either<Done<A> | Failed, InvalidTransition> = Either.isRight(
+                outcome,
+              )
+                ? complete(job, outcome.right, finishedAt)
+                : fail(job, outcome.left, finishedAt)
+              return Either.match(next, {
+                onLeft: (invalid) => [Either.left(invalid), state] as const,
+                onRight: (settled) => {
+                  const archive = Option.isSome(entry) && entry.value.disclosed
+                  return [
+                    Either.right(archive),
+                    HashMap.modify(state, reqId, (entry) => ({
+                      ...entry,
+                      job: settled,
+                      archived: archive,
+                    })),
+                  ] as const
+                },
+              })
+            },
+          ),
+          Either.match({ onLeft: Effect.die, onRight: Effect.succeed }),
         ),
+      )
+
+    const archive = (reqId: number, job: Done<A> | Failed): Effect.Effect<void> =>
+      onSettled === undefined
+        ? Effect.void
+        : onSettled(
+            reqId,
+            job._tag === "Done" ? Either.right(job.result) : Either.left(job.error),
+            job.finishedAt,
+          )
+
+    // The submitter answers `partial`: from now on the client may poll the job, so its answer
+    // goes to `onSettled` when it finishes, or now if it already has.
+    const disclose = (reqId: number): Effect.Effect<void> =>
+      Effect.flatMap(
+        Ref.modify(entries, (state) => {
+          const entry = HashMap.get(state, reqId)
+          if (Option.isNone(entry)) return [Option.none<Done<A> | Failed>(), state] as const
+          const { job, archived } = entry.value
+          const now = job._tag !== "Running" && !archived ? Option.some(job) : Option.none()
+          return [
+            now,
+            HashMap.set(state, reqId, {
+              ...entry.value,
+              disclosed: true,
+              archived: archived || Option.isSome(now),
+            }),
+          ] as const
+        }),
+        Option.match({ onNone: () => Effect.void, onSome: (job) => archive(reqId, job) }),
       )
 
     // Settles the job before completing `done`, so a poll after `submit` returns sees the result.
@@ -233,18 +293,21 @@ export const make = <A>(
               ? Effect.succeed(Either.right(exit.value))
               : Effect.map(toApiError(exit.cause), Either.left),
         ),
-        Effect.tap((outcome) => settle(reqId, outcome)),
+        Effect.flatMap((outcome) =>
+          Effect.map(settle(reqId, outcome), (archived) => ({ outcome, archived })),
+        ),
         Effect.tap(() => stopSweeperIfIdle),
-        Effect.tap((outcome) =>
+        Effect.tap(({ outcome }) =>
           Deferred.done(
             done,
             Either.isRight(outcome) ? Exit.succeed(outcome.right) : Exit.fail(outcome.left),
           ),
         ),
         // After the submitter has its answer: archiving (a write that may wait for the
-        // store) never holds an answer back.
-        Effect.flatMap((outcome) =>
-          onSettled === undefined
+        // store) never holds an answer back. An answer whose req_id nobody was given is not
+        // archived: no poll can ask for it.
+        Effect.flatMap(({ outcome, archived }) =>
+          !archived || onSettled === undefined
             ? Effect.void
             : Effect.flatMap(Clock.currentTimeMillis, (now) => onSettled(reqId, outcome, now)),
         ),
@@ -314,9 +377,15 @@ export const make = <A>(
         )
         // A zero budget answers Pending every time, even for a query that is already done:
         // client authors set it to exercise their polling.
-        if (Duration.isZero(budget)) return Reply.Pending({ reqId })
+        if (Duration.isZero(budget)) {
+          yield* disclose(reqId)
+          return Reply.Pending({ reqId })
+        }
         const finished = yield* Deferred.await(done).pipe(Effect.exit, Effect.timeoutOption(budget))
-        if (Option.isNone(finished)) return Reply.Pending({ reqId })
+        if (Option.isNone(finished)) {
+          yield* disclose(reqId)
+          return Reply.Pending({ reqId })
+        }
         // Nobody else knows this req_id, so the finished job need not wait for its retention.
         yield* Ref.update(entries, HashMap.remove(reqId))
         const result = yield* finished.value
