@@ -22,7 +22,7 @@ const log: Log = (line) => (line.level === "error" ? console.error(line) : conso
 export class AccountObject extends DurableObject<Env> implements DurableBackend.AccountRpc {
   private readonly host = DurableBackend.makeHost(
     DurableObjectSqlite.make(this.ctx.storage),
-    WorkerConfig.read(this.env),
+    WorkerConfig.readCached(this.env),
     log,
   )
 
@@ -66,13 +66,9 @@ let current:
   | undefined
 
 const appFor = (env: Env): Fetch => {
-  const inputs = Object.entries(WorkerConfig.variablesOf(env)).flat()
-  if (
-    current?.inputs.length === inputs.length &&
-    current.inputs.every((input, i) => input === inputs[i])
-  )
-    return current.fetch
-  const fetch = Either.match(WorkerConfig.read(env), {
+  const inputs = WorkerConfig.inputsOf(env)
+  if (current !== undefined && WorkerConfig.sameInputs(current.inputs, inputs)) return current.fetch
+  const fetch = Either.match(WorkerConfig.readCached(env), {
     onLeft: (problems): Fetch => {
       log(WorkerConfig.misconfiguredLine(problems))
       return misconfigured
