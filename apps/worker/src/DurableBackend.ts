@@ -54,31 +54,40 @@ export interface AccountRpc {
   ) => Promise<WireAnswer.WireAnswer>
 }
 
-// The decoded day sets of every account object this isolate hosts, in one budget.
-const daySets = SqliteEventStore.cacheBudget(24 * 1024 * 1024)
+// The decoded day sets and remembered profile numbers of every account object this isolate
+// hosts, in one budget.
+const caches = SqliteEventStore.cacheBudget(24 * 1024 * 1024, 8 * 1024 * 1024)
+
+/** The estimated work of a query's slice inside an object, in milliseconds. */
+export const defaultSliceMillis = 4
 
 /**
  * The SQLite event store's settings inside an object.
  *
- * - `cacheBudget`: day sets of distinct profiles kept decoded, 24 MiB for all the objects
- *   of the isolate together (`daySets`, one per isolate): an isolate has 128 MB for every
- *   object it hosts, so a budget per object would grow with the number of objects.
- * - `sliceMillis: 0`: a long query or a rebuild gives way at every pause its engine offers
- *   (a distinct-profile query after every three months of day sets it reads and every 64 small ones it unions,
- *   a rebuild after every few event log rows it folds). Deployed, a Worker's clock stands
+ * - `cacheBudget`: day sets of distinct profiles kept decoded, 24 MiB, and profile numbers
+ *   remembered, 8 MiB, for all the objects of the isolate together (`caches`, one per
+ *   isolate): an isolate has 128 MB for every object it hosts, so a budget per object
+ *   would grow with the number of objects.
+ * - `sliceBy: "estimate"`, `sliceMillis: 4`: a distinct-profile query gives way after
+ *   about 4 ms of work by its own estimate (day sets read, decoded and unioned), and a
+ *   rebuild after every few event log rows it folds. Deployed, a Worker's clock stands
  *   still while code runs and moves only between events (Cloudflare's Spectre mitigation;
- *   `wrangler dev` and the tests' workerd let it run), so a slice measured in milliseconds
+ *   `wrangler dev` and the tests' workerd let it run), so a slice measured by the clock
  *   never ends there: the whole query or rebuild would hold the object.
  * - `yieldNow`: between slices the store waits for a timer (`setTimeout(0)`), the kind of
  *   wait during which the object takes other calls; awaiting a resolved promise or a
  *   `MessageChannel` message lets none in (`test-workers/Yields.test.ts`). A timer turn
- *   costs about a millisecond, the price of never keeping a call waiting behind more than
- *   one slice.
+ *   costs about a millisecond: slices of 4 ms keep that under a fifth of a long query's
+ *   time, and a call never waits behind more than one slice.
  */
-export const storeOptions = (limits: Limits.Limits): SqliteEventStore.Options => ({
+export const storeOptions = (
+  limits: Limits.Limits,
+  sliceMillis = defaultSliceMillis,
+): SqliteEventStore.Options => ({
   limits,
-  cacheBudget: daySets,
-  sliceMillis: 0,
+  cacheBudget: caches,
+  sliceMillis,
+  sliceBy: "estimate",
   yieldNow: SqliteEventStore.macrotask,
 })
 
@@ -93,6 +102,7 @@ const apiLayer = (
   driver: SqlDriver,
   account: Account.Settings,
   config: WorkerConfig.WorkerConfig,
+  sliceMillis: number | undefined,
 ): Layer.Layer<Api, EventStore.StoreError> =>
   Layer.scoped(
     Api,
@@ -105,11 +115,17 @@ const apiLayer = (
       config.clickhouse === undefined
         ? Layer.effect(
             EventStore.EventStore,
-            SqliteEventStore.make(driver, storeOptions(config.api.limits)),
+            SqliteEventStore.make(driver, storeOptions(config.api.limits, sliceMillis)),
           )
         : ClickHouseEventStore.layer(config.clickhouse, { limits: config.api.limits }),
     ),
   )
+
+/** Settings of a host that a deployment does not change (tests make slices small). */
+export interface HostOptions {
+  /** The estimated work of a query's slice, in milliseconds (default `defaultSliceMillis`). */
+  readonly sliceMillis?: number | undefined
+}
 
 /**
  * Runs one account's API in its object, from the object's own configuration (`config`, read
@@ -126,6 +142,7 @@ export const makeHost = (
   driver: SqlDriver,
   config: Either.Either<WorkerConfig.WorkerConfig, string>,
   log: Log,
+  options: HostOptions = {},
 ): AccountRpc => {
   if (Either.isLeft(config)) log(WorkerConfig.misconfiguredLine(config.left))
   let current:
@@ -156,7 +173,9 @@ export const makeHost = (
       )
     current ??= {
       accountId,
-      runtime: ManagedRuntime.make(apiLayer(driver, known.settings, config.right)),
+      runtime: ManagedRuntime.make(
+        apiLayer(driver, known.settings, config.right, options.sliceMillis),
+      ),
     }
     const { runtime } = current
     const built = await Effect.runPromiseExit(runtime.runtimeEffect)

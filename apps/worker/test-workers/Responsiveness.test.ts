@@ -33,9 +33,16 @@ afterEach(() => {
 // A sync budget small enough for the year's query to outlast, and far from zero.
 const smallBudget = 20
 
-/** The object behind `stub` serving `account` with a sync budget of `syncBudget`. */
+/**
+ * The object behind `stub` serving `account` with a sync budget of `syncBudget`, its slices
+ * a tenth of a millisecond of estimated work: the year's query here pauses about fifty
+ * times (each pause a timer turn), as a query over years of a large account does in slices
+ * of the deployed size.
+ */
 const hostOf = (stub: Stub, account: Account.Settings, syncBudget = smallBudget) =>
-  hostIn(stub, configOf([account], { ...AccountApi.defaultOptions, syncBudget }))
+  hostIn(stub, configOf([account], { ...AccountApi.defaultOptions, syncBudget }), {
+    sliceMillis: 0.1,
+  })
 
 const dayStart = Date.UTC(2024, 0, 1) / 1000
 const days = 366

@@ -165,6 +165,7 @@ const hosts = new WeakMap<AccountObject, DurableBackend.AccountRpc>()
 export const hostIn = (
   stub: Stub,
   config: WorkerConfig.WorkerConfig,
+  options: DurableBackend.HostOptions = {},
 ): DurableBackend.AccountRpc => {
   const enter = (call: (host: DurableBackend.AccountRpc) => Promise<WireAnswer.WireAnswer>) =>
     runInDurableObject(stub, (object: AccountObject, state) => {
@@ -174,6 +175,7 @@ export const hostIn = (
           DurableObjectSqlite.make(state.storage),
           Either.right(config),
           (line) => console.error(line),
+          options,
         )
         hosts.set(object, host)
       }

@@ -11,7 +11,9 @@
  *   of events), distinct profiles union the day sets of each bucket through a bitset.
  *
  * How it stays responsive: a query runs in slices of `sliceMillis` and yields between them
- * (`yieldNow`), so the host (a Durable Object) answers other requests meanwhile. Local days
+ * (`yieldNow`), so the host (a Durable Object) answers other requests meanwhile; where the
+ * clock stands still while code runs, slices are measured by the query's own estimate of
+ * its work (`sliceBy: "estimate"`). Local days
  * are cut in the account's time zone at ingestion; when the zone changes, the rollups are
  * rebuilt from `event_log` in the background, step by step, while appends go on; queries
  * in the new zone wait for the rebuild (their jobs answer `partial`), and its progress goes
@@ -26,36 +28,56 @@ import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as FiberId from "effect/FiberId"
 import * as Layer from "effect/Layer"
-import { SetCacheBudget } from "./internal/caches.ts"
+import * as Caches from "./internal/caches.ts"
 import * as Engine from "./internal/engine.ts"
 import type { SqlDriver } from "./SqlDriver.ts"
 
-/** Memory for decoded day sets that several stores share (see `cacheBudget`). */
-export type CacheBudget = SetCacheBudget
+/** Memory for decoded day sets and profile numbers that several stores share (see `cacheBudget`). */
+export type CacheBudget = Caches.CacheBudget
 
 /**
- * A budget of `maxBytes` for the decoded day sets of every store given it (`Options`'
- * `cacheBudget`): together they keep at most that much, the least recently used set of any
- * of them going first. Make one per isolate or process, not one per store: every Durable
- * Object of an isolate shares its memory.
+ * A budget for the caches of every store given it (`Options`' `cacheBudget`): together
+ * they keep at most `daySetBytes` of decoded day sets, the least recently used set of any
+ * of them going first, and at most `profileNumberBytes` of remembered profile numbers
+ * (default a quarter of `daySetBytes`), the store that wrote least recently forgetting
+ * first. Make one per isolate or process, not one per store: every Durable Object of an
+ * isolate shares its memory.
  *
  * @example SqliteEventStore.cacheBudget(24 * 1024 * 1024) // once per isolate
  */
-export const cacheBudget = (maxBytes: number): CacheBudget => new SetCacheBudget(maxBytes)
+export const cacheBudget = (
+  daySetBytes: number,
+  profileNumberBytes: number = Math.floor(daySetBytes / 4),
+): CacheBudget =>
+  new Caches.CacheBudget(
+    new Caches.SetCacheBudget(daySetBytes),
+    new Caches.ProfileNumbersBudget(profileNumberBytes),
+  )
 
 /** Settings of the store. */
 export interface Options extends Engine.EngineOptions {
   /**
-   * Memory for decoded day sets shared with the other stores given the same budget (made by
-   * `cacheBudget`, once per isolate); when given, `cacheBytes` is not used. `NodeSqlitePool`
-   * cannot send a budget to its threads: it takes `cacheBytes` (per thread) only.
+   * Memory for decoded day sets and profile numbers shared with the other stores given the
+   * same budget (made by `cacheBudget`, once per isolate); when given, `cacheBytes` is not
+   * used. `NodeSqlitePool` cannot send a budget to its threads: it takes `cacheBytes` (per
+   * thread) only.
    */
   readonly cacheBudget?: CacheBudget | undefined
   /** How a long query or a rebuild lets other work run; default: a macrotask (`setTimeout(0)`). */
   readonly yieldNow?: Effect.Effect<void> | undefined
   /** Work between two yields, in milliseconds (default 10). */
   readonly sliceMillis?: number | undefined
+  /**
+   * How a query's slice is measured (default `"clock"`): by `performance.now()`, or by the
+   * microseconds of work the query estimates it did (`"estimate"`), for hosts whose clock
+   * stands still while code runs (a deployed Durable Object: Cloudflare's Spectre
+   * mitigation). A rebuild, which has no estimate, then gives way after every step.
+   */
+  readonly sliceBy?: SliceBy | undefined
 }
+
+/** How a slice of work is measured: see `Options.sliceBy`. */
+export type SliceBy = "clock" | "estimate"
 
 /** Brings the schema up to the newest migration; refuses a database newer than this code. */
 export const migrate: (driver: SqlDriver) => void = Engine.migrate
@@ -77,21 +99,27 @@ export const storeError =
 
 /**
  * Runs a sliced computation, yielding with `yieldNow` whenever a slice has taken
- * `sliceMillis`; a throw inside it becomes a `StoreError` of `operation`.
+ * `sliceMillis`: by the clock, or (`sliceBy: "estimate"`) by the microseconds of work the
+ * computation reports at its yields. A throw inside it becomes a `StoreError` of `operation`.
  */
 export const runSliced = <A>(
-  steps: Generator<void, A, void>,
+  steps: Generator<number, A, void>,
   operation: string,
   yieldNow: Effect.Effect<void>,
   sliceMillis: number,
+  sliceBy: SliceBy = "clock",
 ): Effect.Effect<A, EventStore.StoreError> => {
   const slice: Effect.Effect<A, EventStore.StoreError> = Effect.suspend(() => {
     const deadline = performance.now() + sliceMillis
+    let micros = 0
     try {
       for (;;) {
         const next = steps.next()
         if (next.done === true) return Effect.succeed(next.value)
-        if (performance.now() >= deadline) return Effect.zipRight(yieldNow, slice)
+        micros += next.value
+        const over =
+          sliceBy === "clock" ? performance.now() >= deadline : micros >= sliceMillis * 1000
+        if (over) return Effect.zipRight(yieldNow, slice)
       }
     } catch (cause) {
       return Effect.fail(storeError(operation)(cause))
@@ -109,6 +137,7 @@ export const makeRebuilds = (
   engine: Pick<Engine.Engine, "rebuildStep">,
   yieldNow: Effect.Effect<void>,
   sliceMillis: number,
+  sliceBy: SliceBy = "clock",
 ) => {
   const running = new Map<
     string,
@@ -128,7 +157,11 @@ export const makeRebuilds = (
       superseded()
         ? Effect.succeed({ finished: true, folded: 0, total: 0 })
         : Effect.try({
-            try: () => engine.rebuildStep(account, performance.now() + sliceMillis),
+            try: () =>
+              engine.rebuildStep(
+                account,
+                performance.now() + (sliceBy === "clock" ? sliceMillis : 0),
+              ),
             catch: storeError("rebuilding the rollups"),
           }),
     ).pipe(
@@ -225,7 +258,8 @@ export const make = (
 export const fromEngine = (engine: Engine.Engine, options: Options = {}) => {
   const yieldNow = options.yieldNow ?? macrotask
   const sliceMillis = options.sliceMillis ?? 10
-  const rebuilds = makeRebuilds(engine, yieldNow, sliceMillis)
+  const sliceBy = options.sliceBy ?? "clock"
+  const rebuilds = makeRebuilds(engine, yieldNow, sliceMillis, sliceBy)
   const inZone = (account: Account.Settings, plan: QueryPlan.QueryPlan) =>
     plan.timeZone === account.timeZone ? account : { ...account, timeZone: plan.timeZone }
   const service: EventStore.Service = {
@@ -243,7 +277,7 @@ export const fromEngine = (engine: Engine.Engine, options: Options = {}) => {
     query: (account, plan) =>
       queryAfterRebuilds(
         Effect.suspend(() =>
-          runSliced(engine.query(account, plan), "query", yieldNow, sliceMillis),
+          runSliced(engine.query(account, plan), "query", yieldNow, sliceMillis, sliceBy),
         ),
         rebuilds.ensure(inZone(account, plan)),
       ),

@@ -10,7 +10,7 @@ import * as QueryPlan from "@trendline/core/QueryPlan"
 import * as NodeSqlite from "@trendline/store-sqlite/NodeSqlite"
 import * as SqliteEventStore from "@trendline/store-sqlite/SqliteEventStore"
 import * as Effect from "effect/Effect"
-import { DistinctCounts, SetCacheBudget } from "../src/internal/caches.ts"
+import { DistinctCounts, ProfileNumbersBudget, SetCacheBudget } from "../src/internal/caches.ts"
 import { runToEnd } from "../src/internal/engine.ts"
 import type { LogEntry } from "../src/internal/eventLog.ts"
 import * as RollupSets from "../src/internal/rollupSets.ts"
@@ -107,6 +107,38 @@ describe("a budget of decoded day sets shared by several stores", () => {
   })
 })
 
+describe("a budget of profile numbers shared by several stores", () => {
+  // Each entry of a 4-character key costs 2 * 4 + 64 = 72 bytes.
+  const keys = (prefix: string, count: number) =>
+    Array.from({ length: count }, (_, i) => `${prefix}${String(i).padStart(3, "0")}`)
+
+  it("keeps them within its bytes, the store that wrote least recently forgetting first", () => {
+    const budget = new ProfileNumbersBudget(72 * 10)
+    const first = budget.cache()
+    const second = budget.cache()
+    for (const [i, key] of keys("a", 6).entries()) first.set(key, i)
+    for (const [i, key] of keys("b", 4).entries()) second.set(key, i)
+    assert.strictEqual(budget.usedBytes, 720)
+    for (const [i, key] of keys("a", 6).entries()) assert.strictEqual(first.get(key), i)
+    // Past the budget: the other store forgets.
+    first.set("a100", 100)
+    assert.isAtMost(budget.usedBytes, 720)
+    for (const key of keys("b", 4)) assert.isUndefined(second.get(key))
+    assert.strictEqual(first.get("a100"), 100)
+    // A store alone past the budget drops its old generation and keeps the new one.
+    const alone = new ProfileNumbersBudget(72 * 4)
+    const only = alone.cache()
+    for (const [i, key] of keys("c", 20).entries()) {
+      only.set(key, i)
+      assert.isAtMost(alone.usedBytes, 72 * 4)
+      assert.strictEqual(only.get(key), i)
+    }
+    // Clearing gives every byte back.
+    only.clear()
+    assert.strictEqual(alone.usedBytes, 0)
+  })
+})
+
 describe("stores given one budget", () => {
   it.effect("stay within it together and answer exactly", () =>
     Effect.gen(function* () {
@@ -149,8 +181,10 @@ describe("stores given one budget", () => {
             yield* store.query(account, plan),
             yield* reference.query(account, plan),
           )
-          assert.isAtMost(budget.usedBytes, budget.maxBytes)
-          assert.isAbove(budget.usedBytes, 0)
+          assert.isAtMost(budget.daySets.usedBytes, budget.daySets.maxBytes)
+          assert.isAbove(budget.daySets.usedBytes, 0)
+          assert.isAtMost(budget.profileNumbers.usedBytes, budget.profileNumbers.maxBytes)
+          assert.isAbove(budget.profileNumbers.usedBytes, 0)
         }
       for (const { close } of connections) close()
     }),

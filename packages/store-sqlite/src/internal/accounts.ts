@@ -10,7 +10,7 @@ import type * as Account from "@trendline/core/Account"
 import * as EventStore from "@trendline/core/EventStore"
 import * as Option from "effect/Option"
 import type { SqlDriver, SqlRow } from "../SqlDriver.ts"
-import { ProfileNumbers } from "./caches.ts"
+import type { ProfileNumbers } from "./caches.ts"
 import type { Role } from "./engine.ts"
 import { newRollupSet } from "./rollupSets.ts"
 import {
@@ -97,9 +97,8 @@ const storedProfile = (key: string, row: SqlRow | undefined): Option.Option<Even
       })
 
 /** The accounts over `driver`. */
-export const make = (driver: SqlDriver, role: Role): Accounts => {
+export const make = (driver: SqlDriver, role: Role, cachedNumbers: ProfileNumbers): Accounts => {
   const accounts = new Map<string, AccountState>()
-  const cachedNumbers = new ProfileNumbers(4 * 1024 * 1024)
 
   const loadEventIds = (state: AccountState): void => {
     for (const row of driver.all("SELECT id, name FROM event_names WHERE acct = ?", [state.acct]))

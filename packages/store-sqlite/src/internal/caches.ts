@@ -4,40 +4,126 @@
 // changed what they hold.
 
 // Profile numbers recently looked up, by `acct:key`, in two generations: a hit in the old
-// one moves to the new one, and when the new one is full the old one is dropped. Memory
+// one moves to the new one, and when the budget is full (see `ProfileNumbersBudget`) the
+// old one is dropped and the new one becomes the old. Memory
 // stays bounded however many profiles an account has (each lookup that misses costs one
 // indexed SELECT), unlike a map of every profile.
 export class ProfileNumbers {
   private current = new Map<string, number>()
   private previous = new Map<string, number>()
-  private chars = 0
-  private readonly maxChars: number
-  constructor(maxChars: number) {
-    this.maxChars = maxChars
+  private currentBytes = 0
+  private previousBytes = 0
+  private readonly budget: ProfileNumbersBudget
+  constructor(budget: ProfileNumbersBudget) {
+    this.budget = budget
   }
 
   get(key: string): number | undefined {
     const found = this.current.get(key)
     if (found !== undefined) return found
     const old = this.previous.get(key)
-    if (old !== undefined) this.set(key, old)
+    if (old === undefined) return undefined
+    this.previous.delete(key)
+    const bytes = entryBytes(key)
+    this.previousBytes -= bytes
+    this.budget.removed(this, bytes)
+    this.set(key, old)
     return old
   }
 
   set(key: string, no: number): void {
-    if (this.chars >= this.maxChars) {
-      this.previous = this.current
-      this.current = new Map()
-      this.chars = 0
+    if (this.current.has(key)) {
+      this.current.set(key, no)
+      return
     }
+    const bytes = entryBytes(key)
+    this.budget.reserve(this, bytes)
     this.current.set(key, no)
-    this.chars += key.length + 16
+    this.currentBytes += bytes
+    this.budget.added(this, bytes)
+  }
+
+  /** Drops the old generation; the new one becomes the old. */
+  rotate(): void {
+    this.budget.removed(this, this.previousBytes)
+    this.previous = this.current
+    this.previousBytes = this.currentBytes
+    this.current = new Map()
+    this.currentBytes = 0
   }
 
   clear(): void {
-    this.current.clear()
-    this.previous.clear()
-    this.chars = 0
+    this.budget.removed(this, this.currentBytes + this.previousBytes, true)
+    this.current = new Map()
+    this.previous = new Map()
+    this.currentBytes = 0
+    this.previousBytes = 0
+  }
+}
+
+// What a remembered profile number costs: its key (two bytes a character at most) and a
+// map entry.
+const entryBytes = (key: string): number => 2 * key.length + 64
+
+/**
+ * Bytes of remembered profile numbers, for one store or shared by several (every Durable
+ * Object of an isolate): together they stay within `maxBytes`. When a store's new number
+ * does not fit, the other stores forget theirs, the least recently written first, then the
+ * store drops its own old generation.
+ */
+export class ProfileNumbersBudget {
+  readonly maxBytes: number
+  private bytes = 0
+  // Every cache holding numbers, least recently written first.
+  private readonly holders = new Set<ProfileNumbers>()
+  constructor(maxBytes: number) {
+    this.maxBytes = maxBytes
+  }
+
+  /** Bytes held now, by every cache drawing on the budget. */
+  get usedBytes(): number {
+    return this.bytes
+  }
+
+  /** A new cache (one per store) drawing on this budget. */
+  cache(): ProfileNumbers {
+    return new ProfileNumbers(this)
+  }
+
+  /** Makes room for `bytes` more of `holder`'s: other stores forget, then its old numbers. */
+  reserve(holder: ProfileNumbers, bytes: number): void {
+    const fits = () => this.bytes + bytes <= this.maxBytes
+    if (fits()) return
+    for (const other of this.holders) {
+      if (other !== holder) other.clear()
+      if (fits()) return
+    }
+    holder.rotate()
+    if (!fits()) holder.rotate()
+  }
+
+  added(holder: ProfileNumbers, bytes: number): void {
+    this.bytes += bytes
+    this.holders.delete(holder)
+    this.holders.add(holder)
+  }
+
+  removed(holder: ProfileNumbers, bytes: number, empty = false): void {
+    this.bytes -= bytes
+    if (empty) this.holders.delete(holder)
+  }
+}
+
+/**
+ * The memory of stores that share an isolate or a process: their decoded day sets and their
+ * remembered profile numbers, each within its own budget.
+ */
+export class CacheBudget {
+  readonly daySets: SetCacheBudget
+  readonly profileNumbers: ProfileNumbersBudget
+  constructor(daySets: SetCacheBudget, profileNumbers: ProfileNumbersBudget) {
+    this.daySets = daySets
+    this.profileNumbers = profileNumbers
   }
 }
 

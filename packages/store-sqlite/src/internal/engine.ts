@@ -26,7 +26,7 @@ import * as QueryPlan from "@trendline/core/QueryPlan"
 import * as Option from "effect/Option"
 import type { SqlDriver } from "../SqlDriver.ts"
 import * as Accounts from "./accounts.ts"
-import type { SetCacheBudget } from "./caches.ts"
+import { type CacheBudget, ProfileNumbersBudget } from "./caches.ts"
 import { type LogEntry, logChunks } from "./eventLog.ts"
 import { migrations } from "./migrations.ts"
 import * as Rebuild from "./rebuild.ts"
@@ -44,10 +44,11 @@ export interface EngineOptions {
   /** Memory kept for decoded day sets of distinct profiles, in bytes (default 64 MiB). */
   readonly cacheBytes?: number | undefined
   /**
-   * Memory for decoded day sets shared with other engines (of one isolate or process);
-   * when given, `cacheBytes` is not used.
+   * Memory for decoded day sets and remembered profile numbers, shared with other engines
+   * (of one isolate or process); when given, `cacheBytes` is not used. Without it, an
+   * engine remembers profile numbers in 8 MiB of its own.
    */
-  readonly cacheBudget?: SetCacheBudget | undefined
+  readonly cacheBudget?: CacheBudget | undefined
 }
 
 /** What a query answers: its result, or that the account's rollups are being rebuilt. */
@@ -68,11 +69,14 @@ export interface Engine {
     batch: EventStore.Batch,
     key?: EventStore.UploadKey,
   ) => Appended | EventStore.KeyReused
-  /** A query in slices: each `yield` is a point where the caller may let other work run. */
+  /**
+   * A query in slices: each `yield` is a point where the caller may let other work run, and
+   * reports the estimated microseconds of work since the last one (see `runSliced`).
+   */
   readonly query: (
     account: Account.Settings,
     plan: QueryPlan.QueryPlan,
-  ) => Generator<void, QueryOutcome, void>
+  ) => Generator<number, QueryOutcome, void>
   readonly eventNames: (account: Account.Settings) => ReadonlyArray<string>
   readonly profile: (account: Account.Settings, key: string) => Option.Option<EventStore.Profile>
   /**
@@ -115,11 +119,15 @@ export const migrate = (driver: SqlDriver): void => {
 /** The engine over an open, migrated connection. */
 export const make = (driver: SqlDriver, role: Role, options: EngineOptions = {}): Engine => {
   const limits = options.limits ?? Limits.defaults
-  const accounts = Accounts.make(driver, role)
+  const accounts = Accounts.make(
+    driver,
+    role,
+    (options.cacheBudget?.profileNumbers ?? new ProfileNumbersBudget(8 * 1024 * 1024)).cache(),
+  )
   const rollupSets = RollupSets.make(
     driver,
     role,
-    options.cacheBudget ?? options.cacheBytes ?? 64 * 1024 * 1024,
+    options.cacheBudget?.daySets ?? options.cacheBytes ?? 64 * 1024 * 1024,
   )
 
   // After a rollback: forget what the transaction taught the caches.
@@ -215,7 +223,7 @@ export const make = (driver: SqlDriver, role: Role, options: EngineOptions = {})
   function* query(
     account: Account.Settings,
     plan: QueryPlan.QueryPlan,
-  ): Generator<void, QueryOutcome, void> {
+  ): Generator<number, QueryOutcome, void> {
     if (role === "reader") rollupSets.catchUp()
     const state = accounts.load(account.id)
     if (state === undefined) return { _tag: "Result", result: QueryPlan.emptyResult(plan) }
@@ -263,7 +271,7 @@ export const make = (driver: SqlDriver, role: Role, options: EngineOptions = {})
 }
 
 /** Runs a sliced query to its end without yielding (a reader on its own thread). */
-export const runToEnd = <A>(steps: Generator<void, A, void>): A => {
+export const runToEnd = <A>(steps: Generator<unknown, A, void>): A => {
   for (;;) {
     const next = steps.next()
     if (next.done === true) return next.value
