@@ -1,18 +1,20 @@
 // Durable Object SQL refuses a string or BLOB over 2 MB in production; local workerd stores
 // it, so the driver refuses it itself. These tests hold the store to that limit inside
-// workerd: values at and over it, a profile too large to store, an event whose profiles of
-// one day take more than 2 MB, and the migration of day sets stored whole.
+// workerd: values at and over it, a profile whose properties grow past it (stored in parts),
+// an event whose profiles of one day take more than 2 MB, and the migration of day sets
+// stored whole.
 import { runInDurableObject } from "cloudflare:test"
 import { env } from "cloudflare:workers"
 import { assert, describe, it } from "@effect/vitest"
 import * as Account from "@trendline/core/Account"
 import * as Calendar from "@trendline/core/Calendar"
-import type * as EventStore from "@trendline/core/EventStore"
+import * as EventStore from "@trendline/core/EventStore"
 import * as Measure from "@trendline/core/Measure"
 import * as QueryPlan from "@trendline/core/QueryPlan"
 import * as DurableObjectSqlite from "@trendline/store-sqlite/DurableObjectSqlite"
 import * as SqliteEventStore from "@trendline/store-sqlite/SqliteEventStore"
 import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import { migrations } from "../src/internal/migrations.ts"
 import { january, noon } from "../test/fixtures.ts"
 
@@ -46,7 +48,6 @@ const storeIn = (state: DurableObjectState): EventStore.Service =>
   Effect.runSync(SqliteEventStore.make(DurableObjectSqlite.make(state.storage)))
 
 // A call of the port, run to its end inside the object (a query may pause between slices).
-const run = <A, E>(effect: Effect.Effect<A, E>) => Effect.runPromise(Effect.either(effect))
 const runOrThrow = <A, E>(effect: Effect.Effect<A, E>) => Effect.runPromise(effect)
 
 const day15 = Calendar.unsafeMakeDay(2024, 1, 15)
@@ -96,35 +97,57 @@ describe("the 2 MB limit of a Durable Object's strings and BLOBs", () => {
     }),
   )
 
-  it.effect("fails an append with a StoreError naming the limit, and stores none of it", () =>
+  it.effect("stores a profile whose properties grow past 2 MB in parts, and reads it whole", () =>
     Effect.gen(function* () {
       const account = Account.make("acme")
-      const outcome = yield* inObject("large-profile", async (_driver, state) => {
+      // Each record brings 100 new properties of 512 bytes (the upload's limits): 45 of them
+      // merge into about 2.4 MB of JSON, non-ASCII included (2 and 4 bytes in UTF-8).
+      const records = Array.from({ length: 45 }, (_, r) => ({
+        profile: "identity:b",
+        ts: 1 + r,
+        properties: Object.fromEntries(
+          Array.from({ length: 100 }, (_, i) => [
+            `field ${r}.${i}`,
+            `${"é😀".repeat(20)}${"x".repeat(512 - 120)}`,
+          ]),
+        ),
+      }))
+      const expected = records.reduce<EventStore.Profile | undefined>(
+        (merged, record) => EventStore.mergeProfile(Option.fromNullable(merged), record),
+        undefined,
+      )!
+      const outcome = yield* inObject("large-profile", async (driver, state) => {
         const store = storeIn(state)
-        const event = { name: "Charged", profile: "identity:a", ts: noon(2), properties: {} }
-        await runOrThrow(store.append(account, { events: [event], profiles: [] }))
-        // Profile records merge their properties: the port on its own takes any size.
-        const failed = await run(
+        const event = { name: "Charged", profile: "identity:b", ts: noon(2), properties: {} }
+        // In two appends: the second merges into the parts the first stored.
+        await runOrThrow(store.append(account, { events: [event], profiles: records.slice(0, 30) }))
+        await runOrThrow(store.append(account, { events: [], profiles: records.slice(30) }))
+        const grown = await runOrThrow(store.profile(account, "identity:b"))
+        const parts = Number(driver.all("SELECT parts FROM profiles")[0]!.parts)
+        // A record that shrinks it: one part again, the others deleted.
+        await runOrThrow(
           store.append(account, {
-            events: [{ ...event, profile: "identity:b" }],
-            profiles: [
-              { profile: "identity:b", ts: 1, properties: { Bio: "x".repeat(2_100_000) } },
-            ],
+            events: [],
+            profiles: [{ profile: "identity:b", ts: 100, properties: { "field 0.0": "short" } }],
           }),
         )
-        return { failed, count: await runOrThrow(store.query(account, january(account))) }
+        return {
+          grown,
+          parts,
+          shrunk: await runOrThrow(store.profile(account, "identity:b")),
+          left: driver.all("SELECT count(*) AS n FROM profile_parts")[0]!.n,
+          count: await runOrThrow(store.query(account, january(account))),
+        }
       })
-      assert.strictEqual(outcome.failed._tag, "Left")
-      if (outcome.failed._tag === "Left") {
-        assert.strictEqual(outcome.failed.left._tag, "StoreError")
-        const { message } = outcome.failed.left
-        assert.match(
-          message,
-          /^SQLite store: append failed: parameter \d+ is a string of 2100010 bytes/,
-        )
-        assert.include(message, "more than the 2000000 (2 MB) a Durable Object stores in one value")
-      }
+      assert.isAbove(JSON.stringify(expected.properties).length, 2_000_000)
+      assert.deepStrictEqual(outcome.grown, Option.some(expected))
+      assert.isAtLeast(outcome.parts, 3)
+      const shrunk = Option.getOrThrow(outcome.shrunk)
+      assert.strictEqual(shrunk.properties["field 0.0"], "short")
+      assert.strictEqual(Object.keys(shrunk.properties).length, 4500)
       assert.deepStrictEqual(outcome.count, { month: { "202401": 1 } })
+      // Still over 2 MB, so still in parts: only the first changed.
+      assert.isAbove(Number(outcome.left), 0)
     }),
   )
 

@@ -87,6 +87,7 @@ describe("SQLite store on a file", () => {
         { version: 3 },
         { version: 4 },
         { version: 5 },
+        { version: 6 },
       ])
       // Opening again applies nothing twice.
       yield* SqliteEventStore.make(connection.driver)

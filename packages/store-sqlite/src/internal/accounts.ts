@@ -68,7 +68,7 @@ const lookupByKey = byRows(
 )
 const lookupByNumber = byRows(
   (rows) =>
-    `SELECT no, ts, properties FROM profiles WHERE acct = ?1 AND no IN (${parametersAfterFirst(rows)})`,
+    `SELECT no, ts, properties, parts FROM profiles WHERE acct = ?1 AND no IN (${parametersAfterFirst(rows)})`,
 )
 const insertEventNames = byRows(
   (rows) => `INSERT INTO event_names (acct, id, name) VALUES ${tuples(rows, 2)}`,
@@ -79,21 +79,56 @@ const insertProfiles = byRows(
 // Every row exists (its number was given): the insert is never taken.
 const updateProfileRows = byRows(
   (rows) =>
-    `INSERT INTO profiles (acct, no, key, ts, properties) VALUES ${tuples(rows, 4)}
-     ON CONFLICT (acct, no) DO UPDATE SET ts = excluded.ts, properties = excluded.properties`,
+    `INSERT INTO profiles (acct, no, key, ts, properties, parts) VALUES ${tuples(rows, 5)}
+     ON CONFLICT (acct, no) DO UPDATE SET
+       ts = excluded.ts, properties = excluded.properties, parts = excluded.parts`,
 )
+const insertProfileParts = byRows(
+  (rows) => `INSERT INTO profile_parts (acct, no, part, text) VALUES ${tuples(rows, 3)}`,
+)
+
+/**
+ * UTF-16 units of a profile's JSON in one part: at most 3 bytes each in UTF-8, so a part
+ * stays within 1,000,000 bytes, half of the 2 MB a Durable Object stores in one value.
+ */
+export const profilePartUnits = 333_333
+
+/**
+ * A profile's JSON in parts of at most `profilePartUnits` units (one part when it is that
+ * short), never cutting a surrogate pair: `JSON.stringify` escapes lone surrogates, so each
+ * part is well-formed text and stores unchanged.
+ */
+export const profileTextParts = (json: string): Array<string> => {
+  const parts: Array<string> = []
+  let from = 0
+  while (json.length - from > profilePartUnits) {
+    let to = from + profilePartUnits
+    const last = json.charCodeAt(to - 1)
+    if (last >= 0xd800 && last <= 0xdbff) to--
+    parts.push(json.slice(from, to))
+    from = to
+  }
+  parts.push(json.slice(from))
+  return parts
+}
 
 // The text SQLite stores for a key: a lone surrogate becomes U+FFFD on the way to UTF-8, so
 // keys that differ only there are one profile (as one lookup per key found them).
 const storedKey = (key: string): string => (key.isWellFormed() ? key : key.toWellFormed())
 
-const storedProfile = (key: string, row: SqlRow | undefined): Option.Option<EventStore.Profile> =>
+const storedProfile = (
+  key: string,
+  row: SqlRow | undefined,
+  rest: () => ReadonlyArray<string>,
+): Option.Option<EventStore.Profile> =>
   row === undefined || row.properties === null
     ? Option.none()
     : Option.some({
         profile: key,
         ts: Number(row.ts),
-        properties: JSON.parse(String(row.properties)) as EventStore.Profile["properties"],
+        properties: JSON.parse(
+          Number(row.parts) > 1 ? String(row.properties) + rest().join("") : String(row.properties),
+        ) as EventStore.Profile["properties"],
       })
 
 /** The accounts over `driver`. */
@@ -193,32 +228,59 @@ export const make = (driver: SqlDriver, role: Role, cachedNumbers: ProfileNumber
     const profiles = new Map<number, EventStore.Profile | undefined>()
     const keyOf = new Map<number, string>()
     for (const [i, update] of updates.entries()) keyOf.set(numbers[i]!, update.profile)
+    // Profiles stored in more than one part: their other parts are replaced.
+    const split = new Set<number>()
     inSlices([...keyOf.keys()], keysPerLookup, (slice) => {
       for (const row of driver.all(lookupByNumber(slice.length), [state.acct, ...slice])) {
         const no = Number(row.no)
-        profiles.set(no, Option.getOrUndefined(storedProfile(keyOf.get(no)!, row)))
+        if (Number(row.parts) > 1) split.add(no)
+        profiles.set(
+          no,
+          Option.getOrUndefined(storedProfile(keyOf.get(no)!, row, () => otherParts(state, no))),
+        )
       }
     })
     updates.forEach((update, i) => {
       const no = numbers[i]!
       profiles.set(no, EventStore.mergeProfile(Option.fromNullable(profiles.get(no)), update))
     })
-    inSlices([...profiles], rowsPerStatement(4), (slice) => {
+    const parts: Array<{ no: number; part: number; text: string }> = []
+    inSlices([...profiles], rowsPerStatement(5), (slice) => {
       const params: Array<string | number> = [state.acct]
-      for (const [no, profile] of slice)
-        params.push(no, profile!.profile, profile!.ts, JSON.stringify(profile!.properties))
+      for (const [no, profile] of slice) {
+        const texts = profileTextParts(JSON.stringify(profile!.properties))
+        params.push(no, profile!.profile, profile!.ts, texts[0]!, texts.length)
+        for (let part = 1; part < texts.length; part++) parts.push({ no, part, text: texts[part]! })
+        if (texts.length > 1) split.add(no)
+      }
       driver.run(updateProfileRows(slice.length), params)
+    })
+    for (const no of split)
+      driver.run("DELETE FROM profile_parts WHERE acct = ? AND no = ?", [state.acct, no])
+    // One part a statement: each is up to a megabyte.
+    inSlices(parts, 1, (slice) => {
+      const params: Array<string | number> = [state.acct]
+      for (const { no, part, text } of slice) params.push(no, part, text)
+      driver.run(insertProfileParts(slice.length), params)
     })
   }
 
-  const profile = (state: AccountState, key: string): Option.Option<EventStore.Profile> =>
-    storedProfile(
-      key,
-      driver.all("SELECT ts, properties FROM profiles WHERE acct = ? AND key = ?", [
+  // The parts of a profile after its first, in order.
+  const otherParts = (state: AccountState, no: number): Array<string> =>
+    driver
+      .all("SELECT text FROM profile_parts WHERE acct = ? AND no = ? ORDER BY part", [
         state.acct,
-        key,
-      ])[0],
-    )
+        no,
+      ])
+      .map((row) => String(row.text))
+
+  const profile = (state: AccountState, key: string): Option.Option<EventStore.Profile> => {
+    const row = driver.all(
+      "SELECT no, ts, properties, parts FROM profiles WHERE acct = ? AND key = ?",
+      [state.acct, key],
+    )[0]
+    return storedProfile(key, row, () => otherParts(state, Number(row!.no)))
+  }
 
   const forget = (id: string): void => {
     accounts.delete(id)

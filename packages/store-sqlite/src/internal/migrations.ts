@@ -167,4 +167,22 @@ export const migrations: ReadonlyArray<Migration> = [
       ALTER TABLE day_profile_parts RENAME TO day_profiles;
     `,
   },
+  {
+    version: 6,
+    name: "profile properties in parts",
+    sql: `
+      -- A Durable Object refuses a string over 2 MB, and profile records merge their
+      -- properties, so a profile's JSON can outgrow a row: past 1,000,000 bytes of UTF-8 it
+      -- is cut into parts (accounts.ts, profileTextParts). \`profiles.properties\` holds the
+      -- first, \`profile_parts\` the others (part 1 on), \`profiles.parts\` how many in all.
+      ALTER TABLE profiles ADD COLUMN parts INTEGER NOT NULL DEFAULT 1;
+      CREATE TABLE profile_parts (
+        acct INTEGER NOT NULL,
+        no INTEGER NOT NULL,
+        part INTEGER NOT NULL,
+        text TEXT NOT NULL,
+        PRIMARY KEY (acct, no, part)
+      ) WITHOUT ROWID;
+    `,
+  },
 ]
