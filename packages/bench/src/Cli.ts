@@ -3,11 +3,13 @@
  * defaults (1M and 10M events, 7 repetitions, sqlite and duckdb on temporary files, the
  * Node server and the Workers entry (in workerd, up to 1M events) over HTTP, and
  * ClickHouse, Debian's 18.16 and current chdb, through the store and by hand-written SQL;
- * then the server under load).
+ * uploads of data spread over 17 years into both entries; then the server under load).
  *
  * @since 0.1.0
  */
 import { parseArgs } from "node:util"
+import * as Dataset from "./Dataset.ts"
+import * as SpreadUploads from "./SpreadUploads.ts"
 
 /** What a run was asked to do. */
 export interface Settings {
@@ -27,6 +29,11 @@ export interface Settings {
   readonly loadOnly: boolean
   /** The largest data set the `workers` engine loads; larger sizes run without it. */
   readonly workersEvents: number
+  /**
+   * The uploads of spread data into fresh `http` and `workers` engines (`SpreadUploads`):
+   * how many events, over how many years; `undefined` not to run them (`--spread-years 0`).
+   */
+  readonly spread: { readonly years: number; readonly events: number } | undefined
 }
 
 /** The engines the command knows. */
@@ -64,6 +71,21 @@ export const enginesAt = (
   settings.engines.filter((name) => name !== "workers" || events <= settings.workersEvents)
 export type EngineName = (typeof engineNames)[number]
 
+/**
+ * Whether the spread uploads run: they are asked for, and some size runs both `http` and
+ * `workers` (so that the report has their comparison to put them in).
+ */
+export const runsSpread = (
+  settings: Pick<Settings, "spread" | "workersEvents">,
+  engines: ReadonlyArray<EngineName>,
+  sizes: ReadonlyArray<number>,
+): boolean =>
+  settings.spread !== undefined &&
+  sizes.some((events) => {
+    const here = enginesAt({ engines, workersEvents: settings.workersEvents }, events)
+    return here.includes("http") && here.includes("workers")
+  })
+
 /** The text of `--help`. */
 export const usage = `Usage: pnpm bench [-- options]   (or: node --expose-gc src/main.ts [options])
 
@@ -77,6 +99,11 @@ export const usage = `Usage: pnpm bench [-- options]   (or: node --expose-gc src
                       (env BENCH_WORKERS=0)
   --workers-events N  the largest data set workers loads; larger ones run without it
                       (env BENCH_WORKERS_EVENTS; default 1M)
+  --spread-years N    also upload data spread over N years into a fresh http and a fresh
+                      workers, when a size runs both (env BENCH_SPREAD_YEARS; default 17;
+                      0: not at all)
+  --spread-events N   the events of those uploads (env BENCH_SPREAD_EVENTS; default 100k,
+                      or the smallest size if smaller)
   --no-clickhouse     leave out clickhouse, clickhouse-sql, chdb and chdb-sql
                       (env BENCH_CLICKHOUSE=0)
   --storage S         file (default) or memory, for both databases (env BENCH_STORAGE)
@@ -176,6 +203,8 @@ export const parse = (
       "no-http": { type: "boolean" },
       "no-workers": { type: "boolean" },
       "workers-events": { type: "string" },
+      "spread-years": { type: "string" },
+      "spread-events": { type: "string" },
       "no-clickhouse": { type: "boolean" },
       "no-load": { type: "boolean" },
       "load-only": { type: "boolean" },
@@ -220,6 +249,15 @@ export const parse = (
   if (noLoad && loadOnly) throw new Error("--no-load and --load-only exclude each other")
   const loadEvents = values["load-events"] ?? env.BENCH_LOAD_EVENTS
   const workersEvents = values["workers-events"] ?? env.BENCH_WORKERS_EVENTS
+  const spreadYears =
+    values["spread-years"] ?? env.BENCH_SPREAD_YEARS ?? String(SpreadUploads.defaultYears)
+  const spreadEvents = values["spread-events"] ?? env.BENCH_SPREAD_EVENTS
+  const years = spreadYears.trim() === "0" ? 0 : parseCount(spreadYears, "--spread-years")
+  if (years > Dataset.maxSpreadYears) {
+    throw new Error(
+      `--spread-years must be at most ${Dataset.maxSpreadYears} (back to 1970), got ${years}`,
+    )
+  }
   return {
     sizes,
     repetitions: parseCount(values.reps ?? env.BENCH_REPS ?? "7", "--reps"),
@@ -243,5 +281,15 @@ export const parse = (
       workersEvents === undefined
         ? defaultWorkersEvents
         : parseCount(workersEvents, "--workers-events"),
+    spread:
+      years === 0
+        ? undefined
+        : {
+            years,
+            events:
+              spreadEvents === undefined
+                ? Math.min(SpreadUploads.defaultEvents, ...sizes)
+                : parseCount(spreadEvents, "--spread-events"),
+          },
   }
 }

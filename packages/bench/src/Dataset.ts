@@ -7,6 +7,7 @@
  * through the year. Every event carries an integer `Amount` in 1..500.
  *
  * Events come in timestamp order, in batches, so ten million never sit in memory at once.
+ * `spreadBatches` gives the same events spread over several years, as a backfill sends them.
  *
  * @since 0.1.0
  */
@@ -243,4 +244,70 @@ export function* batches(dataset: Dataset): Generator<ReadonlyArray<Aggregator.E
 /** The events one by one, for consumers that want a flat stream (the reference aggregator). */
 export function* events(dataset: Dataset): Generator<Aggregator.Event> {
   for (const batch of batches(dataset)) yield* batch
+}
+
+/** The year of the data, 2025: spread events stay in it or move back from it. */
+export const lastYear: number = Calendar.toCivil(to).year
+
+/**
+ * The most years events can be spread over: back to 1970, since uploads take timestamps
+ * of 0 (1970-01-01 UTC) or later only.
+ */
+export const maxSpreadYears: number = lastYear - 1970 + 1
+
+/**
+ * The spread stream's own seed, derived from the data set's: the events themselves are
+ * drawn from `dataset.seed` as ever, the years they move back from this one.
+ */
+export const spreadSeed = (dataset: Dataset): number => (dataset.seed ^ 0x5eed_5eed) >>> 0
+
+/**
+ * The same instant `back` whole years earlier, on the same calendar date and at the same
+ * time of day (UTC): a move by whole 365- and 366-day spans. A February 29 that would land
+ * in a common year lands on February 28.
+ */
+export const yearsBack = (ts: number, back: number): number => {
+  if (back === 0) return ts
+  const day = Calendar.dayOfTimestamp(ts, "UTC")
+  const date = Calendar.toCivil(day)
+  const year = date.year - back
+  const target = Calendar.unsafeMakeDay(
+    year,
+    date.month,
+    Math.min(date.day, Calendar.daysInMonth(year, date.month)),
+  )
+  return ts - Calendar.startOfDay(day, "UTC") + Calendar.startOfDay(target, "UTC")
+}
+
+/**
+ * Spread data, as a backfill of `years` years sends it: the events of `batches(dataset)`,
+ * in the same batches and order, each moved back by a whole number of years drawn
+ * uniformly from 0..years-1 (`yearsBack`: same date and time of day) with a random stream
+ * of its own (`seed`, by default `spreadSeed(dataset)`). Every batch then holds events of
+ * every year, many days apart; `years` 1 gives the events of `batches` unchanged. Each
+ * call starts the same sequence again. Throws a `RangeError` at once for `years` outside
+ * 1..`maxSpreadYears`.
+ */
+export const spreadBatches = (
+  dataset: Dataset,
+  years: number,
+  seed: number = spreadSeed(dataset),
+): Generator<ReadonlyArray<Aggregator.Event>> => {
+  if (!Number.isSafeInteger(years) || years < 1 || years > maxSpreadYears) {
+    throw new RangeError(
+      `spread years must be a whole number in 1..${maxSpreadYears}, got ${years}`,
+    )
+  }
+  return spread(dataset, years, seed)
+}
+
+function* spread(
+  dataset: Dataset,
+  years: number,
+  seed: number,
+): Generator<ReadonlyArray<Aggregator.Event>> {
+  const next = random(seed)
+  for (const batch of batches(dataset)) {
+    yield batch.map((event) => ({ ...event, ts: yearsBack(event.ts, Math.floor(next() * years)) }))
+  }
 }

@@ -23,6 +23,17 @@ export interface Loaded {
 export interface Cold {
   readonly means: string
   readonly reopen: () => Promise<void>
+  /**
+   * What `reopen` paid, untimed, to start what the cold call finds started (the Workers
+   * entry: the account's object), one entry a reopen: for the report.
+   */
+  readonly starts?: () => ReadonlyArray<ColdStart>
+}
+
+/** A start `reopen` made: its first call, and the same call once started, in ms. */
+export interface ColdStart {
+  readonly first: number
+  readonly again: number
 }
 
 /** An engine under test. `close` releases it and removes its files. */

@@ -16,9 +16,10 @@ import * as QueryPlan from "@trendline/core/QueryPlan"
 import type * as TrendsRequest from "@trendline/core/TrendsRequest"
 import * as Data from "effect/Data"
 import * as Dataset from "./Dataset.ts"
-import type { Engine } from "./Engine.ts"
+import type { ColdStart, Engine } from "./Engine.ts"
 import { grouped } from "./Markdown.ts"
 import * as Shape from "./Shape.ts"
+import type * as SpreadUploads from "./SpreadUploads.ts"
 import { timeColdInTurns, timeInTurns } from "./Turns.ts"
 
 /** How to build an engine, fresh for every size. */
@@ -95,6 +96,8 @@ export interface SizeReport {
   readonly combined: ReadonlyArray<CombinedTiming>
   /** What cold means, by engine: those without an entry have warm figures only. */
   readonly cold: { readonly [engine: string]: string }
+  /** The starts each reopen of an engine made before its cold call (`Cold.starts`). */
+  readonly coldStarts?: { readonly [engine: string]: ReadonlyArray<ColdStart> }
   /** Wall time of the whole size: generation, loads, checks and timings. */
   readonly millis: number
 }
@@ -104,6 +107,8 @@ export interface Report {
   readonly engines: ReadonlyArray<string>
   readonly repetitions: number
   readonly sizes: ReadonlyArray<SizeReport>
+  /** The uploads of spread data, when the run made them (`SpreadUploads`, not `run`). */
+  readonly spread?: SpreadUploads.Result
 }
 
 /** Two engines (or an engine and the reference) disagree: the run stops, nothing is timed. */
@@ -370,6 +375,9 @@ export const runSize = async (options: Options, events: number): Promise<SizeRep
       timings,
       combined,
       cold: Object.fromEntries(engines.filter(isReopenable).map((e) => [e.name, e.cold.means])),
+      coldStarts: Object.fromEntries(
+        engines.flatMap((e) => (e.cold?.starts === undefined ? [] : [[e.name, e.cold.starts()]])),
+      ),
       millis: performance.now() - started,
     }
   } finally {

@@ -86,7 +86,23 @@ export const apiClient = (url: () => string, who: string) => {
     }
     return groups as QueryPlan.Result
   }
-  return { upload, trends }
+  /**
+   * Polls a `req_id` that no query was given: the account's API answers it from its
+   * registry and archive, reading none of its events. Throws unless it answers the
+   * unknown-req_id failure.
+   */
+  const pollUnknown = async (account: NodeServer.AccountEntry): Promise<void> => {
+    const response = await fetch(`${url()}/1/counts/trends.json?req_id=1`, {
+      headers: NodeServer.headersOf(account),
+    })
+    const answer = (await response.json()) as Record<string, unknown>
+    if (answer.status !== "fail" || !String(answer.error).includes("req_id")) {
+      throw new Error(
+        `GET /1/counts/trends.json?req_id=1: HTTP ${response.status}: ${JSON.stringify(answer)}, not the unknown req_id failure`,
+      )
+    }
+  }
+  return { upload, trends, pollUnknown }
 }
 
 /** The worker app's Node entry, found from this package's folder. */

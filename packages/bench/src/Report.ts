@@ -296,6 +296,8 @@ export const markdown = (
         : []),
     )
   }
+  // The spread uploads are once per run: beside the first size's Workers comparison.
+  let spread = report.spread
   for (const size of report.sizes) {
     sections.push(
       "",
@@ -316,8 +318,11 @@ export const markdown = (
       )
     }
     for (const summary of clickhouseSummaries(size)) sections.push("", summary)
-    const workers = WorkersReport.section(size)
-    if (workers !== undefined) sections.push("", workers)
+    const workers = WorkersReport.section(size, spread)
+    if (workers !== undefined) {
+      sections.push("", workers)
+      spread = undefined
+    }
     if (size.combined.length > 0) {
       const summary = httpSummary(size)
       sections.push(

@@ -1,13 +1,15 @@
 /**
  * The Workers entry beside the Node entry, for a size where both ran (`workers` and
  * `http`): the upload rate of each and every query's medians, cold against cold and warm
- * against warm, with the ratio and whether it meets the targets.
+ * against warm, with the ratio and whether it meets the targets; and, once per run, the
+ * upload rate of each on data spread over several years (`SpreadUploads`).
  *
  * @since 0.1.0
  */
 import * as Harness from "./Harness.ts"
 import { grouped, significant, table } from "./Markdown.ts"
 import * as Shape from "./Shape.ts"
+import type * as SpreadUploads from "./SpreadUploads.ts"
 
 /** The engines compared: the Workers entry, and the Node entry it is measured against. */
 export const workers = "workers"
@@ -73,25 +75,40 @@ export const ratioSpread = (
   }
 }
 
-/** The targets, one row each: upload rate, then every query cold and warm. */
-export const targetsTable = (size: Harness.SizeReport): string => {
-  const loadOf = (engine: string) => size.loads.find((load) => load.engine === engine)
-  const nodeLoad = loadOf(node)
-  const workersLoad = loadOf(workers)
-  const nodeRate = nodeLoad === undefined ? Number.NaN : eventsPerSecond(nodeLoad)
-  const workersRate = workersLoad === undefined ? Number.NaN : eventsPerSecond(workersLoad)
+const rate = (value: number) => (Number.isFinite(value) ? grouped(Math.round(value)) : "n/a")
+
+/** An upload row of the targets table: each entry's events/s, their ratio, the verdict. */
+const uploadRow = (label: string, loads: ReadonlyArray<Harness.Load>): Array<string> => {
+  const rateOf = (engine: string) => {
+    const load = loads.find((load) => load.engine === engine)
+    return load === undefined ? Number.NaN : eventsPerSecond(load)
+  }
+  const nodeRate = rateOf(node)
+  const workersRate = rateOf(workers)
   const share = workersRate / nodeRate
-  const rate = (value: number) => (Number.isFinite(value) ? grouped(Math.round(value)) : "n/a")
+  return [
+    label,
+    rate(nodeRate),
+    rate(workersRate),
+    times(share),
+    `≥ ${targets.ingestionShare}×`,
+    verdict(share, (value) => value >= targets.ingestionShare),
+  ]
+}
+
+/** The label of the spread uploads' row. */
+export const spreadLabel = (spread: SpreadUploads.Result): string =>
+  `upload, events/s, spread over ${spread.years} years`
+
+/**
+ * The targets, one row each: upload rate (and on spread data, when given), then every
+ * query cold and warm.
+ */
+export const targetsTable = (size: Harness.SizeReport, spread?: SpreadUploads.Result): string => {
   const queries = queriesOf(size)
   const rows = [
-    [
-      "upload, events/s",
-      rate(nodeRate),
-      rate(workersRate),
-      times(share),
-      `≥ ${targets.ingestionShare}×`,
-      verdict(share, (value) => value >= targets.ingestionShare),
-    ],
+    uploadRow("upload, events/s", size.loads),
+    ...(spread === undefined ? [] : [uploadRow(spreadLabel(spread), spread.loads)]),
     ...Harness.temperatures.map((temperature) => {
       const spread = ratioSpread(queries, temperature)
       return [
@@ -140,16 +157,46 @@ export const queryTable = (size: Harness.SizeReport): string =>
     ]),
   )
 
-/** The section, or `undefined` when the two entries did not both load this size. */
-export const section = (size: Harness.SizeReport): string | undefined => {
+/** What the spread row measured, for the section's text. */
+export const spreadNote = (spread: SpreadUploads.Result): string => {
+  const seconds = (engine: string) => {
+    const load = spread.loads.find((load) => load.engine === engine)
+    return load === undefined ? "n/a" : `${(load.millis / 1000).toFixed(1)} s`
+  }
+  return `The spread row, once per run: ${grouped(spread.dataset.events)} events of the same data set (seed ${spread.dataset.seed}), each moved back a whole number of years drawn uniformly from 0–${spread.years - 1} (same date and time of day; draws seeded ${spread.spreadSeed}), so that each call's ${spread.dataset.batchSize} records fall on many days over ${spread.years} years, as a backfill sends them; uploaded the same way into a fresh Node server and a fresh worker, timed as their loads above (the upload calls only): ${node} ${seconds(node)}, ${workers} ${seconds(workers)}.`
+}
+
+/**
+ * What starting an account's object cost the Workers entry's cold reopens (`Cold.starts`),
+ * which its cold figures leave out, as the Node entry's leave out starting its server; or
+ * `undefined` when no start was recorded.
+ */
+export const startNote = (size: Harness.SizeReport): string | undefined => {
+  const starts = size.coldStarts?.[workers] ?? []
+  if (starts.length === 0) return undefined
+  const first = Harness.median(starts.map((start) => start.first))
+  const again = Harness.median(starts.map((start) => start.again))
+  return `Starting an account's object, which the cold figures leave out as the Node entry's leave out starting its server (it opens its database as it starts): before each cold call, a request that reads none of the account's events (a poll of an unknown req_id) took ${significant(first)} ms on the evicted object and ${significant(again)} ms once it had started (medians of ${starts.length}), so an account's first request after its object was evicted pays about ${significant(Math.max(0, first - again))} ms more.`
+}
+
+/**
+ * The section, or `undefined` when the two entries did not both load this size; with the
+ * spread uploads' row and note when `spread` is given.
+ */
+export const section = (
+  size: Harness.SizeReport,
+  spread?: SpreadUploads.Result,
+): string | undefined => {
   const engines = new Set(size.loads.map((load) => load.engine))
   if (!engines.has(workers) || !engines.has(node)) return undefined
   return [
     "### Workers beside the Node server",
     "",
-    `The Workers entry (\`${workers}\`: workerd, a Durable Object per account) and the Node entry (\`${node}\`) on the same data set (one year of events), loaded the same way (\`POST /1/upload\`, 1000 records a call, one call at a time) and asked the same queries, cold against cold and warm against warm. Targets: uploads at least ${targets.ingestionShare * 100}% of the Node entry's events/s; every query's median at most ${targets.queryRatio}× the Node entry's at the same temperature.`,
+    `The Workers entry (\`${workers}\`: workerd, a Durable Object per account) and the Node entry (\`${node}\`) on the same data set (one year of events), loaded the same way (\`POST /1/upload\`, 1000 records a call, one call at a time) and asked the same queries, cold against cold and warm against warm. Targets: uploads at least ${targets.ingestionShare * 100}% of the Node entry's events/s${spread === undefined ? "" : ", for one-year and spread data"}; every query's median at most ${targets.queryRatio}× the Node entry's at the same temperature.`,
+    ...(spread === undefined ? [] : ["", spreadNote(spread)]),
+    ...(startNote(size) === undefined ? [] : ["", startNote(size)!]),
     "",
-    targetsTable(size),
+    targetsTable(size, spread),
     "",
     queryTable(size),
   ].join("\n")

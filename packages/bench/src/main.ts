@@ -1,6 +1,6 @@
-// The `bench` script: parses the command line, runs every size, then the server under
-// load, then the startup of the `trendline` command, prints the report and writes it to
-// RESULTS.md. The only place the benchmark touches the process.
+// The `bench` script: parses the command line, runs every size, then the uploads of spread
+// data, then the server under load, then the startup of the `trendline` command, prints
+// the report and writes it to RESULTS.md. The only place the benchmark touches the process.
 import { writeFileSync } from "node:fs"
 import { join } from "node:path"
 import * as ClickHouseServer from "@trendline/store-clickhouse/testing/ClickHouseServer"
@@ -13,6 +13,7 @@ import * as HttpEngine from "./HttpEngine.ts"
 import * as Machine from "./Machine.ts"
 import { shortCount } from "./Markdown.ts"
 import * as Report from "./Report.ts"
+import * as SpreadUploads from "./SpreadUploads.ts"
 import * as Startup from "./Startup.ts"
 import * as StartupReport from "./StartupReport.ts"
 import * as TrendlineEngine from "./TrendlineEngine.ts"
@@ -128,10 +129,34 @@ const main = async (): Promise<void> => {
     }
     return { engines, repetitions: settings.repetitions, sizes: reports }
   }
-  const report = await runSizes().finally(async () => {
+  const sized = await runSizes().finally(async () => {
     if (clickhouseServer !== undefined) await (await clickhouseServer).stop()
     await ChdbEngine.close()
   })
+  // Spread data into a fresh Node server and a fresh worker, once, when a size ran both.
+  const runsSpread = Cli.runsSpread(settings, engines, sizes)
+  if (
+    !runsSpread &&
+    settings.spread !== undefined &&
+    sizes.length > 0 &&
+    engines.includes("http") &&
+    engines.includes("workers")
+  ) {
+    log(
+      `without spread uploads: no size runs both http and workers (above --workers-events ${shortCount(settings.workersEvents)})`,
+    )
+  }
+  const spread =
+    settings.spread !== undefined && runsSpread
+      ? await SpreadUploads.run({
+          events: settings.spread.events,
+          years: settings.spread.years,
+          ...(settings.seed === undefined ? {} : { seed: settings.seed }),
+          engines: [specOf("http", settings), specOf("workers", settings)],
+          log,
+        })
+      : undefined
+  const report: Harness.Report = spread === undefined ? sized : { ...sized, spread }
   const underLoad =
     settings.load === undefined || startupOnly
       ? undefined

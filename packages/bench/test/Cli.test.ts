@@ -37,6 +37,7 @@ describe("Cli", () => {
       load: { events: 1_000_000 },
       loadOnly: false,
       workersEvents: 1_000_000,
+      spread: { years: 17, events: 100_000 },
     })
   })
 
@@ -145,5 +146,49 @@ describe("Cli", () => {
       ["http"],
     ])
     assert.throws(() => Cli.parse(["--workers-events", "all"], {}, "R.md"), /--workers-events/)
+  })
+
+  it("uploads spread data: --spread-years (BENCH_SPREAD_YEARS, default 17, 0 for none) and --spread-events (BENCH_SPREAD_EVENTS, default 100k or the smallest size)", () => {
+    const spreadOf = (argv: ReadonlyArray<string>, env: Record<string, string> = {}) => {
+      const settings = Cli.parse(argv, env, "R.md")
+      return settings === "help" ? "help" : settings.spread
+    }
+    assert.deepStrictEqual(spreadOf([]), { years: 17, events: 100_000 })
+    assert.deepStrictEqual(spreadOf(["--events", "20k"]), { years: 17, events: 20_000 })
+    assert.deepStrictEqual(spreadOf(["--sizes", "1M,50k"]), { years: 17, events: 50_000 })
+    assert.deepStrictEqual(spreadOf(["--spread-years", "5", "--spread-events", "250k"]), {
+      years: 5,
+      events: 250_000,
+    })
+    assert.deepStrictEqual(spreadOf([], { BENCH_SPREAD_YEARS: "3", BENCH_SPREAD_EVENTS: "30k" }), {
+      years: 3,
+      events: 30_000,
+    })
+    assert.deepStrictEqual(spreadOf(["--spread-years", "2"], { BENCH_SPREAD_YEARS: "3" }), {
+      years: 2,
+      events: 100_000,
+    })
+    assert.isUndefined(spreadOf(["--spread-years", "0"]))
+    assert.isUndefined(spreadOf([], { BENCH_SPREAD_YEARS: "0" }))
+    assert.throws(() => Cli.parse(["--spread-years", "many"], {}, "R.md"), /--spread-years/)
+    assert.throws(() => Cli.parse(["--spread-years", "57"], {}, "R.md"), /at most 56/)
+    assert.throws(() => Cli.parse(["--spread-events", "0"], {}, "R.md"), /--spread-events/)
+  })
+
+  it("runs the spread uploads only where a size runs both http and workers", () => {
+    const runs = (argv: ReadonlyArray<string>) => {
+      const settings = Cli.parse(argv, {}, "R.md")
+      if (settings === "help") throw new Error("help")
+      return Cli.runsSpread(settings, settings.engines, settings.sizes)
+    }
+    assert.isTrue(runs([]))
+    assert.isTrue(runs(["--engines", "http,workers", "--events", "20k"]))
+    assert.isFalse(runs(["--engines", "http,workers", "--spread-years", "0"]))
+    assert.isFalse(runs(["--engines", "sqlite,http"]))
+    assert.isFalse(runs(["--engines", "http,workers", "--no-workers"]))
+    assert.isFalse(runs(["--engines", "http,workers", "--sizes", "2M,10M"]))
+    assert.isTrue(runs(["--engines", "http,workers", "--sizes", "500k,10M"]))
+    const settings = Cli.parse([], {}, "R.md")
+    assert.isFalse(settings !== "help" && Cli.runsSpread(settings, settings.engines, []))
   })
 })

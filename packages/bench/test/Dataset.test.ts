@@ -95,4 +95,90 @@ describe("Dataset", () => {
       assert.isTrue(x >= 0 && x < 1)
     }
   })
+
+  describe("spread over years", () => {
+    const yearOf = (ts: number) => Calendar.toCivil(Calendar.dayOfTimestamp(ts, "UTC")).year
+    const dateAndTime = (ts: number) => {
+      const day = Calendar.dayOfTimestamp(ts, "UTC")
+      const { month, day: dayOfMonth } = Calendar.toCivil(day)
+      return [month, dayOfMonth, ts - Calendar.startOfDay(day, "UTC")]
+    }
+    const spread = (dataset: Dataset.Dataset, years: number, seed?: number) => [
+      ...Dataset.spreadBatches(dataset, years, seed),
+    ]
+
+    it("gives the events of batches unchanged over one year", () => {
+      assert.deepStrictEqual(spread(small, 1), [...Dataset.batches(small)])
+    })
+
+    it("moves each event back 0..years-1 whole years, same batches, same date and time of day", () => {
+      const original = [...Dataset.batches(small)]
+      const moved = spread(small, 17)
+      assert.deepStrictEqual(
+        moved.map((batch) => batch.length),
+        original.map((batch) => batch.length),
+      )
+      const years = new Map<number, number>()
+      for (const [b, batch] of moved.entries()) {
+        for (const [i, event] of batch.entries()) {
+          const before = original[b]![i]!
+          // Everything but the timestamp is the original event's.
+          assert.deepStrictEqual({ ...event, ts: before.ts }, before)
+          const year = yearOf(event.ts)
+          assert.isTrue(year >= 2009 && year <= 2025, `year ${year}`)
+          assert.isTrue(Number.isInteger(event.ts) && event.ts >= 0)
+          assert.deepStrictEqual(dateAndTime(event.ts), dateAndTime(before.ts))
+          years.set(year, (years.get(year) ?? 0) + 1)
+        }
+      }
+      // Uniform over the 17 years: each has about 1/17 of the 20k events (~1176).
+      assert.strictEqual(years.size, 17)
+      for (const count of years.values()) assert.approximately(count, 20_000 / 17, 200)
+      // Every batch is spread: its 1000 events fall in every year, on over 10 times the
+      // days of the original batch (about 19 days of 2025 each, at 20k events).
+      const daysOf = (batch: ReadonlyArray<{ readonly ts: number }>) =>
+        new Set(batch.map((event) => Calendar.dayOfTimestamp(event.ts, "UTC"))).size
+      for (const [b, batch] of moved.entries()) {
+        assert.strictEqual(new Set(batch.map((event) => yearOf(event.ts))).size, 17)
+        assert.isAbove(daysOf(batch), 10 * daysOf(original[b]!))
+      }
+    })
+
+    it("is deterministic: the same seed gives the same output, another seed another", () => {
+      assert.deepStrictEqual(spread(small, 17), spread(small, 17))
+      assert.deepStrictEqual(spread(small, 17), spread(small, 17, Dataset.spreadSeed(small)))
+      assert.notDeepEqual(spread(small, 17, 7), spread(small, 17))
+      // The events' own stream is untouched by the spread's: the same events, other years.
+      assert.deepStrictEqual(
+        spread(small, 17, 7).map((batch) => batch.map((event) => dateAndTime(event.ts))),
+        spread(small, 17).map((batch) => batch.map((event) => dateAndTime(event.ts))),
+      )
+    })
+
+    it("moves by whole 365/366-day spans, February 29 to February 28 in a common year", () => {
+      const at = (year: number, month: number, day: number, seconds: number) =>
+        Calendar.startOfDay(Calendar.unsafeMakeDay(year, month, day), "UTC") + seconds
+      assert.strictEqual(Dataset.yearsBack(at(2025, 3, 1, 3661), 0), at(2025, 3, 1, 3661))
+      // 2025-02-28 back a year crosses 2024-02-29: 366 days; 2025-03-01 does not: 365.
+      assert.strictEqual(Dataset.yearsBack(at(2025, 2, 28, 5), 1), at(2024, 2, 28, 5))
+      assert.strictEqual(at(2025, 2, 28, 0) - at(2024, 2, 28, 0), 366 * 86_400)
+      assert.strictEqual(Dataset.yearsBack(at(2025, 3, 1, 3661), 1), at(2024, 3, 1, 3661))
+      assert.strictEqual(at(2025, 3, 1, 0) - at(2024, 3, 1, 0), 365 * 86_400)
+      assert.strictEqual(Dataset.yearsBack(at(2025, 12, 31, 86_399), 16), at(2009, 12, 31, 86_399))
+      assert.strictEqual(Dataset.yearsBack(at(2024, 2, 29, 60), 1), at(2023, 2, 28, 60))
+      assert.strictEqual(Dataset.yearsBack(at(2024, 2, 29, 60), 4), at(2020, 2, 29, 60))
+    })
+
+    it("refuses years outside 1..56 (uploads take timestamps from 1970 on), at once", () => {
+      assert.strictEqual(Dataset.lastYear, 2025)
+      assert.strictEqual(Dataset.maxSpreadYears, 56)
+      assert.throws(() => Dataset.spreadBatches(small, 0), /spread years/)
+      assert.throws(() => Dataset.spreadBatches(small, 57), /spread years/)
+      assert.throws(() => Dataset.spreadBatches(small, 2.5), /spread years/)
+      // 56 years reaches 1970 and no earlier.
+      for (const batch of Dataset.spreadBatches(Dataset.make({ events: 5000 }), 56)) {
+        for (const event of batch) assert.isAtLeast(yearOf(event.ts), 1970)
+      }
+    })
+  })
 })

@@ -3,6 +3,7 @@ import * as Dataset from "../src/Dataset.ts"
 import type * as Harness from "../src/Harness.ts"
 import * as Report from "../src/Report.ts"
 import * as Shape from "../src/Shape.ts"
+import type * as SpreadUploads from "../src/SpreadUploads.ts"
 import * as WorkersReport from "../src/WorkersReport.ts"
 
 const machine = {
@@ -60,6 +61,18 @@ const size = (events: number, withWorkers = true): Harness.SizeReport => ({
   millis: 1000,
 })
 
+// Spread over 17 years, 100k events: Node uploads 80k events/s (1.25 s), Workers 32k
+// (3.125 s, 0.4×: not met).
+const spread = (workersRate = 32_000): SpreadUploads.Result => ({
+  years: 17,
+  dataset: Dataset.make({ events: 100_000 }),
+  spreadSeed: 99,
+  loads: [
+    load("http", 100_000, (100_000 / 80_000) * 1000),
+    load("workers", 100_000, (100_000 / workersRate) * 1000),
+  ],
+})
+
 const row = (text: string, start: string) =>
   text.split("\n").find((line) => line.startsWith(`| ${start}`))
 
@@ -109,5 +122,74 @@ describe("WorkersReport", () => {
     const scaling = Report.scalingTable(report, "warm")
     assert.include(scaling.split("\n")[0]!, "| http 20k | http 40k | http 20k→40k |")
     assert.notInclude(scaling, "workers")
+  })
+
+  it("adds the spread uploads' row beside the one-year upload row, judged on the same target", () => {
+    const section = WorkersReport.section(size(20_000), spread())!
+    const lines = section.split("\n")
+    const oneYear = lines.findIndex((line) => line.startsWith("| upload, events/s "))
+    assert.match(
+      lines[oneYear + 1]!,
+      /^\| upload, events\/s, spread over 17 years \| +80,000 \| +32,000 \| +0\.400× \| +≥ 0\.5× \| +no \|$/,
+    )
+    assert.match(lines[oneYear]!, /\| +100,000 \| +60,000 \| +0\.600× \| +≥ 0\.5× \| +yes \|$/)
+    assert.include(
+      section,
+      "The spread row, once per run: 100,000 events of the same data set (seed 20250101), each moved back a whole number of years drawn uniformly from 0–16",
+    )
+    assert.include(section, "http 1.3 s, workers 3.1 s.")
+    const met = WorkersReport.section(size(20_000), spread(45_000))!
+    assert.match(
+      row(met, "upload, events/s, spread over 17 years")!,
+      /\| +80,000 \| +45,000 \| +0\.563× \| +≥ 0\.5× \| +yes \|$/,
+    )
+    assert.strictEqual(
+      WorkersReport.spreadLabel(spread()),
+      "upload, events/s, spread over 17 years",
+    )
+  })
+
+  it("says nothing of spread data when the spread uploads did not run", () => {
+    const section = WorkersReport.section(size(20_000))!
+    assert.notInclude(section, "spread over")
+    assert.notInclude(section, "The spread row")
+    assert.strictEqual(
+      section.split("\n").filter((line) => line.startsWith("| upload, events/s")).length,
+      1,
+    )
+    const text = Report.markdown(
+      { engines: ["http", "workers"], repetitions: 1, sizes: [size(20_000)] },
+      machine,
+      new Date("2026-01-02T03:04:00Z"),
+    )
+    assert.notInclude(text, "spread")
+  })
+
+  it("puts the spread row once in the report, in the first size's Workers comparison", () => {
+    const report: Harness.Report = {
+      engines: ["http", "workers"],
+      repetitions: 1,
+      sizes: [size(40_000, false), size(20_000), size(30_000)],
+      spread: spread(),
+    }
+    const text = Report.markdown(report, machine, new Date("2026-01-02T03:04:00Z"))
+    assert.strictEqual(text.split("| upload, events/s, spread over 17 years").length, 2)
+    assert.strictEqual(text.split("The spread row, once per run").length, 2)
+    const at20k = text.slice(text.indexOf("## 20,000 events"), text.indexOf("## 30,000 events"))
+    assert.include(at20k, "| upload, events/s, spread over 17 years")
+  })
+
+  it("says what starting the account's object cost, which the cold figures leave out", () => {
+    const starts = [
+      { first: 9, again: 4 },
+      { first: 8, again: 5 },
+      { first: 30, again: 4 },
+    ]
+    const section = WorkersReport.section({ ...size(20_000), coldStarts: { workers: starts } })!
+    assert.include(
+      section,
+      "took 9.00 ms on the evicted object and 4.00 ms once it had started (medians of 3), so an account's first request after its object was evicted pays about 5.00 ms more.",
+    )
+    assert.notInclude(WorkersReport.section(size(20_000))!, "Starting an account's object")
   })
 })
