@@ -10,6 +10,7 @@ import type * as WireAnswer from "@trendline/core/WireAnswer"
 export interface AccountBackend {
   readonly trends: (body: unknown) => Promise<WireAnswer.WireAnswer>
   readonly eventCount: (body: unknown) => Promise<WireAnswer.WireAnswer>
+  readonly profileCount: (body: unknown) => Promise<WireAnswer.WireAnswer>
   readonly poll: (
     endpoint: AccountApi.ReadEndpoint,
     reqId: string,

@@ -35,6 +35,7 @@ import * as WorkerConfig from "./WorkerConfig.ts"
 export interface AccountRpc {
   readonly trends: (accountId: string, body: unknown) => Promise<WireAnswer.WireAnswer>
   readonly eventCount: (accountId: string, body: unknown) => Promise<WireAnswer.WireAnswer>
+  readonly profileCount: (accountId: string, body: unknown) => Promise<WireAnswer.WireAnswer>
   readonly poll: (
     accountId: string,
     endpoint: AccountApi.ReadEndpoint,
@@ -195,6 +196,7 @@ export const makeHost = (
   return {
     trends: (accountId, body) => run(accountId, (api) => api.trends(body)),
     eventCount: (accountId, body) => run(accountId, (api) => api.eventCount(body)),
+    profileCount: (accountId, body) => run(accountId, (api) => api.profileCount(body)),
     poll: (accountId, endpoint, reqId) => run(accountId, (api) => api.poll(endpoint, reqId)),
     upload: (accountId, body, receivedAt) => run(accountId, (api) => api.upload(body, receivedAt)),
     uploadJson: (accountId, text, receivedAt, idempotency) =>
@@ -245,6 +247,7 @@ export const make =
     return {
       trends: (body) => call("trends", () => object.trends(id, body)),
       eventCount: (body) => call("eventCount", () => object.eventCount(id, body)),
+      profileCount: (body) => call("profileCount", () => object.profileCount(id, body)),
       poll: (endpoint, reqId) => call("poll", () => object.poll(id, endpoint, reqId)),
       upload: (body, receivedAt) => call("upload", () => object.upload(id, body, receivedAt)),
       uploadJson: (text, receivedAt, idempotency) =>

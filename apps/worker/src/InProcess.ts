@@ -27,6 +27,7 @@ export const make = (
       return {
         trends: (body) => Effect.runPromise(api.trends(body)),
         eventCount: (body) => Effect.runPromise(api.eventCount(body)),
+        profileCount: (body) => Effect.runPromise(api.profileCount(body)),
         poll: (endpoint, reqId) => Effect.runPromise(api.poll(endpoint, reqId)),
         upload: (body, receivedAt) => Effect.runPromise(api.upload(body, receivedAt)),
         uploadJson: (text, receivedAt, idempotency) =>

@@ -40,6 +40,7 @@ export interface Options {
 const methods: ReadonlyArray<readonly [path: string, allowed: ReadonlyArray<string>]> = [
   ["/1/counts/trends.json", ["GET", "POST"]],
   ["/1/counts/events.json", ["GET", "POST"]],
+  ["/1/counts/profiles.json", ["GET", "POST"]],
   ["/1/upload", ["POST"]],
   ["/health", ["GET"]],
   ["/openapi.json", ["GET"]],

@@ -265,6 +265,14 @@ const paths = {
     "EventCountSuccess",
     { status: "success", count: 2 },
   ),
+  // The same request and answer as an event count: another number.
+  "/1/counts/profiles.json": read(
+    { ask: "profileCount", poll: "pollProfileCount" },
+    "Distinct profiles that did an event in a date range",
+    "EventCountRequest",
+    "EventCountSuccess",
+    { status: "success", count: 1 },
+  ),
   "/1/upload": {
     post: {
       operationId: "upload",

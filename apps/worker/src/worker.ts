@@ -34,6 +34,10 @@ export class AccountObject extends DurableObject<Env> implements DurableBackend.
     return this.host.eventCount(accountId, body)
   }
 
+  profileCount(accountId: string, body: unknown): Promise<WireAnswer.WireAnswer> {
+    return this.host.profileCount(accountId, body)
+  }
+
   poll(accountId: string, endpoint: AccountApi.ReadEndpoint, reqId: string) {
     return this.host.poll(accountId, endpoint, reqId)
   }

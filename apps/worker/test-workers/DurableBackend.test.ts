@@ -145,7 +145,14 @@ describe("DurableBackend.make", () => {
   const settings = Account.make("acme")
   const failing = (error: Error): DurableBackend.AccountRpc => {
     const reject = () => Promise.reject(error)
-    return { trends: reject, eventCount: reject, poll: reject, upload: reject, uploadJson: reject }
+    return {
+      trends: reject,
+      eventCount: reject,
+      profileCount: reject,
+      poll: reject,
+      upload: reject,
+      uploadJson: reject,
+    }
   }
 
   it("answers 503 when the object is overloaded or restarting, 500 otherwise, and logs both", async () => {
@@ -197,6 +204,7 @@ describe("DurableBackend.make", () => {
     const recording: DurableBackend.AccountRpc = {
       trends: record,
       eventCount: record,
+      profileCount: record,
       poll: record,
       upload: record,
       uploadJson: record,

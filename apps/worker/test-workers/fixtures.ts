@@ -76,7 +76,7 @@ export const pollUntilDone = async (
 
 /** POSTs a read, expects `partial` (the test env's sync budget is 0), and polls it to the end. */
 export const read = async (
-  path: "/1/counts/trends.json" | "/1/counts/events.json",
+  path: "/1/counts/trends.json" | "/1/counts/events.json" | "/1/counts/profiles.json",
   account: TestAccount,
   body: unknown,
 ): Promise<{ readonly first: Reply; readonly final: Reply }> => {
@@ -120,6 +120,13 @@ export const expectedCount = (
   events: ReadonlyArray<EventRecord>,
   body: unknown,
 ): number => Uploads.expectedCount(settingsOf(account), events, body)
+
+/** The count a profile-count request must answer over `events`. */
+export const expectedProfileCount = (
+  account: TestAccount,
+  events: ReadonlyArray<EventRecord>,
+  body: unknown,
+): number => Uploads.expectedProfileCount(settingsOf(account), events, body)
 
 /** A trends body over January and February 2025 with the three kinds of group. */
 export const trendsBody = (eventName: string, measure: Record<string, unknown> = {}) => ({
@@ -184,6 +191,7 @@ export const hostIn = (
   return {
     trends: (id, body) => enter((host) => host.trends(id, body)),
     eventCount: (id, body) => enter((host) => host.eventCount(id, body)),
+    profileCount: (id, body) => enter((host) => host.profileCount(id, body)),
     poll: (id, endpoint, reqId) => enter((host) => host.poll(id, endpoint, reqId)),
     upload: (id, body, receivedAt) => enter((host) => host.upload(id, body, receivedAt)),
     uploadJson: (id, text, receivedAt, idempotency) =>

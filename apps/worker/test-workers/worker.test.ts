@@ -12,6 +12,7 @@ import {
   type Call,
   type EventRecord,
   expectedCount,
+  expectedProfileCount,
   expectedTrends,
   generate,
   pollUntilDone,
@@ -89,6 +90,19 @@ describe("worker: reads", () => {
     assert.deepStrictEqual(final.body, {
       status: "success",
       count: expectedCount(globex, events, body),
+    })
+    assert.isAbove(final.body.count as number, 0)
+  })
+
+  it("answers the profile count via partial and poll", async () => {
+    const events = generate(5, 150, ["Profiled"])
+    await uploadAll(globex, events)
+    const body = { event_name: "Profiled", from: 20250115, to: 20250210 }
+    const { first, final } = await read("/1/counts/profiles.json", globex, body)
+    assert.strictEqual(first.body.status, "partial")
+    assert.deepStrictEqual(final.body, {
+      status: "success",
+      count: expectedProfileCount(globex, events, body),
     })
     assert.isAbove(final.body.count as number, 0)
   })

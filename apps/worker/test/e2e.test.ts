@@ -67,6 +67,11 @@ const expectedTrends = (account: TestAccount, events: ReadonlyArray<EventRecord>
 
 const expectedCount = (account: TestAccount, events: ReadonlyArray<EventRecord>, body: unknown) =>
   Uploads.expectedCount(settingsOf(account), events, body)
+const expectedProfileCount = (
+  account: TestAccount,
+  events: ReadonlyArray<EventRecord>,
+  body: unknown,
+) => Uploads.expectedProfileCount(settingsOf(account), events, body)
 
 // ---------------------------------------------------------------------------------------
 // The server
@@ -112,7 +117,7 @@ const maxPolls = 50
 /** POSTs a read, expects `partial`, and polls its req_id until the answer is final. */
 const query = async (
   account: TestAccount,
-  path: "/1/counts/trends.json" | "/1/counts/events.json",
+  path: "/1/counts/trends.json" | "/1/counts/events.json" | "/1/counts/profiles.json",
   body: unknown,
 ): Promise<Record<string, unknown>> => {
   const first = await call(account, "POST", path, body)
@@ -183,6 +188,17 @@ describe("the Node server, end to end", () => {
         count: expected,
       })
     })
+
+    it(`answers ${account.id}'s profile count as the reference aggregator`, async () => {
+      const body = { event_name: "Charged", ...range }
+      const expected = expectedProfileCount(account, events, body)
+      assert.isAbove(expected, 0)
+      assert.isBelow(expected, expectedCount(account, events, body))
+      assert.deepStrictEqual(await query(account, "/1/counts/profiles.json", body), {
+        status: "success",
+        count: expected,
+      })
+    })
   }
 
   it("keeps accounts apart: globex sees none of acme's events or queries", async () => {
@@ -217,7 +233,7 @@ describe("the Node server, end to end", () => {
     assert.strictEqual(logs.length, requests, "one line per request")
     for (const log of logs) {
       assert.oneOf(log.method, ["GET", "POST"])
-      assert.match(String(log.path), /^\/1\/(upload|counts\/(trends|events)\.json)$/)
+      assert.match(String(log.path), /^\/1\/(upload|counts\/(trends|events|profiles)\.json)$/)
       assert.isTrue(Number.isInteger(log.status), JSON.stringify(log))
       assert.isTrue(typeof log.durationMs === "number" && log.durationMs >= 0, JSON.stringify(log))
     }

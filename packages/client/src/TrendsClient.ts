@@ -154,6 +154,14 @@ export interface Service {
     options?: ReadOptions,
   ) => Effect.Effect<number, ReadError>
   /**
+   * The number of distinct profiles that did an event in a range
+   * (`POST /1/counts/profiles.json`, the same request as `eventCount`), polled.
+   */
+  readonly profileCount: (
+    request: EventCountRequest,
+    options?: ReadOptions,
+  ) => Effect.Effect<number, ReadError>
+  /**
    * Uploads records (`{ type: "event", identity, ts, evtName, evtData }` or profiles) in
    * batches of at most 1000, in order, each with a fresh `Idempotency-Key` that its retries
    * repeat, so a retried batch is stored once. Records stay `unknown`, as in core's
@@ -281,6 +289,21 @@ export const make = (
 
     const trendsPath = "/1/counts/trends.json"
 
+    // An event or profile count: the same request and answer on two paths.
+    const count = (
+      path: "/1/counts/events.json" | "/1/counts/profiles.json",
+      input: EventCountRequest,
+      options: ReadOptions,
+    ) =>
+      Effect.gen(function* () {
+        const request = yield* EventCount.decode(input, limits)
+        const result = yield* Polling.run(
+          transport(path, EventCount.EventCountSuccess, EventCount.encode(request)),
+          pollOptions(options),
+        )
+        return result.decoded.count
+      })
+
     return {
       trends: <Group extends string>(input: TrendsRequest<Group>, options: ReadOptions = {}) =>
         Effect.gen(function* () {
@@ -306,19 +329,8 @@ export const make = (
           )
           return answerOf<Group>(request, result)
         }),
-      eventCount: (input, options = {}) =>
-        Effect.gen(function* () {
-          const request = yield* EventCount.decode(input, limits)
-          const result = yield* Polling.run(
-            transport(
-              "/1/counts/events.json",
-              EventCount.EventCountSuccess,
-              EventCount.encode(request),
-            ),
-            pollOptions(options),
-          )
-          return result.decoded.count
-        }),
+      eventCount: (input, options = {}) => count("/1/counts/events.json", input, options),
+      profileCount: (input, options = {}) => count("/1/counts/profiles.json", input, options),
       upload: (records) =>
         Effect.gen(function* () {
           let processed = 0

@@ -113,6 +113,11 @@ export interface Client {
     request: TrendsClient.EventCountRequest,
     options?: CallOptions,
   ) => Promise<number>
+  /** The number of distinct profiles that did an event in a date range. */
+  readonly profileCount: (
+    request: TrendsClient.EventCountRequest,
+    options?: CallOptions,
+  ) => Promise<number>
   /** Uploads records in batches of at most 1000, each retried under its own `Idempotency-Key`. */
   readonly upload: (
     records: ReadonlyArray<unknown>,
@@ -184,6 +189,8 @@ export const createClient = (options: ClientOptions): Client => {
       run((client) => client.resume(reqId, request, readOptions(call)), call?.signal),
     eventCount: (request, call) =>
       run((client) => client.eventCount(request, readOptions(call)), call?.signal),
+    profileCount: (request, call) =>
+      run((client) => client.profileCount(request, readOptions(call)), call?.signal),
     upload: (records, call) => run((client) => client.upload(records), call?.signal),
     close: async () => {
       closed = true

@@ -285,6 +285,43 @@ describe("TrendsClient.eventCount", () => {
   )
 })
 
+describe("TrendsClient.profileCount", () => {
+  it.scoped("posts the same request to profiles.json, polls, and returns the count", () =>
+    Effect.gen(function* () {
+      const fake = yield* Fake.make
+      fake.reply(Fake.partial(6), { json: { status: "success", count: 7 } })
+      const client = yield* clientOf(fake)
+      const fiber = yield* Effect.fork(
+        client.profileCount({ event_name: "Charged", from: 20240101, to: 20240131 }),
+      )
+      yield* Fake.received(fake, 1)
+      yield* advanceToNextTimer()
+      assert.strictEqual(yield* Fiber.join(fiber), 7)
+      assert.deepStrictEqual(fake.requests.map(routeOf), [
+        "POST /1/counts/profiles.json",
+        "GET /1/counts/profiles.json?req_id=6",
+      ])
+      assert.deepStrictEqual(Fake.jsonOf(fake.requests[0]!), {
+        event_name: "Charged",
+        from: 20240101,
+        to: 20240131,
+      })
+    }),
+  )
+
+  it.scoped("checks the request before sending it", () =>
+    Effect.gen(function* () {
+      const fake = yield* Fake.make
+      const client = yield* clientOf(fake)
+      const error = yield* Effect.flip(
+        client.profileCount({ event_name: "Charged", from: 20240131, to: 20240101 }),
+      )
+      assert.strictEqual(error._tag, "InvalidRequest")
+      assert.strictEqual(fake.requests.length, 0)
+    }),
+  )
+})
+
 describe("TrendsClient.make and layerFetch", () => {
   it.scoped("serves the client as a layer over fetch", () =>
     Effect.gen(function* () {

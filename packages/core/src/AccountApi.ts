@@ -33,6 +33,7 @@ import {
   type UploadIdempotency,
 } from "./internal/accountIngest.ts"
 import * as Limits from "./Limits.ts"
+import * as ProfileCount from "./ProfileCount.ts"
 import * as QueryJob from "./QueryJob.ts"
 import * as QueryPlan from "./QueryPlan.ts"
 import * as TrendsRequest from "./TrendsRequest.ts"
@@ -104,6 +105,8 @@ export interface AccountApi {
   ) => Effect.Effect<ReadReply<"trends">, ApiError.ApiError>
   /** `POST /1/counts/events.json` */
   readonly eventCount: (body: unknown) => Effect.Effect<ReadReply<"events">, ApiError.ApiError>
+  /** `POST /1/counts/profiles.json` */
+  readonly profileCount: (body: unknown) => Effect.Effect<ReadReply<"profiles">, ApiError.ApiError>
   /** `GET <endpoint>?req_id=N`: the query's result, `Pending` while it runs. */
   readonly poll: <E extends ReadEndpoint>(
     endpoint: E,
@@ -288,6 +291,14 @@ export const make = (
           read(
             "events",
             QueryPlan.fromEventCount(request, account),
+            (result) => result[QueryPlan.countGroup]?.[QueryPlan.totalKey] ?? 0,
+          ),
+        ),
+      profileCount: (body) =>
+        Effect.flatMap(ProfileCount.decode(body, options.limits), (request) =>
+          read(
+            "profiles",
+            QueryPlan.fromProfileCount(request, account),
             (result) => result[QueryPlan.countGroup]?.[QueryPlan.totalKey] ?? 0,
           ),
         ),

@@ -150,6 +150,23 @@ export const fromEventCount = (
     account,
   )
 
+/**
+ * The plan of a decoded profile count request (`ProfileCount`): distinct profiles over the
+ * whole range, one `"total"` group named `count`.
+ */
+export const fromProfileCount = (
+  request: EventCount.EventCountRequest,
+  account: Account.Settings,
+): QueryPlan =>
+  make(
+    {
+      ...rangeOf(request),
+      measure: Measure.Profiles,
+      groups: [{ name: countGroup, granularity: "total" }],
+    },
+    account,
+  )
+
 /** The answer with every bucket at 0: what a store answers when nothing happened. */
 export const emptyResult = (plan: QueryPlan): Result =>
   Object.fromEntries(

@@ -28,10 +28,11 @@ export interface WireAnswer {
   readonly body: Json
 }
 
-/** The typed result of each read endpoint: a trends answer's groups, an event count. */
+/** The typed result of each read endpoint: a trends answer's groups, an event or profile count. */
 export interface ReadResults {
   readonly trends: QueryPlan.Result
   readonly events: number
+  readonly profiles: number
 }
 
 /** The endpoints whose queries can answer `partial`. */
@@ -47,6 +48,7 @@ export const failure = (error: ApiError.ApiError): WireAnswer => ({
 const successBodies: { readonly [E in ReadEndpoint]: (result: ReadResults[E]) => Json } = {
   trends: (result) => TrendsResponse.toWire(result),
   events: (count) => ({ status: "success", count }),
+  profiles: (count) => ({ status: "success", count }),
 }
 
 /** A read's reply: `success` with its result, or `partial` with the `req_id` to poll. */
@@ -103,6 +105,7 @@ export const decodeRead = <E extends ReadEndpoint>(
 export interface WireApi {
   readonly trends: (body: unknown) => Effect.Effect<WireAnswer>
   readonly eventCount: (body: unknown) => Effect.Effect<WireAnswer>
+  readonly profileCount: (body: unknown) => Effect.Effect<WireAnswer>
   readonly poll: (endpoint: ReadEndpoint, reqId: string) => Effect.Effect<WireAnswer>
   readonly upload: (body: unknown, receivedAt: number) => Effect.Effect<WireAnswer>
   readonly uploadJson: (
@@ -116,6 +119,7 @@ export interface WireApi {
 export const ofApi = (api: AccountApi.AccountApi): WireApi => ({
   trends: (body) => answer(api.trends(body), (reply) => read("trends", reply)),
   eventCount: (body) => answer(api.eventCount(body), (reply) => read("events", reply)),
+  profileCount: (body) => answer(api.profileCount(body), (reply) => read("profiles", reply)),
   poll: (endpoint, reqId) => answer(api.poll(endpoint, reqId), (reply) => read(endpoint, reply)),
   upload: (body, receivedAt) => answer(api.upload(body, receivedAt), upload),
   uploadJson: (text, receivedAt, idempotency) =>

@@ -98,6 +98,47 @@ describe("AccountApi", () => {
     ),
   )
 
+  it.effect("counts the distinct profiles that did an event, at once or by polling", () =>
+    withApi(
+      (api) =>
+        Effect.gen(function* () {
+          // Alice twice and Bob once: three events, two profiles.
+          yield* api.upload(
+            { d: [...upload.d, { ...upload.d[0], ts: Date.UTC(2016, 11, 26) / 1000 }] },
+            receivedAt,
+          )
+          const range = { event_name: "Charged", from: 20161201, to: 20170131 }
+          const partial = yield* api.profileCount(range)
+          assert.strictEqual(partial.body.status, "partial")
+          yield* Effect.yieldNow()
+          const reqId = String(partial.body.req_id)
+          assert.deepStrictEqual(yield* api.poll("profiles", reqId), {
+            status: 200,
+            body: { status: "success", count: 2 },
+          })
+          assert.strictEqual((yield* api.poll("events", reqId)).status, 404)
+          const events = yield* api.eventCount(range)
+          yield* Effect.yieldNow()
+          assert.deepStrictEqual((yield* api.poll("events", String(events.body.req_id))).body, {
+            status: "success",
+            count: 3,
+          })
+          // Bob's only event is before the range; the range's days are Kolkata's.
+          const late = yield* api.profileCount({ ...range, from: 20161225 })
+          yield* Effect.yieldNow()
+          assert.deepStrictEqual((yield* api.poll("profiles", String(late.body.req_id))).body, {
+            status: "success",
+            count: 1,
+          })
+          // The same request rules as an event count.
+          const bad = yield* api.profileCount({ event_name: "", from: 20170131, to: 20161201 })
+          assert.strictEqual(bad.status, 400)
+          assert.include(String(bad.body.error), "event_name")
+        }),
+      { syncBudget: 0 },
+    ),
+  )
+
   it.effect("answers every query partial with a zero budget, and the poll gives the result", () =>
     withApi(
       (api) =>

@@ -142,6 +142,14 @@ describe("the client against the Node server", () => {
     assert.strictEqual(await client.eventCount(body), expected)
   })
 
+  it("counts distinct profiles as the reference aggregator", async () => {
+    const body = { event_name: "Charged", ...range }
+    const expected = Uploads.expectedProfileCount(settings, records, body)
+    assert.isAbove(expected, 0)
+    assert.isBelow(expected, Uploads.expectedCount(settings, records, body))
+    assert.strictEqual(await client.profileCount(body), expected)
+  })
+
   it("rejects a request the server refuses with an InvalidRequest Error", async () => {
     const tooMany = Object.fromEntries(
       Array.from({ length: 6 }, (_, i) => [`g${i}`, { trend_type: "daily" as const }]),

@@ -1,4 +1,7 @@
-/** `POST` and `GET ?req_id=` of `/1/counts/trends.json` and `/1/counts/events.json`. */
+/**
+ * `POST` and `GET ?req_id=` of `/1/counts/trends.json`, `/1/counts/events.json` and
+ * `/1/counts/profiles.json`.
+ */
 import * as ApiError from "@trendline/core/ApiError"
 import type * as WireAnswer from "@trendline/core/WireAnswer"
 import { type Context, Hono } from "hono"
@@ -11,7 +14,7 @@ const reply = (c: Context<AppEnv>, answer: WireAnswer.WireAnswer): Response => {
   return c.json(answer.body, answer.status)
 }
 
-/** The two read endpoints, mounted at `/1/counts`. */
+/** The read endpoints, mounted at `/1/counts`. */
 export const countsRoutes = (
   accounts: Accounts.Accounts,
   backend: Backend,
@@ -22,11 +25,19 @@ export const countsRoutes = (
   for (const [path, endpoint] of [
     ["/trends.json", "trends"],
     ["/events.json", "events"],
+    ["/profiles.json", "profiles"],
   ] as const) {
     routes.post(path, auth, ...jsonBody(maxBodyBytes), async (c) => {
       const api = backend(c.get("account"))
       const body = c.get("body")
-      return reply(c, await (endpoint === "trends" ? api.trends(body) : api.eventCount(body)))
+      return reply(
+        c,
+        await (endpoint === "trends"
+          ? api.trends(body)
+          : endpoint === "events"
+            ? api.eventCount(body)
+            : api.profileCount(body)),
+      )
     })
     routes.get(path, auth, async (c) => {
       const reqId = c.req.query("req_id")

@@ -77,6 +77,17 @@ export const expectedTrends = (
   ),
 })
 
+/** The count a profile-count request must answer over `records`. */
+export const expectedProfileCount = (
+  account: Account.Settings,
+  records: ReadonlyArray<unknown>,
+  body: unknown,
+): number =>
+  Aggregator.aggregate(
+    QueryPlan.fromProfileCount(Effect.runSync(EventCount.decode(body)), account),
+    stored(records),
+  )[QueryPlan.countGroup]?.[QueryPlan.totalKey] ?? 0
+
 /** The count an event-count request must answer over `records`. */
 export const expectedCount = (
   account: Account.Settings,

@@ -60,7 +60,7 @@ export class Upload extends Schema.TaggedRequest<Upload>()("Upload", {
 }) {}
 
 const ArchivedAnswer = Schema.Struct({
-  endpoint: Schema.Literal("trends", "events"),
+  endpoint: Schema.Literal("trends", "events", "profiles"),
   answer: Schema.Struct({
     status: Schema.Number,
     body: Schema.Record({ key: Schema.String, value: Schema.Unknown }),
