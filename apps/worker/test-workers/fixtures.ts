@@ -110,9 +110,9 @@ export const generate = (
 /** The `success` body a trends request must answer over `events`. */
 export const expectedTrends = (
   account: TestAccount,
-  events: ReadonlyArray<EventRecord>,
+  records: ReadonlyArray<unknown>,
   body: unknown,
-) => Uploads.expectedTrends(settingsOf(account), events, body)
+) => Uploads.expectedTrends(settingsOf(account), records, body)
 
 /** The count an event count request must answer over `events`. */
 export const expectedCount = (

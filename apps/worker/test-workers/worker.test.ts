@@ -107,6 +107,26 @@ describe("worker: reads", () => {
     assert.isAbove(final.body.count as number, 0)
   })
 
+  it("answers filtered trends in the object as the reference aggregator", async () => {
+    const events = generate(6, 200, ["Filtered"])
+    const profiles = ["alice", "bob", "carol"].map((identity, i) => ({
+      type: "profile",
+      identity,
+      ts: 1_700_000_000 + i,
+      profileData: { Plan: i === 1 ? "free" : "pro" },
+    }))
+    const records = [...events, ...profiles]
+    const reply = await upload(acme, records)
+    assert.strictEqual(reply.body.processed, records.length)
+    const body = {
+      ...trendsBody("Filtered", { unique: true }),
+      event_properties: [{ name: "Amount", operator: "less_than", value: 60 }],
+      common_profile_properties: [{ name: "Plan", operator: "not_equals", value: "free" }],
+    }
+    const { final } = await read(trendsPath, acme, body)
+    assert.deepStrictEqual(final.body, expectedTrends(acme, records, body))
+  })
+
   it("keeps a finished answer pollable after its object is evicted", async () => {
     const events = generate(4, 80, ["Evicted"])
     await uploadAll(acme, events)

@@ -201,6 +201,61 @@ describe("the Node server, end to end", () => {
     })
   }
 
+  it("answers filtered trends and counts as the reference aggregator", async () => {
+    // Profile records of some of acme's profiles: their fields as they are now count.
+    const profiles = [
+      ["alice", "pro"],
+      ["bob", "free"],
+      ["carol", "team"],
+      ["alice", "team"],
+    ].map(([identity, plan], i) => ({
+      type: "profile",
+      identity,
+      ts: Date.UTC(2025, 0, 1 + i) / 1000,
+      profileData: { Plan: plan, Beta: i % 2 === 0 },
+    }))
+    const answer = await call(acme, "POST", "/1/upload", { d: profiles })
+    assert.deepStrictEqual(answer.body, { status: "success", processed: 4, unprocessed: [] })
+    const records = [...acmeEvents, ...profiles]
+    const filters = [
+      { event_properties: [{ name: "Amount", operator: "greater_than", value: 50 }] },
+      {
+        common_profile_properties: [{ name: "Plan", operator: "equals", value: ["team", "free"] }],
+      },
+      {
+        event_properties: [{ name: "Amount", operator: "less_than_equals", value: 30 }],
+        common_profile_properties: [{ name: "Beta", operator: "equals", value: "True" }],
+      },
+      { common_profile_properties: [{ name: "Plan", operator: "does_not_exist" }] },
+    ]
+    for (const filter of filters) {
+      for (const fields of Object.values(measures)) {
+        const body = { event_name: "Charged", ...range, groups, ...fields, ...filter }
+        assert.deepStrictEqual(
+          await query(acme, "/1/counts/trends.json", body),
+          Uploads.expectedTrends(settingsOf(acme), records, body),
+          JSON.stringify(body),
+        )
+      }
+      const count = { event_name: "Charged", ...range, ...filter }
+      assert.deepStrictEqual(await query(acme, "/1/counts/events.json", count), {
+        status: "success",
+        count: Uploads.expectedCount(settingsOf(acme), records, count),
+      })
+    }
+    const bad = await call(acme, "POST", "/1/counts/trends.json", {
+      event_name: "Charged",
+      ...range,
+      groups,
+      event_properties: [{ name: "Amount", operator: "contains", value: 5 }],
+    })
+    assert.strictEqual(bad.status, 400)
+    assert.strictEqual(
+      bad.body.error,
+      'event_properties[0].value: "contains" looks for text; the value is the number 5: send it as text ("5") or use "equals"',
+    )
+  })
+
   it("keeps accounts apart: globex sees none of acme's events or queries", async () => {
     const body = { event_name: "App Opened", ...range }
     assert.deepStrictEqual(await query(globex, "/1/counts/events.json", body), {

@@ -309,10 +309,46 @@ describe("TrendsClient.profileCount", () => {
     }),
   )
 
-  it.scoped("checks the request before sending it", () =>
+  it.scoped("sends typed filters as the wire body has them", () =>
+    Effect.gen(function* () {
+      const fake = yield* Fake.make
+      fake.reply({ json: { status: "success", count: 3 } })
+      const client = yield* clientOf(fake)
+      const filters = {
+        event_properties: [{ name: "Item", operator: "contains", value: "piz" }],
+        common_profile_properties: [{ name: "Plan", operator: "equals", value: ["pro", true] }],
+      } as const
+      const count = yield* client.profileCount({
+        event_name: "Charged",
+        from: 20240101,
+        to: 20240131,
+        ...filters,
+      })
+      assert.strictEqual(count, 3)
+      assert.deepStrictEqual(Fake.jsonOf(fake.requests[0]!), {
+        event_name: "Charged",
+        from: 20240101,
+        to: 20240131,
+        ...filters,
+      })
+    }),
+  )
+
+  it.scoped("checks the request before sending it, filters included", () =>
     Effect.gen(function* () {
       const fake = yield* Fake.make
       const client = yield* clientOf(fake)
+      const bad = yield* Effect.flip(
+        client.eventCount({
+          event_name: "Charged",
+          from: 20240101,
+          to: 20240131,
+          event_properties: [{ name: "Amount", operator: "greater_than", value: [] }],
+        }),
+      )
+      assert.strictEqual(bad._tag, "InvalidRequest")
+      if (bad._tag === "InvalidRequest")
+        assert.strictEqual(bad.issues[0].path, "event_properties[0].value")
       const error = yield* Effect.flip(
         client.profileCount({ event_name: "Charged", from: 20240131, to: 20240101 }),
       )

@@ -279,7 +279,9 @@ export const makeMemory = (limits: Limits.Limits = Limits.defaults): Effect.Effe
             outcome instanceof KeyReused ? Effect.fail(outcome) : Effect.succeed(outcome),
         ),
       query: (account, plan) =>
-        Effect.map(dataOf(account), (data) => Aggregator.aggregate(plan, data.events)),
+        Effect.map(dataOf(account), (data) =>
+          Aggregator.aggregate(plan, data.events, (key) => data.profiles.get(key)?.properties),
+        ),
       eventNames: (account) =>
         Effect.map(dataOf(account), (data) => [...new Set(data.events.map((e) => e.name))].sort()),
       profile: (account, profile) =>

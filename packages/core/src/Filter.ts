@@ -65,6 +65,17 @@ export const none: Filters = { event: [], profile: [] }
 export const isEmpty = (filters: Filters): boolean =>
   filters.event.length === 0 && filters.profile.length === 0
 
+/** A value as sent: text, a number, or a boolean (read as `"True"` / `"False"`). */
+export type Primitive = string | number | boolean
+
+/** One entry as sent: `{"name": "Plan", "operator": "equals", "value": ["pro", "team"]}`. */
+export interface Entry {
+  readonly name: string
+  readonly operator: Operator
+  /** Absent for `exists` and `does_not_exist`; a list means any of its values. */
+  readonly value?: Primitive | ReadonlyArray<Primitive>
+}
+
 /** The most entries in one list, and the most values in one entry. */
 export const maxConditions = 20
 export const maxValues = 100
@@ -80,6 +91,37 @@ export const FiltersSchema: Schema.Schema<Filters> = Schema.Struct({
   event: Schema.Array(ConditionSchema),
   profile: Schema.Array(ConditionSchema),
 })
+
+const primitiveJson = [{ type: "string" }, { type: "number" }, { type: "boolean" }]
+
+/**
+ * A list of entries in a request schema. It lets any value through and is typed as
+ * entries: `decode` (a request's rules) checks it, naming each bad entry with its fix, so
+ * those are the only messages a bad filter gets. Documented as the entries' JSON Schema.
+ */
+export const EntryList = Schema.Unknown.annotations({
+  jsonSchema: {
+    type: "array",
+    description:
+      'Conditions that must all hold. Text is compared exactly; a list of values means any of them (none of them for not_equals and does_not_contain); booleans are the strings "True" and "False".',
+    maxItems: 20,
+    items: {
+      type: "object",
+      required: ["name", "operator"],
+      properties: {
+        name: { type: "string", minLength: 1 },
+        operator: { type: "string", enum: Object.keys(operators) },
+        value: {
+          description: "Absent for exists and does_not_exist",
+          oneOf: [
+            ...primitiveJson,
+            { type: "array", minItems: 1, items: { oneOf: primitiveJson } },
+          ],
+        },
+      },
+    },
+  },
+}) as unknown as Schema.Schema<ReadonlyArray<Entry>>
 
 /** The request fields that carry filters, as sent. */
 export const wireFields = {
@@ -269,6 +311,16 @@ export const decode = (
     return Either.right({ event: event.right, profile: profile.right })
   return Either.left(issues)
 }
+
+/**
+ * The filters of a request that its rules already checked (`decode` found no issue):
+ * `QueryPlan` reads them so. Throws on a request that skipped the rules.
+ */
+export const ofCheckedRequest = (request: { readonly [field: string]: unknown }): Filters =>
+  Either.getOrThrowWith(
+    decode(request),
+    (issues) => new Error(`filters of an unchecked request: ${JSON.stringify(issues)}`),
+  )
 
 const isBooleanText = (value: Value, property: boolean): boolean =>
   typeof value === "string" && value.toLowerCase() === (property ? "true" : "false")

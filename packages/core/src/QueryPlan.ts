@@ -10,6 +10,7 @@ import type * as Account from "./Account.ts"
 import * as Bucket from "./Bucket.ts"
 import * as Calendar from "./Calendar.ts"
 import type * as EventCount from "./EventCount.ts"
+import * as Filter from "./Filter.ts"
 import * as Measure from "./Measure.ts"
 import * as TrendsRequest from "./TrendsRequest.ts"
 
@@ -41,6 +42,11 @@ export interface QueryPlan {
   /** First epoch second after `to` in the account's zone (exclusive). */
   readonly end: number
   readonly groups: ReadonlyArray<Group>
+  /**
+   * Which events count: those that satisfy every condition (`Filter.matches`), their
+   * profile's fields as they are when the query runs; `Filter.none` for every event.
+   */
+  readonly filters: Filter.Filters
 }
 
 /** The answer to a plan: group name to bucket key to value, every bucket present. */
@@ -65,6 +71,7 @@ export const QueryPlanSchema: Schema.Schema<QueryPlan> = Schema.Struct({
       buckets: Schema.Array(BucketSchema),
     }),
   ),
+  filters: Filter.FiltersSchema,
 })
 
 /** A result as data. */
@@ -80,6 +87,8 @@ export interface Input {
   readonly to: Calendar.Day
   readonly measure: Measure.Measure
   readonly groups: ReadonlyArray<{ readonly name: string; readonly granularity: Granularity }>
+  /** Which events count (default: every one). */
+  readonly filters?: Filter.Filters
 }
 
 /**
@@ -107,6 +116,7 @@ export const make = (input: Input, account: Account.Settings): QueryPlan => ({
         ? [{ key: totalKey, first: input.from, last: input.to }]
         : Bucket.bucketsOf(granularity, input.from, input.to, account.weekStart),
   })),
+  filters: input.filters ?? Filter.none,
 })
 
 // The fields every count request shares, as a plan's input.
@@ -114,6 +124,7 @@ const rangeOf = (request: EventCount.EventCountRequest) => ({
   eventName: request.event_name,
   from: request.from,
   to: request.to,
+  filters: Filter.ofCheckedRequest(request),
 })
 
 /** The plan of a decoded trends request: one group per requested group, in request order. */

@@ -17,6 +17,7 @@ import * as Schema from "effect/Schema"
 import * as ApiError from "./ApiError.ts"
 import * as Bucket from "./Bucket.ts"
 import * as Calendar from "./Calendar.ts"
+import * as Filter from "./Filter.ts"
 import * as Limits from "./Limits.ts"
 import * as Measure from "./Measure.ts"
 
@@ -130,6 +131,10 @@ export const eventFields = {
   event_name: required(EventName, `add the event's name, e.g. "event_name": "Charged"`),
   from: required(DateKey, `add the first day of the range, e.g. "from": 20161224`),
   to: required(DateKey, `add the last day of the range, e.g. "to": 20170103`),
+  /** Conditions on the event's properties (`Filter`), checked by `eventRules`. */
+  event_properties: Schema.optionalWith(Filter.EntryList, { exact: true }),
+  /** Conditions on the fields of the profile that did the event, checked by `eventRules`. */
+  common_profile_properties: Schema.optionalWith(Filter.EntryList, { exact: true }),
 }
 
 // ---------------------------------------------------------------------------------------
@@ -235,8 +240,12 @@ const rangeIssues = (
     : []
 }
 
-/** The rules on `event_name`, `from` and `to`: a named event and a range within the limit. */
+/**
+ * The rules on `event_name`, `from`, `to` and the filters: a named event, a range within
+ * the limit, and well-formed filter entries (`Filter.decode`).
+ */
 export const eventRules: Rules = (body, limits) => [
+  ...Either.match(Filter.decode(body, limits), { onLeft: (issues) => issues, onRight: () => [] }),
   ...Option.match(field(EventName, body, "event_name"), {
     onNone: () => [],
     onSome: (name) => eventNameIssues(name, limits),

@@ -139,6 +139,80 @@ describe("AccountApi", () => {
     ),
   )
 
+  it.effect("counts only the events that match the request's filters, on every endpoint", () =>
+    withApi((api) =>
+      Effect.gen(function* () {
+        const at = (day: number) => Date.UTC(2017, 0, day, 12) / 1000
+        const charged = (identity: string, day: number, evtData: object) => ({
+          type: "event",
+          identity,
+          ts: at(day),
+          evtName: "Charged",
+          evtData,
+        })
+        yield* api.upload(
+          {
+            d: [
+              charged("ann", 1, { Item: "pizza", Amount: 12 }),
+              charged("ann", 2, { Item: "pasta", Amount: 30 }),
+              charged("bob", 2, { Item: "pizza", Amount: 5 }),
+              charged("cid", 3, { Amount: 7 }),
+              { type: "profile", identity: "ann", ts: at(1), profileData: { Plan: "pro" } },
+              { type: "profile", identity: "bob", ts: at(1), profileData: { Plan: "free" } },
+            ],
+          },
+          receivedAt,
+        )
+        const range = { event_name: "Charged", from: 20170101, to: 20170105 }
+        const pizza = [{ name: "Item", operator: "contains", value: "piz" }]
+        const trends = yield* api.trends({
+          ...range,
+          event_properties: pizza,
+          groups: { days: { trend_type: "daily" } },
+        })
+        const days = trends.body.days as Record<string, number>
+        assert.deepStrictEqual([days["20170101"], days["20170102"], days["20170103"]], [1, 1, 0])
+        const pro = [{ name: "Plan", operator: "equals", value: ["pro", "team"] }]
+        assert.strictEqual(
+          (yield* api.eventCount({ ...range, common_profile_properties: pro })).body.count,
+          2,
+        )
+        assert.strictEqual(
+          (yield* api.profileCount({
+            ...range,
+            event_properties: [{ name: "Amount", operator: "greater_than_equals", value: 7 }],
+          })).body.count,
+          2,
+        )
+        // A property an event lacks: only does_not_exist matches it.
+        const noItem = [{ name: "Item", operator: "does_not_exist" }]
+        assert.strictEqual(
+          (yield* api.eventCount({ ...range, event_properties: noItem })).body.count,
+          1,
+        )
+        const bad = yield* api.eventCount({
+          ...range,
+          event_properties: [{ name: "Amount", operator: "greater_than", value: "7" }],
+        })
+        assert.deepStrictEqual(bad, {
+          status: 400,
+          body: {
+            status: "fail",
+            error:
+              'event_properties[0].value: "greater_than" compares numbers: send 7, not the text "7"',
+            code: 400,
+            issues: [
+              {
+                path: "event_properties[0].value",
+                message: '"greater_than" compares numbers: send 7, not the text "7"',
+              },
+            ],
+          },
+        })
+      }),
+    ),
+  )
+
   it.effect("answers every query partial with a zero budget, and the poll gives the result", () =>
     withApi(
       (api) =>

@@ -22,7 +22,9 @@
  * days in the account's zone, and core's calendar (`QueryPlan.bucketIndex`) says which
  * bucket holds each day. Distinct profiles over weeks and months are grouped by bucket
  * starts computed in SQL, which was measured faster, and held to core's calendar (see
- * `internal/queries.ts` and the README).
+ * `internal/queries.ts` and the README). A plan's filters are SQL over the stored JSON
+ * properties and over the profiles' upserts folded as core folds them (see
+ * `internal/filters.ts`).
  *
  * It is written in the SQL that ClickHouse 18.16 (Debian's server) and current releases
  * read alike, so it needs no version detection: no query parameters, `LowCardinality` or
@@ -65,7 +67,11 @@ export interface Client {
   readonly query: (params: {
     readonly query: string
     readonly format: "JSONEachRow" | "TabSeparated"
-    readonly clickhouse_settings?: { readonly output_format_json_quote_64bit_integers?: 0 | 1 }
+    readonly clickhouse_settings?: {
+      readonly output_format_json_quote_64bit_integers?: 0 | 1
+      /** Raised for a query longer than the default 256 KiB (a filter's long lists). */
+      readonly max_query_size?: string
+    }
     readonly abort_signal?: AbortSignal
   }) => Promise<{
     readonly json: () => Promise<unknown>
@@ -237,13 +243,17 @@ const makeWith = (
         }),
       )
 
+    // A profile's upserts folded in the order they arrived (`seq`), as core's stores fold
+    // them: an upsert at least as new as every earlier one sets its properties, an older one
+    // only adds those no earlier upsert had. Query filters read the same fold
+    // (`internal/filters.ts`).
     const profile = (account: Account.Settings, key: string) =>
       Effect.map(
         query<{ ts: string; properties: string }>(
           "profile",
           `SELECT ts, properties FROM ${table(tables.records)}
            WHERE account = ${stringLiteral(account.id)} AND kind = 'profile' AND name = ${stringLiteral(key)}
-           ORDER BY ts, seq`,
+           ORDER BY seq`,
         ),
         (upserts) =>
           upserts.reduce<Option.Option<EventStore.Profile>>(

@@ -21,7 +21,8 @@ import * as Account from "../Account.ts"
 import * as Aggregator from "../Aggregator.ts"
 import type * as Bucket from "../Bucket.ts"
 import * as Calendar from "../Calendar.ts"
-import { EventStore, type UploadKey } from "../EventStore.ts"
+import { EventStore, makeMemory, type Profile, type UploadKey } from "../EventStore.ts"
+import type * as Filter from "../Filter.ts"
 import * as Limits from "../Limits.ts"
 import * as Measure from "../Measure.ts"
 import * as QueryPlan from "../QueryPlan.ts"
@@ -101,6 +102,75 @@ const planArbitrary = fc.record({
       maxLength: 4,
     },
   ),
+})
+
+// Properties filters look at, of every kind an upload stores: text, integers, fractions,
+// booleans, and a property that is sometimes missing.
+const filteredProperty = fc.constantFrom("Plan", "Amount", "Score", "Paid", "Coupon")
+const propertyValue = fc.oneof(
+  fc.constantFrom("free", "pro", "Pro", "team", "pro plus", "", "True", "5"),
+  fc.integer({ min: -3, max: 6 }),
+  fc.constantFrom(0.5, 2.5, -1.25),
+  fc.boolean(),
+)
+const filteredEventsArbitrary = fc.array(
+  fc.record({
+    name: fc.constantFrom("Charged", "Charged", "Viewed"),
+    profile: fc.constantFrom(...Array.from({ length: 10 }, (_, i) => `identity:user-${i}`)),
+    ts: fc.integer({ min: (rangeStart - 3) * 86_400, max: (rangeStart + 40) * 86_400 }),
+    properties: fc.dictionary(filteredProperty, propertyValue, { maxKeys: 4 }),
+  }),
+  { minLength: 100, maxLength: 250 },
+)
+// Profile records of some of the profiles, in two batches: a later one may change a field.
+const profileRecordsArbitrary = fc.array(
+  fc.record({
+    profile: fc.constantFrom(...Array.from({ length: 12 }, (_, i) => `identity:user-${i}`)),
+    ts: fc.integer({ min: 1, max: 1000 }),
+    properties: fc.dictionary(filteredProperty, propertyValue, { maxKeys: 3 }),
+  }),
+  { maxLength: 12 },
+)
+const conditionArbitrary: fc.Arbitrary<Filter.Condition> = fc.oneof(
+  fc.record({
+    name: filteredProperty,
+    operator: fc.constantFrom<Filter.Operator>("exists", "does_not_exist"),
+    values: fc.constant([]),
+  }),
+  fc.record({
+    name: filteredProperty,
+    operator: fc.constantFrom<Filter.Operator>("equals", "not_equals"),
+    values: fc.array(
+      fc.oneof(
+        fc.constantFrom("free", "pro", "team", "True", "false", "5"),
+        fc.integer({ min: -3, max: 6 }),
+        fc.constant(2.5),
+      ),
+      { minLength: 1, maxLength: 3 },
+    ),
+  }),
+  fc.record({
+    name: filteredProperty,
+    operator: fc.constantFrom<Filter.Operator>("contains", "does_not_contain"),
+    values: fc.array(fc.constantFrom("pro", "r", "", "ee", "Pro"), { minLength: 1, maxLength: 2 }),
+  }),
+  fc.record({
+    name: filteredProperty,
+    operator: fc.constantFrom<Filter.Operator>(
+      "greater_than",
+      "greater_than_equals",
+      "less_than",
+      "less_than_equals",
+    ),
+    values: fc.array(fc.oneof(fc.integer({ min: -3, max: 6 }), fc.constant(0.5)), {
+      minLength: 1,
+      maxLength: 2,
+    }),
+  }),
+)
+const filtersArbitrary: fc.Arbitrary<Filter.Filters> = fc.record({
+  event: fc.array(conditionArbitrary, { maxLength: 2 }),
+  profile: fc.array(conditionArbitrary, { maxLength: 2 }),
 })
 
 /** Registers the event store contract suite for the store that `storeLayer` builds. */
@@ -482,6 +552,51 @@ export const eventStoreContract = <E>(name: string, storeLayer: Layer.Layer<Even
             properties: { Name: "Ada", Plan: "pro", City: "Pune" },
           }),
         )
+      }),
+    )
+
+    it.effect("counts only the events that match random filters, as the reference store", () =>
+      Effect.gen(function* () {
+        const store = yield* EventStore
+        const cases = fc.sample(
+          fc.tuple(
+            filteredEventsArbitrary,
+            profileRecordsArbitrary,
+            profileRecordsArbitrary,
+            fc.array(fc.tuple(planArbitrary, filtersArbitrary), { minLength: 1, maxLength: 4 }),
+          ),
+          { seed: 20170103, numRuns: 12 },
+        )
+        for (const [events, early, late, plans] of cases) {
+          const account = freshAccount({ timeZone: "Asia/Kolkata" })
+          const reference = yield* makeMemory()
+          // Profile records before and after the events: fields as they are now count.
+          const batches = [
+            { events: events.slice(0, 60), profiles: early as ReadonlyArray<Profile> },
+            { events: events.slice(60), profiles: late as ReadonlyArray<Profile> },
+          ]
+          for (const batch of batches) {
+            yield* store.append(account, batch)
+            yield* reference.append(account, batch)
+          }
+          for (const [settings, filters] of plans) {
+            const plan = planFor(account, {
+              from: settings.from,
+              to: Math.min(settings.from + settings.length, rangeStart + 40),
+              measure: settings.measure,
+              groups: settings.granularities.map((granularity, i) => ({
+                name: `g${i}`,
+                granularity,
+              })),
+              filters,
+            })
+            assert.deepStrictEqual(
+              yield* store.query(account, plan),
+              yield* reference.query(account, plan),
+              JSON.stringify(filters),
+            )
+          }
+        }
       }),
     )
 

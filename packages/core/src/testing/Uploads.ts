@@ -6,6 +6,7 @@
  * @since 0.1.0
  */
 import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import type * as Account from "../Account.ts"
 import * as Aggregator from "../Aggregator.ts"
 import * as EventCount from "../EventCount.ts"
@@ -60,9 +61,26 @@ export const eventRecords = (options: Options): Array<EventRecord> => {
   }))
 }
 
-// The events as a store holds them, by core's own upload path (bad records drop out).
-const stored = (records: ReadonlyArray<unknown>): ReadonlyArray<Aggregator.Event> =>
-  EventStore.batchOf(Upload.validateBatch(records, 0)).events
+// The events as a store holds them, by core's own upload path (bad records drop out), and
+// the fields of each profile once its profile records merged, in their order.
+const stored = (records: ReadonlyArray<unknown>) => {
+  const batch = EventStore.batchOf(Upload.validateBatch(records, 0))
+  const profiles = new Map<string, EventStore.Profile>()
+  for (const update of batch.profiles)
+    profiles.set(
+      update.profile,
+      EventStore.mergeProfile(Option.fromNullable(profiles.get(update.profile)), update),
+    )
+  return {
+    events: batch.events,
+    fieldsOf: (profile: string) => profiles.get(profile)?.properties,
+  }
+}
+
+const aggregate = (plan: QueryPlan.QueryPlan, records: ReadonlyArray<unknown>) => {
+  const { events, fieldsOf } = stored(records)
+  return Aggregator.aggregate(plan, events, fieldsOf)
+}
 
 /** The `success` body a trends request must answer over `records`. */
 export const expectedTrends = (
@@ -71,10 +89,7 @@ export const expectedTrends = (
   body: unknown,
 ): { readonly status: "success"; readonly [group: string]: unknown } => ({
   status: "success",
-  ...Aggregator.aggregate(
-    QueryPlan.fromTrends(Effect.runSync(TrendsRequest.decode(body)), account),
-    stored(records),
-  ),
+  ...aggregate(QueryPlan.fromTrends(Effect.runSync(TrendsRequest.decode(body)), account), records),
 })
 
 /** The count a profile-count request must answer over `records`. */
@@ -83,10 +98,9 @@ export const expectedProfileCount = (
   records: ReadonlyArray<unknown>,
   body: unknown,
 ): number =>
-  Aggregator.aggregate(
-    QueryPlan.fromProfileCount(Effect.runSync(EventCount.decode(body)), account),
-    stored(records),
-  )[QueryPlan.countGroup]?.[QueryPlan.totalKey] ?? 0
+  aggregate(QueryPlan.fromProfileCount(Effect.runSync(EventCount.decode(body)), account), records)[
+    QueryPlan.countGroup
+  ]?.[QueryPlan.totalKey] ?? 0
 
 /** The count an event-count request must answer over `records`. */
 export const expectedCount = (
@@ -94,7 +108,6 @@ export const expectedCount = (
   records: ReadonlyArray<unknown>,
   body: unknown,
 ): number =>
-  Aggregator.aggregate(
-    QueryPlan.fromEventCount(Effect.runSync(EventCount.decode(body)), account),
-    stored(records),
-  )[QueryPlan.countGroup]?.[QueryPlan.totalKey] ?? 0
+  aggregate(QueryPlan.fromEventCount(Effect.runSync(EventCount.decode(body)), account), records)[
+    QueryPlan.countGroup
+  ]?.[QueryPlan.totalKey] ?? 0

@@ -18,15 +18,19 @@
 //   that core's `Bucket.rangeOfKey` gives for the plan's key, or the query fails; and the
 //   contract in test/support/BucketStarts.ts holds them to core's reference aggregator on
 //   18.16 and on current ClickHouse.
+// - Filters (`plan.filters`): the events are read through a subquery that keeps those the
+//   filters let through (`filters.ts`); a plan without filters reads the table as before.
 import type * as Account from "@trendline/core/Account"
 import * as Bucket from "@trendline/core/Bucket"
 import * as Calendar from "@trendline/core/Calendar"
 import * as EventStore from "@trendline/core/EventStore"
+import * as Filter from "@trendline/core/Filter"
 import * as QueryPlan from "@trendline/core/QueryPlan"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import { integerLiteral, stringLiteral } from "../ClickHouseSql.ts"
 import { type Connection, storeError } from "./connection.ts"
+import { filteredSource } from "./filters.ts"
 import { tables } from "./migrations.ts"
 
 // ClickHouse's DateTime and Date (18.16 and today) hold 1970-01-01 to early 2106, and
@@ -180,12 +184,24 @@ export const resultOf = (
 // The rows of a query in TabSeparated, which takes less work to read than JSON (an answer
 // is hundreds of rows, read every query). The rows end at the first empty line: after it
 // come `extremes` rows, when a profile of the server (or a client's settings) asks for them.
+// A filter's values are in its SQL: a query longer than the servers' default limit (256
+// KiB; long lists of long values) raises the limit for itself.
+const defaultMaxQuerySize = 262_144
+
 const tabSeparated = async (
   { client }: Connection,
   query: string,
   abort_signal: AbortSignal,
 ): Promise<Array<Array<string>>> => {
-  const result = await client.query({ query, format: "TabSeparated", abort_signal })
+  const size = new TextEncoder().encode(query).byteLength
+  const result = await client.query({
+    query,
+    format: "TabSeparated",
+    abort_signal,
+    ...(size < defaultMaxQuerySize
+      ? {}
+      : { clickhouse_settings: { max_query_size: String(size + 1024) } }),
+  })
   const found: Array<Array<string>> = []
   for (const line of (await result.text()).split("\n")) {
     if (line === "") break
@@ -202,10 +218,20 @@ export const make = (connection: Connection) => {
       const start = Math.max(plan.start, firstBucketedInstant)
       const end = Math.min(plan.end, endOfBucketedInstants)
       const ofEvent = `account = ${stringLiteral(account.id)} AND kind = 'event' AND name = ${stringLiteral(plan.eventName)}`
+      // The events `where` selects; with filters, those of them the filters let through
+      // (also when counting the events that cannot be bucketed: one that no filter lets
+      // through does not fail the query).
+      const unfiltered = Filter.isEmpty(plan.filters)
+      const eventsWhere = (where: string) =>
+        filteredSource(plan.filters, table(tables.records), account.id, where)
       const planned = planQuery(
         plan,
-        `FROM ${table(tables.records)}
-         WHERE ${ofEvent} AND ts >= ${integerLiteral(start)} AND ts < ${integerLiteral(end)}`,
+        unfiltered
+          ? `FROM ${table(tables.records)}
+         WHERE ${ofEvent} AND ts >= ${integerLiteral(start)} AND ts < ${integerLiteral(end)}`
+          : eventsWhere(
+              `${ofEvent} AND ts >= ${integerLiteral(start)} AND ts < ${integerLiteral(end)}`,
+            ),
       )
       const bucketed =
         plan.groups.length === 0 || start >= end
@@ -223,17 +249,28 @@ export const make = (connection: Connection) => {
             ]
           : []),
       ]
-      const unbucketable = query<{ n: string }>(
-        "query",
-        `SELECT count() AS n FROM ${table(tables.records)} WHERE ${ofEvent} AND (${outside.join(" OR ")})`,
-      )
-      const [found, [beyond]] =
+      const outsideWhere = `${ofEvent} AND (${outside.join(" OR ")})`
+      const unbucketable = unfiltered
+        ? Effect.map(
+            query<{ n: string }>(
+              "query",
+              `SELECT count() AS n FROM ${table(tables.records)} WHERE ${outsideWhere}`,
+            ),
+            (rows) => rows.map((row) => row.n),
+          )
+        : Effect.map(
+            attempt("query", (signal) =>
+              tabSeparated(connection, `SELECT count() AS n ${eventsWhere(outsideWhere)}`, signal),
+            ),
+            (rows) => rows.map((row) => row[0]),
+          )
+      const [found, [n]] =
         outside.length === 0
           ? [yield* bucketed, []]
           : yield* Effect.all([bucketed, unbucketable], { concurrency: "unbounded" })
-      if (beyond !== undefined && Number(beyond.n) > 0) {
+      if (n !== undefined && Number(n) > 0) {
         return yield* new EventStore.StoreError({
-          message: `ClickHouse store: query failed: ${beyond.n} "${plan.eventName}" events fall before 1970-01-06 or after 2105, which ClickHouse's dates cannot bucket`,
+          message: `ClickHouse store: query failed: ${n} "${plan.eventName}" events fall before 1970-01-06 or after 2105, which ClickHouse's dates cannot bucket`,
         })
       }
       return yield* Effect.try({

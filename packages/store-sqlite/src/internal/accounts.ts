@@ -52,8 +52,21 @@ export interface Accounts {
   readonly updateProfiles: (state: AccountState, updates: ReadonlyArray<EventStore.Profile>) => void
   /** The stored profile, if a profile record of it arrived. */
   readonly profile: (state: AccountState, key: string) => Option.Option<EventStore.Profile>
+  /**
+   * The properties of profiles by number (each number once), many a statement; a profile
+   * with no profile record yet is absent. Also tells the statements run and the characters
+   * of JSON decoded, for a sliced query's estimate of its work.
+   */
+  readonly profileFields: (state: AccountState, numbers: ReadonlyArray<number>) => ProfileFields
   /** Forgets what was read of an account, and every profile number, after a rollback. */
   readonly forget: (id: string) => void
+}
+
+/** What `profileFields` read. */
+export interface ProfileFields {
+  readonly fields: Map<number, EventStore.Profile["properties"]>
+  readonly statements: number
+  readonly chars: number
 }
 
 // Per lookup: the account, then the keys (or numbers).
@@ -116,20 +129,28 @@ export const profileTextParts = (json: string): Array<string> => {
 // keys that differ only there are one profile (as one lookup per key found them).
 const storedKey = (key: string): string => (key.isWellFormed() ? key : key.toWellFormed())
 
+// A stored profile's JSON, its parts joined, or `undefined` before its first profile record.
+const storedJson = (row: SqlRow, rest: () => ReadonlyArray<string>): string | undefined =>
+  row.properties === null
+    ? undefined
+    : Number(row.parts) > 1
+      ? String(row.properties) + rest().join("")
+      : String(row.properties)
+
 const storedProfile = (
   key: string,
   row: SqlRow | undefined,
   rest: () => ReadonlyArray<string>,
-): Option.Option<EventStore.Profile> =>
-  row === undefined || row.properties === null
+): Option.Option<EventStore.Profile> => {
+  const json = row === undefined ? undefined : storedJson(row, rest)
+  return json === undefined
     ? Option.none()
     : Option.some({
         profile: key,
-        ts: Number(row.ts),
-        properties: JSON.parse(
-          Number(row.parts) > 1 ? String(row.properties) + rest().join("") : String(row.properties),
-        ) as EventStore.Profile["properties"],
+        ts: Number(row!.ts),
+        properties: JSON.parse(json) as EventStore.Profile["properties"],
       })
+}
 
 /** The accounts over `driver`. */
 export const make = (driver: SqlDriver, role: Role, cachedNumbers: ProfileNumbers): Accounts => {
@@ -282,6 +303,26 @@ export const make = (driver: SqlDriver, role: Role, cachedNumbers: ProfileNumber
     return storedProfile(key, row, () => otherParts(state, Number(row!.no)))
   }
 
+  const profileFields = (state: AccountState, numbers: ReadonlyArray<number>): ProfileFields => {
+    const fields = new Map<number, EventStore.Profile["properties"]>()
+    let statements = 0
+    let chars = 0
+    inSlices(numbers, keysPerLookup, (slice) => {
+      statements++
+      for (const row of driver.all(lookupByNumber(slice.length), [state.acct, ...slice])) {
+        const no = Number(row.no)
+        const json = storedJson(row, () => {
+          statements++
+          return otherParts(state, no)
+        })
+        if (json === undefined) continue
+        chars += json.length
+        fields.set(no, JSON.parse(json) as EventStore.Profile["properties"])
+      }
+    })
+    return { fields, statements, chars }
+  }
+
   const forget = (id: string): void => {
     accounts.delete(id)
     cachedNumbers.clear()
@@ -295,6 +336,7 @@ export const make = (driver: SqlDriver, role: Role, cachedNumbers: ProfileNumber
     profileNumbers,
     updateProfiles,
     profile,
+    profileFields,
     forget,
   }
 }

@@ -16,11 +16,13 @@
 //
 // Its parts: `accounts.ts` (accounts, event names, profiles), `rollupSets.ts` (folding
 // events into rollups, answering queries from them; `rollupRows.ts` writes the rows),
-// `rebuild.ts` (the steps above),
+// `rebuild.ts` (the steps above), `eventScan.ts` (plans with filters, which rollups cannot
+// answer, from `event_log`: slower, in any zone),
 // `eventLog.ts` (how `event_log` stores events), `caches.ts` (what stays in memory) and
 // `statements.ts` (many rows per statement: what a statement costs in a Durable Object).
 import type * as Account from "@trendline/core/Account"
 import * as EventStore from "@trendline/core/EventStore"
+import * as Filter from "@trendline/core/Filter"
 import * as Limits from "@trendline/core/Limits"
 import * as QueryPlan from "@trendline/core/QueryPlan"
 import * as Option from "effect/Option"
@@ -28,6 +30,7 @@ import type { SqlDriver } from "../SqlDriver.ts"
 import * as Accounts from "./accounts.ts"
 import { type CacheBudget, ProfileNumbersBudget } from "./caches.ts"
 import { type LogEntry, logChunks } from "./eventLog.ts"
+import * as EventScan from "./eventScan.ts"
 import { migrations } from "./migrations.ts"
 import * as Rebuild from "./rebuild.ts"
 import * as RollupSets from "./rollupSets.ts"
@@ -233,6 +236,11 @@ export const make = (driver: SqlDriver, role: Role, options: EngineOptions = {})
       event = state.eventIds.get(plan.eventName)
     }
     if (event === undefined) return { _tag: "Result", result: QueryPlan.emptyResult(plan) }
+    // Filters: from the event log, in the plan's zone whatever the rollups' (`eventScan.ts`).
+    if (!Filter.isEmpty(plan.filters)) {
+      const result = yield* EventScan.query(driver, accounts, state, event, plan)
+      return { _tag: "Result", result }
+    }
     if (state.timeZone !== plan.timeZone) return { _tag: "Rebuilding" }
     const result = yield* rollupSets.query(state.rollups, event, plan)
     return { _tag: "Result", result }

@@ -35,7 +35,7 @@ export const cost = {
   lookup: 0.05,
 } as const
 // The work a query does between two reports: checkpoints a host may pause at.
-const checkpointMicros = 100
+export const checkpointMicros = 100
 // Day sets read ahead at a time, from the first one a union misses: about three months.
 const daysPerPrefetch = 96
 
@@ -365,7 +365,8 @@ export const make = (
   return { catchUp, apply: applyRollups, query, clear }
 }
 
-const resultOf = (
+/** The answer to `plan` with `value` in each bucket, every bucket present. */
+export const resultOf = (
   plan: QueryPlan.QueryPlan,
   value: (group: number, bucket: number) => number,
 ): QueryPlan.Result =>
