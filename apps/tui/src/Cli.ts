@@ -73,6 +73,13 @@ Query options:
                        --group weekly names it after its type (default: --group daily)
   --unique             count distinct profiles instead of events
   --sum PROP           sum the integer event property PROP instead of counting
+  --where 'NAME OP VALUE'  count only events whose property NAME satisfies OP VALUE; repeat:
+                       all must hold. OP: equals, not_equals, contains, does_not_contain,
+                       greater_than, greater_than_equals, less_than, less_than_equals, exists,
+                       does_not_exist (no VALUE). VALUE is JSON when it reads as JSON (50,
+                       "5", ["pro","team"] for any of them) and text otherwise; booleans are
+                       True and False. e.g. --where 'Amount greater_than 50'
+  --profile-where 'NAME OP VALUE'  the same on the fields of the profile that did the event
   --json | --csv       the answer's wire JSON, or CSV (group,trend_type,key,start,end,value);
                        default: a table a group
 
@@ -104,6 +111,8 @@ const options = {
   group: { type: "string", multiple: true },
   unique: { type: "boolean" },
   sum: { type: "string" },
+  where: { type: "string", multiple: true },
+  "profile-where": { type: "string", multiple: true },
   csv: { type: "boolean" },
   // query and upload
   json: { type: "boolean" },

@@ -143,6 +143,31 @@ describe("subcommands", () => {
     })
   })
 
+  it("--where and --profile-where become the request's filters, values read as JSON or text", () => {
+    const options = queryOptions({
+      event: "Charged",
+      from: "20250101",
+      to: "20250131",
+      where: ["Amount greater_than 50", 'Item contains "pizza, large"', "Coupon does_not_exist"],
+      "profile-where": ['"Customer Type" equals ["Gold","Silver"]', "Beta equals True"],
+    })
+    assert.deepStrictEqual(Query.requestOf(options, 0), {
+      event_name: "Charged",
+      from: 20250101,
+      to: 20250131,
+      groups: { daily: { trend_type: "daily" } },
+      event_properties: [
+        { name: "Amount", operator: "greater_than", value: 50 },
+        { name: "Item", operator: "contains", value: "pizza, large" },
+        { name: "Coupon", operator: "does_not_exist" },
+      ],
+      common_profile_properties: [
+        { name: "Customer Type", operator: "equals", value: ["Gold", "Silver"] },
+        { name: "Beta", operator: "equals", value: "True" },
+      ],
+    })
+  })
+
   it("--last DAYS ends today; the default group is daily; --unique is unique: true", () => {
     const options = queryOptions({ event: "Charged", last: "30", unique: true })
     // Day 20089 is 2025-01-01.
@@ -188,6 +213,12 @@ describe("usage errors", () => {
       /--sum needs a value; write --sum=VALUE/,
     ],
     ["a value for a switch", ["query", "--unique=yes"], {}, /--unique takes no value/],
+    [
+      "a --where without an operator",
+      ["query", "--where", "Amount"],
+      {},
+      /--where "Amount": give NAME OPERATOR VALUE, e\.g\. --where 'Amount greater_than 50'/,
+    ],
     ["an unknown command", ["report"], {}, /unknown command "report": use query, upload or help/],
     [
       "a query flag without query",

@@ -220,6 +220,33 @@ describe("trendline query (local)", () => {
     assert.notInclude(unique.stdout, "total")
   })
 
+  it("counts only the events that --where and --profile-where let through", async () => {
+    const args = ["query", "--db", db, "--event", "Charged", "--from", "20250101", "--to"]
+    const filtered = await run([
+      ...args,
+      "20250107",
+      "--where",
+      "Amount greater_than_equals 7",
+      "--csv",
+    ])
+    assert.strictEqual(filtered.code, 0, filtered.stderr)
+    assert.include(filtered.stdout, "daily,daily,20250101,2025-01-01,2025-01-01,1\n")
+    assert.include(filtered.stdout, "daily,daily,20250102,2025-01-02,2025-01-02,1\n")
+    assert.include(filtered.stdout, "daily,daily,20250106,2025-01-06,2025-01-06,0\n")
+    // No profile record was uploaded: no profile has a Plan.
+    const none = await run([...args, "20250107", "--profile-where", "Plan exists", "--json"])
+    assert.strictEqual(none.code, 0, none.stderr)
+    assert.isTrue(
+      Object.values(JSON.parse(none.stdout).daily as Record<string, number>).every((v) => v === 0),
+    )
+    const bad = await run([...args, "20250107", "--where", 'Amount greater_than "7"'])
+    assert.strictEqual(bad.code, 2)
+    assert.strictEqual(
+      bad.stderr,
+      'trendline: --where "Amount greater_than \\"7\\"": "greater_than" compares numbers: send 7, not the text "7"\n',
+    )
+  })
+
   it("checks the request with core first and says every issue in terms of the flags: exit 2", async () => {
     const outcome = await run([
       "query",

@@ -16,7 +16,7 @@ import * as Export from "../Export.ts"
 import { execute } from "./Execute.ts"
 import { complain, ExitCode, type Io } from "./ExitCode.ts"
 import * as QueryIssues from "./QueryIssues.ts"
-import type { Options } from "./QueryOptions.ts"
+import type { Entry, Options } from "./QueryOptions.ts"
 import * as Target from "./Target.ts"
 import * as Zone from "./Zone.ts"
 
@@ -34,6 +34,12 @@ const datesOf = (range: Options["range"], today: Calendar.Day) => {
   return { from: Calendar.toDateInt(days.from), to: Calendar.toDateInt(days.to) }
 }
 
+// The entries of `--where` or `--profile-where`; none: no field.
+const entriesOf = (
+  filters: ReadonlyArray<{ readonly entry: Entry }> | undefined,
+): ReadonlyArray<Entry> | undefined =>
+  filters === undefined || filters.length === 0 ? undefined : filters.map(({ entry }) => entry)
+
 /** The wire body of a query; `today` (in the account's zone) is the last day of `--last`. */
 export const requestOf = (options: Options, today: Calendar.Day): Record<string, unknown> => {
   return Object.fromEntries(
@@ -45,6 +51,8 @@ export const requestOf = (options: Options, today: Calendar.Day): Record<string,
       ),
       unique: options.unique ? true : undefined,
       sum_event_prop: options.sum,
+      event_properties: entriesOf(options.filters?.event),
+      common_profile_properties: entriesOf(options.filters?.profile),
     }).filter(([, value]) => value !== undefined),
   )
 }

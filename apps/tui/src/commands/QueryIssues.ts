@@ -112,8 +112,24 @@ const eventLine = (options: QueryOptions.Options, issue: Issue): string => {
   return `--event: ${inFlags(issue.message)}`
 }
 
+// An issue of a filter entry (`event_properties[1].value`), said of the flag that gave it.
+const filterLine = (issue: Issue, options: QueryOptions.Options): string | undefined => {
+  const found = /^(event_properties|common_profile_properties)(?:\[(\d+)\])?/.exec(issue.path)
+  if (found === null) return undefined
+  const [flag, filters] =
+    found[1] === "event_properties"
+      ? ["--where", options.filters?.event ?? []]
+      : ["--profile-where", options.filters?.profile ?? []]
+  const given = found[2] === undefined ? undefined : filters[Number(found[2])]
+  return given === undefined
+    ? `${flag}: ${inFlags(issue.message)}`
+    : `${flag} ${JSON.stringify(given.text)}: ${inFlags(issue.message)}`
+}
+
 /** One issue as a line about the flags the user gave. */
 export const line = (issue: Issue, options: QueryOptions.Options, context: Context): string => {
+  const filter = filterLine(issue, options)
+  if (filter !== undefined) return filter
   const path = issue.path.split(".")
   switch (path[0]) {
     case "":

@@ -15,6 +15,8 @@ export interface Flags {
   readonly group?: ReadonlyArray<string> | undefined
   readonly unique?: boolean | undefined
   readonly sum?: string | undefined
+  readonly where?: ReadonlyArray<string> | undefined
+  readonly "profile-where"?: ReadonlyArray<string> | undefined
   readonly json?: boolean | undefined
   readonly csv?: boolean | undefined
 }
@@ -32,8 +34,77 @@ export interface Options {
   readonly groups: ReadonlyArray<{ readonly name: string; readonly trendType: string }>
   readonly unique: boolean
   readonly sum: string | undefined
+  /** `--where` and `--profile-where`, in order: the text typed and the entry it reads as. */
+  readonly filters?: Filters
   readonly format: Format
 }
+
+/** A filter entry as the wire body has it: `{"name", "operator", "value"}`. */
+export interface Entry {
+  readonly name: string
+  readonly operator: string
+  readonly value?: unknown
+}
+
+/** The filters of `--where` (the event's properties) and `--profile-where` (its profile's fields). */
+export interface Filters {
+  readonly event: ReadonlyArray<{ readonly text: string; readonly entry: Entry }>
+  readonly profile: ReadonlyArray<{ readonly text: string; readonly entry: Entry }>
+}
+
+/**
+ * A `--where` text, `NAME OPERATOR [VALUE]`: the name is the first word (or a JSON string,
+ * for a name with spaces), the operator the next; the rest is the value, read as JSON when
+ * it is (a number, "text", true, a list) and as text otherwise. Core judges the entry.
+ *
+ * @example entryOf('Plan equals ["pro","team"]') // { name: "Plan", operator: "equals", value: ["pro", "team"] }
+ */
+export const entryOf = (text: string): Entry | undefined => {
+  const trimmed = text.trim()
+  let name: string
+  let rest: string
+  if (trimmed.startsWith('"')) {
+    const close = /^"(?:[^"\\]|\\.)*"/.exec(trimmed)
+    if (close === null) return undefined
+    name = JSON.parse(close[0]) as string
+    rest = trimmed.slice(close[0].length).trim()
+  } else {
+    const space = trimmed.search(/\s/)
+    if (space === -1) return undefined
+    name = trimmed.slice(0, space)
+    rest = trimmed.slice(space).trim()
+  }
+  const space = rest.search(/\s/)
+  const operator = space === -1 ? rest : rest.slice(0, space)
+  if (operator === "") return undefined
+  const valueText = space === -1 ? "" : rest.slice(space).trim()
+  if (valueText === "") return { name, operator }
+  let value: unknown = valueText
+  try {
+    const parsed: unknown = JSON.parse(valueText)
+    if (parsed !== null && typeof parsed !== "object") value = parsed
+    else if (Array.isArray(parsed)) value = parsed
+  } catch {
+    // Not JSON: the text as typed.
+  }
+  return { name, operator, value }
+}
+
+const filtersOf = (
+  flag: "--where" | "--profile-where",
+  texts: ReadonlyArray<string>,
+  problems: Array<string>,
+) =>
+  texts.flatMap((text) => {
+    const entry = entryOf(text)
+    if (entry === undefined) {
+      problems.push(
+        `${flag} ${JSON.stringify(text)}: give NAME OPERATOR VALUE, e.g. ${flag} 'Amount greater_than 50' or ${flag} 'Plan equals ["pro","team"]'`,
+      )
+      return []
+    }
+    return [{ text, entry }]
+  })
 
 const trendTypes: ReadonlyArray<string> = ["daily", "weekly", "monthly"]
 
@@ -79,6 +150,10 @@ export const options = (flags: Flags): Checked<Options> => {
     problems.push("--json and --csv: pick one output format")
   }
   const groups = groupsOf(flags.group ?? [], problems)
+  const filters = {
+    event: filtersOf("--where", flags.where ?? [], problems),
+    profile: filtersOf("--profile-where", flags["profile-where"] ?? [], problems),
+  }
   if (problems.length > 0) return invalid(problems)
   return valid({
     event: flags.event,
@@ -86,6 +161,7 @@ export const options = (flags: Flags): Checked<Options> => {
     groups,
     unique: flags.unique === true,
     sum: flags.sum,
+    filters,
     format: flags.json === true ? "json" : flags.csv === true ? "csv" : "table",
   })
 }
