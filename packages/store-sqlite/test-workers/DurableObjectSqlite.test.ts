@@ -39,13 +39,25 @@ const storeOn = (stub: DurableObjectStub<EventStoreObject>): EventStore.Service 
       Effect.flatMap(
         call(
           "append",
-          (): Promise<EventStore.AppendReceipt | { readonly keyReused: string }> =>
+          (): Promise<
+            | EventStore.AppendReceipt
+            | { readonly keyReused: string }
+            | { readonly storeError: string }
+          > =>
             stub.append(plain(account), plain(batch), key === undefined ? undefined : plain(key)),
         ),
-        (receipt) =>
+        (
+          receipt,
+        ): Effect.Effect<EventStore.AppendReceipt, EventStore.StoreError | EventStore.KeyReused> =>
           "keyReused" in receipt
             ? Effect.fail(new EventStore.KeyReused({ key: receipt.keyReused }))
-            : Effect.succeed(receipt),
+            : "storeError" in receipt
+              ? Effect.fail(
+                  new EventStore.StoreError({
+                    message: `Durable Object store: append failed: ${receipt.storeError}`,
+                  }),
+                )
+              : Effect.succeed(receipt),
       ),
     query: (account, plan) => call("query", () => stub.query(plain(account), plain(plan))),
     eventNames: (account) => call("eventNames", () => stub.eventNames(plain(account))),

@@ -41,15 +41,24 @@ export class EventStoreObject extends DurableObject<Env> {
     )
   }
 
-  /** The receipt, or `{ keyReused }` (a typed failure does not cross RPC as itself). */
+  /**
+   * The receipt, or `{ keyReused }`, or `{ storeError }`: a typed failure does not cross RPC
+   * as itself, and a rejected call would be logged by workerd as an uncaught exception even
+   * when the caller expects it (a test that makes an append fail on purpose).
+   */
   append(
     account: Account.Settings,
     batch: EventStore.Batch,
     key?: EventStore.UploadKey,
-  ): Promise<EventStore.AppendReceipt | { readonly keyReused: string }> {
+  ): Promise<
+    EventStore.AppendReceipt | { readonly keyReused: string } | { readonly storeError: string }
+  > {
     return settle(
-      Effect.catchTag(this.store.append(account, batch, key), "KeyReused", (reused) =>
-        Effect.succeed({ keyReused: reused.key }),
+      this.store.append(account, batch, key).pipe(
+        Effect.catchTags({
+          KeyReused: (reused) => Effect.succeed({ keyReused: reused.key }),
+          StoreError: (error) => Effect.succeed({ storeError: error.message }),
+        }),
       ),
     )
   }
