@@ -4,7 +4,10 @@
  * 1.1: a few very busy profiles, a long tail) do `events` events; 40 event names have Zipf
  * popularity (exponent 1.05, so `App Opened` is about 25% of events and `Charged` about
  * 1%); weekdays are busier than weekends, evenings busier than nights, and traffic grows
- * through the year. Every event carries an integer `Amount` in 1..500.
+ * through the year. Every event carries an integer `Amount` in 1..500 and a `Platform`
+ * (`"android"` ~55%, `"ios"` ~35%, `"web"` ~10%), a low-cardinality text property for
+ * filters, drawn from a random stream of its own so that every other field of every event
+ * is what it was before the property was added.
  *
  * Events come in timestamp order, in batches, so ten million never sit in memory at once.
  * `spreadBatches` gives the same events spread over several years, as a backfill sends them.
@@ -83,6 +86,22 @@ export const to: Calendar.Day = Calendar.unsafeMakeDay(2025, 12, 31)
 
 /** The seed of every published run. */
 export const defaultSeed = 20250101
+
+/** The text property every event carries, for filters: a platform. */
+export const platformProperty = "Platform"
+
+/** The platforms, and the share of events each gets in expectation. */
+export const platformShares: ReadonlyArray<readonly [platform: string, share: number]> = [
+  ["android", 0.55],
+  ["ios", 0.35],
+  ["web", 0.1],
+]
+
+/**
+ * The platform stream's own seed, derived from the data set's: the events themselves are
+ * drawn from `dataset.seed` as before the property existed, their platforms from this one.
+ */
+export const platformSeed = (dataset: Dataset): number => (dataset.seed ^ 0x0a7f_0a7f) >>> 0
 
 /** What to generate. */
 export interface Dataset {
@@ -209,6 +228,11 @@ export const profileKey = (profile: number): string => `identity:u${profile}`
  */
 export function* batches(dataset: Dataset): Generator<ReadonlyArray<Aggregator.Event>> {
   const next = random(dataset.seed)
+  // One draw an event, in event order, from a stream of its own: `next` draws exactly
+  // what it drew before `Platform` existed, so names, profiles, times and amounts stay.
+  const nextPlatform = random(platformSeed(dataset))
+  const platforms = cumulative(platformShares.map(([, share]) => share))
+  const platformNames = platformShares.map(([platform]) => platform)
   const names = cumulative(nameShares)
   const profiles = zipf(dataset.profiles, profileExponent)
   const hours = cumulative(hourWeights)
@@ -230,7 +254,10 @@ export function* batches(dataset: Dataset): Generator<ReadonlyArray<Aggregator.E
         name: eventNames[pick(names, next())]!,
         profile: key,
         ts,
-        properties: { Amount: 1 + Math.floor(next() * 500) },
+        properties: {
+          Amount: 1 + Math.floor(next() * 500),
+          [platformProperty]: platformNames[pick(platforms, nextPlatform())]!,
+        },
       })
       if (batch.length === dataset.batchSize) {
         yield batch

@@ -4,6 +4,9 @@
  * beat the row appender (0.8M events/s) and appending data chunks (1.0M events/s) at
  * about 1.4M events/s. Each shape is one grouped query over the raw events; buckets are
  * formatted after grouping (`%G%V` is the ISO year and week, Trendline's weekly rule).
+ * The table has a column per property the shapes read: `amount` for sums, and `platform`
+ * (`Dataset.platformProperty`, NULL when an event lacks it) for the filtered shapes'
+ * `platform = $2`.
  *
  * @since 0.1.0
  */
@@ -20,6 +23,7 @@ import {
 } from "@duckdb/node-api"
 import * as Aggregator from "@trendline/core/Aggregator"
 import type * as Bucket from "@trendline/core/Bucket"
+import * as Dataset from "./Dataset.ts"
 import { type Engine, timedLoad } from "./Engine.ts"
 import * as Shape from "./Shape.ts"
 
@@ -47,14 +51,32 @@ const values: Record<Shape.Measured, string> = {
   sum: "sum(amount)",
 }
 
-/** The SQL of a shape; `$1` is the event name. */
+/** The table's column of each text property a filter may compare. */
+export const textColumns: { readonly [property: string]: string } = {
+  [Dataset.platformProperty]: "platform",
+}
+
+// The column a filtered shape compares, or undefined without a filter.
+const filterColumn = (shape: Shape.Shape): string | undefined => {
+  const equality = Shape.textEquality(shape)
+  if (equality === undefined) return undefined
+  const column = textColumns[equality.property]
+  if (column === undefined) {
+    throw new Error(`DuckDB's table has no column for the property ${equality.property}`)
+  }
+  return column
+}
+
+/** The SQL of a shape; `$1` is the event name, `$2` the filter's value when it has one. */
 export const sqlOf = (shape: Shape.Shape): string => {
   const plan = Shape.plan(shape)
   const { bucket, format } = buckets[shape.trendType]
+  const column = filterColumn(shape)
   return [
     `SELECT strftime(bucket, '${format}') AS key, value FROM (`,
     `  SELECT ${bucket} AS bucket, ${values[shape.measure]} AS value FROM events`,
     `  WHERE name = $1`,
+    ...(column === undefined ? [] : [`    AND ${column} = $2`]),
     `    AND ts >= make_timestamp(${plan.start}::BIGINT * 1000000)`,
     `    AND ts < make_timestamp(${plan.end}::BIGINT * 1000000)`,
     `  GROUP BY bucket)`,
@@ -99,13 +121,17 @@ export const make = async (options: Options): Promise<Engine> => {
     const out = createWriteStream(file)
     const name = cachedCsvField()
     const profile = cachedCsvField()
+    const platform = cachedCsvField()
     return timedLoad(
       batches,
       async (batch) => {
         let text = ""
         for (const event of batch) {
           const amount = Aggregator.summand(event.properties[Shape.sumProperty])
-          text += `${name(event.name)},${profile(event.profile)},${event.ts},${amount}\n`
+          // An event without the text property has an empty field: NULL, equal to nothing.
+          const value = event.properties[Dataset.platformProperty]
+          const platformField = typeof value === "string" && value !== "" ? platform(value) : ""
+          text += `${name(event.name)},${profile(event.profile)},${event.ts},${amount},${platformField}\n`
         }
         if (!out.write(text)) await once(out, "drain")
       },
@@ -115,9 +141,9 @@ export const make = async (options: Options): Promise<Engine> => {
         await connection.run(
           [
             "CREATE TABLE events AS",
-            "SELECT name, profile, make_timestamp(ts * 1000000) AS ts, amount",
+            "SELECT name, profile, make_timestamp(ts * 1000000) AS ts, amount, platform",
             `FROM read_csv('${file.replaceAll("'", "''")}', header = false, auto_detect = false,`,
-            "  columns = {'name': 'VARCHAR', 'profile': 'VARCHAR', 'ts': 'BIGINT', 'amount': 'INTEGER'})",
+            "  columns = {'name': 'VARCHAR', 'profile': 'VARCHAR', 'ts': 'BIGINT', 'amount': 'INTEGER', 'platform': 'VARCHAR'})",
             ...(clustered ? ["ORDER BY name, ts"] : []),
           ].join("\n"),
         )
@@ -134,7 +160,8 @@ export const make = async (options: Options): Promise<Engine> => {
       statement = await connection.prepare(sql)
       statements.set(sql, statement)
     }
-    statement.bind([shape.event])
+    const equality = Shape.textEquality(shape)
+    statement.bind(equality === undefined ? [shape.event] : [shape.event, equality.value])
     const rows = (await statement.runAndReadAll()).getRows()
     const answer: Record<string, number> = { ...Shape.emptyAnswer(shape) }
     for (const [key, value] of rows) answer[String(key)] = Number(value)

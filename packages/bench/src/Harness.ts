@@ -6,8 +6,11 @@
  * and warm, one warm-up each, then `repetitions` rounds in which every engine runs the
  * shape once, in turn. Cold figures are only ever compared with cold ones, warm with warm:
  * a remembered answer is never set against a fresh computation.
- * Engines that take whole trends requests (Trendline's store and server) are then checked
- * and timed the same way on the combined requests (a daily, a weekly and a monthly group).
+ * The filtered shapes (one equality filter on the events' `Platform`) are checked and timed
+ * the same way on every engine, after the shapes, for the report to set each beside its
+ * unfiltered shape. Engines that take whole trends requests (Trendline's store and server)
+ * are then checked and timed the same way on the combined requests (a daily, a weekly and
+ * a monthly group).
  *
  * @since 0.1.0
  */
@@ -36,6 +39,8 @@ export interface Options {
   readonly repetitions: number
   readonly engines: ReadonlyArray<EngineSpec>
   readonly shapes?: ReadonlyArray<Shape.Shape>
+  /** Shapes with a filter, timed after `shapes` on every engine (default `Shape.filtered`). */
+  readonly filtered?: ReadonlyArray<Shape.Shape>
   /** Requests of several groups, for the engines with `runTrends` (default `Shape.combined`). */
   readonly combined?: ReadonlyArray<Shape.Combined>
   readonly seed?: number
@@ -93,6 +98,8 @@ export interface SizeReport {
   /** Whether the answers were also checked against the reference aggregator. */
   readonly checkedAgainstReference: boolean
   readonly timings: ReadonlyArray<Timing>
+  /** The filtered shapes' timings (`Options.filtered`), each beside its unfiltered shape's. */
+  readonly filtered?: ReadonlyArray<Timing>
   readonly combined: ReadonlyArray<CombinedTiming>
   /** What cold means, by engine: those without an entry have warm figures only. */
   readonly cold: { readonly [engine: string]: string }
@@ -283,6 +290,7 @@ export const runSize = async (options: Options, events: number): Promise<SizeRep
   const started = performance.now()
   const log = options.log ?? (() => undefined)
   const shapes = options.shapes ?? Shape.all
+  const filtered = options.filtered ?? Shape.filtered
   const requests = options.combined ?? Shape.combined
   const dataset = Dataset.make({
     events,
@@ -316,12 +324,12 @@ export const runSize = async (options: Options, events: number): Promise<SizeRep
     const referenceLimit = options.referenceLimit ?? 1_000_000
     const checkedAgainstReference = events <= referenceLimit
     log(
-      `[${grouped(events)}] checking ${shapes.length} shapes across ${engines.map((e) => e.name).join(", ")}${checkedAgainstReference ? " and the reference aggregator" : ""} …`,
+      `[${grouped(events)}] checking ${shapes.length} shapes and ${filtered.length} filtered across ${engines.map((e) => e.name).join(", ")}${checkedAgainstReference ? " and the reference aggregator" : ""} …`,
     )
     const reference = checkedAgainstReference
-      ? referenceAnswers(dataset, shapes, requests)
+      ? referenceAnswers(dataset, [...shapes, ...filtered], requests)
       : undefined
-    await verify(engines, shapes, reference?.shapes)
+    await verify(engines, [...shapes, ...filtered], reference?.shapes)
     const capable = trendsEngines(engines)
     if (capable.length > 0) {
       log(
@@ -360,6 +368,11 @@ export const runSize = async (options: Options, events: number): Promise<SizeRep
       const timed = await timeEngines(Shape.label(shape), engines, (engine) => engine.run(shape))
       timings.push({ shape, ...timed })
     }
+    const filteredTimings: Array<Timing> = []
+    for (const shape of filtered) {
+      const timed = await timeEngines(Shape.label(shape), engines, (engine) => engine.run(shape))
+      filteredTimings.push({ shape, ...timed })
+    }
     const combined: Array<CombinedTiming> = []
     for (const request of capable.length > 0 ? requests : []) {
       const trends = Shape.combinedRequest(request)
@@ -373,6 +386,7 @@ export const runSize = async (options: Options, events: number): Promise<SizeRep
       loads,
       checkedAgainstReference,
       timings,
+      filtered: filteredTimings,
       combined,
       cold: Object.fromEntries(engines.filter(isReopenable).map((e) => [e.name, e.cold.means])),
       coldStarts: Object.fromEntries(

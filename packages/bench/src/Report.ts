@@ -3,7 +3,9 @@
  * medians in milliseconds, each given cold and warm in tables of their own; a ratio is an
  * engine's median over DuckDB's of the same temperature (below 1: faster than DuckDB).
  * When the server ran (`http`), its figures are set beside the SQLite store's of the same
- * run, so the cost of HTTP is the difference. The under-load section, when it ran, ends it.
+ * run, so the cost of HTTP is the difference. Each size's filtered shapes are set beside the
+ * same engine's unfiltered shapes, with the issue's target for filters. The under-load
+ * section, when it ran, ends it.
  *
  * @since 0.1.0
  */
@@ -241,6 +243,84 @@ export const scalingTable = (report: Harness.Report, temperature: Harness.Temper
   )
 }
 
+/**
+ * The engines the issue sets the filter target for: the SQLite store, and the ClickHouse
+ * store on 18.16 and on current ClickHouse.
+ */
+export const filterTargetEngines: ReadonlyArray<string> = [store, "clickhouse", "chdb"]
+
+/**
+ * The issue's target: the top event with one equality filter on a text property at most
+ * this many times the same query without filter, cold (set at 10M events).
+ */
+export const filterTarget = 2
+
+/** `"yes"` when a filtered/unfiltered ratio meets `filterTarget`, `"no"`, or `"n/a"`. */
+export const filterTargetMet = (ratio: number): string =>
+  Number.isFinite(ratio) ? (ratio <= filterTarget ? "yes" : "no") : "n/a"
+
+/**
+ * The filtered shapes of a size, each engine on a row: its cold and warm medians, each over
+ * the same engine's unfiltered shape at the same temperature, and for the engines of
+ * `filterTargetEngines` the target (cold) and whether it is met. `undefined` when the size
+ * timed no filtered shape.
+ */
+export const filteredTable = (
+  size: Harness.SizeReport,
+  allEngines: ReadonlyArray<string>,
+): string | undefined => {
+  const filtered = size.filtered ?? []
+  if (filtered.length === 0) return undefined
+  const engines = timedEngines(
+    allEngines,
+    filtered.flatMap((timing) => [timing.cold, timing.warm]),
+  )
+  const over = (filteredMs: number | undefined, unfilteredMs: number | undefined): number =>
+    (filteredMs ?? Number.NaN) / (unfilteredMs ?? Number.NaN)
+  return table(
+    [
+      "filtered shape",
+      "engine",
+      "cold ms",
+      "cold / unfiltered",
+      "warm ms",
+      "warm / unfiltered",
+      "target, cold",
+      "met",
+    ],
+    filtered.flatMap((timing) => {
+      const plain = Shape.unfiltered(timing.shape)
+      const unfiltered = size.timings.find((t) => Shape.same(t.shape, plain))
+      return engines.map((engine) => {
+        const cold = timing.cold.medians[engine]
+        const warm = timing.warm.medians[engine]
+        const coldRatio = over(cold, unfiltered?.cold.medians[engine])
+        const targeted = filterTargetEngines.includes(engine)
+        return [
+          Shape.label(timing.shape),
+          engine,
+          millis(cold),
+          ratio(cold, unfiltered?.cold.medians[engine]),
+          millis(warm),
+          ratio(warm, unfiltered?.warm.medians[engine]),
+          targeted ? `≤ ${filterTarget}×` : "—",
+          targeted ? filterTargetMet(coldRatio) : "—",
+        ]
+      })
+    }),
+  )
+}
+
+const percent = (share: number | undefined): string =>
+  share === undefined ? "n/a" : `${Math.round(share * 100)}%`
+
+/** What the filtered table shows, and the target it judges. */
+export const filteredNote = (): string => {
+  const { name, value } = Shape.platformFilter
+  const share = Dataset.platformShares.find(([platform]) => platform === value)?.[1]
+  return `Each filtered shape (one equality filter on a text property: \`${name}\` equals \`${JSON.stringify(value)}\` holds for about ${percent(share)} of the events) beside the same engine's unfiltered shape at the same temperature: filtered median over unfiltered median (above 1×: what the filter costs). The issue's target: at most ${filterTarget}× cold, at 10M events, on the SQLite store (${store}) and the ClickHouse store (clickhouse, chdb); "met" judges the cold ratio at every size, the target being set at 10M.`
+}
+
 const temperatureNotes: Record<Harness.Temperature, string> = {
   cold: "Cold: every timed call is the first one of a freshly reopened engine (see the header).",
   warm: `Warm: repeats after a warm-up. The SQLite store (and the server over it) answers weekly and monthly distinct profiles from counts it remembered on the first call; DuckDB and ClickHouse compute every answer again, from warm buffers.`,
@@ -282,7 +362,7 @@ export const markdown = (
       ...[...new Map(first.loads.map((load) => [load.engine, load.version]))].map(
         ([engine, version]) => `- ${engine}: ${version}`,
       ),
-      `- Data: seed ${first.dataset.seed}, ${grouped(first.dataset.profiles)} profiles, ${Dataset.eventNames.length} event names, 2025 (UTC); top event "${Dataset.topEvent}" (~25%), rare event "${Dataset.rareEvent}" (~1%)`,
+      `- Data: seed ${first.dataset.seed}, ${grouped(first.dataset.profiles)} profiles, ${Dataset.eventNames.length} event names, 2025 (UTC); top event "${Dataset.topEvent}" (~25%), rare event "${Dataset.rareEvent}" (~1%); every event has an integer "${Shape.sumProperty}" (1..500) and a text "${Dataset.platformProperty}" (${Dataset.platformShares.map(([platform, share]) => `${platform} ~${percent(share)}`).join(", ")})`,
       ...timingNotes(report),
       ...(report.engines.includes(server)
         ? [
@@ -318,6 +398,10 @@ export const markdown = (
       )
     }
     for (const summary of clickhouseSummaries(size)) sections.push("", summary)
+    const filtered = filteredTable(size, report.engines)
+    if (filtered !== undefined) {
+      sections.push("", "### Filtered queries", "", filteredNote(), "", filtered)
+    }
     const workers = WorkersReport.section(size, spread)
     if (workers !== undefined) {
       sections.push("", workers)

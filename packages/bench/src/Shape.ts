@@ -2,7 +2,10 @@
  * The query shapes the benchmark times: a trends query for one event over the whole year
  * of the data set, in UTC with ISO weeks, measuring events, distinct profiles or the sum
  * of `Amount`, cut daily, weekly or monthly. Engines that take whole trends requests are
- * also timed on `combined` requests: one group of each trend type at once.
+ * also timed on `combined` requests: one group of each trend type at once. The `filtered`
+ * shapes are two of the top event's with one equality filter on a text property
+ * (`Platform` equals `"ios"`, about 35% of its events), each timed beside its unfiltered
+ * shape.
  *
  * Every shape is a core `TrendsRequest`, so the plan a store runs and the body the server
  * receives come from the same value.
@@ -11,6 +14,7 @@
  */
 import * as Account from "@trendline/core/Account"
 import type * as Bucket from "@trendline/core/Bucket"
+import type * as Filter from "@trendline/core/Filter"
 import * as QueryPlan from "@trendline/core/QueryPlan"
 import type * as TrendsRequest from "@trendline/core/TrendsRequest"
 import * as Dataset from "./Dataset.ts"
@@ -23,6 +27,8 @@ export interface Shape {
   readonly event: string
   readonly measure: Measured
   readonly trendType: Bucket.TrendType
+  /** One condition on the event's properties (the request's `event_properties`), if any. */
+  readonly filter?: Filter.Entry
 }
 
 /** An answer: bucket key (daily `YYYYMMDD`, weekly ISO `YYYYWW`, monthly `YYYYMM`) to value. */
@@ -45,9 +51,47 @@ export const all: ReadonlyArray<Shape> = [Dataset.topEvent, Dataset.rareEvent].f
   measures.flatMap((measure) => trendTypes.map((trendType) => ({ event, measure, trendType }))),
 )
 
-/** A shape for people: `"profiles weekly · App Opened"`. */
+/** The filter of the filtered shapes: `Platform` equals `"ios"` (about 35% of events). */
+export const platformFilter: Filter.Entry = {
+  name: Dataset.platformProperty,
+  operator: "equals",
+  value: "ios",
+}
+
+/**
+ * The filtered shapes: the top event's count daily and distinct profiles weekly, with
+ * `platformFilter`. Each is timed beside its `unfiltered` shape, one of `all`.
+ */
+export const filtered: ReadonlyArray<Shape> = [
+  { event: Dataset.topEvent, measure: "count", trendType: "daily", filter: platformFilter },
+  { event: Dataset.topEvent, measure: "profiles", trendType: "weekly", filter: platformFilter },
+]
+
+/** The same shape without its filter. */
+export const unfiltered = (shape: Shape): Shape => ({
+  event: shape.event,
+  measure: shape.measure,
+  trendType: shape.trendType,
+})
+
+/** Whether two shapes are the same query (filter included). */
+export const same = (a: Shape, b: Shape): boolean => label(a) === label(b)
+
+const describeValue = (value: Filter.Entry["value"]): string =>
+  value === undefined
+    ? ""
+    : ` ${Array.isArray(value) ? value.map((v) => JSON.stringify(v)).join(" or ") : JSON.stringify(value)}`
+
+/** A filter for people: `Platform equals "ios"`. */
+export const filterLabel = (entry: Filter.Entry): string =>
+  `${entry.name} ${entry.operator}${describeValue(entry.value)}`
+
+/**
+ * A shape for people: `"profiles weekly · App Opened"`, and with a filter
+ * `"count daily · App Opened · Platform equals "ios""`.
+ */
 export const label = (shape: Shape): string =>
-  `${shape.measure} ${shape.trendType} · ${shape.event}`
+  `${shape.measure} ${shape.trendType} · ${shape.event}${shape.filter === undefined ? "" : ` · ${filterLabel(shape.filter)}`}`
 
 /** A trends request over the data set's year: `groups` maps group names to trend types. */
 export const trendsRequest = (
@@ -65,9 +109,29 @@ export const trendsRequest = (
   ...(measure === "sum" ? { sum_event_prop: sumProperty } : {}),
 })
 
-/** The shape as a trends request, one group named `group`. */
-export const request = (shape: Shape): TrendsRequest.TrendsRequest =>
-  trendsRequest(shape.event, shape.measure, { [group]: shape.trendType })
+/** The shape as a trends request, one group named `group`, its filter as `event_properties`. */
+export const request = (shape: Shape): TrendsRequest.TrendsRequest => ({
+  ...trendsRequest(shape.event, shape.measure, { [group]: shape.trendType }),
+  ...(shape.filter === undefined ? {} : { event_properties: [shape.filter] }),
+})
+
+/**
+ * The text a filtered shape's hand-written SQL compares with: its filter's property and
+ * value when it is one text `equals` (all the SQL engines translate); `undefined` without a
+ * filter. Throws on any other filter.
+ */
+export const textEquality = (
+  shape: Shape,
+): { readonly property: string; readonly value: string } | undefined => {
+  const filter = shape.filter
+  if (filter === undefined) return undefined
+  if (filter.operator !== "equals" || typeof filter.value !== "string") {
+    throw new Error(
+      `the hand-written SQL takes one text equality as a filter, not ${filterLabel(filter)}`,
+    )
+  }
+  return { property: filter.name, value: filter.value }
+}
 
 /** The shape as a Trendline plan over the data set's year, one group named `group`. */
 export const plan = (shape: Shape): QueryPlan.QueryPlan =>

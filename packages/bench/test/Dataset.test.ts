@@ -1,4 +1,6 @@
+import { createHash } from "node:crypto"
 import { assert, describe, it } from "@effect/vitest"
+import type * as Aggregator from "@trendline/core/Aggregator"
 import * as Calendar from "@trendline/core/Calendar"
 import * as Upload from "@trendline/core/Upload"
 import * as Dataset from "../src/Dataset.ts"
@@ -84,6 +86,78 @@ describe("Dataset", () => {
     for (const name of Dataset.eventNames) {
       assert.notInclude(Upload.restrictedEventNames, name)
     }
+  })
+
+  describe("Platform", () => {
+    // The events without `Platform`, as one SHA-256 of their JSON lines.
+    const withoutPlatform = (event: Aggregator.Event) => {
+      const { [Dataset.platformProperty]: _, ...properties } = event.properties
+      return { ...event, properties }
+    }
+    const digest = (dataset: Dataset.Dataset) => {
+      const hash = createHash("sha256")
+      for (const event of Dataset.events(dataset))
+        hash.update(`${JSON.stringify(withoutPlatform(event))}\n`)
+      return hash.digest("hex")
+    }
+
+    it("gives every event one of the platforms, in roughly their shares, overall and for the top event", () => {
+      const dataset = Dataset.make({ events: 200_000 })
+      const all = new Map<unknown, number>()
+      const top = new Map<unknown, number>()
+      let topEvents = 0
+      for (const event of Dataset.events(dataset)) {
+        const platform = event.properties[Dataset.platformProperty]
+        all.set(platform, (all.get(platform) ?? 0) + 1)
+        if (event.name === Dataset.topEvent) {
+          top.set(platform, (top.get(platform) ?? 0) + 1)
+          topEvents++
+        }
+      }
+      assert.deepStrictEqual(
+        [...all.keys()].sort(),
+        Dataset.platformShares.map(([platform]) => platform).sort(),
+      )
+      for (const [platform, share] of Dataset.platformShares) {
+        assert.approximately(all.get(platform)! / dataset.events, share, 0.005, platform)
+        assert.approximately(top.get(platform)! / topEvents, share, 0.01, platform)
+      }
+    })
+
+    it("leaves every other field of every event as it was before Platform existed", () => {
+      // SHA-256 of the events' JSON lines, one an event, as the generator gave them before
+      // it drew platforms (computed with that generator): names, profiles, times and
+      // amounts, in the same order and batches.
+      assert.strictEqual(
+        digest(small),
+        "9dd1e8fa50ecb40a406904cce78c3e0f8d9cb31a6b02d6d2658ddaecc5ceb3e2",
+      )
+      assert.strictEqual(
+        digest(Dataset.make({ events: 5000, seed: 7, profiles: 1000 })),
+        "13632a0dd28e04454d3da9a8a65469c7f4713ecc25c074154b427536d022b472",
+      )
+      // Stripped of Platform, an event's properties are its Amount only.
+      for (const event of Dataset.events(Dataset.make({ events: 2000 }))) {
+        assert.deepStrictEqual(Object.keys(withoutPlatform(event).properties), ["Amount"])
+      }
+    })
+
+    it("draws platforms from a stream of their own: deterministic, apart from the events' stream", () => {
+      const platforms = (dataset: Dataset.Dataset) =>
+        collect(dataset).map((event) => event.properties[Dataset.platformProperty])
+      assert.deepStrictEqual(platforms(small), platforms(small))
+      // The same seed's platforms are those of the platform stream, drawn one an event.
+      const next = Dataset.random(Dataset.platformSeed(small))
+      const bounds = [0.55, 0.9, 1]
+      const expected = Array.from({ length: small.events }, () => {
+        const u = next()
+        return Dataset.platformShares[bounds.findIndex((bound) => u < bound)]![0]
+      })
+      assert.deepStrictEqual(platforms(small), expected)
+      assert.notStrictEqual(Dataset.platformSeed(small), small.seed)
+      assert.notStrictEqual(Dataset.platformSeed(small), Dataset.spreadSeed(small))
+      assert.notDeepEqual(platforms(Dataset.make({ events: 20_000, seed: 7 })), platforms(small))
+    })
   })
 
   it("draws the same floats in [0, 1) from the same seed", () => {

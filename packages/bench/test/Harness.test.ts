@@ -72,11 +72,18 @@ describe("Harness", () => {
       ],
     )
     assert.strictEqual(size!.timings.length, Shape.all.length)
+    // The filtered shapes, checked against the reference aggregator like the others (20k
+    // events is under the reference limit), timed on every engine, DuckDB's and the
+    // hand-written SQL's with the filter in their SQL.
+    assert.deepStrictEqual(
+      size!.filtered?.map((timing) => timing.shape),
+      Shape.filtered,
+    )
     // Cold figures of the engines that can be reopened: not those in memory (core's
     // reference store, and DuckDB here).
     const reopenable = ["sqlite", "http", "clickhouse", "clickhouse-sql", "chdb", "chdb-sql"]
     assert.deepStrictEqual(Object.keys(size!.cold), reopenable)
-    for (const timing of size!.timings) {
+    for (const timing of [...size!.timings, ...size!.filtered!]) {
       assert.deepStrictEqual(Object.keys(timing.warm.medians), [
         "memory",
         "sqlite",
@@ -123,6 +130,46 @@ describe("Harness", () => {
     assert.match(text, /its combined requests [\d.]+–[\d.]+×/)
     assert.match(text, /chdb: the store appended [\d,]+ events\/s/)
     assert.match(text, /Through the server: uploads of 1000 records took [\d,]+ events\/s/)
+    assert.include(text, "### Filtered queries")
+    assert.match(
+      text,
+      /\| count daily · App Opened · Platform equals "ios" +\| +sqlite \| +[\d.,]+ \| +[\d.,]+× \| +[\d.,]+ \| +[\d.,]+× \| +≤ 2× \| +(yes|no) \|/,
+    )
+    assert.match(
+      text,
+      /\| profiles weekly · App Opened · Platform equals "ios" +\| +chdb-sql \| +[\d.,]+ \| +[\d.,]+× \| +[\d.,]+ \| +[\d.,]+× \| +— \| +— \|/,
+    )
+  })
+
+  it("filters ClickHouse's hand-written SQL on the stored JSON, DuckDB's on a column of its own", () => {
+    const [shape] = Shape.filtered
+    assert.include(
+      ClickHouseEngine.sqlOf("db", shape!),
+      "AND visitParamExtractString(properties, 'Platform') = 'ios'",
+    )
+    assert.notInclude(ClickHouseEngine.sqlOf("db", Shape.all[0]!), "visitParamExtractString")
+    assert.include(DuckDbEngine.sqlOf(shape!), "AND platform = $2")
+    assert.notInclude(DuckDbEngine.sqlOf(Shape.all[0]!), "$2")
+  })
+
+  it("polls a partial answer over HTTP until it is complete: with a sync budget of 0, every answer", async () => {
+    const dataset = Dataset.make({ events: 3000 })
+    const server = await HttpEngine.make({ settings: { TRENDLINE_SYNC_BUDGET_MS: "0" } })
+    try {
+      await server.load(Dataset.batches(dataset))
+      const shapes = [Shape.all[0]!, ...Shape.filtered]
+      const reference = Harness.referenceAnswers(dataset, shapes, [Shape.combined[0]!])
+      await Harness.verify([server], shapes, reference.shapes)
+      await Harness.verifyCombined([server], [Shape.combined[0]!], reference.combined)
+      // The warm-up requests of a cold start are polled too.
+      await server.cold!.reopen()
+      assert.deepStrictEqual(
+        await server.run(Shape.filtered[1]!),
+        reference.shapes.get(Shape.filtered[1]!),
+      )
+    } finally {
+      await server.close()
+    }
   })
 
   it("answers a combined request over HTTP group by group as the store does, and stops the server cleanly", async () => {

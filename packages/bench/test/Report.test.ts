@@ -164,6 +164,178 @@ describe("Report", () => {
     )
     assert.isBelow(text.indexOf("### Shapes, cold"), text.indexOf("### Shapes, warm"))
     assert.notInclude(text, "## Under load")
+    // No filtered shape was timed: no table of them.
+    assert.notInclude(text, "### Filtered queries")
+    assert.isUndefined(Report.filteredTable(size, report.engines))
+    assert.include(
+      text,
+      'every event has an integer "Amount" (1..500) and a text "Platform" (android ~55%, ios ~35%, web ~10%)',
+    )
+  })
+
+  describe("filtered queries", () => {
+    const [countDaily, profilesWeekly] = Shape.filtered
+    const unfilteredOf = (shape: Shape.Shape) =>
+      Shape.all.find((s) => Shape.same(s, Shape.unfiltered(shape)))!
+    // Unfiltered: sqlite answers from rollups (1 ms cold), the ClickHouse stores scan.
+    // Filtered count daily, cold: sqlite 400× (no), clickhouse 1.5× (yes), chdb 2.5× (no);
+    // profiles weekly: clickhouse exactly 2× (yes), chdb without a cold figure (n/a).
+    const filteredSize: Harness.SizeReport = {
+      ...size,
+      loads: ["sqlite", "http", "duckdb", "memory", "clickhouse", "chdb", "chdb-sql"].map(
+        (engine) => ({ engine, version: engine, loadPath: "append", events: 20_000, millis: 10 }),
+      ),
+      timings: [
+        {
+          shape: unfilteredOf(countDaily!),
+          cold: timed({ sqlite: 1, http: 4, duckdb: 2, clickhouse: 10, chdb: 8, "chdb-sql": 6 }),
+          warm: timed({ sqlite: 0.5, http: 3, duckdb: 1, memory: 2, clickhouse: 9, chdb: 7 }),
+        },
+        {
+          shape: unfilteredOf(profilesWeekly!),
+          cold: timed({ sqlite: 3, http: 6, duckdb: 4, clickhouse: 20, chdb: 10 }),
+          warm: timed({ sqlite: 0.1, http: 2, duckdb: 3, memory: 4, clickhouse: 18, chdb: 9 }),
+        },
+      ],
+      filtered: [
+        {
+          shape: countDaily!,
+          cold: timed({
+            sqlite: 400,
+            http: 410,
+            duckdb: 3,
+            clickhouse: 15,
+            chdb: 20,
+            "chdb-sql": 3,
+          }),
+          warm: timed({ sqlite: 380, http: 390, duckdb: 2, memory: 5, clickhouse: 12, chdb: 14 }),
+        },
+        {
+          shape: profilesWeekly!,
+          cold: timed({ sqlite: 300, http: 320, duckdb: 5, clickhouse: 40 }),
+          warm: timed({ sqlite: 290, http: 300, duckdb: 6, memory: 8, clickhouse: 30, chdb: 9 }),
+        },
+      ],
+    }
+    const engines = ["sqlite", "duckdb", "http", "memory", "clickhouse", "chdb", "chdb-sql"]
+    const rows = () => Report.filteredTable(filteredSize, engines)!.split("\n")
+    const cells = (row: string) =>
+      row
+        .split("|")
+        .slice(1, -1)
+        .map((cell) => cell.trim())
+    const rowOf = (shape: Shape.Shape, engine: string) =>
+      cells(rows().find((row) => cells(row)[0] === Shape.label(shape) && cells(row)[1] === engine)!)
+
+    it("sets each filtered shape beside the same engine's unfiltered one, cold and warm", () => {
+      assert.deepStrictEqual(cells(rows()[0]!), [
+        "filtered shape",
+        "engine",
+        "cold ms",
+        "cold / unfiltered",
+        "warm ms",
+        "warm / unfiltered",
+        "target, cold",
+        "met",
+      ])
+      // Every engine with figures, in the run's order, for each filtered shape in turn.
+      assert.deepStrictEqual(
+        rows()
+          .slice(2)
+          .map((row) => cells(row).slice(0, 2)),
+        [countDaily!, profilesWeekly!].flatMap((shape) =>
+          engines.map((engine) => [Shape.label(shape), engine]),
+        ),
+      )
+      assert.deepStrictEqual(rowOf(countDaily!, "sqlite"), [
+        'count daily · App Opened · Platform equals "ios"',
+        "sqlite",
+        "400",
+        "400×",
+        "380",
+        "760×",
+        "≤ 2×",
+        "no",
+      ])
+      assert.deepStrictEqual(rowOf(countDaily!, "clickhouse").slice(2), [
+        "15.0",
+        "1.50×",
+        "12.0",
+        "1.33×",
+        "≤ 2×",
+        "yes",
+      ])
+      assert.deepStrictEqual(rowOf(countDaily!, "chdb").slice(6), ["≤ 2×", "no"])
+      // At the target exactly: met.
+      assert.deepStrictEqual(rowOf(profilesWeekly!, "clickhouse").slice(2), [
+        "40.0",
+        "2.00×",
+        "30.0",
+        "1.67×",
+        "≤ 2×",
+        "yes",
+      ])
+      // No cold figure: nothing to judge.
+      assert.deepStrictEqual(rowOf(profilesWeekly!, "chdb").slice(2), [
+        "n/a",
+        "n/a",
+        "9.00",
+        "1.00×",
+        "≤ 2×",
+        "n/a",
+      ])
+      // No target for the server, DuckDB, the reference store or the hand-written SQL.
+      assert.deepStrictEqual(rowOf(countDaily!, "http").slice(2), [
+        "410",
+        "103×",
+        "390",
+        "130×",
+        "—",
+        "—",
+      ])
+      assert.deepStrictEqual(rowOf(countDaily!, "memory").slice(2), [
+        "n/a",
+        "n/a",
+        "5.00",
+        "2.50×",
+        "—",
+        "—",
+      ])
+      assert.deepStrictEqual(rowOf(countDaily!, "chdb-sql").slice(2, 4), ["3.00", "0.500×"])
+      assert.deepStrictEqual(rowOf(profilesWeekly!, "chdb-sql").slice(2), [
+        "n/a",
+        "n/a",
+        "n/a",
+        "n/a",
+        "—",
+        "—",
+      ])
+    })
+
+    it("gives the table its own section after the shapes, with the target explained", () => {
+      const text = Report.markdown(
+        { engines, repetitions: 3, sizes: [filteredSize] },
+        machine,
+        new Date("2026-01-02T03:04:00Z"),
+      )
+      assert.isBelow(text.indexOf("### Shapes, warm"), text.indexOf("### Filtered queries"))
+      assert.include(text, Report.filteredTable(filteredSize, engines)!)
+      assert.include(
+        text,
+        '`Platform` equals `"ios"` holds for about 35% of the events) beside the same engine\'s unfiltered shape at the same temperature',
+      )
+      assert.include(
+        text,
+        "The issue's target: at most 2× cold, at 10M events, on the SQLite store (sqlite) and the ClickHouse store (clickhouse, chdb)",
+      )
+    })
+
+    it("judges a ratio against the target", () => {
+      assert.strictEqual(Report.filterTargetMet(2), "yes")
+      assert.strictEqual(Report.filterTargetMet(2.01), "no")
+      assert.strictEqual(Report.filterTargetMet(Number.NaN), "n/a")
+      assert.deepStrictEqual(Report.filterTargetEngines, ["sqlite", "clickhouse", "chdb"])
+    })
   })
 
   it("says so when no engine has figures of a temperature", () => {
