@@ -11,6 +11,7 @@ export interface AccountBackend {
   readonly trends: (body: unknown) => Promise<WireAnswer.WireAnswer>
   readonly eventCount: (body: unknown) => Promise<WireAnswer.WireAnswer>
   readonly profileCount: (body: unknown) => Promise<WireAnswer.WireAnswer>
+  readonly top: (body: unknown) => Promise<WireAnswer.WireAnswer>
   readonly poll: (
     endpoint: AccountApi.ReadEndpoint,
     reqId: string,

@@ -36,6 +36,7 @@ export interface AccountRpc {
   readonly trends: (accountId: string, body: unknown) => Promise<WireAnswer.WireAnswer>
   readonly eventCount: (accountId: string, body: unknown) => Promise<WireAnswer.WireAnswer>
   readonly profileCount: (accountId: string, body: unknown) => Promise<WireAnswer.WireAnswer>
+  readonly top: (accountId: string, body: unknown) => Promise<WireAnswer.WireAnswer>
   readonly poll: (
     accountId: string,
     endpoint: AccountApi.ReadEndpoint,
@@ -197,6 +198,7 @@ export const makeHost = (
     trends: (accountId, body) => run(accountId, (api) => api.trends(body)),
     eventCount: (accountId, body) => run(accountId, (api) => api.eventCount(body)),
     profileCount: (accountId, body) => run(accountId, (api) => api.profileCount(body)),
+    top: (accountId, body) => run(accountId, (api) => api.top(body)),
     poll: (accountId, endpoint, reqId) => run(accountId, (api) => api.poll(endpoint, reqId)),
     upload: (accountId, body, receivedAt) => run(accountId, (api) => api.upload(body, receivedAt)),
     uploadJson: (accountId, text, receivedAt, idempotency) =>
@@ -248,6 +250,7 @@ export const make =
       trends: (body) => call("trends", () => object.trends(id, body)),
       eventCount: (body) => call("eventCount", () => object.eventCount(id, body)),
       profileCount: (body) => call("profileCount", () => object.profileCount(id, body)),
+      top: (body) => call("top", () => object.top(id, body)),
       poll: (endpoint, reqId) => call("poll", () => object.poll(id, endpoint, reqId)),
       upload: (body, receivedAt) => call("upload", () => object.upload(id, body, receivedAt)),
       uploadJson: (text, receivedAt, idempotency) =>

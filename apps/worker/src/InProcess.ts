@@ -28,6 +28,7 @@ export const make = (
         trends: (body) => Effect.runPromise(api.trends(body)),
         eventCount: (body) => Effect.runPromise(api.eventCount(body)),
         profileCount: (body) => Effect.runPromise(api.profileCount(body)),
+        top: (body) => Effect.runPromise(api.top(body)),
         poll: (endpoint, reqId) => Effect.runPromise(api.poll(endpoint, reqId)),
         upload: (body, receivedAt) => Effect.runPromise(api.upload(body, receivedAt)),
         uploadJson: (text, receivedAt, idempotency) =>

@@ -41,6 +41,7 @@ const methods: ReadonlyArray<readonly [path: string, allowed: ReadonlyArray<stri
   ["/1/counts/trends.json", ["GET", "POST"]],
   ["/1/counts/events.json", ["GET", "POST"]],
   ["/1/counts/profiles.json", ["GET", "POST"]],
+  ["/1/counts/top.json", ["GET", "POST"]],
   ["/1/upload", ["POST"]],
   ["/health", ["GET"]],
   ["/openapi.json", ["GET"]],

@@ -8,6 +8,7 @@ import * as AccountApi from "@trendline/core/AccountApi"
 import * as ApiError from "@trendline/core/ApiError"
 import * as EventCount from "@trendline/core/EventCount"
 import * as Idempotency from "@trendline/core/Idempotency"
+import * as TopCounts from "@trendline/core/TopCounts"
 import * as TrendsRequest from "@trendline/core/TrendsRequest"
 import * as TrendsResponse from "@trendline/core/TrendsResponse"
 import * as Upload from "@trendline/core/Upload"
@@ -24,6 +25,8 @@ const wireSchemas = {
   Fail: ApiError.FailBody,
   EventCountRequest: EventCount.EventCountRequest,
   EventCountSuccess: EventCount.EventCountSuccess,
+  TopRequest: TopCounts.TopRequest,
+  TopSuccess: TopCounts.TopSuccess,
   UploadBody: Upload.UploadBody,
   UploadResponse: Upload.UploadResponse,
 } as const
@@ -66,6 +69,7 @@ const schemas = (): Record<string, object> => {
     })
   }
   wire.TrendsSuccess = groupsBesideStatus(wire.TrendsSuccess!)
+  wire.TopSuccess = groupsBesideStatus(wire.TopSuccess!)
   return { ...definitions, ...wire, ...healthSchemas }
 }
 
@@ -264,6 +268,19 @@ const paths = {
     "EventCountRequest",
     "EventCountSuccess",
     { status: "success", count: 2 },
+  ),
+  "/1/counts/top.json": read(
+    { ask: "topCounts", poll: "pollTopCounts" },
+    "The most (or least) frequent values of a property among an event's events",
+    "TopRequest",
+    "TopSuccess",
+    {
+      status: "success",
+      plans: [
+        { value: "pro", count: 12 },
+        { value: "team", count: 4 },
+      ],
+    },
   ),
   // The same request and answer as an event count: another number.
   "/1/counts/profiles.json": read(

@@ -38,6 +38,10 @@ export class AccountObject extends DurableObject<Env> implements DurableBackend.
     return this.host.profileCount(accountId, body)
   }
 
+  top(accountId: string, body: unknown): Promise<WireAnswer.WireAnswer> {
+    return this.host.top(accountId, body)
+  }
+
   poll(accountId: string, endpoint: AccountApi.ReadEndpoint, reqId: string) {
     return this.host.poll(accountId, endpoint, reqId)
   }

@@ -76,7 +76,11 @@ export const pollUntilDone = async (
 
 /** POSTs a read, expects `partial` (the test env's sync budget is 0), and polls it to the end. */
 export const read = async (
-  path: "/1/counts/trends.json" | "/1/counts/events.json" | "/1/counts/profiles.json",
+  path:
+    | "/1/counts/trends.json"
+    | "/1/counts/events.json"
+    | "/1/counts/profiles.json"
+    | "/1/counts/top.json",
   account: TestAccount,
   body: unknown,
 ): Promise<{ readonly first: Reply; readonly final: Reply }> => {
@@ -120,6 +124,10 @@ export const expectedCount = (
   events: ReadonlyArray<EventRecord>,
   body: unknown,
 ): number => Uploads.expectedCount(settingsOf(account), events, body)
+
+/** The `success` body a top counts request must answer over `records`. */
+export const expectedTop = (account: TestAccount, records: ReadonlyArray<unknown>, body: unknown) =>
+  Uploads.expectedTop(settingsOf(account), records, body)
 
 /** The count a profile-count request must answer over `events`. */
 export const expectedProfileCount = (
@@ -192,6 +200,7 @@ export const hostIn = (
     trends: (id, body) => enter((host) => host.trends(id, body)),
     eventCount: (id, body) => enter((host) => host.eventCount(id, body)),
     profileCount: (id, body) => enter((host) => host.profileCount(id, body)),
+    top: (id, body) => enter((host) => host.top(id, body)),
     poll: (id, endpoint, reqId) => enter((host) => host.poll(id, endpoint, reqId)),
     upload: (id, body, receivedAt) => enter((host) => host.upload(id, body, receivedAt)),
     uploadJson: (id, text, receivedAt, idempotency) =>

@@ -13,6 +13,7 @@ import {
   type EventRecord,
   expectedCount,
   expectedProfileCount,
+  expectedTop,
   expectedTrends,
   generate,
   pollUntilDone,
@@ -125,6 +126,19 @@ describe("worker: reads", () => {
     }
     const { final } = await read(trendsPath, acme, body)
     assert.deepStrictEqual(final.body, expectedTrends(acme, records, body))
+    // The top values of the same events, by property and by profile field.
+    const top = {
+      event_name: "Filtered",
+      from: body.from,
+      to: body.to,
+      event_properties: body.event_properties,
+      groups: {
+        amounts: { property_type: "event_properties", name: "Amount", top_n: 4 },
+        plans: { property_type: "profile_fields", name: "Plan", order: "asc" },
+      },
+    }
+    const answered = await read("/1/counts/top.json", acme, top)
+    assert.deepStrictEqual(answered.final.body, expectedTop(acme, records, top))
   })
 
   it("keeps a finished answer pollable after its object is evicted", async () => {

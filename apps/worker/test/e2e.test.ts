@@ -117,7 +117,11 @@ const maxPolls = 50
 /** POSTs a read, expects `partial`, and polls its req_id until the answer is final. */
 const query = async (
   account: TestAccount,
-  path: "/1/counts/trends.json" | "/1/counts/events.json" | "/1/counts/profiles.json",
+  path:
+    | "/1/counts/trends.json"
+    | "/1/counts/events.json"
+    | "/1/counts/profiles.json"
+    | "/1/counts/top.json",
   body: unknown,
 ): Promise<Record<string, unknown>> => {
   const first = await call(account, "POST", path, body)
@@ -243,6 +247,24 @@ describe("the Node server, end to end", () => {
         count: Uploads.expectedCount(settingsOf(acme), records, count),
       })
     }
+    // The top values of an event property and of a profile field, filtered or not.
+    for (const filter of [{}, ...filters]) {
+      const body = {
+        event_name: "Charged",
+        ...range,
+        ...filter,
+        groups: {
+          amounts: { property_type: "event_properties", name: "Amount", top_n: 5 },
+          fewest: { property_type: "event_properties", name: "Amount", order: "asc", top_n: 3 },
+          plans: { property_type: "profile_fields", name: "Plan" },
+        },
+      }
+      assert.deepStrictEqual(
+        await query(acme, "/1/counts/top.json", body),
+        Uploads.expectedTop(settingsOf(acme), records, body),
+        JSON.stringify(body),
+      )
+    }
     const bad = await call(acme, "POST", "/1/counts/trends.json", {
       event_name: "Charged",
       ...range,
@@ -288,7 +310,7 @@ describe("the Node server, end to end", () => {
     assert.strictEqual(logs.length, requests, "one line per request")
     for (const log of logs) {
       assert.oneOf(log.method, ["GET", "POST"])
-      assert.match(String(log.path), /^\/1\/(upload|counts\/(trends|events|profiles)\.json)$/)
+      assert.match(String(log.path), /^\/1\/(upload|counts\/(trends|events|profiles|top)\.json)$/)
       assert.isTrue(Number.isInteger(log.status), JSON.stringify(log))
       assert.isTrue(typeof log.durationMs === "number" && log.durationMs >= 0, JSON.stringify(log))
     }

@@ -139,6 +139,10 @@ const answerEveryCase = async (): Promise<Record<string, ReadonlyArray<Response>
   await read("/1/counts/trends.json", trends)
   await read("/1/counts/events.json", events)
   await read("/1/counts/profiles.json", events)
+  await read("/1/counts/top.json", {
+    ...events,
+    groups: { amounts: { property_type: "event_properties", name: "Amount" } },
+  })
   const keyed = (key: string) => ({ ...json, "Idempotency-Key": key })
   cases["POST /1/upload"] = [
     await plain.request("/1/upload", post(records)),

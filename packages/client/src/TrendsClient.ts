@@ -25,6 +25,7 @@ import * as Idempotency from "@trendline/core/Idempotency"
 import * as Limits from "@trendline/core/Limits"
 import * as Polling from "@trendline/core/Polling"
 import * as QueryJob from "@trendline/core/QueryJob"
+import * as TopCounts from "@trendline/core/TopCounts"
 import * as CoreTrendsRequest from "@trendline/core/TrendsRequest"
 import * as TrendsResponse from "@trendline/core/TrendsResponse"
 import * as Upload from "@trendline/core/Upload"
@@ -95,6 +96,19 @@ export type TrendsRequest<Group extends string = string> = Omit<
 /** An event count request as you send it: `{ event_name: "Charged", from: 20161224, to: 20170103 }`. */
 export type EventCountRequest = EventCount.Encoded
 
+/**
+ * A top counts request as you send it, e.g. `{ event_name: "Charged", from: 20240101, to:
+ * 20240131, groups: { plans: { property_type: "profile_fields", name: "Plan", top_n: 3 } } }`.
+ */
+export type TopRequest<Group extends string = string> = Omit<TopCounts.Encoded, "groups"> & {
+  readonly groups: { readonly [Name in Group]: TopCounts.TopGroup }
+}
+
+/** A top counts answer: per group, its values and their event counts, in order. */
+export type TopAnswer<Group extends string = string> = {
+  readonly [Name in Group]: ReadonlyArray<TopCounts.Entry>
+}
+
 /** The wire `success` body of trends: `{"status":"success","days":{"20161224":10,…}}`. */
 export type TrendsBody = Schema.Schema.Encoded<typeof TrendsResponse.TrendsSuccess>
 
@@ -161,6 +175,14 @@ export interface Service {
     request: EventCountRequest,
     options?: ReadOptions,
   ) => Effect.Effect<number, ReadError>
+  /**
+   * The most (or least) frequent values of event properties or profile fields
+   * (`POST /1/counts/top.json`), polled: per group, `[{ value, count }, …]` in order.
+   */
+  readonly top: <Group extends string = string>(
+    request: TopRequest<Group>,
+    options?: ReadOptions,
+  ) => Effect.Effect<TopAnswer<Group>, ReadError>
   /**
    * Uploads records (`{ type: "event", identity, ts, evtName, evtData }` or profiles) in
    * batches of at most 1000, in order, each with a fresh `Idempotency-Key` that its retries
@@ -331,6 +353,16 @@ export const make = (
         }),
       eventCount: (input, options = {}) => count("/1/counts/events.json", input, options),
       profileCount: (input, options = {}) => count("/1/counts/profiles.json", input, options),
+      top: <Group extends string = string>(input: TopRequest<Group>, options: ReadOptions = {}) =>
+        Effect.gen(function* () {
+          const request = yield* TopCounts.decode(input, limits)
+          const result = yield* Polling.run(
+            transport("/1/counts/top.json", TopCounts.TopSuccess, TopCounts.encode(request)),
+            pollOptions(options),
+          )
+          const { status: _, ...groups } = result.decoded
+          return groups as TopAnswer<Group>
+        }),
       upload: (records) =>
         Effect.gen(function* () {
           let processed = 0

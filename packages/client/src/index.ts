@@ -45,6 +45,8 @@ export type { BucketValue, GroupResult } from "./Results.ts"
 export type {
   EventCountRequest,
   Progress,
+  TopAnswer,
+  TopRequest,
   TrendsAnswer,
   TrendsBody,
   TrendsRequest,
@@ -118,6 +120,11 @@ export interface Client {
     request: TrendsClient.EventCountRequest,
     options?: CallOptions,
   ) => Promise<number>
+  /** Per group, the most (or least) frequent values of a property: `[{ value, count }, …]`. */
+  readonly top: <Group extends string = string>(
+    request: TrendsClient.TopRequest<Group>,
+    options?: CallOptions,
+  ) => Promise<TrendsClient.TopAnswer<Group>>
   /** Uploads records in batches of at most 1000, each retried under its own `Idempotency-Key`. */
   readonly upload: (
     records: ReadonlyArray<unknown>,
@@ -191,6 +198,7 @@ export const createClient = (options: ClientOptions): Client => {
       run((client) => client.eventCount(request, readOptions(call)), call?.signal),
     profileCount: (request, call) =>
       run((client) => client.profileCount(request, readOptions(call)), call?.signal),
+    top: (request, call) => run((client) => client.top(request, readOptions(call)), call?.signal),
     upload: (records, call) => run((client) => client.upload(records), call?.signal),
     close: async () => {
       closed = true

@@ -358,6 +358,56 @@ describe("TrendsClient.profileCount", () => {
   )
 })
 
+describe("TrendsClient.top", () => {
+  it.scoped("posts to top.json, polls, and answers each group's values in order", () =>
+    Effect.gen(function* () {
+      const fake = yield* Fake.make
+      const answer = {
+        status: "success",
+        plans: [
+          { value: "pro", count: 12 },
+          { value: "free", count: 3 },
+        ],
+      }
+      fake.reply(Fake.partial(8), { json: answer })
+      const client = yield* clientOf(fake)
+      const request = {
+        event_name: "Charged",
+        from: 20240101,
+        to: 20240131,
+        groups: { plans: { property_type: "profile_fields", name: "Plan", top_n: 2 } },
+      } as const
+      const fiber = yield* Effect.fork(client.top(request))
+      yield* Fake.received(fake, 1)
+      yield* advanceToNextTimer()
+      const top = yield* Fiber.join(fiber)
+      assert.deepStrictEqual(top.plans, answer.plans)
+      assert.deepStrictEqual(fake.requests.map(routeOf), [
+        "POST /1/counts/top.json",
+        "GET /1/counts/top.json?req_id=8",
+      ])
+      assert.deepStrictEqual(Fake.jsonOf(fake.requests[0]!), request)
+    }),
+  )
+
+  it.scoped("refuses a property type Trendline does not store before sending", () =>
+    Effect.gen(function* () {
+      const fake = yield* Fake.make
+      const client = yield* clientOf(fake)
+      const error = yield* Effect.flip(
+        client.top({
+          event_name: "Charged",
+          from: 20240101,
+          to: 20240131,
+          groups: { cities: { property_type: "geo_fields", name: "City" } },
+        }),
+      )
+      assert.strictEqual(error._tag, "InvalidRequest")
+      assert.strictEqual(fake.requests.length, 0)
+    }),
+  )
+})
+
 describe("TrendsClient.make and layerFetch", () => {
   it.scoped("serves the client as a layer over fetch", () =>
     Effect.gen(function* () {

@@ -36,6 +36,7 @@ import * as Limits from "./Limits.ts"
 import * as ProfileCount from "./ProfileCount.ts"
 import * as QueryJob from "./QueryJob.ts"
 import * as QueryPlan from "./QueryPlan.ts"
+import * as TopCounts from "./TopCounts.ts"
 import * as TrendsRequest from "./TrendsRequest.ts"
 import type * as Upload from "./Upload.ts"
 import * as WireAnswer from "./WireAnswer.ts"
@@ -107,6 +108,8 @@ export interface AccountApi {
   readonly eventCount: (body: unknown) => Effect.Effect<ReadReply<"events">, ApiError.ApiError>
   /** `POST /1/counts/profiles.json` */
   readonly profileCount: (body: unknown) => Effect.Effect<ReadReply<"profiles">, ApiError.ApiError>
+  /** `POST /1/counts/top.json` */
+  readonly top: (body: unknown) => Effect.Effect<ReadReply<"top">, ApiError.ApiError>
   /** `GET <endpoint>?req_id=N`: the query's result, `Pending` while it runs. */
   readonly poll: <E extends ReadEndpoint>(
     endpoint: E,
@@ -261,21 +264,28 @@ export const make = (
               ),
           })
 
-    const read = <E extends ReadEndpoint>(
+    // A read of `endpoint` as a query job: answered within the sync budget, or `partial`.
+    const job = <E extends ReadEndpoint>(
       endpoint: E,
-      plan: QueryPlan.QueryPlan,
-      resultOf: (result: QueryPlan.Result) => WireAnswer.ReadResults[E],
+      work: Effect.Effect<WireAnswer.ReadResults[E], EventStore.StoreError>,
     ): Effect.Effect<ReadReply<E>, ApiError.ApiError> =>
       jobs
         .submit(
           account.id,
           // The job never fails: its outcome, success or error, is what a poll gets.
-          logStoreFailure(Effect.map(store.query(account, plan), resultOf)).pipe(
+          logStoreFailure(work).pipe(
             Effect.either,
             Effect.map((outcome): Finished => ({ endpoint, outcome })),
           ),
         )
         .pipe(Effect.flatMap((reply) => settled<E>(reply)))
+
+    const read = <E extends ReadEndpoint>(
+      endpoint: E,
+      plan: QueryPlan.QueryPlan,
+      resultOf: (result: QueryPlan.Result) => WireAnswer.ReadResults[E],
+    ): Effect.Effect<ReadReply<E>, ApiError.ApiError> =>
+      job(endpoint, Effect.map(store.query(account, plan), resultOf))
 
     const unknownRequestId = (reqId: string) =>
       new ApiError.UnknownRequestId({ reason: `Unknown or expired req_id ${reqId}` })
@@ -301,6 +311,10 @@ export const make = (
             QueryPlan.fromProfileCount(request, account),
             (result) => result[QueryPlan.countGroup]?.[QueryPlan.totalKey] ?? 0,
           ),
+        ),
+      top: (body) =>
+        Effect.flatMap(TopCounts.decode(body, options.limits), (request) =>
+          job("top", store.top(account, TopCounts.plan(request, account))),
         ),
       poll: <E extends ReadEndpoint>(
         endpoint: E,

@@ -17,6 +17,7 @@ import type * as Account from "./Account.ts"
 import * as Aggregator from "./Aggregator.ts"
 import * as Limits from "./Limits.ts"
 import type * as QueryPlan from "./QueryPlan.ts"
+import * as TopCounts from "./TopCounts.ts"
 import * as Upload from "./Upload.ts"
 
 /** A profile's properties, merged over every upsert. */
@@ -159,6 +160,14 @@ export interface Service {
     account: Account.Settings,
     plan: QueryPlan.QueryPlan,
   ) => Effect.Effect<QueryPlan.Result, StoreError>
+  /**
+   * The most (or least) frequent values of event properties or profile fields among the
+   * events that match a top counts plan, exactly as `TopCounts.reference` ranks them.
+   */
+  readonly top: (
+    account: Account.Settings,
+    plan: TopCounts.TopPlan,
+  ) => Effect.Effect<TopCounts.TopResult, StoreError>
   /** The distinct event names the account has stored, sorted. */
   readonly eventNames: (
     account: Account.Settings,
@@ -281,6 +290,10 @@ export const makeMemory = (limits: Limits.Limits = Limits.defaults): Effect.Effe
       query: (account, plan) =>
         Effect.map(dataOf(account), (data) =>
           Aggregator.aggregate(plan, data.events, (key) => data.profiles.get(key)?.properties),
+        ),
+      top: (account, plan) =>
+        Effect.map(dataOf(account), (data) =>
+          TopCounts.reference(plan, data.events, (key) => data.profiles.get(key)?.properties),
         ),
       eventNames: (account) =>
         Effect.map(dataOf(account), (data) => [...new Set(data.events.map((e) => e.name))].sort()),

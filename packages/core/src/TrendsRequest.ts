@@ -181,6 +181,10 @@ export const measure = (request: {
 /** A request body known to be a JSON object, before its fields are checked. */
 export type Body = { readonly [key: string]: unknown }
 
+/** Whether a value is a JSON object (a body, or a group). */
+export const isObject = (input: unknown): input is Body =>
+  typeof input === "object" && input !== null && !Array.isArray(input)
+
 /** Rules beyond the shape: each reads the fields it needs and ignores ill-formed ones. */
 export type Rules = (body: Body, limits: Limits.Limits) => ReadonlyArray<ApiError.Issue>
 
@@ -256,7 +260,11 @@ export const eventRules: Rules = (body, limits) => [
   }),
 ]
 
-const groupIssues = (groups: Body, limits: Limits.Limits): Array<ApiError.Issue> => {
+/**
+ * The rules on the names of a request's groups (trends or top counts): at least one, at
+ * most `limits.maxGroups`, none empty, none `status` (the answer's own key).
+ */
+export const groupIssues = (groups: Body, limits: Limits.Limits): Array<ApiError.Issue> => {
   const names = Object.keys(groups)
   const issues: Array<ApiError.Issue> = []
   if (names.length === 0) {

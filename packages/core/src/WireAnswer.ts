@@ -13,6 +13,7 @@ import type * as AccountApi from "./AccountApi.ts"
 import * as ApiError from "./ApiError.ts"
 import type * as QueryJob from "./QueryJob.ts"
 import * as QueryPlan from "./QueryPlan.ts"
+import * as TopCounts from "./TopCounts.ts"
 import * as TrendsResponse from "./TrendsResponse.ts"
 import type * as Upload from "./Upload.ts"
 
@@ -33,6 +34,7 @@ export interface ReadResults {
   readonly trends: QueryPlan.Result
   readonly events: number
   readonly profiles: number
+  readonly top: TopCounts.TopResult
 }
 
 /** The endpoints whose queries can answer `partial`. */
@@ -49,6 +51,7 @@ const successBodies: { readonly [E in ReadEndpoint]: (result: ReadResults[E]) =>
   trends: (result) => TrendsResponse.toWire(result),
   events: (count) => ({ status: "success", count }),
   profiles: (count) => ({ status: "success", count }),
+  top: (result) => TopCounts.toWire(result),
 }
 
 /** A read's reply: `success` with its result, or `partial` with the `req_id` to poll. */
@@ -79,6 +82,7 @@ export const answer = <A, R>(
 const decodeFail = Schema.decodeUnknownEither(ApiError.FailBody)
 const decodeTrends = Schema.decodeUnknownEither(QueryPlan.ResultSchema)
 const decodeCount = Schema.decodeUnknownEither(Schema.Number)
+const decodeTop = Schema.decodeUnknownEither(TopCounts.TopResultSchema)
 
 /**
  * A finished read kept in wire form, back in types: `Right` its result, `Left` its error;
@@ -97,7 +101,11 @@ export const decodeRead = <E extends ReadEndpoint>(
   }
   if (status !== "success") return undefined
   const result: Either.Either<ReadResults[ReadEndpoint], unknown> =
-    endpoint === "trends" ? decodeTrends(rest) : decodeCount(rest.count)
+    endpoint === "trends"
+      ? decodeTrends(rest)
+      : endpoint === "top"
+        ? decodeTop(rest)
+        : decodeCount(rest.count)
   return Either.isRight(result) ? Either.right(result.right as ReadResults[E]) : undefined
 }
 
@@ -106,6 +114,7 @@ export interface WireApi {
   readonly trends: (body: unknown) => Effect.Effect<WireAnswer>
   readonly eventCount: (body: unknown) => Effect.Effect<WireAnswer>
   readonly profileCount: (body: unknown) => Effect.Effect<WireAnswer>
+  readonly top: (body: unknown) => Effect.Effect<WireAnswer>
   readonly poll: (endpoint: ReadEndpoint, reqId: string) => Effect.Effect<WireAnswer>
   readonly upload: (body: unknown, receivedAt: number) => Effect.Effect<WireAnswer>
   readonly uploadJson: (
@@ -120,6 +129,7 @@ export const ofApi = (api: AccountApi.AccountApi): WireApi => ({
   trends: (body) => answer(api.trends(body), (reply) => read("trends", reply)),
   eventCount: (body) => answer(api.eventCount(body), (reply) => read("events", reply)),
   profileCount: (body) => answer(api.profileCount(body), (reply) => read("profiles", reply)),
+  top: (body) => answer(api.top(body), (reply) => read("top", reply)),
   poll: (endpoint, reqId) => answer(api.poll(endpoint, reqId), (reply) => read(endpoint, reply)),
   upload: (body, receivedAt) => answer(api.upload(body, receivedAt), upload),
   uploadJson: (text, receivedAt, idempotency) =>

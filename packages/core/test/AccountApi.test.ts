@@ -71,6 +71,7 @@ const slowStore = (delay: Duration.DurationInput) =>
 const brokenStore = Layer.succeed(EventStore.EventStore, {
   append: () => Effect.fail(new EventStore.StoreError({ message: "disk full" })),
   query: () => Effect.fail(new EventStore.StoreError({ message: "disk full" })),
+  top: () => Effect.fail(new EventStore.StoreError({ message: "disk full" })),
   eventNames: () => Effect.succeed([]),
   profile: () => Effect.fail(new EventStore.StoreError({ message: "disk full" })),
   health: () => Effect.fail(new EventStore.StoreError({ message: "disk full" })),
@@ -210,6 +211,75 @@ describe("AccountApi", () => {
           },
         })
       }),
+    ),
+  )
+
+  it.effect("answers the top values of a property, per group, in a list that keeps the order", () =>
+    withApi(
+      (api) =>
+        Effect.gen(function* () {
+          const at = (day: number) => Date.UTC(2017, 0, day, 12) / 1000
+          const charged = (identity: string, day: number, evtData: object) => ({
+            type: "event",
+            identity,
+            ts: at(day),
+            evtName: "Charged",
+            evtData,
+          })
+          yield* api.upload(
+            {
+              d: [
+                charged("ann", 1, { Item: "pizza", Size: 12 }),
+                charged("ann", 2, { Item: "pizza", Size: 10 }),
+                charged("bob", 2, { Item: "pasta", Size: 12 }),
+                charged("cid", 3, { Item: "salad", Size: 2 }),
+                { type: "profile", identity: "ann", ts: at(1), profileData: { Plan: "pro" } },
+                { type: "profile", identity: "bob", ts: at(1), profileData: { Plan: "free" } },
+              ],
+            },
+            receivedAt,
+          )
+          const body = {
+            event_name: "Charged",
+            from: 20170101,
+            to: 20170105,
+            groups: {
+              items: { property_type: "event_properties", name: "Item", top_n: 2 },
+              sizes: { property_type: "event_properties", name: "Size", order: "asc" },
+              plans: { property_type: "profile_fields", name: "Plan" },
+            },
+          }
+          const partial = yield* api.top(body)
+          assert.strictEqual(partial.body.status, "partial")
+          yield* Effect.yieldNow()
+          assert.deepStrictEqual(yield* api.poll("top", String(partial.body.req_id)), {
+            status: 200,
+            body: {
+              status: "success",
+              items: [
+                { value: "pizza", count: 2 },
+                { value: "pasta", count: 1 },
+              ],
+              // Ties by the value's JSON text: "10" before "2" (bytes, not numbers).
+              sizes: [
+                { value: 10, count: 1 },
+                { value: 2, count: 1 },
+                { value: 12, count: 2 },
+              ],
+              plans: [
+                { value: "pro", count: 2 },
+                { value: "free", count: 1 },
+              ],
+            },
+          })
+          const geo = yield* api.top({
+            ...body,
+            groups: { cities: { property_type: "geo_fields", name: "City" } },
+          })
+          assert.strictEqual(geo.status, 400)
+          assert.include(String(geo.body.error), "groups.cities.property_type")
+        }),
+      { syncBudget: 0 },
     ),
   )
 

@@ -24,7 +24,9 @@
  * starts computed in SQL, which was measured faster, and held to core's calendar (see
  * `internal/queries.ts` and the README). A plan's filters are SQL over the stored JSON
  * properties and over the profiles' upserts folded as core folds them (see
- * `internal/filters.ts`).
+ * `internal/filters.ts`). Top counts are one query per group, grouping the events by the
+ * stored JSON text of the value and letting the server order and cut them (see
+ * `internal/top.ts`).
  *
  * It is written in the SQL that ClickHouse 18.16 (Debian's server) and current releases
  * read alike, so it needs no version detection: no query parameters, `LowCardinality` or
@@ -45,6 +47,7 @@ import { connection, rows, storeError } from "./internal/connection.ts"
 import * as GroupCommit from "./internal/groupCommit.ts"
 import { migrate, type TableName, tables } from "./internal/migrations.ts"
 import * as Queries from "./internal/queries.ts"
+import * as Top from "./internal/top.ts"
 import * as UploadKeys from "./internal/uploadKeys.ts"
 
 /** Where the server is and who to be; tables go in `database` (created when missing). */
@@ -279,6 +282,7 @@ const makeWith = (
               Effect.suspend(() => appendBatch(account, batch, key)),
             ),
       query: Queries.make(server),
+      top: Top.make(server),
       eventNames: (account) =>
         Effect.map(
           storedNames(account, "eventNames"),

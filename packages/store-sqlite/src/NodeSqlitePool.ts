@@ -11,7 +11,8 @@
  * reads wait in line (still counted by its concurrency gate, never by another account's).
  *
  * A query whose account's rollups are being rebuilt in a new time zone waits for the
- * writer's rebuild, which runs in steps between appends.
+ * writer's rebuild, which runs in steps between appends (not a top counts query, nor one
+ * with filters: they read the event log).
  *
  * The file has one writer: a second pool (or `NodeSqlite` store) on it, in this process or
  * another, is refused at start with who holds it (an OS lock on `<db>.lock` that dies with
@@ -281,6 +282,14 @@ export const make = (options: Options): Effect.Effect<Pool, EventStore.StoreErro
               }),
             )
             .pipe(Effect.mapError(storeErrorOf("rebuilding the rollups"))),
+        ),
+      // From the event log, in any zone: no rebuild to wait for.
+      top: (account, plan) =>
+        fairly(
+          account,
+          readers
+            .executeEffect(new Protocol.Top({ account: accountData(account), plan }))
+            .pipe(Effect.mapError(storeErrorOf("top"))),
         ),
       eventNames: (account) =>
         fairly(

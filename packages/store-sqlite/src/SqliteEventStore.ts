@@ -9,9 +9,10 @@
  *   sorted set of distinct profile numbers;
  * - counts and sums read one rollup row per day of the range (O(days), whatever the number
  *   of events), distinct profiles union the day sets of each bucket through a bitset;
- * - a plan with filters, which the rollups cannot apply, reads `event_log` instead and
- *   decodes every event of the account in JavaScript (far slower: about half a second a
- *   million events on Node), in the plan's time zone whatever the rollups' zone.
+ * - a plan with filters, which the rollups cannot apply, and a top counts plan (`top`),
+ *   whose values they do not keep, read `event_log` instead and decode every event of the
+ *   account in JavaScript (far slower: about half a second a million events on Node), in
+ *   the plan's time zone whatever the rollups' zone.
  *
  * How it stays responsive: a query runs in slices of `sliceMillis` and yields between them
  * (`yieldNow`), so the host (a Durable Object) answers other requests meanwhile; where the
@@ -283,6 +284,11 @@ export const fromEngine = (engine: Engine.Engine, options: Options = {}) => {
           runSliced(engine.query(account, plan), "query", yieldNow, sliceMillis, sliceBy),
         ),
         rebuilds.ensure(inZone(account, plan)),
+      ),
+    // From the event log, whatever the rollups' zone: it never waits for a rebuild.
+    top: (account, plan) =>
+      Effect.suspend(() =>
+        runSliced(engine.top(account, plan), "top", yieldNow, sliceMillis, sliceBy),
       ),
     eventNames: (account) =>
       Effect.try({ try: () => engine.eventNames(account), catch: storeError("eventNames") }),

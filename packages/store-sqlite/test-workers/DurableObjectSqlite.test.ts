@@ -60,6 +60,7 @@ const storeOn = (stub: DurableObjectStub<EventStoreObject>): EventStore.Service 
               : Effect.succeed(receipt),
       ),
     query: (account, plan) => call("query", () => stub.query(plain(account), plain(plan))),
+    top: (account, plan) => call("top", () => stub.top(plain(account), plain(plan))),
     eventNames: (account) => call("eventNames", () => stub.eventNames(plain(account))),
     profile: (account, key) =>
       Effect.map(

@@ -1,6 +1,6 @@
 /**
  * The test worker: a SQLite-backed Durable Object that owns an event store on
- * `DurableObjectSqlite` and serves the port's four operations as RPC methods. In production
+ * `DurableObjectSqlite` and serves the port's operations as RPC methods. In production
  * there is one such object per account; the store is built once per object, here in its
  * constructor (synchronous, so no request can reach the object before it has migrated).
  * It slices its work as an account's object does (`sliceMillis: 0`: a pause at every step
@@ -11,6 +11,7 @@ import { DurableObject } from "cloudflare:workers"
 import type * as Account from "@trendline/core/Account"
 import type * as EventStore from "@trendline/core/EventStore"
 import type * as QueryPlan from "@trendline/core/QueryPlan"
+import type * as TopCounts from "@trendline/core/TopCounts"
 import * as DurableObjectSqlite from "@trendline/store-sqlite/DurableObjectSqlite"
 import * as SqliteEventStore from "@trendline/store-sqlite/SqliteEventStore"
 import * as Cause from "effect/Cause"
@@ -69,6 +70,10 @@ export class EventStoreObject extends DurableObject<Env> {
 
   query(account: Account.Settings, plan: QueryPlan.QueryPlan): Promise<QueryPlan.Result> {
     return settle(this.store.query(account, plan))
+  }
+
+  top(account: Account.Settings, plan: TopCounts.TopPlan): Promise<TopCounts.TopResult> {
+    return settle(this.store.top(account, plan))
   }
 
   eventNames(account: Account.Settings): Promise<ReadonlyArray<string>> {

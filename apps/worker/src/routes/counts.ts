@@ -1,6 +1,6 @@
 /**
- * `POST` and `GET ?req_id=` of `/1/counts/trends.json`, `/1/counts/events.json` and
- * `/1/counts/profiles.json`.
+ * `POST` and `GET ?req_id=` of `/1/counts/trends.json`, `/1/counts/events.json`,
+ * `/1/counts/profiles.json` and `/1/counts/top.json`.
  */
 import * as ApiError from "@trendline/core/ApiError"
 import type * as WireAnswer from "@trendline/core/WireAnswer"
@@ -26,6 +26,7 @@ export const countsRoutes = (
     ["/trends.json", "trends"],
     ["/events.json", "events"],
     ["/profiles.json", "profiles"],
+    ["/top.json", "top"],
   ] as const) {
     routes.post(path, auth, ...jsonBody(maxBodyBytes), async (c) => {
       const api = backend(c.get("account"))
@@ -36,7 +37,9 @@ export const countsRoutes = (
           ? api.trends(body)
           : endpoint === "events"
             ? api.eventCount(body)
-            : api.profileCount(body)),
+            : endpoint === "profiles"
+              ? api.profileCount(body)
+              : api.top(body)),
       )
     })
     routes.get(path, auth, async (c) => {

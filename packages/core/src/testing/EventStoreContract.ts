@@ -26,6 +26,7 @@ import type * as Filter from "../Filter.ts"
 import * as Limits from "../Limits.ts"
 import * as Measure from "../Measure.ts"
 import * as QueryPlan from "../QueryPlan.ts"
+import type * as TopCounts from "../TopCounts.ts"
 
 let accounts = 0
 const freshAccount = (options: Parameters<typeof Account.make>[1] = {}): Account.Settings =>
@@ -172,6 +173,39 @@ const filtersArbitrary: fc.Arbitrary<Filter.Filters> = fc.record({
   event: fc.array(conditionArbitrary, { maxLength: 2 }),
   profile: fc.array(conditionArbitrary, { maxLength: 2 }),
 })
+
+// Top counts plans over the filtered events' range, with random groups and filters.
+const topPlanArbitrary = fc.record({
+  from: fc.integer({ min: rangeStart - 2, max: rangeStart + 30 }),
+  length: fc.integer({ min: 0, max: 40 }),
+  filters: filtersArbitrary,
+  groups: fc.array(
+    fc.record({
+      source: fc.constantFrom<TopCounts.GroupPlan["source"]>("event", "profile"),
+      property: filteredProperty,
+      topN: fc.integer({ min: 1, max: 6 }),
+      order: fc.constantFrom<TopCounts.GroupPlan["order"]>("desc", "asc"),
+    }),
+    { minLength: 1, maxLength: 3 },
+  ),
+})
+
+const topPlanOf = (
+  account: Account.Settings,
+  settings: typeof topPlanArbitrary extends fc.Arbitrary<infer A> ? A : never,
+): TopCounts.TopPlan => {
+  const to = Math.min(settings.from + settings.length, rangeStart + 40)
+  return {
+    eventName: "Charged",
+    timeZone: account.timeZone,
+    from: settings.from,
+    to,
+    start: Calendar.startOfDay(settings.from, account.timeZone),
+    end: Calendar.startOfDay(to + 1, account.timeZone),
+    filters: settings.filters,
+    groups: settings.groups.map((group, i) => ({ name: `g${i}`, ...group })),
+  }
+}
 
 /** Registers the event store contract suite for the store that `storeLayer` builds. */
 export const eventStoreContract = <E>(name: string, storeLayer: Layer.Layer<EventStore, E>): void =>
@@ -594,6 +628,42 @@ export const eventStoreContract = <E>(name: string, storeLayer: Layer.Layer<Even
               yield* store.query(account, plan),
               yield* reference.query(account, plan),
               JSON.stringify(filters),
+            )
+          }
+        }
+      }),
+    )
+
+    it.effect("ranks the values of random top counts plans as the reference store", () =>
+      Effect.gen(function* () {
+        const store = yield* EventStore
+        const cases = fc.sample(
+          fc.tuple(
+            filteredEventsArbitrary,
+            profileRecordsArbitrary,
+            profileRecordsArbitrary,
+            fc.constantFrom(...zones),
+            fc.array(topPlanArbitrary, { minLength: 1, maxLength: 4 }),
+          ),
+          { seed: 20170104, numRuns: 12 },
+        )
+        for (const [events, early, late, timeZone, plans] of cases) {
+          const account = freshAccount({ timeZone })
+          const reference = yield* makeMemory()
+          const batches = [
+            { events: events.slice(0, 60), profiles: early as ReadonlyArray<Profile> },
+            { events: events.slice(60), profiles: late as ReadonlyArray<Profile> },
+          ]
+          for (const batch of batches) {
+            yield* store.append(account, batch)
+            yield* reference.append(account, batch)
+          }
+          for (const settings of plans) {
+            const plan = topPlanOf(account, settings)
+            assert.deepStrictEqual(
+              yield* store.top(account, plan),
+              yield* reference.top(account, plan),
+              JSON.stringify(plan),
             )
           }
         }

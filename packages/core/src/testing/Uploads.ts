@@ -12,6 +12,7 @@ import * as Aggregator from "../Aggregator.ts"
 import * as EventCount from "../EventCount.ts"
 import * as EventStore from "../EventStore.ts"
 import * as QueryPlan from "../QueryPlan.ts"
+import * as TopCounts from "../TopCounts.ts"
 import * as TrendsRequest from "../TrendsRequest.ts"
 import * as Upload from "../Upload.ts"
 
@@ -91,6 +92,22 @@ export const expectedTrends = (
   status: "success",
   ...aggregate(QueryPlan.fromTrends(Effect.runSync(TrendsRequest.decode(body)), account), records),
 })
+
+/** The `success` body a top counts request must answer over `records`. */
+export const expectedTop = (
+  account: Account.Settings,
+  records: ReadonlyArray<unknown>,
+  body: unknown,
+): { readonly [key: string]: unknown } => {
+  const { events, fieldsOf } = stored(records)
+  return TopCounts.toWire(
+    TopCounts.reference(
+      TopCounts.plan(Effect.runSync(TopCounts.decode(body)), account),
+      events,
+      fieldsOf,
+    ),
+  )
+}
 
 /** The count a profile-count request must answer over `records`. */
 export const expectedProfileCount = (

@@ -313,27 +313,45 @@ const conditionSql = (condition: Filter.Condition, property: StoredValue): strin
 const all = (tests: ReadonlyArray<string>): string =>
   tests.length === 1 ? tests[0]! : `(${tests.join(" AND ")})`
 
+// A JSON value at the start of a text: a string (to its closing quote, escapes skipped), or
+// anything else up to the `,` or `}` that ends it.
+const jsonValuePattern = '("(?:[^"\\\\]|\\\\.)*"|[^,}]*)'
+
 // The JSON value of the key `name` in `properties` ('' when absent), with a regular
 // expression: it needs the value's end, which position() cannot find in a string. Read for
 // profile records only (an expression is about 8 times slower than position()).
 const valueExtracted = (name: string): string => {
   const key = `${JSON.stringify(name)}:`.replace(/[\\^$.|?*+()[\]{}]/g, "\\$&")
-  return `extract(properties, ${stringLiteral(`[{,]${key}("(?:[^"\\\\]|\\\\.)*"|[^,}]*)`)})`
+  return `extract(properties, ${stringLiteral(`[{,]${key}${jsonValuePattern}`)})`
+}
+
+/**
+ * The JSON value of the key `name` in an event's `properties` ('' when absent), as SQL: the
+ * text `JSON.stringify` wrote for the value. Where it starts is found as conditions find it
+ * (position()), its end by a regular expression anchored there, which is twice as fast as
+ * searching for the key with one (1M events on 18.16: 165 ms against 320).
+ */
+export const eventValueSql = (name: string): string => {
+  const start = startSql(name)
+  return `if(${start} > 0, extract(substring(properties, ${start}), ${stringLiteral(`^${jsonValuePattern}`)}), '')`
 }
 
 const namesOf = (conditions: ReadonlyArray<Filter.Condition>): Array<string> => [
   ...new Set(conditions.map((condition) => condition.name)),
 ]
 
-// The profiles (their keys) with records in `account` whose merged fields satisfy every
-// one of `conditions`; or, `failing`, those that do not.
-const profilesSql = (
-  conditions: ReadonlyArray<Filter.Condition>,
+/**
+ * A query of the profiles with records in `account` (their keys, `filter_key`), each with
+ * its merged field `names[i]` as `filter_field_${i}` (its JSON value, '' when the profile
+ * lacks it), folded as `EventStore.mergeProfile` folds the upserts, and the `columns` of
+ * each field computed from it.
+ */
+export const mergedFieldsSql = (
+  names: ReadonlyArray<string>,
   records: string,
   account: string,
-  failing: boolean,
+  columns: (i: number) => ReadonlyArray<string> = () => [],
 ): string => {
-  const names = namesOf(conditions)
   // Lambda parameters and aliases are prefixed: 18.16 lets a query's aliases capture the
   // parameters of its lambdas.
   const bySeq = (column: string) =>
@@ -345,13 +363,7 @@ const profilesSql = (
     const first = `arrayFirstIndex(filter_v -> filter_v != '', ${values})`
     return `if(${lastLeading} > 0, arrayElement(arrayReverse(${values}), ${lastLeading}), arrayElement(${values}, ${first})) AS filter_field_${i}`
   }
-  const match = all(
-    conditions.map((condition) =>
-      conditionSql(condition, fieldProperty(names.indexOf(condition.name))),
-    ),
-  )
-  return `SELECT filter_key FROM (
-      SELECT filter_key, ${names.flatMap((name, i) => [merged(i), ...fieldColumns(i, needsOf(conditions, name))]).join(", ")}
+  return `SELECT filter_key, ${names.flatMap((_, i) => [merged(i), ...columns(i)]).join(", ")}
       FROM (
         SELECT filter_key, arrayReverse(${leading}) AS filter_leading_reversed,
           ${names.map((_, i) => `filter_values_${i}`).join(", ")}
@@ -365,7 +377,25 @@ const profilesSql = (
           )
           GROUP BY name
         )
-      )
+      )`
+}
+
+// The profiles (their keys) with records in `account` whose merged fields satisfy every
+// one of `conditions`; or, `failing`, those that do not.
+const profilesSql = (
+  conditions: ReadonlyArray<Filter.Condition>,
+  records: string,
+  account: string,
+  failing: boolean,
+): string => {
+  const names = namesOf(conditions)
+  const match = all(
+    conditions.map((condition) =>
+      conditionSql(condition, fieldProperty(names.indexOf(condition.name))),
+    ),
+  )
+  return `SELECT filter_key FROM (
+      ${mergedFieldsSql(names, records, account, (i) => fieldColumns(i, needsOf(conditions, names[i]!)))}
     )
     WHERE ${failing ? `NOT (${match})` : match}`
 }

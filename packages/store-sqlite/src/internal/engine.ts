@@ -16,8 +16,8 @@
 //
 // Its parts: `accounts.ts` (accounts, event names, profiles), `rollupSets.ts` (folding
 // events into rollups, answering queries from them; `rollupRows.ts` writes the rows),
-// `rebuild.ts` (the steps above), `eventScan.ts` (plans with filters, which rollups cannot
-// answer, from `event_log`: slower, in any zone),
+// `rebuild.ts` (the steps above), `eventScan.ts` (plans with filters and top counts plans,
+// which rollups cannot answer, from `event_log`: slower, in any zone),
 // `eventLog.ts` (how `event_log` stores events), `caches.ts` (what stays in memory) and
 // `statements.ts` (many rows per statement: what a statement costs in a Durable Object).
 import type * as Account from "@trendline/core/Account"
@@ -25,6 +25,7 @@ import * as EventStore from "@trendline/core/EventStore"
 import * as Filter from "@trendline/core/Filter"
 import * as Limits from "@trendline/core/Limits"
 import * as QueryPlan from "@trendline/core/QueryPlan"
+import type * as TopCounts from "@trendline/core/TopCounts"
 import * as Option from "effect/Option"
 import type { SqlDriver } from "../SqlDriver.ts"
 import * as Accounts from "./accounts.ts"
@@ -80,6 +81,14 @@ export interface Engine {
     account: Account.Settings,
     plan: QueryPlan.QueryPlan,
   ) => Generator<number, QueryOutcome, void>
+  /**
+   * A top counts plan in slices, as `query` (see `runSliced`): from the event log
+   * (`eventScan.ts`), in any zone, so it never waits for a rebuild.
+   */
+  readonly top: (
+    account: Account.Settings,
+    plan: TopCounts.TopPlan,
+  ) => Generator<number, TopCounts.TopResult, void>
   readonly eventNames: (account: Account.Settings) => ReadonlyArray<string>
   readonly profile: (account: Account.Settings, key: string) => Option.Option<EventStore.Profile>
   /**
@@ -223,6 +232,15 @@ export const make = (driver: SqlDriver, role: Role, options: EngineOptions = {})
     }
   }
 
+  // The event's number in the account; a reader reads the names again for one it does not
+  // know (the writer may have added it since).
+  const eventId = (state: Accounts.AccountState, name: string): number | undefined => {
+    const known = state.eventIds.get(name)
+    if (known !== undefined || role !== "reader") return known
+    accounts.loadEventIds(state)
+    return state.eventIds.get(name)
+  }
+
   function* query(
     account: Account.Settings,
     plan: QueryPlan.QueryPlan,
@@ -230,11 +248,7 @@ export const make = (driver: SqlDriver, role: Role, options: EngineOptions = {})
     if (role === "reader") rollupSets.catchUp()
     const state = accounts.load(account.id)
     if (state === undefined) return { _tag: "Result", result: QueryPlan.emptyResult(plan) }
-    let event = state.eventIds.get(plan.eventName)
-    if (event === undefined && role === "reader") {
-      accounts.loadEventIds(state)
-      event = state.eventIds.get(plan.eventName)
-    }
+    const event = eventId(state, plan.eventName)
     if (event === undefined) return { _tag: "Result", result: QueryPlan.emptyResult(plan) }
     // Filters: from the event log, in the plan's zone whatever the rollups' (`eventScan.ts`).
     if (!Filter.isEmpty(plan.filters)) {
@@ -244,6 +258,16 @@ export const make = (driver: SqlDriver, role: Role, options: EngineOptions = {})
     if (state.timeZone !== plan.timeZone) return { _tag: "Rebuilding" }
     const result = yield* rollupSets.query(state.rollups, event, plan)
     return { _tag: "Result", result }
+  }
+
+  function* top(
+    account: Account.Settings,
+    plan: TopCounts.TopPlan,
+  ): Generator<number, TopCounts.TopResult, void> {
+    const state = accounts.load(account.id)
+    const event = state === undefined ? undefined : eventId(state, plan.eventName)
+    if (state === undefined || event === undefined) return EventScan.emptyTop(plan)
+    return yield* EventScan.top(driver, accounts, state, event, plan)
   }
 
   const eventNames = (account: Account.Settings): ReadonlyArray<string> => {
@@ -275,7 +299,7 @@ export const make = (driver: SqlDriver, role: Role, options: EngineOptions = {})
     )
   }
 
-  return { append, query, eventNames, profile, rebuildStep, health }
+  return { append, query, top, eventNames, profile, rebuildStep, health }
 }
 
 /** Runs a sliced query to its end without yielding (a reader on its own thread). */

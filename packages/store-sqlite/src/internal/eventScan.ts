@@ -1,10 +1,16 @@
-// Plans with filters (`plan.filters`), answered from the event log. The rollups hold every
-// event of a day together, so they cannot tell which events match a filter: a filtered plan
-// reads the account's `event_log` instead, in chunks of rows by `seq`, and keeps the events
-// of its name and range that core's predicate (`Filter.matches`) accepts, with the fields of
-// the profile that did each as stored now (read once per profile per query). Days, buckets
-// and sums follow core's rules (`Calendar.dayOfTimestamp`, `QueryPlan.bucketIndex`,
-// `Aggregator.summand`, sums added exactly), so the answer is `Aggregator.aggregate`'s.
+// Plans with filters (`plan.filters`) and top counts plans, answered from the event log. The
+// rollups hold every event of a day together, so they cannot tell which events match a
+// filter nor which values they have: such a plan reads the account's `event_log` instead, in
+// chunks of rows by `seq` (`scan`), and visits the events of its name and range that core's
+// predicate (`Filter.matches`) accepts, with the fields of the profile that did each as
+// stored now (read once per profile per query, when a condition or a top counts group needs
+// them).
+// - Trends (`query`): days, buckets and sums follow core's rules (`Calendar.dayOfTimestamp`,
+//   `QueryPlan.bucketIndex`, `Aggregator.summand`, sums added exactly), so the answer is
+//   `Aggregator.aggregate`'s.
+// - Top counts (`top`): per group, each visited event counts for the value it has
+//   (`TopCounts.isValue`, keyed by its JSON) and core ranks them (`TopCounts.rank`), so the
+//   answer is `TopCounts.reference`'s.
 //
 // Slow, for now: the scan decodes the log's JSON in JavaScript, every event of the account
 // (about 4-5 ns a character, half a microsecond an event on Node), where the rollups read
@@ -17,6 +23,7 @@ import * as Aggregator from "@trendline/core/Aggregator"
 import * as Calendar from "@trendline/core/Calendar"
 import * as Filter from "@trendline/core/Filter"
 import * as QueryPlan from "@trendline/core/QueryPlan"
+import * as TopCounts from "@trendline/core/TopCounts"
 import type { SqlDriver } from "../SqlDriver.ts"
 import type { AccountState, Accounts } from "./accounts.ts"
 import { type LogEntry, parseLogChunk } from "./eventLog.ts"
@@ -24,12 +31,14 @@ import { checkpointMicros, cost, resultOf } from "./rollupSets.ts"
 
 // Estimated microseconds of work (see `cost` in `rollupSets.ts`), measured with Node 24:
 // `JSON.parse` takes about 4 ns a character of a log row or a profile; looking at a decoded
-// event (its name and time) a few ns, and judging one of the plan's name and range (its
-// filters, day and buckets) well under 0.1 µs for a few conditions.
+// event (its name and time) a few ns, judging one of the plan's name and range (its
+// filters, day and buckets) well under 0.1 µs for a few conditions, and counting the value
+// of one top counts group (its JSON text and a map entry) under 0.1 µs.
 export const scanCost = {
   char: 0.005,
   entry: 0.02,
   candidate: 0.2,
+  value: 0.1,
 } as const
 
 // Log rows read per statement: the first read takes this many, later reads as many as make
@@ -44,11 +53,142 @@ const profilesPerRead = 400
 
 type Properties = Aggregator.Event["properties"]
 
+/** Which events a scan visits, and what its visits need. */
+interface ScanSpec {
+  /** The visited events' times are in [start, end). */
+  readonly start: number
+  readonly end: number
+  /** The conditions the visited events (and the fields of their profiles) meet. */
+  readonly filters: Filter.Filters
+  /**
+   * Whether each visit needs the fields of the event's profile even when no condition
+   * reads them; otherwise `visit` gets them only when a profile condition needed them.
+   */
+  readonly fields: boolean
+  /** Estimated microseconds of each visit. */
+  readonly visitCost: number
+}
+
 /**
- * Answers `plan` (with filters) for one event of an account from its event log. Each
- * `yield` is a point where other work may run, and reports the estimated microseconds of
- * work done since the last one. Events appended while it runs are not counted: the scan
- * stops at the log's last row when it starts.
+ * Calls `visit` with each event of `event` that `spec` selects, from the account's event log
+ * in the order stored, with the fields of its profile as stored now (`undefined` before a
+ * profile record, or when neither the filters nor `spec.fields` ask for them). Each `yield`
+ * is a point where other work may run, and reports the estimated microseconds of work done
+ * since the last one. Events appended while it runs are not visited: the scan stops at the
+ * log's last row when it starts.
+ */
+function* scan(
+  driver: SqlDriver,
+  accounts: Accounts,
+  state: AccountState,
+  event: number,
+  spec: ScanSpec,
+  visit: (
+    ts: number,
+    profile: number,
+    properties: Properties,
+    fields: Properties | undefined,
+  ) => void,
+): Generator<number, void, void> {
+  const { start, end, visitCost } = spec
+  // The two halves of `Filter.matches`: a profile is read only for an event that passes
+  // its own conditions.
+  const eventConditions: Filter.Filters = { event: spec.filters.event, profile: [] }
+  const profileConditions: Filter.Filters = { event: [], profile: spec.filters.profile }
+  const byProfile = profileConditions.profile.length > 0
+  const withFields = byProfile || spec.fields
+  // The fields of each profile seen, as stored now; `undefined` before a profile record.
+  const fields = new Map<number, Properties | undefined>()
+
+  let work: number = cost.statement
+  const high = driver.all("SELECT max(seq) AS high FROM event_log WHERE acct = ?", [state.acct])[0]
+    ?.high
+  const last = high === null || high === undefined ? 0 : Number(high)
+  let after = 0
+  let rowsPerRead = firstRowsPerRead
+  let rowsRead = 0
+  let charsRead = 0
+  while (after < last) {
+    const rows = driver.all(
+      "SELECT seq, events FROM event_log WHERE acct = ? AND seq > ? AND seq <= ? ORDER BY seq LIMIT ?",
+      [state.acct, after, last, rowsPerRead],
+    )
+    work += cost.statement
+    if (rows.length === 0) break
+    // The events of the plan's name and range that pass their own conditions, from every
+    // row of the read; then the profiles they need, in as few statements as possible.
+    const candidates: Array<LogEntry> = []
+    for (const row of rows) {
+      after = Number(row.seq)
+      const text = String(row.events)
+      rowsRead++
+      charsRead += text.length
+      const entries = parseLogChunk(text)
+      const before = candidates.length
+      for (const entry of entries) {
+        if (entry[0] !== event || entry[1] < start || entry[1] >= end) continue
+        if (Filter.matches(eventConditions, entry[3], undefined)) candidates.push(entry)
+      }
+      work +=
+        cost.row +
+        text.length * scanCost.char +
+        entries.length * scanCost.entry +
+        (candidates.length - before) * scanCost.candidate
+      if (work >= checkpointMicros) {
+        yield work
+        work = 0
+      }
+    }
+    if (withFields) {
+      const unknown = new Set<number>()
+      for (const entry of candidates) if (!fields.has(entry[2])) unknown.add(entry[2])
+      const numbers = [...unknown]
+      for (let from = 0; from < numbers.length; from += profilesPerRead) {
+        const slice = numbers.slice(from, from + profilesPerRead)
+        const read = accounts.profileFields(state, slice)
+        for (const no of slice) fields.set(no, read.fields.get(no))
+        work +=
+          read.statements * cost.statement + slice.length * cost.row + read.chars * scanCost.char
+        if (work >= checkpointMicros) {
+          yield work
+          work = 0
+        }
+      }
+    }
+    if (visitCost === 0) {
+      // Trends: judging a candidate is in its cost, counted as it was read.
+      for (const [, ts, profile, properties] of candidates) {
+        const known = withFields ? fields.get(profile) : undefined
+        if (byProfile && !Filter.matches(profileConditions, properties, known)) continue
+        visit(ts, profile, properties, known)
+      }
+    } else {
+      for (const [, ts, profile, properties] of candidates) {
+        const known = withFields ? fields.get(profile) : undefined
+        if (byProfile && !Filter.matches(profileConditions, properties, known)) continue
+        visit(ts, profile, properties, known)
+        work += visitCost
+        if (work >= checkpointMicros) {
+          yield work
+          work = 0
+        }
+      }
+    }
+    if (work >= checkpointMicros) {
+      yield work
+      work = 0
+    }
+    rowsPerRead = Math.max(
+      1,
+      Math.min(maxRowsPerRead, Math.floor(charsPerRead / Math.max(1, charsRead / rowsRead))),
+    )
+  }
+  if (work > 0) yield work
+}
+
+/**
+ * Answers `plan` (with filters) for one event of an account from its event log (see
+ * `scan` for its yields).
  */
 export function* query(
   driver: SqlDriver,
@@ -60,13 +200,6 @@ export function* query(
   const measure = plan.measure
   const days = plan.to - plan.from + 1
   const index = QueryPlan.bucketIndex(plan)
-  // The two halves of `Filter.matches`: a profile is read only for an event that passes
-  // its own conditions.
-  const eventConditions: Filter.Filters = { event: plan.filters.event, profile: [] }
-  const profileConditions: Filter.Filters = { event: [], profile: plan.filters.profile }
-  const byProfile = profileConditions.profile.length > 0
-  // The fields of each profile seen, as stored now; `undefined` before a profile record.
-  const fields = new Map<number, Properties | undefined>()
 
   // Per day of the range: the matching events, or their sum, exact: a safe-integer part
   // that is carried into a bigint before an addition could round it.
@@ -96,75 +229,15 @@ export function* query(
     } else counts[offset]!++
   }
 
-  let work: number = cost.statement
-  const high = driver.all("SELECT max(seq) AS high FROM event_log WHERE acct = ?", [state.acct])[0]
-    ?.high
-  const last = high === null || high === undefined ? 0 : Number(high)
-  let after = 0
-  let rowsPerRead = firstRowsPerRead
-  let rowsRead = 0
-  let charsRead = 0
-  while (after < last) {
-    const rows = driver.all(
-      "SELECT seq, events FROM event_log WHERE acct = ? AND seq > ? AND seq <= ? ORDER BY seq LIMIT ?",
-      [state.acct, after, last, rowsPerRead],
-    )
-    work += cost.statement
-    if (rows.length === 0) break
-    // The events of the plan's name and range that pass their own conditions, from every
-    // row of the read; then the profiles they need, in as few statements as possible.
-    const candidates: Array<LogEntry> = []
-    for (const row of rows) {
-      after = Number(row.seq)
-      const text = String(row.events)
-      rowsRead++
-      charsRead += text.length
-      const entries = parseLogChunk(text)
-      const before = candidates.length
-      for (const entry of entries) {
-        if (entry[0] !== event || entry[1] < plan.start || entry[1] >= plan.end) continue
-        if (Filter.matches(eventConditions, entry[3], undefined)) candidates.push(entry)
-      }
-      work +=
-        cost.row +
-        text.length * scanCost.char +
-        entries.length * scanCost.entry +
-        (candidates.length - before) * scanCost.candidate
-      if (work >= checkpointMicros) {
-        yield work
-        work = 0
-      }
-    }
-    if (byProfile) {
-      const unknown = new Set<number>()
-      for (const entry of candidates) if (!fields.has(entry[2])) unknown.add(entry[2])
-      const numbers = [...unknown]
-      for (let from = 0; from < numbers.length; from += profilesPerRead) {
-        const slice = numbers.slice(from, from + profilesPerRead)
-        const read = accounts.profileFields(state, slice)
-        for (const no of slice) fields.set(no, read.fields.get(no))
-        work +=
-          read.statements * cost.statement + slice.length * cost.row + read.chars * scanCost.char
-        if (work >= checkpointMicros) {
-          yield work
-          work = 0
-        }
-      }
-    }
-    for (const [, ts, profile, properties] of candidates) {
-      if (byProfile && !Filter.matches(profileConditions, properties, fields.get(profile))) continue
-      count(ts, profile, properties)
-    }
-    if (work >= checkpointMicros) {
-      yield work
-      work = 0
-    }
-    rowsPerRead = Math.max(
-      1,
-      Math.min(maxRowsPerRead, Math.floor(charsPerRead / Math.max(1, charsRead / rowsRead))),
-    )
-  }
-  if (work > 0) yield work
+  // Judging a candidate's day and buckets is in `scanCost.candidate`.
+  yield* scan(
+    driver,
+    accounts,
+    state,
+    event,
+    { start: plan.start, end: plan.end, filters: plan.filters, fields: false, visitCost: 0 },
+    count,
+  )
 
   if (profiles !== undefined) return resultOf(plan, (g, b) => profiles[g]![b]!.size)
   const totals = plan.groups.map((group, g) => {
@@ -177,4 +250,59 @@ export function* query(
     return bucketTotals
   })
   return resultOf(plan, (g, b) => Number(totals[g]![b]!))
+}
+
+/** Every group of `plan` answered with no value: an account or event never stored. */
+export const emptyTop = (plan: TopCounts.TopPlan): TopCounts.TopResult =>
+  Object.fromEntries(plan.groups.map((group) => [group.name, []]))
+
+/**
+ * Answers a top counts plan for one event of an account from its event log (see `scan` for
+ * its yields): per group, the events that match count for the value they have (of the
+ * event's property, or of its profile's field as stored now), keyed by the value's JSON, and
+ * core ranks them (`TopCounts.rank`), so the answer is `TopCounts.reference`'s.
+ */
+export function* top(
+  driver: SqlDriver,
+  accounts: Accounts,
+  state: AccountState,
+  event: number,
+  plan: TopCounts.TopPlan,
+): Generator<number, TopCounts.TopResult, void> {
+  const groups = plan.groups
+  const counts = groups.map(() => new Map<string, number>())
+  const visit = (
+    _ts: number,
+    _profile: number,
+    properties: Properties,
+    fields: Properties | undefined,
+  ): void => {
+    for (let g = 0; g < groups.length; g++) {
+      const group = groups[g]!
+      const source = group.source === "event" ? properties : fields
+      if (source === undefined || !Object.hasOwn(source, group.property)) continue
+      const value = source[group.property]
+      if (!TopCounts.isValue(value)) continue
+      const json = JSON.stringify(value)
+      const values = counts[g]!
+      values.set(json, (values.get(json) ?? 0) + 1)
+    }
+  }
+  yield* scan(
+    driver,
+    accounts,
+    state,
+    event,
+    {
+      start: plan.start,
+      end: plan.end,
+      filters: plan.filters,
+      fields: groups.some((group) => group.source === "profile"),
+      visitCost: groups.length * scanCost.value,
+    },
+    visit,
+  )
+  return Object.fromEntries(
+    groups.map((group, g) => [group.name, TopCounts.rank(counts[g]!, group)]),
+  )
 }

@@ -137,6 +137,11 @@ const reader = () =>
         holdForTests(account.id)
         return Engine.runToEnd(engineOf().query(account, plan))
       }),
+    Top: ({ account, plan }) =>
+      read(() => {
+        holdForTests(account.id)
+        return Engine.runToEnd(engineOf().top(account, plan))
+      }),
     EventNames: ({ account }) => read(() => engineOf().eventNames(account)),
     Profile: ({ account, key }) => read(() => engineOf().profile(account, key)),
   })

@@ -6,6 +6,7 @@ import * as Bucket from "@trendline/core/Bucket"
 import * as EventStore from "@trendline/core/EventStore"
 import * as Limits from "@trendline/core/Limits"
 import * as QueryPlan from "@trendline/core/QueryPlan"
+import * as TopCounts from "@trendline/core/TopCounts"
 import * as UploadWire from "@trendline/core/Upload"
 import * as Schema from "effect/Schema"
 
@@ -60,7 +61,7 @@ export class Upload extends Schema.TaggedRequest<Upload>()("Upload", {
 }) {}
 
 const ArchivedAnswer = Schema.Struct({
-  endpoint: Schema.Literal("trends", "events", "profiles"),
+  endpoint: Schema.Literal("trends", "events", "profiles", "top"),
   answer: Schema.Struct({
     status: Schema.Number,
     body: Schema.Record({ key: Schema.String, value: Schema.Unknown }),
@@ -100,6 +101,13 @@ export class Query extends Schema.TaggedRequest<Query>()("Query", {
   payload: { account: Account, plan: QueryPlan.QueryPlanSchema },
 }) {}
 
+/** A top counts plan, answered from the event log (no rebuild to wait for). */
+export class Top extends Schema.TaggedRequest<Top>()("Top", {
+  failure: StoreFailure,
+  success: TopCounts.TopResultSchema,
+  payload: { account: Account, plan: TopCounts.TopPlanSchema },
+}) {}
+
 export class EventNames extends Schema.TaggedRequest<EventNames>()("EventNames", {
   failure: StoreFailure,
   success: Schema.Array(Schema.String),
@@ -115,7 +123,7 @@ export class Profile extends Schema.TaggedRequest<Profile>()("Profile", {
 export const WriterRequest = Schema.Union(Open, Append, Upload, Rebuild, ArchivePut, ArchiveGet)
 export type WriterRequest = typeof WriterRequest.Type
 
-export const ReaderRequest = Schema.Union(Query, EventNames, Profile)
+export const ReaderRequest = Schema.Union(Query, Top, EventNames, Profile)
 export type ReaderRequest = typeof ReaderRequest.Type
 
 /** What each worker thread is told when it starts (`workerData`). */
