@@ -38,6 +38,8 @@ export interface Service {
     request: unknown,
     onProgress?: (state: TrendsClient.Progress) => Effect.Effect<void>,
   ) => Effect.Effect<TrendsClient.TrendsAnswer, QueryError>
+  /** Runs a top counts query given as its wire body (polled): each group's values in order. */
+  readonly top: (request: unknown) => Effect.Effect<TrendsClient.TopAnswer, QueryError>
   /** Uploads records (any number; batches of 1000). */
   readonly upload: (
     records: ReadonlyArray<unknown>,
@@ -110,6 +112,11 @@ export const layerLocal = (options: LocalOptions): Layer.Layer<Backend, EventSto
               groups: Results.decode(decoded, result, { weekStart: options.account.weekStart }),
             }
           }),
+        top: (request) =>
+          Polling.run({
+            submit: api.top(request),
+            poll: (reqId) => api.poll("top", String(reqId)),
+          }),
         upload,
       }
     }),
@@ -131,6 +138,7 @@ export const layerRemote = (
         eventNames: Effect.succeed([]),
         trends: (request, onProgress) =>
           client.trends(request as TrendsClient.TrendsRequest, onProgress ? { onProgress } : {}),
+        top: (request) => client.top(request as TrendsClient.TopRequest),
         upload: client.upload,
       }
     }),

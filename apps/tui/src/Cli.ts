@@ -80,6 +80,10 @@ Query options:
                        "5", ["pro","team"] for any of them) and text otherwise; booleans are
                        True and False. e.g. --where 'Amount greater_than 50'
   --profile-where 'NAME OP VALUE'  the same on the fields of the profile that did the event
+  --top NAME           instead of trends: the most frequent values of the event property
+                       NAME among the events (with --where, the matching ones); repeat for more
+  --top-profile NAME   the same for a field of the profile that did the event
+  --top-n N            values per --top (default 10, at most 100); --asc: the least frequent
   --json | --csv       the answer's wire JSON, or CSV (group,trend_type,key,start,end,value);
                        default: a table a group
 
@@ -113,6 +117,10 @@ const options = {
   sum: { type: "string" },
   where: { type: "string", multiple: true },
   "profile-where": { type: "string", multiple: true },
+  top: { type: "string", multiple: true },
+  "top-profile": { type: "string", multiple: true },
+  "top-n": { type: "string" },
+  asc: { type: "boolean" },
   csv: { type: "boolean" },
   // query and upload
   json: { type: "boolean" },

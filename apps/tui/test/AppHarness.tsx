@@ -72,6 +72,7 @@ export const testBackend = (trends: Backend.Service["trends"] = (request) => ans
     weekStart: "monday",
     eventNames: Effect.succeed(eventNames),
     trends,
+    top: () => Effect.die("not in these tests"),
     upload: () => Effect.die("not in these tests"),
   })
 

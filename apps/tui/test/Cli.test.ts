@@ -214,6 +214,18 @@ describe("usage errors", () => {
     ],
     ["a value for a switch", ["query", "--unique=yes"], {}, /--unique takes no value/],
     [
+      "--top with trends' flags",
+      ["query", "--event", "Charged", "--last", "7", "--top", "Item", "--unique"],
+      {},
+      /--top and --top-profile rank a property's values: they take no --group, --unique or --sum/,
+    ],
+    [
+      "--top-n without --top",
+      ["query", "--event", "Charged", "--last", "7", "--top-n", "3"],
+      {},
+      /--top-n goes with --top or --top-profile/,
+    ],
+    [
       "a --where without an operator",
       ["query", "--where", "Amount"],
       {},

@@ -247,6 +247,37 @@ describe("trendline query (local)", () => {
     )
   })
 
+  it("ranks a property's values with --top, a profile field's with --top-profile", async () => {
+    const args = ["query", "--db", db, "--event", "Charged", "--from", "20250101", "--to"]
+    const outcome = await run([...args, "20250107", "--top", "Amount", "--top-n", "2"])
+    assert.strictEqual(outcome.code, 0, outcome.stderr)
+    // Four amounts, once each: ties go by the value's JSON text, "10" before "3".
+    assert.strictEqual(
+      outcome.stdout,
+      [
+        'Amount: the most frequent values of the property "Amount" on "Charged" events, 2025-01-01 to 2025-01-07',
+        "value  events",
+        "10          1",
+        "3           1",
+        "",
+      ].join("\n"),
+    )
+    const csv = await run([...args, "20250107", "--top", "Amount", "--asc", "--csv"])
+    assert.strictEqual(
+      csv.stdout,
+      "group,value,count\nAmount,10,1\nAmount,3,1\nAmount,5,1\nAmount,7,1\n",
+    )
+    // No profile record was uploaded: no profile has a Plan.
+    const plans = await run([...args, "20250107", "--top-profile", "Plan", "--json"])
+    assert.strictEqual(plans.stdout, '{"status":"success","Plan":[]}\n')
+    const tooMany = await run([...args, "20250107", "--top", "Amount", "--top-n", "101"])
+    assert.strictEqual(tooMany.code, 2)
+    assert.strictEqual(
+      tooMany.stderr,
+      'trendline: --top "Amount": --top-n must be between 1 and 100; it is 101\n',
+    )
+  })
+
   it("checks the request with core first and says every issue in terms of the flags: exit 2", async () => {
     const outcome = await run([
       "query",

@@ -7,6 +7,7 @@ import type * as TrendsClient from "@trendline/client/TrendsClient"
 import * as Calendar from "@trendline/core/Calendar"
 import * as DateRange from "@trendline/core/DateRange"
 import * as Limits from "@trendline/core/Limits"
+import * as TopCounts from "@trendline/core/TopCounts"
 import * as TrendsRequest from "@trendline/core/TrendsRequest"
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
@@ -42,6 +43,27 @@ const entriesOf = (
 
 /** The wire body of a query; `today` (in the account's zone) is the last day of `--last`. */
 export const requestOf = (options: Options, today: Calendar.Day): Record<string, unknown> => {
+  const top = options.top
+  if (top !== undefined)
+    return Object.fromEntries(
+      Object.entries({
+        event_name: options.event,
+        ...datesOf(options.range, today),
+        groups: Object.fromEntries(
+          top.groups.map((group) => [
+            group.name,
+            {
+              property_type: group.propertyType,
+              name: group.property,
+              ...(top.topN === undefined ? {} : { top_n: top.topN }),
+              ...(top.order === "asc" ? { order: "asc" } : {}),
+            },
+          ]),
+        ),
+        event_properties: entriesOf(options.filters?.event),
+        common_profile_properties: entriesOf(options.filters?.profile),
+      }).filter(([, value]) => value !== undefined),
+    )
   return Object.fromEntries(
     Object.entries({
       event_name: options.event,
@@ -97,6 +119,45 @@ export const table = (
     .join("\n")
 }
 
+/** A top values answer as one table a group, or CSV (`group,value,count`), or its wire JSON. */
+export const topText = (
+  answer: TrendsClient.TopAnswer,
+  request: TopCounts.TopRequest,
+  format: Options["format"],
+): string => {
+  if (format === "json") return `${JSON.stringify(TopCounts.toWire(answer))}\n`
+  if (format === "csv")
+    return `${[
+      "group,value,count",
+      ...Object.entries(answer).flatMap(([name, entries]) =>
+        entries.map((entry) =>
+          [name, String(entry.value), String(entry.count)].map(csvField).join(","),
+        ),
+      ),
+    ].join("\n")}\n`
+  const range = `${Calendar.formatIsoDate(request.from)} to ${Calendar.formatIsoDate(request.to)}`
+  return Object.entries(answer)
+    .map(([name, entries]) => {
+      const group = request.groups[name]!
+      const rows = [
+        ["value", "events"],
+        ...entries.map((e) => [JSON.stringify(e.value), String(e.count)]),
+      ]
+      const widths = [0, 1].map((column) => Math.max(...rows.map((row) => row[column]!.length)))
+      const lines = rows.map(
+        ([value, count]) => `${value!.padEnd(widths[0]!)}  ${count!.padStart(widths[1]!)}`,
+      )
+      const whose = group.property_type === "profile_fields" ? "profile field" : "property"
+      const which = group.order === "asc" ? "least" : "most"
+      const title = `${name}: the ${which} frequent values of the ${whose} ${JSON.stringify(group.name)} on ${JSON.stringify(request.event_name)} events, ${range}`
+      return `${title}\n${entries.length === 0 ? "(no event has it)" : lines.join("\n")}\n`
+    })
+    .join("\n")
+}
+
+const csvField = (text: string): string =>
+  /[",\n\r]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text
+
 /**
  * Runs the query against the target (a new local database is filled with the demo data
  * first, so `trendline query --event "App Opened" --last 7` works out of the box).
@@ -115,6 +176,21 @@ export const run =
           return ExitCode.Usage
         }
         const body = requestOf(options, today)
+        if (options.top !== undefined) {
+          const request = yield* Effect.either(TopCounts.decode(body))
+          if (Either.isLeft(request)) return explain(request.left.issues)
+          const answer = yield* Effect.flatMap(Backend.Backend, (backend) =>
+            backend.top(body),
+          ).pipe(Effect.provide(Backend.layerOf(target, { seedDemo: true })), Effect.either)
+          if (Either.isLeft(answer)) {
+            const error = answer.left
+            return error._tag === "InvalidRequest"
+              ? explain(error.issues)
+              : yield* Effect.fail(error)
+          }
+          io.stdout(topText(answer.right, request.right, options.format))
+          return ExitCode.Success
+        }
         const decoded = yield* Effect.either(TrendsRequest.decode(body))
         if (Either.isLeft(decoded)) return explain(decoded.left.issues)
         const answer = yield* Effect.flatMap(Backend.Backend, (backend) =>

@@ -141,8 +141,14 @@ export const line = (issue: Issue, options: QueryOptions.Options, context: Conte
       return options.range._tag === "Last"
         ? lastLine(options.range.days, issue, context)
         : datesLine(path[0], options.range, issue)
-    case "groups":
+    case "groups": {
+      const top = options.top?.groups.find((group) => group.name === path[1])
+      if (top !== undefined) {
+        const flag = top.propertyType === "profile_fields" ? "--top-profile" : "--top"
+        return `${flag} ${JSON.stringify(top.property)}: ${path[2] === "top_n" ? `--top-n ${inFlags(issue.message)}` : inFlags(issue.message)}`
+      }
       return groupLine(path, options, issue)
+    }
     case "unique":
       return `--unique: ${inFlags(issue.message)}`
     case "sum_event_prop":

@@ -17,6 +17,10 @@ export interface Flags {
   readonly sum?: string | undefined
   readonly where?: ReadonlyArray<string> | undefined
   readonly "profile-where"?: ReadonlyArray<string> | undefined
+  readonly top?: ReadonlyArray<string> | undefined
+  readonly "top-profile"?: ReadonlyArray<string> | undefined
+  readonly "top-n"?: string | undefined
+  readonly asc?: boolean | undefined
   readonly json?: boolean | undefined
   readonly csv?: boolean | undefined
 }
@@ -36,7 +40,52 @@ export interface Options {
   readonly sum: string | undefined
   /** `--where` and `--profile-where`, in order: the text typed and the entry it reads as. */
   readonly filters?: Filters
+  /** `--top` and `--top-profile`: a top values query instead of trends. */
+  readonly top?: Top
   readonly format: Format
+}
+
+/** A top values query: a group a property, `--top-n` values each, most or least first. */
+export interface Top {
+  readonly groups: ReadonlyArray<{
+    readonly name: string
+    readonly propertyType: "event_properties" | "profile_fields"
+    readonly property: string
+  }>
+  readonly topN: number | undefined
+  readonly order: "desc" | "asc"
+}
+
+const topOf = (flags: Flags, problems: Array<string>): Top | undefined => {
+  const events = flags.top ?? []
+  const profiles = flags["top-profile"] ?? []
+  if (events.length === 0 && profiles.length === 0) {
+    for (const flag of ["top-n", "asc"] as const)
+      if (flags[flag] !== undefined)
+        problems.push(`--${flag} goes with --top or --top-profile: give the property to rank`)
+    return undefined
+  }
+  if ((flags.group ?? []).length > 0 || flags.unique === true || flags.sum !== undefined)
+    problems.push(
+      "--top and --top-profile rank a property's values: they take no --group, --unique or --sum",
+    )
+  const groups: Array<Top["groups"][number]> = []
+  for (const [propertyType, texts] of [
+    ["event_properties", events],
+    ["profile_fields", profiles],
+  ] as const) {
+    for (const property of texts) {
+      // A group a property, named after it (a profile field after "profile ", if both).
+      const taken = groups.some((group) => group.name === property)
+      groups.push({ name: taken ? `profile ${property}` : property, propertyType, property })
+    }
+  }
+  const topNText = flags["top-n"]
+  const topN =
+    topNText === undefined ? undefined : /^\d{1,4}$/.test(topNText) ? Number(topNText) : Number.NaN
+  if (Number.isNaN(topN))
+    problems.push(`--top-n: give a number of values such as 5; got ${topNText}`)
+  return { groups, topN, order: flags.asc === true ? "asc" : "desc" }
 }
 
 /** A filter entry as the wire body has it: `{"name", "operator", "value"}`. */
@@ -154,8 +203,10 @@ export const options = (flags: Flags): Checked<Options> => {
     event: filtersOf("--where", flags.where ?? [], problems),
     profile: filtersOf("--profile-where", flags["profile-where"] ?? [], problems),
   }
+  const top = topOf(flags, problems)
   if (problems.length > 0) return invalid(problems)
   return valid({
+    ...(top === undefined ? {} : { top }),
     event: flags.event,
     range,
     groups,
