@@ -44,7 +44,7 @@ describe("long group names at 80x24", () => {
 
   it("keep every group's trend in the form, the names cut with an ellipsis", async () => {
     const ui = await startWithEvent(testBackend(), "Charged", small)
-    ui.press(keys.down, keys.down, keys.down, keys.down, keys.down) // #1 name
+    ui.press(keys.down, keys.down, keys.down, keys.down, keys.down, keys.down, keys.down) // #1 name (past Where, Profile)
     await ui.see("› #1")
     ui.press(keys.ctrlU, longName)
     await ui.see("by day")

@@ -115,7 +115,7 @@ const hintsFor = (
   ]
 }
 
-/** The query form: event, range, measure and groups, each with its issues underneath. */
+/** The query form: event, range, measure, filters and groups, each with its issues underneath. */
 export const QueryFormScreen = ({
   state,
   issues,
@@ -153,7 +153,7 @@ export const QueryFormScreen = ({
     draft.eventName !== "" && highlighted?.toLowerCase().startsWith(draft.eventName.toLowerCase())
       ? highlighted.slice(draft.eventName.length)
       : undefined
-  const maxSuggestions = Math.min(Math.max(rows - 17 - draft.groups.length, 2), 8)
+  const maxSuggestions = Math.min(Math.max(rows - 19 - draft.groups.length, 2), 8)
   const first = Math.max(0, Math.min(state.suggestion - maxSuggestions + 1, suggestions.length))
   const visible = suggestions.slice(first, first + maxSuggestions)
 
@@ -232,6 +232,14 @@ export const QueryFormScreen = ({
             <Issues messages={shown("property")} />
           </>
         ) : null}
+        <Row label="Where" focused={focused("where")}>
+          {text("where", "event properties, e.g. Amount greater_than 50; Platform equals iOS")}
+        </Row>
+        <Issues messages={shown("where")} />
+        <Row label="Profile" focused={focused("profileWhere")}>
+          {text("profileWhere", 'profile fields, e.g. Plan equals ["pro","team"]')}
+        </Row>
+        <Issues messages={shown("profileWhere")} />
         <Box>
           <Box width={labelWidth + 2}>
             <Text>{"  "}Groups</Text>

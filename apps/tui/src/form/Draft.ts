@@ -8,6 +8,7 @@ import * as DateRange from "@trendline/core/DateRange"
 import type * as TrendsRequest from "@trendline/core/TrendsRequest"
 import * as Either from "effect/Either"
 import type * as Option from "effect/Option"
+import { wireList } from "./Conditions.ts"
 
 export type TrendType = TrendsRequest.TrendType
 export const trendTypes: ReadonlyArray<TrendType> = ["daily", "weekly", "monthly"]
@@ -58,6 +59,10 @@ export interface Draft {
   readonly to: string
   readonly measure: Measure
   readonly property: string
+  /** Conditions on the event's properties, `;` between them (`Conditions.conditionsOf`). */
+  readonly where: string
+  /** Conditions on the profile's fields, the same way. */
+  readonly profileWhere: string
   readonly groups: ReadonlyArray<Group>
 }
 
@@ -69,6 +74,8 @@ export type FieldId =
   | "to"
   | "measure"
   | "property"
+  | "where"
+  | "profileWhere"
   | `group:${number}:name`
   | `group:${number}:type`
 
@@ -166,6 +173,8 @@ export const initialDraft = (today: Calendar.Day): Draft =>
       to: "",
       measure: "events",
       property: "Amount",
+      where: "",
+      profileWhere: "",
       groups: [{ id: 0, name: "daily", trendType: "daily", named: false }],
     },
     "last30",
@@ -192,6 +201,10 @@ export const toWireBody = (draft: Draft): Record<string, unknown> => {
   if (to !== undefined) body.to = to
   if (draft.measure === "profiles") body.unique = true
   if (draft.measure === "sum") body.sum_event_prop = draft.property.trim()
+  const eventProperties = wireList(draft.where)
+  const profileProperties = wireList(draft.profileWhere)
+  if (eventProperties !== undefined) body.event_properties = eventProperties
+  if (profileProperties !== undefined) body.common_profile_properties = profileProperties
   body.groups = Object.fromEntries(
     draft.groups.map((group) => [group.name, { trend_type: group.trendType }]),
   )

@@ -12,6 +12,8 @@ export const fieldsOf = (draft: Draft): ReadonlyArray<FieldId> => [
   "to",
   "measure",
   ...(draft.measure === "sum" ? (["property"] as const) : []),
+  "where",
+  "profileWhere",
   ...draft.groups.flatMap((group) => [`group:${group.id}:name`, `group:${group.id}:type`] as const),
 ]
 
@@ -29,6 +31,8 @@ export const isTextField = (field: FieldId): boolean =>
   field === "from" ||
   field === "to" ||
   field === "property" ||
+  field === "where" ||
+  field === "profileWhere" ||
   field.endsWith(":name")
 
 /** The text of a text field. */
@@ -42,6 +46,10 @@ export const textOf = (draft: Draft, field: FieldId): string => {
       return draft.to
     case "property":
       return draft.property
+    case "where":
+      return draft.where
+    case "profileWhere":
+      return draft.profileWhere
     default:
       return groupOf(draft, field)?.name ?? ""
   }
@@ -58,6 +66,10 @@ export const withText = (draft: Draft, field: FieldId, text: string): Draft => {
       return { ...draft, to: text, preset: "custom" }
     case "property":
       return { ...draft, property: text }
+    case "where":
+      return { ...draft, where: text }
+    case "profileWhere":
+      return { ...draft, profileWhere: text }
     default: {
       const target = groupOf(draft, field)
       return {

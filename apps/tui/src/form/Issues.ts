@@ -6,6 +6,7 @@ import type * as ApiError from "@trendline/core/ApiError"
 import * as TrendsRequest from "@trendline/core/TrendsRequest"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import { conditionsOf, syntaxProblem } from "./Conditions.ts"
 import {
   type Draft,
   dateProblem,
@@ -32,6 +33,29 @@ const groupWith = (draft: Draft, issue: ApiError.Issue): Group | undefined =>
           (alone) => alone.path === issue.path && alone.message === issue.message,
         )),
   )
+
+const filterFields = {
+  event_properties: { field: "where", text: (draft: Draft) => draft.where },
+  common_profile_properties: { field: "profileWhere", text: (draft: Draft) => draft.profileWhere },
+} as const
+
+const filterPath = /^(event_properties|common_profile_properties)(?:\[(\d+)\](?:\.(.*))?)?$/
+
+// A filter issue (`event_properties[1].value`) under its field, naming the condition as
+// typed; a condition that is not `NAME OPERATOR VALUE` says how to write one instead.
+const filterIssue = (
+  issue: ApiError.Issue,
+  draft: Draft,
+): { readonly target: IssueTarget; readonly message: string } | undefined => {
+  const match = filterPath.exec(issue.path)
+  if (match === null) return undefined
+  const { field, text } = filterFields[match[1] as keyof typeof filterFields]
+  const condition = match[2] === undefined ? undefined : conditionsOf(text(draft))[Number(match[2])]
+  if (condition === undefined) return { target: field, message: issue.message }
+  if (condition.entry === undefined) return { target: field, message: syntaxProblem(condition) }
+  const part = match[3] === undefined ? "" : `${match[3]} `
+  return { target: field, message: `"${condition.text}": ${part}${issue.message}` }
+}
 
 const targetOf = (issue: ApiError.Issue, draft: Draft): IssueTarget => {
   const { path } = issue
@@ -70,6 +94,11 @@ export const issuesOf = (draft: Draft): ReadonlyMap<IssueTarget, ReadonlyArray<s
   }
   const typed = { from: dateProblem(draft.from), to: dateProblem(draft.to) }
   for (const issue of decodeIssues(toWireBody(draft))) {
+    const filter = filterIssue(issue, draft)
+    if (filter !== undefined) {
+      add(filter.target, filter.message)
+      continue
+    }
     const field = issue.path === "from" || issue.path === "to" ? issue.path : undefined
     const problem = field === undefined ? undefined : typed[field]
     add(targetOf(issue, draft), problem ?? issue.message)

@@ -33,9 +33,22 @@ export const measureOf = (request: Readonly<Record<string, unknown>>): string =>
       ? "unique profiles"
       : "events"
 
-/** One line about a request: `"Charged" · events · 2026-10-28 → 2026-11-26`. */
-export const request = (body: Readonly<Record<string, unknown>>): string =>
-  `${JSON.stringify(body.event_name)} · ${measureOf(body)} · ${dateKey(body.from)} → ${dateKey(body.to)}`
+// How many filter conditions a request has (`event_properties` and `common_profile_properties`).
+const conditionCount = (body: Readonly<Record<string, unknown>>): number =>
+  [body.event_properties, body.common_profile_properties].reduce<number>(
+    (count, list) => count + (Array.isArray(list) ? list.length : 0),
+    0,
+  )
+
+/**
+ * One line about a request: `"Charged" · events · 2026-10-28 → 2026-11-26`, and
+ * ` · 2 conditions` when it has filters.
+ */
+export const request = (body: Readonly<Record<string, unknown>>): string => {
+  const conditions = conditionCount(body)
+  const filters = conditions === 0 ? "" : ` · ${conditions} condition${conditions === 1 ? "" : "s"}`
+  return `${JSON.stringify(body.event_name)} · ${measureOf(body)} · ${dateKey(body.from)} → ${dateKey(body.to)}${filters}`
+}
 
 /** Fits `text` in `width` columns, with an ellipsis when cut. */
 export const fit = (text: string, width: number): string =>
