@@ -7,11 +7,11 @@
  *   as uploads would send it, 1000 events an append: one at a time, and 16 at a time with
  *   the store's group commit off (one insert an append) and on, each into a database of its
  *   own, for the load table.
- * - `clickhouse-sql`: the hand-written query of each shape, and of each combined request,
- *   sent straight to the HTTP interface, on the store's own `trendline_records` table. After
- *   `clickhouse` has loaded a size it loads nothing and queries that table; alone, it
- *   creates the table through the store's migrations and bulk-inserts the events, 100k rows
- *   an insert.
+ * - `clickhouse-sql`: the hand-written query of each shape, of each combined request and of
+ *   each top values shape, sent straight to the HTTP interface, on the store's own
+ *   `trendline_records` table. After `clickhouse` has loaded a size it loads nothing and
+ *   queries that table; alone, it creates the table through the store's migrations and
+ *   bulk-inserts the events, 100k rows an insert.
  *
  * @since 0.1.0
  */
@@ -25,6 +25,7 @@ import * as Effect from "effect/Effect"
 import { type Engine, pipelinedLoad, timedLoad } from "./Engine.ts"
 import { shortCount } from "./Markdown.ts"
 import * as Shape from "./Shape.ts"
+import * as TopShape from "./TopShape.ts"
 import { fromEventStore } from "./TrendlineEngine.ts"
 
 const records = "trendline_records"
@@ -83,6 +84,22 @@ export const sqlOf = (database: string, shape: Shape.Shape): string => {
     case "monthly":
       return `SELECT toYYYYMM(${day}) AS key, ${value} AS value ${from} GROUP BY key`
   }
+}
+
+/**
+ * The hand-written SQL of a top values shape on the store's table of `database`: the
+ * property's JSON text as the stored JSON has it (`visitParamExtractRaw`: `312`, `"ios"`;
+ * `''` for an event without it), counted per text, most first, ties by the text (bytes, as
+ * `TopCounts.rank` orders them), the first `topN`.
+ */
+export const topSqlOf = (database: string, shape: TopShape.TopShape): string => {
+  const plan = TopShape.plan(shape)
+  return [
+    `SELECT top_value, count() AS top_count FROM (SELECT visitParamExtractRaw(properties, ${quoted(shape.property)}) AS top_value`,
+    `FROM ${database}.${records} WHERE account = ${quoted(Shape.account.id)} AND kind = 'event' AND name = ${quoted(shape.event)}`,
+    `AND ts >= ${plan.start} AND ts < ${plan.end})`,
+    `WHERE top_value NOT IN ('', 'null') GROUP BY top_value ORDER BY top_count DESC, top_value ASC LIMIT ${shape.topN}`,
+  ].join(" ")
 }
 
 /** What a trends request measures, as a shape's `measure`. */
@@ -377,6 +394,16 @@ export const on = (server: Server, names: Names): Engines => {
           result[name!]![key!] = Number(value)
         }
         return result satisfies QueryPlan.Result
+      },
+      runTop: async (shape) => {
+        const text = await server.execute(`${topSqlOf(database, shape)} FORMAT TabSeparated`)
+        return text
+          .split("\n")
+          .filter((line) => line !== "")
+          .map((line) => {
+            const [value, count] = line.split("\t")
+            return { value: JSON.parse(value!) as string | number | boolean, count: Number(count) }
+          })
       },
       cold: {
         means: `before each call, ${cachesDropped(server)}; the client keeps nothing between calls`,

@@ -8,6 +8,7 @@ import type * as Aggregator from "@trendline/core/Aggregator"
 import type * as QueryPlan from "@trendline/core/QueryPlan"
 import type * as TrendsRequest from "@trendline/core/TrendsRequest"
 import type * as Shape from "./Shape.ts"
+import type * as TopShape from "./TopShape.ts"
 
 /** How a load went: the time spent inside the engine, and how many events it stored. */
 export interface Loaded {
@@ -50,6 +51,11 @@ export interface Engine {
    * server runs for `POST /1/counts/trends.json`, timed on `Shape.combined`.
    */
   readonly runTrends?: (request: TrendsRequest.TrendsRequest) => Promise<QueryPlan.Result>
+  /**
+   * A top values shape's answer (the engines that answer top property counts): Trendline's
+   * stores through the port's `top`, the servers through `POST /1/counts/top.json`.
+   */
+  readonly runTop?: (shape: TopShape.TopShape) => Promise<TopShape.Answer>
   /**
    * Other ways to load the same data, each into a fresh store of its own that nothing
    * queries: measured for the load table only.

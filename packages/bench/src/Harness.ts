@@ -8,14 +8,18 @@
  * a remembered answer is never set against a fresh computation.
  * The filtered shapes (one equality filter on the events' `Platform`) are checked and timed
  * the same way on every engine, after the shapes, for the report to set each beside its
- * unfiltered shape. Engines that take whole trends requests (Trendline's store and server)
- * are then checked and timed the same way on the combined requests (a daily, a weekly and
- * a monthly group).
+ * unfiltered shape. The engines that answer top property counts (Trendline's stores and
+ * servers, and ClickHouse's hand-written SQL) are then checked (against
+ * `TopCounts.reference` at small sizes, and against each other) and timed the same way on
+ * the top values shapes. Engines that take whole trends requests (Trendline's store and
+ * server) are then checked and timed the same way on the combined requests (a daily, a
+ * weekly and a monthly group).
  *
  * @since 0.1.0
  */
 import * as Aggregator from "@trendline/core/Aggregator"
 import * as QueryPlan from "@trendline/core/QueryPlan"
+import * as TopCounts from "@trendline/core/TopCounts"
 import type * as TrendsRequest from "@trendline/core/TrendsRequest"
 import * as Data from "effect/Data"
 import * as Dataset from "./Dataset.ts"
@@ -23,6 +27,7 @@ import type { ColdStart, Engine } from "./Engine.ts"
 import { grouped } from "./Markdown.ts"
 import * as Shape from "./Shape.ts"
 import type * as SpreadUploads from "./SpreadUploads.ts"
+import * as TopShape from "./TopShape.ts"
 import { timeColdInTurns, timeInTurns } from "./Turns.ts"
 
 /** How to build an engine, fresh for every size. */
@@ -41,6 +46,8 @@ export interface Options {
   readonly shapes?: ReadonlyArray<Shape.Shape>
   /** Shapes with a filter, timed after `shapes` on every engine (default `Shape.filtered`). */
   readonly filtered?: ReadonlyArray<Shape.Shape>
+  /** Top values shapes, for the engines with `runTop` (default `TopShape.all`). */
+  readonly top?: ReadonlyArray<TopShape.TopShape>
   /** Requests of several groups, for the engines with `runTrends` (default `Shape.combined`). */
   readonly combined?: ReadonlyArray<Shape.Combined>
   readonly seed?: number
@@ -84,6 +91,17 @@ export interface Timing {
   readonly warm: Timed
 }
 
+/**
+ * One top values shape's timings, cold and warm (of the engines with `runTop`), and the
+ * answer every one of them gave.
+ */
+export interface TopTiming {
+  readonly shape: TopShape.TopShape
+  readonly answer: TopShape.Answer
+  readonly cold: Timed
+  readonly warm: Timed
+}
+
 /** One combined request's timings, cold and warm (of the engines with `runTrends`). */
 export interface CombinedTiming {
   readonly request: Shape.Combined
@@ -100,6 +118,8 @@ export interface SizeReport {
   readonly timings: ReadonlyArray<Timing>
   /** The filtered shapes' timings (`Options.filtered`), each beside its unfiltered shape's. */
   readonly filtered?: ReadonlyArray<Timing>
+  /** The top values shapes' timings (`Options.top`), on the engines with `runTop`. */
+  readonly top?: ReadonlyArray<TopTiming>
   readonly combined: ReadonlyArray<CombinedTiming>
   /** What cold means, by engine: those without an entry have warm figures only. */
   readonly cold: { readonly [engine: string]: string }
@@ -142,23 +162,31 @@ export const differences = (expected: Shape.Answer, actual: Shape.Answer): Array
   return lines.sort()
 }
 
+// Throws with the first few differing lines, if any; `unit` is what a line is about.
+const assertNone = (
+  lines: ReadonlyArray<string>,
+  unit: string,
+  what: string,
+  expectedFrom: string,
+  actualFrom: string,
+): void => {
+  if (lines.length === 0) return
+  throw new AnswerMismatch({
+    message: [
+      `${actualFrom} disagrees with ${expectedFrom} on "${what}" in ${lines.length} ${unit}(s):`,
+      ...lines.slice(0, 5).map((line) => `  ${line}`),
+      ...(lines.length > 5 ? [`  … and ${lines.length - 5} more`] : []),
+    ].join("\n"),
+  })
+}
+
 const assertSame = (
   what: string,
   expectedFrom: string,
   expected: Shape.Answer,
   actualFrom: string,
   actual: Shape.Answer,
-): void => {
-  const lines = differences(expected, actual)
-  if (lines.length === 0) return
-  throw new AnswerMismatch({
-    message: [
-      `${actualFrom} disagrees with ${expectedFrom} on "${what}" in ${lines.length} bucket(s):`,
-      ...lines.slice(0, 5).map((line) => `  ${line}`),
-      ...(lines.length > 5 ? [`  … and ${lines.length - 5} more`] : []),
-    ].join("\n"),
-  })
-}
+): void => assertNone(differences(expected, actual), "bucket", what, expectedFrom, actualFrom)
 
 /**
  * The reference results: core's aggregator over the data set for each plan, in one pass
@@ -168,6 +196,15 @@ export const referenceResults = (
   dataset: Dataset.Dataset,
   plans: ReadonlyArray<QueryPlan.QueryPlan>,
 ): Array<QueryPlan.Result> => {
+  const byName = eventsByName(dataset, plans)
+  return plans.map((plan) => Aggregator.aggregate(plan, byName.get(plan.eventName) ?? []))
+}
+
+// The events of the plans' event names, by name, in one pass over the data set.
+const eventsByName = (
+  dataset: Dataset.Dataset,
+  plans: ReadonlyArray<{ readonly eventName: string }>,
+): Map<string, Array<Aggregator.Event>> => {
   const wanted = new Set(plans.map((plan) => plan.eventName))
   const byName = new Map<string, Array<Aggregator.Event>>()
   for (const event of Dataset.events(dataset)) {
@@ -176,7 +213,25 @@ export const referenceResults = (
     if (events === undefined) byName.set(event.name, [event])
     else events.push(event)
   }
-  return plans.map((plan) => Aggregator.aggregate(plan, byName.get(plan.eventName) ?? []))
+  return byName
+}
+
+/**
+ * The reference answers of top values shapes: `TopCounts.reference` over the data set for
+ * each shape's plan, from one pass that holds their events in memory (small sizes only).
+ */
+export const referenceTop = (
+  dataset: Dataset.Dataset,
+  shapes: ReadonlyArray<TopShape.TopShape>,
+): Map<TopShape.TopShape, TopShape.Answer> => {
+  const plans = shapes.map(TopShape.plan)
+  const byName = eventsByName(dataset, plans)
+  return new Map(
+    shapes.map((shape, i) => {
+      const plan = plans[i]!
+      return [shape, TopCounts.reference(plan, byName.get(plan.eventName) ?? [])[TopShape.group]!]
+    }),
+  )
 }
 
 /** The reference answers of shapes and combined requests, from one pass over the data set. */
@@ -232,6 +287,54 @@ export const trendsEngines = (
     (engine): engine is Engine & Required<Pick<Engine, "runTrends">> =>
       engine.runTrends !== undefined,
   )
+
+/** The engines that answer top values shapes. */
+export const topEngines = (
+  engines: ReadonlyArray<Engine>,
+): Array<Engine & Required<Pick<Engine, "runTop">>> =>
+  engines.filter(
+    (engine): engine is Engine & Required<Pick<Engine, "runTop">> => engine.runTop !== undefined,
+  )
+
+/**
+ * As `verify`, place by place in each list, for top values shapes on the engines with
+ * `runTop`: the answers they agreed on, by shape.
+ */
+export const verifyTop = async (
+  engines: ReadonlyArray<Engine>,
+  shapes: ReadonlyArray<TopShape.TopShape>,
+  reference?: ReadonlyMap<TopShape.TopShape, TopShape.Answer>,
+): Promise<Map<TopShape.TopShape, TopShape.Answer>> => {
+  const capable = topEngines(engines)
+  const agreed = new Map<TopShape.TopShape, TopShape.Answer>()
+  const [first, ...rest] = capable
+  if (first === undefined) return agreed
+  for (const shape of shapes) {
+    const answers = await Promise.all(capable.map((engine) => engine.runTop(shape)))
+    const what = TopShape.label(shape)
+    const expected = reference?.get(shape)
+    const place = "place"
+    if (expected !== undefined)
+      assertNone(
+        TopShape.differences(expected, answers[0]!),
+        place,
+        what,
+        "the reference (TopCounts.reference)",
+        first.name,
+      )
+    for (const [i, engine] of rest.entries()) {
+      assertNone(
+        TopShape.differences(answers[0]!, answers[i + 1]!),
+        place,
+        what,
+        first.name,
+        engine.name,
+      )
+    }
+    agreed.set(shape, answers[0]!)
+  }
+  return agreed
+}
 
 /** As `verify`, group by group, for combined requests on the engines with `runTrends`. */
 export const verifyCombined = async (
@@ -292,6 +395,7 @@ export const runSize = async (options: Options, events: number): Promise<SizeRep
   const shapes = options.shapes ?? Shape.all
   const filtered = options.filtered ?? Shape.filtered
   const requests = options.combined ?? Shape.combined
+  const topShapes = options.top ?? TopShape.all
   const dataset = Dataset.make({
     events,
     ...(options.seed === undefined ? {} : { seed: options.seed }),
@@ -337,6 +441,18 @@ export const runSize = async (options: Options, events: number): Promise<SizeRep
       )
       await verifyCombined(capable, requests, reference?.combined)
     }
+    const topCapable = topShapes.length === 0 ? [] : topEngines(engines)
+    let topAnswers = new Map<TopShape.TopShape, TopShape.Answer>()
+    if (topCapable.length > 0) {
+      log(
+        `[${grouped(events)}] checking ${topShapes.length} top values shapes across ${topCapable.map((e) => e.name).join(", ")}${checkedAgainstReference ? " and the reference (TopCounts.reference)" : ""} …`,
+      )
+      topAnswers = await verifyTop(
+        topCapable,
+        topShapes,
+        checkedAgainstReference ? referenceTop(dataset, topShapes) : undefined,
+      )
+    }
     // Every engine's runs of `call` in turns, cold (those that reopen) then warm; logged.
     const timeEngines = async <E extends Engine>(
       label: string,
@@ -373,6 +489,13 @@ export const runSize = async (options: Options, events: number): Promise<SizeRep
       const timed = await timeEngines(Shape.label(shape), engines, (engine) => engine.run(shape))
       filteredTimings.push({ shape, ...timed })
     }
+    const topTimings: Array<TopTiming> = []
+    for (const shape of topCapable.length > 0 ? topShapes : []) {
+      const timed = await timeEngines(TopShape.label(shape), topCapable, (engine) =>
+        engine.runTop(shape),
+      )
+      topTimings.push({ shape, answer: topAnswers.get(shape)!, ...timed })
+    }
     const combined: Array<CombinedTiming> = []
     for (const request of capable.length > 0 ? requests : []) {
       const trends = Shape.combinedRequest(request)
@@ -387,6 +510,7 @@ export const runSize = async (options: Options, events: number): Promise<SizeRep
       checkedAgainstReference,
       timings,
       filtered: filteredTimings,
+      top: topTimings,
       combined,
       cold: Object.fromEntries(engines.filter(isReopenable).map((e) => [e.name, e.cold.means])),
       coldStarts: Object.fromEntries(

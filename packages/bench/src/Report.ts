@@ -4,7 +4,8 @@
  * engine's median over DuckDB's of the same temperature (below 1: faster than DuckDB).
  * When the server ran (`http`), its figures are set beside the SQLite store's of the same
  * run, so the cost of HTTP is the difference. Each size's filtered shapes are set beside the
- * same engine's unfiltered shapes, with the issue's target for filters. The under-load
+ * same engine's unfiltered shapes, with the issue's target for filters; its top values
+ * shapes get a table of their own, with the issue's target for them. The under-load
  * section, when it ran, ends it.
  *
  * @since 0.1.0
@@ -14,6 +15,7 @@ import * as Harness from "./Harness.ts"
 import * as Machine from "./Machine.ts"
 import { grouped, shortCount, significant, table } from "./Markdown.ts"
 import * as Shape from "./Shape.ts"
+import * as TopShape from "./TopShape.ts"
 import type * as UnderLoad from "./UnderLoad.ts"
 import * as UnderLoadReport from "./UnderLoadReport.ts"
 import * as WorkersReport from "./WorkersReport.ts"
@@ -321,6 +323,70 @@ export const filteredNote = (): string => {
   return `Each filtered shape (one equality filter on a text property: \`${name}\` equals \`${JSON.stringify(value)}\` holds for about ${percent(share)} of the events) beside the same engine's unfiltered shape at the same temperature: filtered median over unfiltered median (above 1×: what the filter costs). The issue's target: at most ${filterTarget}× cold, at 10M events, on the SQLite store (${store}) and the ClickHouse store (clickhouse, chdb); "met" judges the cold ratio at every size, the target being set at 10M.`
 }
 
+/**
+ * The engines the issue sets the top values target for: the SQLite store, and the
+ * ClickHouse store on 18.16 and on current ClickHouse (those of the filter target).
+ */
+export const topTargetEngines: ReadonlyArray<string> = filterTargetEngines
+
+/**
+ * The issue's target: the top 10 values of a property of the top event over a year in
+ * under this many milliseconds, cold (set at 10M events).
+ */
+export const topTarget = 100
+
+/** `"yes"` when a cold median meets `topTarget` (strictly under it), `"no"`, or `"n/a"`. */
+export const topTargetMet = (millis: number | undefined): string =>
+  millis !== undefined && Number.isFinite(millis) ? (millis < topTarget ? "yes" : "no") : "n/a"
+
+/**
+ * The top values shapes of a size, each engine on a row: its cold and warm medians, and for
+ * the engines of `topTargetEngines` on the top event's shapes the target (cold) and whether
+ * it is met. `undefined` when the size timed no top values shape.
+ */
+export const topTable = (
+  size: Harness.SizeReport,
+  allEngines: ReadonlyArray<string>,
+): string | undefined => {
+  const top = size.top ?? []
+  if (top.length === 0) return undefined
+  const engines = timedEngines(
+    allEngines,
+    top.flatMap((timing) => [timing.cold, timing.warm]),
+  )
+  return table(
+    ["top values", "engine", "cold ms", "warm ms", "target, cold", "met"],
+    top.flatMap((timing) =>
+      engines.map((engine) => {
+        const cold = timing.cold.medians[engine]
+        const targeted = topTargetEngines.includes(engine) && TopShape.ofTopEvent(timing.shape)
+        return [
+          TopShape.label(timing.shape),
+          engine,
+          millis(cold),
+          millis(timing.warm.medians[engine]),
+          targeted ? `< ${topTarget} ms` : "—",
+          targeted ? topTargetMet(cold) : "—",
+        ]
+      }),
+    ),
+  )
+}
+
+/** What the top values table shows, and the target it judges. */
+export const topNote = (size: Harness.SizeReport): string =>
+  `The top values of one event property among one event's events over the year, UTC (\`POST /1/counts/top.json\` over HTTP, the store's \`top\` with core's \`TopCounts.plan\`, ClickHouse's hand-written SQL grouping the property's JSON text), every engine's answer the same${size.checkedAgainstReference ? " and core's (`TopCounts.reference`)" : ""}. The issue's target: the top ${TopShape.topN} values of a property of the top event ("${Dataset.topEvent}") over a year in under ${topTarget} ms cold, at 10M events, on the SQLite store (${store}) and the ClickHouse store (clickhouse, chdb); "met" judges the cold median of the top event's shapes at every size, the target being set at 10M.`
+
+/** The answers every engine agreed on, a line a shape: how many values, the first and last. */
+export const topAnswers = (size: Harness.SizeReport): Array<string> =>
+  (size.top ?? []).map(({ shape, answer }) => {
+    const values =
+      answer.length === 0
+        ? "no values"
+        : `${answer.length} value${answer.length === 1 ? "" : "s"}, from ${TopShape.describeEntry(answer[0])} to ${TopShape.describeEntry(answer.at(-1))}`
+    return `- ${TopShape.label(shape)}: ${values}`
+  })
+
 const temperatureNotes: Record<Harness.Temperature, string> = {
   cold: "Cold: every timed call is the first one of a freshly reopened engine (see the header).",
   warm: `Warm: repeats after a warm-up. The SQLite store (and the server over it) answers weekly and monthly distinct profiles from counts it remembered on the first call; DuckDB and ClickHouse compute every answer again, from warm buffers.`,
@@ -401,6 +467,21 @@ export const markdown = (
     const filtered = filteredTable(size, report.engines)
     if (filtered !== undefined) {
       sections.push("", "### Filtered queries", "", filteredNote(), "", filtered)
+    }
+    const top = topTable(size, report.engines)
+    if (top !== undefined) {
+      sections.push(
+        "",
+        "### Top values",
+        "",
+        topNote(size),
+        "",
+        top,
+        "",
+        "Answers (value (events)), the same on every engine:",
+        "",
+        ...topAnswers(size),
+      )
     }
     const workers = WorkersReport.section(size, spread)
     if (workers !== undefined) {

@@ -4,7 +4,8 @@
  * (for smoke runs at tiny sizes: it copies its whole event list on every append).
  *
  * Events go in through the port's `append`, 1000 to a batch, as an upload would send them;
- * shapes are answered by the port's `query` with the plan core builds for a trends request.
+ * shapes are answered by the port's `query` with the plan core builds for a trends request,
+ * top values shapes by the port's `top` with the plan core builds for a top counts request.
  *
  * @since 0.1.0
  */
@@ -19,6 +20,7 @@ import * as SqliteEventStore from "@trendline/store-sqlite/SqliteEventStore"
 import * as Effect from "effect/Effect"
 import { type Engine, timedLoad } from "./Engine.ts"
 import * as Shape from "./Shape.ts"
+import * as TopShape from "./TopShape.ts"
 
 /**
  * Any store of the event store port as an engine: `store` gives the store calls go to (a
@@ -48,6 +50,10 @@ export const fromEventStore = (
   },
   runTrends: (request) =>
     Effect.runPromise(store().query(Shape.account, QueryPlan.fromTrends(request, Shape.account))),
+  runTop: async (shape) => {
+    const result = await Effect.runPromise(store().top(Shape.account, TopShape.plan(shape)))
+    return result[TopShape.group]!
+  },
   close: release,
 })
 

@@ -8,8 +8,9 @@
  * It is driven exactly as the `http` engine drives the Node entry, so that their figures
  * compare like with like: events go in through `POST /1/upload`, 1000 records a call, one
  * call at a time over Node's fetch, which keeps the connection alive; shapes are
- * `POST /1/counts/trends.json` requests, timed over the whole round trip (the worker, the
- * RPC to the account's object, the object's store and its answer).
+ * `POST /1/counts/trends.json` requests (top values shapes `POST /1/counts/top.json`),
+ * timed over the whole round trip (the worker, the RPC to the account's object, the
+ * object's store and its answer).
  *
  * Cold, the worker runs in a new workerd process on the same persisted state before every
  * timed call, so every Durable Object is evicted. As for the `http` engine, the new process
@@ -35,15 +36,13 @@ import { type ColdStart, type Engine, timedLoad } from "./Engine.ts"
 import * as HttpEngine from "./HttpEngine.ts"
 import type * as NodeServer from "./NodeServer.ts"
 import * as Shape from "./Shape.ts"
+import * as TopShape from "./TopShape.ts"
 import * as WorkersServer from "./WorkersServer.ts"
 
 /** Where the worker app is: by default the one of this repository. */
 export interface Options {
   readonly workerDir?: string
 }
-
-const warmUpEvents = 2000
-const warmUpRounds = 5
 
 const passcode = () => randomBytes(12).toString("base64url")
 
@@ -74,17 +73,8 @@ export const make = async (options: Options = {}): Promise<Engine> => {
   }
   const api = HttpEngine.apiClient(server.url, "worker")
 
-  const warmUpCode = async () => {
-    for (let round = 0; round < warmUpRounds; round++) {
-      for (const request of Shape.combined) await api.trends(warmUp, Shape.combinedRequest(request))
-    }
-  }
-
   try {
-    for (const batch of Dataset.batches(
-      Dataset.make({ events: warmUpEvents, seed: Dataset.defaultSeed + 1 }),
-    ))
-      await api.upload(warmUp, batch)
+    for (const batch of Dataset.batches(HttpEngine.warmUpDataset)) await api.upload(warmUp, batch)
   } catch (error) {
     await stop().finally(() => rm(folder, { recursive: true, force: true }))
     throw error
@@ -111,11 +101,12 @@ export const make = async (options: Options = {}): Promise<Engine> => {
     load: (batches) => timedLoad(batches, (batch) => api.upload(bench, batch)),
     run: async (shape) => (await runTrends(Shape.request(shape)))[Shape.group]!,
     runTrends,
+    runTop: async (shape) => (await api.top(bench, TopShape.request(shape)))[TopShape.group]!,
     cold: {
-      means: `a new workerd process on the same persisted state before each call (every Durable Object evicted), first sent ${warmUpRounds * Shape.combined.length} requests (every measure, daily+weekly+monthly) on another account (its own object) of ${warmUpEvents.toLocaleString("en-US")} events, so that the worker's code is loaded and has run, then a poll of an unknown req_id on the bench account, which starts its object (its SQLite database opened, its API built) and reads none of its events, as the Node server opens its database when it starts: nothing of the account's data is read, decoded or remembered`,
+      means: `a new workerd process on the same persisted state before each call (every Durable Object evicted), first sent ${HttpEngine.warmUpRequests} on another account (its own object) of ${HttpEngine.warmUpDataset.events.toLocaleString("en-US")} events, so that the worker's code is loaded and has run, then a poll of an unknown req_id on the bench account, which starts its object (its SQLite database opened, its API built) and reads none of its events, as the Node server opens its database when it starts: nothing of the account's data is read, decoded or remembered`,
       reopen: async () => {
         await server.restart()
-        await warmUpCode()
+        await HttpEngine.warmUp(api, warmUp)
         await startObject()
       },
       starts: () => starts,

@@ -10,13 +10,15 @@ import * as HttpEngine from "../src/HttpEngine.ts"
 import * as Machine from "../src/Machine.ts"
 import * as Report from "../src/Report.ts"
 import * as Shape from "../src/Shape.ts"
+import * as TopShape from "../src/TopShape.ts"
 import * as TrendlineEngine from "../src/TrendlineEngine.ts"
 
 // A smoke run of the whole harness at a tiny size: answers are checked, timings not.
 describe("Harness", () => {
-  // Cold, the server restarts before each of its timed calls: give it time.
+  // Cold, the server restarts before each of its timed calls: give it time (124 s with the
+  // top values shapes, on 2 cores with a load average of 6).
   it("loads, cross-checks and times every engine on 20k events, the server over HTTP and ClickHouse too", {
-    timeout: 180_000,
+    timeout: 240_000,
   }, async () => {
     // The test machines have clickhouse-server (CI installs it): no skipping here.
     const clickhouseServer = await ClickHouseServer.start()
@@ -112,6 +114,27 @@ describe("Harness", () => {
         reopenable,
       ]),
     )
+    // The top values shapes on every engine that answers them (not DuckDB), each answer
+    // that of core's TopCounts.reference, a full list.
+    const referenceTop = Harness.referenceTop(size!.dataset, TopShape.all)
+    assert.deepStrictEqual(
+      size!.top?.map((timing) => [
+        timing.shape,
+        Object.keys(timing.warm.medians),
+        Object.keys(timing.cold.medians),
+        timing.answer,
+      ]),
+      TopShape.all.map((shape) => [
+        shape,
+        ["memory", "sqlite", "http", "clickhouse", "clickhouse-sql", "chdb", "chdb-sql"],
+        reopenable,
+        referenceTop.get(shape),
+      ]),
+    )
+    assert.deepStrictEqual(
+      size!.top!.map((timing) => timing.answer.length),
+      [10, 3, 10],
+    )
     const text = Report.markdown(report, Machine.current(), new Date())
     assert.include(text, "### Shapes, cold")
     assert.include(text, "### Shapes, warm")
@@ -130,6 +153,16 @@ describe("Harness", () => {
     assert.match(text, /its combined requests [\d.]+–[\d.]+×/)
     assert.match(text, /chdb: the store appended [\d,]+ events\/s/)
     assert.match(text, /Through the server: uploads of 1000 records took [\d,]+ events\/s/)
+    assert.include(text, "### Top values")
+    assert.match(
+      text,
+      /\| top 10 Amount · App Opened +\| +sqlite +\| +[\d.,]+ \| +[\d.,]+ \| +< 100 ms \| +(yes|no) \|/,
+    )
+    assert.match(
+      text,
+      /\| top 10 Platform · App Opened +\| +http +\| +[\d.,]+ \| +[\d.,]+ \| +— \| +— \|/,
+    )
+    assert.include(text, '- top 10 Platform · App Opened: 3 values, from "android" (')
     assert.include(text, "### Filtered queries")
     assert.match(
       text,
@@ -139,6 +172,14 @@ describe("Harness", () => {
       text,
       /\| profiles weekly · App Opened · Platform equals "ios" +\| +chdb-sql \| +[\d.,]+ \| +[\d.,]+× \| +[\d.,]+ \| +[\d.,]+× \| +— \| +— \|/,
     )
+  })
+
+  it("writes ClickHouse's hand-written top values SQL on the property's JSON text", () => {
+    const sql = ClickHouseEngine.topSqlOf("db", TopShape.all[1]!)
+    assert.include(sql, "visitParamExtractRaw(properties, 'Platform') AS top_value")
+    assert.include(sql, "FROM db.trendline_records WHERE account = 'bench'")
+    assert.include(sql, "AND name = 'App Opened'")
+    assert.include(sql, "ORDER BY top_count DESC, top_value ASC LIMIT 10")
   })
 
   it("filters ClickHouse's hand-written SQL on the stored JSON, DuckDB's on a column of its own", () => {
@@ -161,6 +202,7 @@ describe("Harness", () => {
       const reference = Harness.referenceAnswers(dataset, shapes, [Shape.combined[0]!])
       await Harness.verify([server], shapes, reference.shapes)
       await Harness.verifyCombined([server], [Shape.combined[0]!], reference.combined)
+      await Harness.verifyTop([server], TopShape.all, Harness.referenceTop(dataset, TopShape.all))
       // The warm-up requests of a cold start are polled too.
       await server.cold!.reopen()
       assert.deepStrictEqual(
@@ -209,6 +251,36 @@ describe("Harness", () => {
       /liar disagrees with memory on "count daily · App Opened"/,
     )
     assert.match((error as Harness.AnswerMismatch).message, /20250101: expected \d+, got -1/)
+  })
+
+  it("stops with the top values shape and the places when an engine disagrees on its list", async () => {
+    const honest = await TrendlineEngine.memory()
+    const liar: Engine = {
+      ...(await TrendlineEngine.memory()),
+      name: "liar",
+      runTop: async (shape) => (await honest.runTop!(shape)).slice(1),
+    }
+    const dataset = Dataset.make({ events: 2000 })
+    await honest.load(Dataset.batches(dataset))
+    const reference = Harness.referenceTop(dataset, TopShape.all)
+    // The honest store agrees with the reference, and each answer is kept.
+    const agreed = await Harness.verifyTop([honest], TopShape.all, reference)
+    assert.deepStrictEqual([...agreed], [...reference])
+    const error = await Harness.verifyTop([honest, liar], TopShape.all, reference).then(
+      () => undefined,
+      (e: unknown) => e,
+    )
+    assert.instanceOf(error, Harness.AnswerMismatch)
+    const message = (error as Harness.AnswerMismatch).message
+    assert.match(
+      message,
+      /^liar disagrees with memory on "top 10 Amount · App Opened" in \d+ place\(s\):/,
+    )
+    assert.match(message, /\n {2}#1: expected \d+ \(\d+\), got \d+ \(\d+\)/)
+    // Engines without runTop are left out: nothing to compare.
+    const { runTop: _, ...withoutTop } = liar
+    const duckLike: Engine = { ...withoutTop, name: "no-top" }
+    assert.deepStrictEqual(Harness.topEngines([honest, duckLike]), [honest])
   })
 
   it("compares answers bucket by bucket and takes medians", () => {

@@ -4,6 +4,7 @@ import type * as Harness from "../src/Harness.ts"
 import type * as Latency from "../src/Latency.ts"
 import * as Report from "../src/Report.ts"
 import * as Shape from "../src/Shape.ts"
+import * as TopShape from "../src/TopShape.ts"
 import type * as UnderLoad from "../src/UnderLoad.ts"
 import * as UnderLoadReport from "../src/UnderLoadReport.ts"
 
@@ -335,6 +336,152 @@ describe("Report", () => {
       assert.strictEqual(Report.filterTargetMet(2.01), "no")
       assert.strictEqual(Report.filterTargetMet(Number.NaN), "n/a")
       assert.deepStrictEqual(Report.filterTargetEngines, ["sqlite", "clickhouse", "chdb"])
+    })
+  })
+
+  describe("top values", () => {
+    const [amount, platform, rare] = TopShape.all
+    // Cold, of the top event: sqlite 250 ms (no), clickhouse 40 ms (yes), chdb exactly
+    // 100 ms (no: under the target only); chdb without a cold figure of Platform (n/a).
+    const topSize: Harness.SizeReport = {
+      ...size,
+      top: [
+        {
+          shape: amount!,
+          answer: [
+            { value: 312, count: 71 },
+            { value: 87, count: 58 },
+          ],
+          cold: timed({ sqlite: 250, http: 300, clickhouse: 40, chdb: 100, "chdb-sql": 30 }),
+          warm: timed({ sqlite: 200, http: 210, memory: 50, clickhouse: 20, chdb: 25 }),
+        },
+        {
+          shape: platform!,
+          answer: [
+            { value: "android", count: 5500 },
+            { value: "ios", count: 3500 },
+            { value: "web", count: 1000 },
+          ],
+          cold: timed({ sqlite: 90, http: 120, clickhouse: 30 }),
+          warm: timed({ sqlite: 80, http: 100, memory: 40, clickhouse: 15, chdb: 12 }),
+        },
+        {
+          shape: rare!,
+          answer: [],
+          cold: timed({ sqlite: 150, http: 160, clickhouse: 5, chdb: 6 }),
+          warm: timed({ sqlite: 3, http: 5, memory: 1, clickhouse: 4, chdb: 5 }),
+        },
+      ],
+    }
+    const engines = ["sqlite", "duckdb", "http", "memory", "clickhouse", "chdb", "chdb-sql"]
+    const cells = (row: string) =>
+      row
+        .split("|")
+        .slice(1, -1)
+        .map((cell) => cell.trim())
+    const rows = () => Report.topTable(topSize, engines)!.split("\n").map(cells)
+    const rowOf = (shape: TopShape.TopShape, engine: string) =>
+      rows().find((row) => row[0] === TopShape.label(shape) && row[1] === engine)!
+
+    it("gives each shape's cold and warm medians per engine, judged against < 100 ms cold", () => {
+      assert.deepStrictEqual(rows()[0], [
+        "top values",
+        "engine",
+        "cold ms",
+        "warm ms",
+        "target, cold",
+        "met",
+      ])
+      // The engines with figures (not duckdb), in the run's order, for each shape in turn.
+      assert.deepStrictEqual(
+        rows()
+          .slice(2)
+          .map((row) => row.slice(0, 2)),
+        TopShape.all.flatMap((shape) =>
+          ["sqlite", "http", "memory", "clickhouse", "chdb", "chdb-sql"].map((engine) => [
+            TopShape.label(shape),
+            engine,
+          ]),
+        ),
+      )
+      assert.deepStrictEqual(rowOf(amount!, "sqlite"), [
+        "top 10 Amount · App Opened",
+        "sqlite",
+        "250",
+        "200",
+        "< 100 ms",
+        "no",
+      ])
+      assert.deepStrictEqual(rowOf(amount!, "clickhouse").slice(2), [
+        "40.0",
+        "20.0",
+        "< 100 ms",
+        "yes",
+      ])
+      // Exactly at the target: not under it.
+      assert.deepStrictEqual(rowOf(amount!, "chdb").slice(2), ["100", "25.0", "< 100 ms", "no"])
+      assert.deepStrictEqual(rowOf(platform!, "sqlite").slice(4), ["< 100 ms", "yes"])
+      // No cold figure: nothing to judge.
+      assert.deepStrictEqual(rowOf(platform!, "chdb").slice(2), ["n/a", "12.0", "< 100 ms", "n/a"])
+      // No target for the server, the reference store or the hand-written SQL.
+      assert.deepStrictEqual(rowOf(amount!, "http").slice(2), ["300", "210", "—", "—"])
+      assert.deepStrictEqual(rowOf(amount!, "memory").slice(2), ["n/a", "50.0", "—", "—"])
+      assert.deepStrictEqual(rowOf(amount!, "chdb-sql").slice(2), ["30.0", "n/a", "—", "—"])
+      // Nor for the rare event's shape: the target is the top event's.
+      assert.deepStrictEqual(rowOf(rare!, "sqlite").slice(2), ["150", "3.00", "—", "—"])
+      assert.deepStrictEqual(rowOf(rare!, "clickhouse").slice(4), ["—", "—"])
+    })
+
+    it("gives the table its own section after the shapes and filtered queries, with the target and the answers", () => {
+      const text = Report.markdown(
+        { engines, repetitions: 3, sizes: [{ ...topSize, filtered: [] }] },
+        machine,
+        new Date("2026-01-02T03:04:00Z"),
+      )
+      assert.isBelow(text.indexOf("### Shapes, warm"), text.indexOf("### Top values"))
+      assert.include(text, Report.topTable(topSize, engines)!)
+      assert.include(
+        text,
+        'The issue\'s target: the top 10 values of a property of the top event ("App Opened") over a year in under 100 ms cold, at 10M events, on the SQLite store (sqlite) and the ClickHouse store (clickhouse, chdb)',
+      )
+      assert.include(text, "every engine's answer the same and core's (`TopCounts.reference`)")
+      assert.include(
+        text,
+        [
+          "- top 10 Amount · App Opened: 2 values, from 312 (71) to 87 (58)",
+          '- top 10 Platform · App Opened: 3 values, from "android" (5,500) to "web" (1,000)',
+          "- top 10 Amount · Charged: no values",
+        ].join("\n"),
+      )
+      // Not checked against the reference: not said.
+      assert.notInclude(
+        Report.topNote({ ...topSize, checkedAgainstReference: false }),
+        "TopCounts.reference",
+      )
+      // After the filtered queries, when both ran.
+      const filtered: Harness.Timing = {
+        shape: Shape.filtered[0]!,
+        cold: timed({ sqlite: 4 }),
+        warm: timed({ sqlite: 3 }),
+      }
+      const both = Report.markdown(
+        { engines, repetitions: 3, sizes: [{ ...topSize, filtered: [filtered] }] },
+        machine,
+        new Date(),
+      )
+      assert.isAbove(both.indexOf("### Filtered queries"), 0)
+      assert.isBelow(both.indexOf("### Filtered queries"), both.indexOf("### Top values"))
+    })
+
+    it("leaves the section out without top values shapes, and judges a median against the target", () => {
+      assert.isUndefined(Report.topTable(size, report.engines))
+      assert.isUndefined(Report.topTable({ ...size, top: [] }, report.engines))
+      assert.notInclude(Report.markdown(report, machine, new Date()), "### Top values")
+      assert.strictEqual(Report.topTargetMet(99.9), "yes")
+      assert.strictEqual(Report.topTargetMet(100), "no")
+      assert.strictEqual(Report.topTargetMet(undefined), "n/a")
+      assert.strictEqual(Report.topTargetMet(Number.NaN), "n/a")
+      assert.deepStrictEqual(Report.topTargetEngines, ["sqlite", "clickhouse", "chdb"])
     })
   })
 

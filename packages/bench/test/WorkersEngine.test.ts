@@ -9,6 +9,7 @@ import * as Harness from "../src/Harness.ts"
 import * as HttpEngine from "../src/HttpEngine.ts"
 import type * as NodeServer from "../src/NodeServer.ts"
 import * as Shape from "../src/Shape.ts"
+import * as TopShape from "../src/TopShape.ts"
 import * as WorkersEngine from "../src/WorkersEngine.ts"
 import * as WorkersReport from "../src/WorkersReport.ts"
 import * as WorkersServer from "../src/WorkersServer.ts"
@@ -36,7 +37,7 @@ const rejection = (promise: Promise<unknown>): Promise<unknown> =>
 // The Workers entry in workerd, started by the worker app's wrangler: what the `workers`
 // engine measures. No timing assertions.
 describe("WorkersEngine", () => {
-  it("loads through the Workers entry and answers every shape, filtered shape and combined request as core's aggregator does, also in a restarted workerd", {
+  it("loads through the Workers entry and answers every shape, filtered shape, combined request and top values shape as core does, also in a restarted workerd", {
     timeout: 120_000,
   }, async () => {
     const dataset = Dataset.make({ events: 3000 })
@@ -50,6 +51,8 @@ describe("WorkersEngine", () => {
       // Each rejects with the shape and the differing buckets on a mismatch.
       await Harness.verify([engine], shapes, reference.shapes)
       await Harness.verifyCombined([engine], Shape.combined, reference.combined)
+      const referenceTop = Harness.referenceTop(dataset, TopShape.all)
+      await Harness.verifyTop([engine], TopShape.all, referenceTop)
       // Cold: a new workerd on the same persisted state, every object evicted.
       await engine.cold!.reopen()
       // Distinct profiles by week: what the object remembers warm, computed again.
@@ -57,6 +60,12 @@ describe("WorkersEngine", () => {
         (s) => s.event === Dataset.topEvent && s.measure === "profiles" && s.trendType === "weekly",
       )!
       assert.deepStrictEqual(await engine.run(shape), reference.shapes.get(shape))
+      // The top values of the top event's Amount, read again by a new object.
+      await engine.cold!.reopen()
+      assert.deepStrictEqual(
+        await engine.runTop!(TopShape.all[0]!),
+        referenceTop.get(TopShape.all[0]!),
+      )
     } finally {
       // Rejects unless the host exits with code 0 once it has stopped workerd.
       await engine.close()
@@ -72,8 +81,9 @@ describe("WorkersEngine", () => {
         sizes: [2000],
         repetitions: 1,
         shapes,
-        // The filtered shapes are checked above; the comparison leaves them out.
+        // The filtered and top values shapes are checked above; the comparison leaves them out.
         filtered: [],
+        top: [],
         combined: [Shape.combined[1]!],
         engines: [
           { name: "http", make: () => HttpEngine.make() },
