@@ -21,7 +21,13 @@ import * as Account from "../Account.ts"
 import * as Aggregator from "../Aggregator.ts"
 import type * as Bucket from "../Bucket.ts"
 import * as Calendar from "../Calendar.ts"
-import { EventStore, makeMemory, type Profile, type UploadKey } from "../EventStore.ts"
+import {
+  EventStore,
+  makeMemory,
+  type Profile,
+  type Service,
+  type UploadKey,
+} from "../EventStore.ts"
 import type * as Filter from "../Filter.ts"
 import * as Limits from "../Limits.ts"
 import * as Measure from "../Measure.ts"
@@ -206,6 +212,29 @@ const topPlanOf = (
     groups: settings.groups.map((group, i) => ({ name: `g${i}`, ...group })),
   }
 }
+
+/**
+ * Appends the same two batches to `store` and to a fresh reference store, and answers the
+ * reference: profile records before and after the events, so fields as they are now count.
+ */
+const storedWithReference = (
+  store: Service,
+  account: Account.Settings,
+  events: ReadonlyArray<Aggregator.Event>,
+  early: ReadonlyArray<Profile>,
+  late: ReadonlyArray<Profile>,
+) =>
+  Effect.gen(function* () {
+    const reference = yield* makeMemory()
+    for (const batch of [
+      { events: events.slice(0, 60), profiles: early },
+      { events: events.slice(60), profiles: late },
+    ]) {
+      yield* store.append(account, batch)
+      yield* reference.append(account, batch)
+    }
+    return reference
+  })
 
 /** Registers the event store contract suite for the store that `storeLayer` builds. */
 export const eventStoreContract = <E>(name: string, storeLayer: Layer.Layer<EventStore, E>): void =>
@@ -603,16 +632,7 @@ export const eventStoreContract = <E>(name: string, storeLayer: Layer.Layer<Even
         )
         for (const [events, early, late, plans] of cases) {
           const account = freshAccount({ timeZone: "Asia/Kolkata" })
-          const reference = yield* makeMemory()
-          // Profile records before and after the events: fields as they are now count.
-          const batches = [
-            { events: events.slice(0, 60), profiles: early as ReadonlyArray<Profile> },
-            { events: events.slice(60), profiles: late as ReadonlyArray<Profile> },
-          ]
-          for (const batch of batches) {
-            yield* store.append(account, batch)
-            yield* reference.append(account, batch)
-          }
+          const reference = yield* storedWithReference(store, account, events, early, late)
           for (const [settings, filters] of plans) {
             const plan = planFor(account, {
               from: settings.from,
@@ -649,15 +669,7 @@ export const eventStoreContract = <E>(name: string, storeLayer: Layer.Layer<Even
         )
         for (const [events, early, late, timeZone, plans] of cases) {
           const account = freshAccount({ timeZone })
-          const reference = yield* makeMemory()
-          const batches = [
-            { events: events.slice(0, 60), profiles: early as ReadonlyArray<Profile> },
-            { events: events.slice(60), profiles: late as ReadonlyArray<Profile> },
-          ]
-          for (const batch of batches) {
-            yield* store.append(account, batch)
-            yield* reference.append(account, batch)
-          }
+          const reference = yield* storedWithReference(store, account, events, early, late)
           for (const settings of plans) {
             const plan = topPlanOf(account, settings)
             assert.deepStrictEqual(
