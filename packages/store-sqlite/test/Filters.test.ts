@@ -19,6 +19,7 @@ import * as fc from "fast-check"
 import { afterAll, it as vitestIt } from "vitest"
 import { profilePartUnits } from "../src/internal/accounts.ts"
 import * as Engine from "../src/internal/engine.ts"
+import { at, charged, engines, record } from "./scanFixtures.ts"
 
 const folder = mkdtempSync(join(tmpdir(), "trendline-filters-"))
 afterAll(() => rmSync(folder, { recursive: true, force: true }))
@@ -66,21 +67,6 @@ const planOf = (
 // Every plan of `filters`, once per measure.
 const plansOf = (account: Account.Settings, filters: ReadonlyArray<Filter.Filters>) =>
   filters.flatMap((f) => measures.map((measure) => planOf(account, f, { measure })))
-
-const at = (m: number, d: number, hour: number, minute = 0) =>
-  Date.UTC(2024, m - 1, d, hour, minute) / 1000
-
-const charged = (
-  profile: string,
-  ts: number,
-  properties: Aggregator.Event["properties"],
-): Aggregator.Event => ({ name: "Charged", profile: `identity:${profile}`, ts, properties })
-
-const record = (
-  profile: string,
-  ts: number,
-  properties: EventStore.Profile["properties"],
-): EventStore.Profile => ({ profile: `identity:${profile}`, ts, properties })
 
 // Events with every kind of property an upload stores, some missing, some of another event.
 const events: ReadonlyArray<Aggregator.Event> = [
@@ -468,16 +454,7 @@ layer(NodeSqlite.layer({ filename: ":memory:" }))("SQLite store, plans with filt
 })
 
 describe("SQLite engine, plans with filters", () => {
-  const connections: Array<NodeSqlite.Connection> = []
-  afterAll(() => {
-    for (const connection of connections) connection.close()
-  })
-  const engineOf = () => {
-    const connection = NodeSqlite.open({ filename: ":memory:" })
-    connections.push(connection)
-    Engine.migrate(connection.driver)
-    return Engine.make(connection.driver, "single")
-  }
+  const engineOf = engines()
 
   it("reads the log in chunks, yielding its estimated work as it goes", () => {
     const engine = engineOf()

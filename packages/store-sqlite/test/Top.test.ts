@@ -17,6 +17,7 @@ import * as Effect from "effect/Effect"
 import * as fc from "fast-check"
 import { afterAll, it as vitestIt } from "vitest"
 import * as Engine from "../src/internal/engine.ts"
+import { at, charged, engines, record } from "./scanFixtures.ts"
 
 const folder = mkdtempSync(join(tmpdir(), "trendline-top-"))
 afterAll(() => rmSync(folder, { recursive: true, force: true }))
@@ -25,21 +26,6 @@ const day = Calendar.unsafeMakeDay
 let accounts = 0
 const freshAccount = (options: Parameters<typeof Account.make>[1] = {}): Account.Settings =>
   Account.make(`top-${++accounts}`, options)
-
-const at = (m: number, d: number, hour: number, minute = 0) =>
-  Date.UTC(2024, m - 1, d, hour, minute) / 1000
-
-const charged = (
-  profile: string,
-  ts: number,
-  properties: Aggregator.Event["properties"],
-): Aggregator.Event => ({ name: "Charged", profile: `identity:${profile}`, ts, properties })
-
-const record = (
-  profile: string,
-  ts: number,
-  properties: EventStore.Profile["properties"],
-): EventStore.Profile => ({ profile: `identity:${profile}`, ts, properties })
 
 // A request as a client sends it, decoded and planned by core: January 2024 of `Charged`
 // unless `body` says otherwise.
@@ -494,16 +480,7 @@ layer(NodeSqlite.layer({ filename: ":memory:" }))("SQLite store, top property co
 })
 
 describe("SQLite engine, top property counts", () => {
-  const connections: Array<NodeSqlite.Connection> = []
-  afterAll(() => {
-    for (const connection of connections) connection.close()
-  })
-  const engineOf = () => {
-    const connection = NodeSqlite.open({ filename: ":memory:" })
-    connections.push(connection)
-    Engine.migrate(connection.driver)
-    return Engine.make(connection.driver, "single")
-  }
+  const engineOf = engines()
 
   it.effect("reads the log in chunks, yielding its estimated work as it goes", () =>
     Effect.gen(function* () {
