@@ -92,7 +92,7 @@ describe("a budget of decoded day sets shared by several stores", () => {
             for (const p of daySets.get(day) ?? []) union.add(p)
           return union.size
         }
-        const result = runToEnd(sets.query(rollups, 0, plan))
+        const result = runToEnd(sets.query(rollups, [0], plan))
         for (const group of plan.groups)
           for (const bucket of group.buckets)
             assert.strictEqual(

@@ -19,7 +19,7 @@ import * as fc from "fast-check"
 import { afterAll, it as vitestIt } from "vitest"
 import { profilePartUnits } from "../src/internal/accounts.ts"
 import * as Engine from "../src/internal/engine.ts"
-import { at, charged, engines, record } from "./scanFixtures.ts"
+import { at, charged, engines, logOnly, record } from "./scanFixtures.ts"
 
 const folder = mkdtempSync(join(tmpdir(), "trendline-filters-"))
 afterAll(() => rmSync(folder, { recursive: true, force: true }))
@@ -454,7 +454,7 @@ layer(NodeSqlite.layer({ filename: ":memory:" }))("SQLite store, plans with filt
 })
 
 describe("SQLite engine, plans with filters", () => {
-  const engineOf = engines()
+  const engineOf = engines(logOnly)
 
   it("reads the log in chunks, yielding its estimated work as it goes", () => {
     const engine = engineOf()

@@ -24,8 +24,11 @@ export const record = (
   properties: EventStore.Profile["properties"],
 ): EventStore.Profile => ({ profile: `identity:${profile}`, ts, properties })
 
+/** Engine options that slice nothing: every filter and top count reads the event log. */
+export const logOnly: Engine.EngineOptions = { slices: { maxValues: 0, maxProperties: 0 } }
+
 /** A maker of engines on fresh in-memory databases, closed after the file's tests. */
-export const engines = () => {
+export const engines = (options: Engine.EngineOptions = {}) => {
   const connections: Array<NodeSqlite.Connection> = []
   afterAll(() => {
     for (const connection of connections) connection.close()
@@ -34,6 +37,6 @@ export const engines = () => {
     const connection = NodeSqlite.open({ filename: ":memory:" })
     connections.push(connection)
     Engine.migrate(connection.driver)
-    return Engine.make(connection.driver, "single")
+    return Engine.make(connection.driver, "single", options)
   }
 }

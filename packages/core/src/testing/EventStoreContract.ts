@@ -28,7 +28,7 @@ import {
   type Service,
   type UploadKey,
 } from "../EventStore.ts"
-import type * as Filter from "../Filter.ts"
+import * as Filter from "../Filter.ts"
 import * as Limits from "../Limits.ts"
 import * as Measure from "../Measure.ts"
 import * as QueryPlan from "../QueryPlan.ts"
@@ -175,10 +175,21 @@ const conditionArbitrary: fc.Arbitrary<Filter.Condition> = fc.oneof(
     }),
   }),
 )
-const filtersArbitrary: fc.Arbitrary<Filter.Filters> = fc.record({
-  event: fc.array(conditionArbitrary, { maxLength: 2 }),
-  profile: fc.array(conditionArbitrary, { maxLength: 2 }),
-})
+// Any filters, or conditions on one event property alone (which a store may answer from
+// per-value rollups), or none.
+const filtersArbitrary: fc.Arbitrary<Filter.Filters> = fc.oneof(
+  fc.record({
+    event: fc.array(conditionArbitrary, { maxLength: 2 }),
+    profile: fc.array(conditionArbitrary, { maxLength: 2 }),
+  }),
+  fc
+    .tuple(filteredProperty, fc.array(conditionArbitrary, { minLength: 1, maxLength: 3 }))
+    .map(([name, conditions]) => ({
+      event: conditions.map((condition) => ({ ...condition, name })),
+      profile: [],
+    })),
+  fc.constant(Filter.none),
+)
 
 // Top counts plans over the filtered events' range, with random groups and filters.
 const topPlanArbitrary = fc.record({

@@ -28,6 +28,8 @@ export interface AccountState {
   /** The rollup set that answers queries, and its zone. */
   rollups: number
   timeZone: string
+  /** Whether `rollups` holds the value slices of every logged event (`valueSlices.ts`). */
+  sliced: boolean
   readonly eventIds: Map<string, number>
   /** The number the next new profile gets; read on the first append. */
   nextProfile: number | undefined
@@ -165,17 +167,21 @@ export const make = (driver: SqlDriver, role: Role, cachedNumbers: ProfileNumber
   const loadAccount = (id: string): AccountState | undefined => {
     const cached = accounts.get(id)
     if (cached !== undefined && role !== "reader") return cached
-    const row = driver.all("SELECT acct, rollups, time_zone FROM accounts WHERE id = ?", [id])[0]
+    const row = driver.all("SELECT acct, rollups, time_zone, sliced FROM accounts WHERE id = ?", [
+      id,
+    ])[0]
     if (row === undefined) return undefined
     if (cached !== undefined) {
       cached.rollups = Number(row.rollups)
       cached.timeZone = String(row.time_zone)
+      cached.sliced = Number(row.sliced) === 1
       return cached
     }
     const state: AccountState = {
       acct: Number(row.acct),
       rollups: Number(row.rollups),
       timeZone: String(row.time_zone),
+      sliced: Number(row.sliced) === 1,
       eventIds: new Map(),
       nextProfile: undefined,
     }
@@ -195,7 +201,8 @@ export const make = (driver: SqlDriver, role: Role, cachedNumbers: ProfileNumber
   }
 
   const createAccount = (account: Account.Settings): AccountState => {
-    driver.run("INSERT INTO accounts (id, time_zone, rollups) VALUES (?, ?, ?)", [
+    // A new account's rollups hold every slice from its first event on.
+    driver.run("INSERT INTO accounts (id, time_zone, rollups, sliced) VALUES (?, ?, ?, 1)", [
       account.id,
       account.timeZone,
       newRollupSet(driver),

@@ -18,6 +18,8 @@
 // events into rollups, answering queries from them; `rollupRows.ts` writes the rows),
 // `rebuild.ts` (the steps above), `eventScan.ts` (plans with filters and top counts plans,
 // which rollups cannot answer, from `event_log`: slower, in any zone),
+// `valueSlices.ts` (the rollups of one value of one property, which answer filters on one
+// property and top values from the rollups instead),
 // `eventLog.ts` (how `event_log` stores events), `caches.ts` (what stays in memory) and
 // `statements.ts` (many rows per statement: what a statement costs in a Durable Object).
 import type * as Account from "@trendline/core/Account"
@@ -25,7 +27,7 @@ import * as EventStore from "@trendline/core/EventStore"
 import * as Filter from "@trendline/core/Filter"
 import * as Limits from "@trendline/core/Limits"
 import * as QueryPlan from "@trendline/core/QueryPlan"
-import type * as TopCounts from "@trendline/core/TopCounts"
+import * as TopCounts from "@trendline/core/TopCounts"
 import * as Option from "effect/Option"
 import type { SqlDriver } from "../SqlDriver.ts"
 import * as Accounts from "./accounts.ts"
@@ -35,6 +37,7 @@ import * as EventScan from "./eventScan.ts"
 import { migrations } from "./migrations.ts"
 import * as Rebuild from "./rebuild.ts"
 import * as RollupSets from "./rollupSets.ts"
+import * as ValueSlices from "./valueSlices.ts"
 
 export type { RebuildProgress } from "./rebuild.ts"
 
@@ -53,6 +56,8 @@ export interface EngineOptions {
    * engine remembers profile numbers in 8 MiB of its own.
    */
   readonly cacheBudget?: CacheBudget | undefined
+  /** How much each account's events are sliced by value (`valueSlices.ts`; tests). */
+  readonly slices?: ValueSlices.SliceLimits | undefined
 }
 
 /** What a query answers: its result, or that the account's rollups are being rebuilt. */
@@ -141,6 +146,7 @@ export const make = (driver: SqlDriver, role: Role, options: EngineOptions = {})
     role,
     options.cacheBudget?.daySets ?? options.cacheBytes ?? 64 * 1024 * 1024,
   )
+  const slices = ValueSlices.make(driver, options.slices)
 
   // After a rollback: forget what the transaction taught the caches.
   const forget = (id: string): void => {
@@ -213,7 +219,7 @@ export const make = (driver: SqlDriver, role: Role, options: EngineOptions = {})
         }
         // Into the set that answers queries, in its zone; a rebuild in the account's new
         // zone picks these events up from the log.
-        rollupSets.apply(state.rollups, state.timeZone, entries)
+        rollupSets.apply(state.rollups, state.timeZone, slices.expand(state, entries))
         accounts.updateProfiles(state, batch.profiles)
         if (key !== undefined) {
           purgeKeys(key.now)
@@ -223,7 +229,11 @@ export const make = (driver: SqlDriver, role: Role, options: EngineOptions = {})
             [state.acct, key.key, key.fingerprint, JSON.stringify(refused), key.expiresAt],
           )
         }
-        return { receipt: { refused }, rebuild: state.timeZone !== account.timeZone }
+        // A rebuild also brings the slices to an account stored before they existed.
+        return {
+          receipt: { refused },
+          rebuild: state.timeZone !== account.timeZone || !state.sliced,
+        }
       })
     } catch (error) {
       // The transaction rolled back: forget what this batch taught the caches.
@@ -250,13 +260,21 @@ export const make = (driver: SqlDriver, role: Role, options: EngineOptions = {})
     if (state === undefined) return { _tag: "Result", result: QueryPlan.emptyResult(plan) }
     const event = eventId(state, plan.eventName)
     if (event === undefined) return { _tag: "Result", result: QueryPlan.emptyResult(plan) }
-    // Filters: from the event log, in the plan's zone whatever the rollups' (`eventScan.ts`).
     if (!Filter.isEmpty(plan.filters)) {
-      const result = yield* EventScan.query(driver, accounts, state, event, plan)
+      // Filters on one property: the slices of its matching values, where the rollups are
+      // cut in the plan's zone and hold slices; others from the event log, in any zone.
+      const sliced =
+        state.sliced && state.timeZone === plan.timeZone
+          ? slices.matching(state, event, plan.filters)
+          : undefined
+      const result =
+        sliced === undefined
+          ? yield* EventScan.query(driver, accounts, state, event, plan)
+          : yield* rollupSets.query(state.rollups, sliced, plan)
       return { _tag: "Result", result }
     }
     if (state.timeZone !== plan.timeZone) return { _tag: "Rebuilding" }
-    const result = yield* rollupSets.query(state.rollups, event, plan)
+    const result = yield* rollupSets.query(state.rollups, [event], plan)
     return { _tag: "Result", result }
   }
 
@@ -267,6 +285,24 @@ export const make = (driver: SqlDriver, role: Role, options: EngineOptions = {})
     const state = accounts.load(account.id)
     const event = state === undefined ? undefined : eventId(state, plan.eventName)
     if (state === undefined || event === undefined) return EventScan.emptyTop(plan)
+    if (role === "reader") rollupSets.catchUp()
+    // Without filters, event properties' values from their slices' counts in the rollups.
+    if (
+      state.sliced &&
+      state.timeZone === plan.timeZone &&
+      Filter.isEmpty(plan.filters) &&
+      plan.groups.every((group) => group.source === "event")
+    ) {
+      const counts = plan.groups.map((group) =>
+        slices.valueCounts(state, state.rollups, event, group.property, plan.from, plan.to),
+      )
+      if (counts.every((each) => each !== undefined)) {
+        yield RollupSets.cost.statement * counts.length
+        return Object.fromEntries(
+          plan.groups.map((group, g) => [group.name, TopCounts.rank(counts[g]!, group)]),
+        )
+      }
+    }
     return yield* EventScan.top(driver, accounts, state, event, plan)
   }
 
@@ -282,7 +318,7 @@ export const make = (driver: SqlDriver, role: Role, options: EngineOptions = {})
     return state === undefined ? Option.none() : accounts.profile(state, key)
   }
 
-  const rebuild = Rebuild.make(driver, accounts, rollupSets, forget)
+  const rebuild = Rebuild.make(driver, accounts, rollupSets, slices, forget)
   const rebuildStep = (account: Account.Settings, deadline: number): Rebuild.RebuildProgress => {
     if (role === "reader") throw new Error("a reader cannot rebuild")
     return rebuild(account, deadline)

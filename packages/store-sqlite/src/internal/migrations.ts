@@ -185,4 +185,33 @@ export const migrations: ReadonlyArray<Migration> = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 7,
+    name: "value slices",
+    sql: `
+      -- The events of one event name with one value (JSON text) of one property are rolled
+      -- up as an event of their own, numbered \`id\` (from 2^31) in the rollup tables' event
+      -- column (valueSlices.ts). A property in unsliced_properties is not sliced (too many
+      -- values, a value that is not a text, number or boolean, or too many properties).
+      CREATE TABLE value_slices (
+        acct INTEGER NOT NULL,
+        event INTEGER NOT NULL,
+        name TEXT NOT NULL,
+        value TEXT NOT NULL,
+        id INTEGER NOT NULL,
+        PRIMARY KEY (acct, event, name, value)
+      ) WITHOUT ROWID;
+      CREATE INDEX value_slices_by_id ON value_slices (acct, id);
+      CREATE TABLE unsliced_properties (
+        acct INTEGER NOT NULL,
+        event INTEGER NOT NULL,
+        name TEXT NOT NULL,
+        PRIMARY KEY (acct, event, name)
+      ) WITHOUT ROWID;
+      -- 1 when the rollup set answering the account's queries holds the slices of every
+      -- logged event. Accounts stored before slices existed get them from a rebuild in
+      -- their own zone, which their next upload starts; until then filters read the log.
+      ALTER TABLE accounts ADD COLUMN sliced INTEGER NOT NULL DEFAULT 0;
+    `,
+  },
 ]

@@ -1,4 +1,5 @@
-// Bringing an account's rollups to a new time zone in steps (see the module comment of
+// Bringing an account's rollups to a new time zone (or to value slices, for an account
+// stored before they existed) in steps (see the module comment of
 // `engine.ts`): each step folds more of the account's event log into a new rollup set, in
 // its own transaction, until the set is complete and swapped in; later steps delete the
 // replaced sets. Only the connection that writes rebuilds.
@@ -7,6 +8,7 @@ import type { SqlDriver } from "../SqlDriver.ts"
 import type { Accounts } from "./accounts.ts"
 import { parseLogChunk } from "./eventLog.ts"
 import { newRollupSet, type RollupSets } from "./rollupSets.ts"
+import type { ValueSlices } from "./valueSlices.ts"
 
 // Events folded per read of `event_log` while rebuilding (rows hold up to 1000 events each).
 const rebuildRowsPerRead = 8
@@ -48,7 +50,13 @@ const collectGarbage = (driver: SqlDriver, deadline: number): boolean => {
  * throws has rolled back; `forget` drops what it taught the caches.
  */
 export const make =
-  (driver: SqlDriver, accounts: Accounts, rollupSets: RollupSets, forget: (id: string) => void) =>
+  (
+    driver: SqlDriver,
+    accounts: Accounts,
+    rollupSets: RollupSets,
+    slices: ValueSlices,
+    forget: (id: string) => void,
+  ) =>
   (account: Account.Settings, deadline: number): RebuildProgress => {
     const timeZone = account.timeZone
     let finished = false
@@ -75,7 +83,7 @@ export const make =
             [state.acct],
           )
         }
-        if (state.timeZone === timeZone) {
+        if (state.timeZone === timeZone && state.sliced) {
           finished = true
           return
         }
@@ -93,19 +101,24 @@ export const make =
             [state.acct, folded, rebuildRowsPerRead],
           )
           for (const logged of rows) {
-            rollupSets.apply(target, timeZone, parseLogChunk(String(logged.events)))
+            rollupSets.apply(
+              target,
+              timeZone,
+              slices.expand(state, parseLogChunk(String(logged.events))),
+            )
             folded = Number(logged.seq)
           }
           if (rows.length < rebuildRowsPerRead) {
             // The whole log is folded: the new set answers from now on.
             driver.run("INSERT OR IGNORE INTO rollup_garbage (id) VALUES (?)", [state.rollups])
             driver.run(
-              `UPDATE accounts SET rollups = ?, time_zone = ?, rebuild_zone = NULL,
+              `UPDATE accounts SET rollups = ?, time_zone = ?, sliced = 1, rebuild_zone = NULL,
                rebuild_rollups = NULL, rebuild_seq = NULL WHERE acct = ?`,
               [target, timeZone, state.acct],
             )
             state.rollups = target
             state.timeZone = timeZone
+            state.sliced = true
             finished = true
             return
           }

@@ -50,12 +50,14 @@ export interface RollupSets {
   /** Folds stored events into the rollups of their local days in `timeZone`. */
   readonly apply: (rollups: number, timeZone: string, entries: ReadonlyArray<LogEntry>) => void
   /**
-   * Answers `plan` for one event from one rollup set. Each `yield` is a point where other
-   * work may run, and reports the estimated microseconds of work done since the last one.
+   * Answers `plan` (its filters aside) for the events of `events` (an event, or the value
+   * slices that hold a filter's events: see `valueSlices.ts`) from one rollup set: counts
+   * and sums added, distinct profiles unioned. Each `yield` is a point where other work may
+   * run, and reports the estimated microseconds of work done since the last one.
    */
   readonly query: (
     rollups: number,
-    event: number,
+    events: ReadonlyArray<number>,
     plan: QueryPlan.QueryPlan,
   ) => Generator<number, QueryPlan.Result, void>
   /** Forgets everything decoded, after a transaction that rolled back. */
@@ -267,9 +269,12 @@ export const make = (
 
   function* query(
     rollups: number,
-    event: number,
+    events: ReadonlyArray<number>,
     plan: QueryPlan.QueryPlan,
   ): Generator<number, QueryPlan.Result, void> {
+    // One event's unions are remembered and its single days read by size; several events'
+    // (slices) are always unioned.
+    const event = events.length === 1 ? events[0]! : undefined
     if (plan.measure._tag === "Profiles") {
       const counts = plan.groups.map((group) => new Array<number>(group.buckets.length).fill(0))
       let work = 0
@@ -278,6 +283,10 @@ export const make = (
       const unions: Array<{ g: number; b: number; first: number; last: number }> = []
       for (const [g, group] of plan.groups.entries()) {
         for (const [b, { first, last }] of group.buckets.entries()) {
+          if (event === undefined) {
+            if (events.length > 0) unions.push({ g, b, first, last })
+            continue
+          }
           if (first === last) {
             singles ??= daySizes(rollups, event, plan.from, plan.to)
             counts[g]![b] =
@@ -294,7 +303,7 @@ export const make = (
       const union = new ProfileSets.UnionCounter()
       for (const { g, b, first, last } of unions) {
         // Another group may have asked for the same days.
-        const known = distinct.get(rollups, event, first, last)
+        const known = event === undefined ? undefined : distinct.get(rollups, event, first, last)
         if (known !== undefined) {
           counts[g]![b] = known
           continue
@@ -302,46 +311,52 @@ export const make = (
         const startedAt = generation
         // Day by day: only the union and the day being added stay in memory.
         union.reset()
-        for (let day = first; day <= last; day++) {
-          let set = cache.get(setKey(rollups, event, day))
-          if (set === undefined) {
-            work += prefetch(rollups, event, day, Math.min(plan.to, day + daysPerPrefetch - 1))
-            set = cache.get(setKey(rollups, event, day))
-          }
-          if (set === undefined) {
-            // A large day set, read alone.
-            set = daySet(rollups, event, day)
-            work += cost.statement + set.length * 4 * cost.byte
-          }
-          union.add(set)
-          work += cost.union + set.length * cost.profile
-          if (work >= checkpointMicros) {
-            yield work
-            work = 0
+        for (const each of events) {
+          for (let day = first; day <= last; day++) {
+            let set = cache.get(setKey(rollups, each, day))
+            if (set === undefined) {
+              work += prefetch(rollups, each, day, Math.min(plan.to, day + daysPerPrefetch - 1))
+              set = cache.get(setKey(rollups, each, day))
+            }
+            if (set === undefined) {
+              // A large day set, read alone.
+              set = daySet(rollups, each, day)
+              work += cost.statement + set.length * 4 * cost.byte
+            }
+            union.add(set)
+            work += cost.union + set.length * cost.profile
+            if (work >= checkpointMicros) {
+              yield work
+              work = 0
+            }
           }
         }
         counts[g]![b] = union.size
-        if (generation === startedAt) distinct.set(rollups, event, first, last, union.size)
+        if (event !== undefined && generation === startedAt)
+          distinct.set(rollups, event, first, last, union.size)
       }
       if (work > 0) yield work
       return resultOf(plan, (g, b) => counts[g]![b]!)
     }
     const index = QueryPlan.bucketIndex(plan)
+    // Several events: one statement over all of them (a JSON array, one parameter).
+    const of = event === undefined ? "event IN (SELECT value FROM json_each(?))" : "event = ?"
+    const eventParam = event ?? JSON.stringify(events)
     const values =
       plan.measure._tag === "Events"
         ? perDay(
             plan,
             driver.all(
-              "SELECT day, count FROM day_counts WHERE acct = ? AND event = ? AND day BETWEEN ? AND ?",
-              [rollups, event, plan.from, plan.to],
+              `SELECT day, sum(count) AS count FROM day_counts WHERE acct = ? AND ${of} AND day BETWEEN ? AND ? GROUP BY day`,
+              [rollups, eventParam, plan.from, plan.to],
             ),
             (row) => BigInt(row.count as number | bigint),
           )
         : perDay(
             plan,
             driver.all(
-              "SELECT day, low, high FROM day_sums WHERE acct = ? AND event = ? AND property = ? AND day BETWEEN ? AND ?",
-              [rollups, event, plan.measure.property, plan.from, plan.to],
+              `SELECT day, sum(low) AS low, sum(high) AS high FROM day_sums WHERE acct = ? AND ${of} AND property = ? AND day BETWEEN ? AND ? GROUP BY day`,
+              [rollups, eventParam, plan.measure.property, plan.from, plan.to],
             ),
             (row) =>
               BigInt(row.high as number | bigint) * sumBaseBig + BigInt(row.low as number | bigint),
