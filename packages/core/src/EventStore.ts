@@ -172,6 +172,15 @@ export interface Service {
   readonly eventNames: (
     account: Account.Settings,
   ) => Effect.Effect<ReadonlyArray<string>, StoreError>
+  /**
+   * The names of the properties `eventName`'s events have had and of the fields the
+   * account's profiles have had (`sortedNames`), for a UI to suggest in filters and top
+   * values. Optional: a store without it (ClickHouse) offers no suggestions.
+   */
+  readonly propertyNames?: (
+    account: Account.Settings,
+    eventName: string,
+  ) => Effect.Effect<PropertyNames, StoreError>
   /** A profile's merged properties, if it was ever upserted. */
   readonly profile: (
     account: Account.Settings,
@@ -182,6 +191,30 @@ export interface Service {
    * reason (disk full, read-only, file replaced or deleted, unreachable) when it cannot.
    */
   readonly health: () => Effect.Effect<void, StoreError>
+}
+
+/** The names of an event's properties and of the account's profile fields. */
+export interface PropertyNames {
+  readonly event: ReadonlyArray<string>
+  readonly profile: ReadonlyArray<string>
+}
+
+/** Names as every store lists them: each once, sorted by UTF-16 code units. */
+export const sortedNames = (names: Iterable<string>): ReadonlyArray<string> =>
+  [...new Set(names)].sort()
+
+/** The property names of `eventName`'s `events` and of `profiles`: what stores answer. */
+export const propertyNamesOf = (
+  events: Iterable<Aggregator.Event>,
+  profiles: Iterable<Profile>,
+  eventName: string,
+): PropertyNames => {
+  const event: Array<string> = []
+  for (const stored of events)
+    if (stored.name === eventName) event.push(...Object.keys(stored.properties))
+  const profile: Array<string> = []
+  for (const stored of profiles) profile.push(...Object.keys(stored.properties))
+  return { event: sortedNames(event), profile: sortedNames(profile) }
 }
 
 /** The service tag of the event store. */
@@ -297,6 +330,10 @@ export const makeMemory = (limits: Limits.Limits = Limits.defaults): Effect.Effe
         ),
       eventNames: (account) =>
         Effect.map(dataOf(account), (data) => [...new Set(data.events.map((e) => e.name))].sort()),
+      propertyNames: (account, eventName) =>
+        Effect.map(dataOf(account), (data) =>
+          propertyNamesOf(data.events, data.profiles.values(), eventName),
+        ),
       profile: (account, profile) =>
         Effect.map(dataOf(account), (data) => Option.fromNullable(data.profiles.get(profile))),
       health: () => Effect.void,

@@ -294,6 +294,11 @@ export const fromEngine = (engine: Engine.Engine, options: Options = {}) => {
       Effect.try({ try: () => engine.eventNames(account), catch: storeError("eventNames") }),
     profile: (account, key) =>
       Effect.try({ try: () => engine.profile(account, key), catch: storeError("profile") }),
+    propertyNames: (account, eventName) =>
+      Effect.try({
+        try: () => engine.propertyNames(account, eventName),
+        catch: storeError("propertyNames"),
+      }),
     health: () => Effect.try({ try: () => engine.health(), catch: storeError("health") }),
   }
   return { service, rebuilds }

@@ -16,6 +16,7 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
 import { afterAll } from "vitest"
+import * as Engine from "../src/internal/engine.ts"
 import { migrations } from "../src/internal/migrations.ts"
 import { charged, january, noon } from "./fixtures.ts"
 
@@ -104,6 +105,58 @@ describe("SQLite store on a file", () => {
 })
 
 describe("SQLite schema migrations", () => {
+  it.effect("lists version 6's profile fields, and the events' properties after a rebuild", () =>
+    Effect.gen(function* () {
+      const filename = join(folder, "version6.db")
+      const connection = NodeSqlite.open({ filename })
+      const { driver } = connection
+      driver.exec(
+        "CREATE TABLE trendline_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL)",
+      )
+      for (const migration of migrations.filter((m) => m.version <= 6)) {
+        driver.exec(migration.sql)
+        driver.run("INSERT INTO trendline_migrations (version, name) VALUES (?, ?)", [
+          migration.version,
+          migration.name,
+        ])
+      }
+      driver.run("INSERT INTO rollup_sets (id) VALUES (1)")
+      driver.run("INSERT INTO accounts (acct, id, time_zone, rollups) VALUES (1, 'acme', 'UTC', 1)")
+      driver.run("INSERT INTO event_names (acct, id, name) VALUES (1, 0, 'Charged')")
+      driver.run(
+        `INSERT INTO profiles (acct, no, key, ts, properties) VALUES
+         (1, 0, 'identity:a', 5, '{"Plan":"pro","City":"Pune"}'),
+         (1, 1, 'identity:b', NULL, NULL),
+         (1, 2, 'identity:c', 7, '{"Beta":true}')`,
+      )
+      // Version 6's log: one event with two properties (a log row is [event, ts, profile, properties]).
+      driver.run("INSERT INTO event_log (acct, events) VALUES (1, ?)", [
+        JSON.stringify([[0, noon(3), 1, { Amount: 5, Coupon: "x" }]]),
+      ])
+      Engine.migrate(driver)
+      const { service: store, rebuilds } = SqliteEventStore.fromEngine(
+        Engine.make(driver, "single"),
+      )
+      const account = Account.make("acme")
+      assert.deepStrictEqual(yield* store.propertyNames!(account, "Charged"), {
+        event: [],
+        profile: ["Beta", "City", "Plan"],
+      })
+      // The next upload starts the rebuild that slices the account's events.
+      yield* store.append(account, {
+        events: [charged("identity:b", noon(4), 2)],
+        profiles: [{ profile: "identity:b", ts: 9, properties: { Country: "IN" } }],
+      })
+      yield* rebuilds.ensure(account)
+      assert.deepStrictEqual(driver.all("SELECT sliced FROM accounts"), [{ sliced: 1 }])
+      assert.deepStrictEqual(yield* store.propertyNames!(account, "Charged"), {
+        event: ["Amount", "Coupon"],
+        profile: ["Beta", "City", "Country", "Plan"],
+      })
+      connection.close()
+    }),
+  )
+
   it.effect("splits version 3's sums into two parts exactly, past 2^53 and below zero", () =>
     Effect.gen(function* () {
       const filename = join(folder, "version3.db")

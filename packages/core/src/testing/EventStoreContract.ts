@@ -693,6 +693,40 @@ export const eventStoreContract = <E>(name: string, storeLayer: Layer.Layer<Even
       }),
     )
 
+    it.effect("lists property names as the reference store, when it lists them", () =>
+      Effect.gen(function* () {
+        const store = yield* EventStore
+        const cases = fc.sample(
+          fc.tuple(filteredEventsArbitrary, profileRecordsArbitrary, profileRecordsArbitrary),
+          { seed: 20170105, numRuns: 6 },
+        )
+        for (const [events, early, late] of cases) {
+          const account = freshAccount()
+          const reference = yield* storedWithReference(store, account, events, early, late)
+          if (store.propertyNames === undefined) continue
+          for (const eventName of ["Charged", "Viewed", "Never Stored"])
+            assert.deepStrictEqual(
+              yield* store.propertyNames(account, eventName),
+              yield* reference.propertyNames!(account, eventName),
+              eventName,
+            )
+        }
+        // Names with characters past the BMP sort as JavaScript sorts them.
+        if (store.propertyNames === undefined) return
+        const account = freshAccount()
+        const properties = { "\u{1F600}": 1, "\uFFFD": 2, z: 3, Z: 4 }
+        yield* store.append(account, {
+          events: [{ name: "Opened", profile: "identity:a", ts: 86_400 * 18_000, properties }],
+          profiles: [{ profile: "identity:a", ts: 1, properties }],
+        })
+        const sorted = Object.keys(properties).sort()
+        assert.deepStrictEqual(yield* store.propertyNames(account, "Opened"), {
+          event: sorted,
+          profile: sorted,
+        })
+      }),
+    )
+
     it.effect("answers random plans over random events exactly as the reference aggregator", () =>
       Effect.gen(function* () {
         const store = yield* EventStore

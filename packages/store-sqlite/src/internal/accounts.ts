@@ -52,6 +52,8 @@ export interface Accounts {
   readonly profileNumbers: (state: AccountState, keys: ReadonlyArray<string>) => Array<number>
   /** Merges profile records, in their order, into the stored profiles (inside a write). */
   readonly updateProfiles: (state: AccountState, updates: ReadonlyArray<EventStore.Profile>) => void
+  /** The names of the fields the account's profiles have had, unsorted. */
+  readonly fieldNames: (state: AccountState) => ReadonlyArray<string>
   /** The stored profile, if a profile record of it arrived. */
   readonly profile: (state: AccountState, key: string) => Option.Option<EventStore.Profile>
   /**
@@ -153,6 +155,10 @@ const storedProfile = (
         properties: JSON.parse(json) as EventStore.Profile["properties"],
       })
 }
+
+const insertFieldNames = byRows(
+  (rows) => `INSERT OR IGNORE INTO profile_fields (acct, name) VALUES ${tuples(rows, 1)}`,
+)
 
 /** The accounts over `driver`. */
 export const make = (driver: SqlDriver, role: Role, cachedNumbers: ProfileNumbers): Accounts => {
@@ -272,6 +278,11 @@ export const make = (driver: SqlDriver, role: Role, cachedNumbers: ProfileNumber
       const no = numbers[i]!
       profiles.set(no, EventStore.mergeProfile(Option.fromNullable(profiles.get(no)), update))
     })
+    const fields = new Set<string>()
+    for (const update of updates) for (const name in update.properties) fields.add(name)
+    inSlices([...fields], rowsPerStatement(1), (slice) =>
+      driver.run(insertFieldNames(slice.length), [state.acct, ...slice]),
+    )
     const parts: Array<{ no: number; part: number; text: string }> = []
     inSlices([...profiles], rowsPerStatement(5), (slice) => {
       const params: Array<string | number> = [state.acct]
@@ -335,7 +346,13 @@ export const make = (driver: SqlDriver, role: Role, cachedNumbers: ProfileNumber
     cachedNumbers.clear()
   }
 
+  const fieldNames = (state: AccountState): ReadonlyArray<string> =>
+    driver
+      .all("SELECT name FROM profile_fields WHERE acct = ?", [state.acct])
+      .map((row) => String(row.name))
+
   return {
+    fieldNames,
     load: loadAccount,
     create: createAccount,
     loadEventIds,

@@ -97,6 +97,11 @@ export interface Engine {
   readonly eventNames: (account: Account.Settings) => ReadonlyArray<string>
   readonly profile: (account: Account.Settings, key: string) => Option.Option<EventStore.Profile>
   /**
+   * See `EventStore.Service.propertyNames`: event properties from the slices' tables (an
+   * account stored before slices lists its events' properties once its rebuild is done).
+   */
+  readonly propertyNames: (account: Account.Settings, eventName: string) => EventStore.PropertyNames
+  /**
    * One step of bringing an account's rollups to its `timeZone` and deleting replaced
    * rollup sets, working until `deadline` (`performance.now()` milliseconds).
    */
@@ -318,6 +323,19 @@ export const make = (driver: SqlDriver, role: Role, options: EngineOptions = {})
     return state === undefined ? Option.none() : accounts.profile(state, key)
   }
 
+  const propertyNames = (
+    account: Account.Settings,
+    eventName: string,
+  ): EventStore.PropertyNames => {
+    const state = accounts.load(account.id)
+    if (state === undefined) return { event: [], profile: [] }
+    const event = eventId(state, eventName)
+    return {
+      event: EventStore.sortedNames(event === undefined ? [] : slices.propertyNames(state, event)),
+      profile: EventStore.sortedNames(accounts.fieldNames(state)),
+    }
+  }
+
   const rebuild = Rebuild.make(driver, accounts, rollupSets, slices, forget)
   const rebuildStep = (account: Account.Settings, deadline: number): Rebuild.RebuildProgress => {
     if (role === "reader") throw new Error("a reader cannot rebuild")
@@ -335,7 +353,7 @@ export const make = (driver: SqlDriver, role: Role, options: EngineOptions = {})
     )
   }
 
-  return { append, query, top, eventNames, profile, rebuildStep, health }
+  return { append, query, top, eventNames, profile, propertyNames, rebuildStep, health }
 }
 
 /** Runs a sliced query to its end without yielding (a reader on its own thread). */

@@ -187,7 +187,7 @@ export const migrations: ReadonlyArray<Migration> = [
   },
   {
     version: 7,
-    name: "value slices",
+    name: "value slices; profile field names",
     sql: `
       -- The events of one event name with one value (JSON text) of one property are rolled
       -- up as an event of their own, numbered \`id\` (from 2^31) in the rollup tables' event
@@ -212,6 +212,17 @@ export const migrations: ReadonlyArray<Migration> = [
       -- logged event. Accounts stored before slices existed get them from a rebuild in
       -- their own zone, which their next upload starts; until then filters read the log.
       ALTER TABLE accounts ADD COLUMN sliced INTEGER NOT NULL DEFAULT 0;
+      -- The names of the fields the account's profiles have had (profile records only add
+      -- fields), for suggestions. A profile stored in parts (over 1 MB) adds its fields at
+      -- its next record.
+      CREATE TABLE profile_fields (
+        acct INTEGER NOT NULL,
+        name TEXT NOT NULL,
+        PRIMARY KEY (acct, name)
+      ) WITHOUT ROWID;
+      INSERT OR IGNORE INTO profile_fields (acct, name)
+        SELECT profiles.acct, fields.key FROM profiles, json_each(profiles.properties) AS fields
+        WHERE profiles.parts = 1 AND json_valid(profiles.properties);
     `,
   },
 ]

@@ -82,7 +82,7 @@ export interface ValueSlices {
     from: number,
     to: number,
   ) => Map<string, number> | undefined
-  /** The names of the properties `event`'s events have had, sliced or not, sorted. */
+  /** The names of the properties `event`'s events have had, sliced or not. */
   readonly propertyNames: (state: AccountState, event: number) => ReadonlyArray<string>
 }
 
@@ -247,8 +247,7 @@ export const make = (driver: SqlDriver, limits: SliceLimits = defaultLimits): Va
     driver
       .all(
         `SELECT DISTINCT name FROM value_slices WHERE acct = ?1 AND event = ?2
-         UNION SELECT name FROM unsliced_properties WHERE acct = ?1 AND event = ?2
-         ORDER BY name`,
+         UNION SELECT name FROM unsliced_properties WHERE acct = ?1 AND event = ?2`,
         [state.acct, event],
       )
       .map((row) => String(row.name))
