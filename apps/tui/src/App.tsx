@@ -1,7 +1,7 @@
 /**
- * The interactive UI: the query form, the running query, its results or failure, and the
- * help over any of them. Screens follow the query's state; the form's state lives here, so
- * going back finds the form as it was left.
+ * The interactive UI: the query form, the running query, its results (trends, or top
+ * values) or failure, and the help over any of them. Screens follow the query's state; the
+ * form's state lives here, so going back finds the form as it was left.
  */
 import type * as Calendar from "@trendline/core/Calendar"
 import { Box, Text, useApp } from "ink"
@@ -10,16 +10,18 @@ import { FailedScreen } from "./components/FailedScreen.tsx"
 import { Header } from "./components/Header.tsx"
 import { HelpScreen } from "./components/HelpScreen.tsx"
 import { QueryFormScreen } from "./components/QueryFormScreen.tsx"
-import { ResultsScreen } from "./components/ResultsScreen.tsx"
+import { ResultsScreen, type ResultsScreenProps } from "./components/ResultsScreen.tsx"
 import { RunningScreen } from "./components/RunningScreen.tsx"
 import { ThemeProvider, useTheme } from "./components/Theme.tsx"
+import { TopScreen } from "./components/TopScreen.tsx"
 import * as Export from "./Export.ts"
 import * as QueryForm from "./form/QueryForm.ts"
 import { useBackend } from "./hooks/useBackend.ts"
 import { useKeys, useQuitKeys } from "./hooks/useKeys.ts"
+import { type QueryResult, useQuery } from "./hooks/useQuery.ts"
 import { useQueryForm } from "./hooks/useQueryForm.ts"
 import { useTerminalSize } from "./hooks/useTerminalSize.ts"
-import { useTrendsQuery } from "./hooks/useTrendsQuery.ts"
+import * as QueryRequest from "./QueryRequest.ts"
 
 export interface AppProps {
   /** Colours on (bold, dim and inverse stay either way). */
@@ -42,7 +44,7 @@ const Screens = ({ cwd, today }: { readonly cwd: string; readonly today: Calenda
   const { exit } = useApp()
   const size = useTerminalSize()
   const backend = useBackend()
-  const query = useTrendsQuery()
+  const query = useQuery()
   const [help, setHelp] = useState(false)
   // The results screen's export has a text field: there `q` is a letter too.
   const [resultsTyping, setResultsTyping] = useState(false)
@@ -111,15 +113,19 @@ const Screens = ({ cwd, today }: { readonly cwd: string; readonly today: Calenda
             message={query.state.message}
           />
         ) : (
-          <ResultsScreen
-            answer={query.state.answer}
+          <AnswerScreen
+            result={query.state.result}
             request={query.state.request}
             eventNames={backend.eventNames}
             active={!help}
             columns={size.columns}
             rows={body}
             cwd={cwd}
-            curl={Export.curl(query.state.request, backend.state.backend.endpoint)}
+            curl={Export.curl(
+              query.state.request.body,
+              backend.state.backend.endpoint,
+              QueryRequest.pathOf(query.state.request),
+            )}
             local={backend.state.backend.endpoint === undefined}
             onBack={query.cancel}
             onQuit={quit}
@@ -131,3 +137,14 @@ const Screens = ({ cwd, today }: { readonly cwd: string; readonly today: Calenda
     </Box>
   )
 }
+
+/** A query's answer on the screen of its kind: trends charts and tables, or top values. */
+const AnswerScreen = ({
+  result,
+  ...props
+}: { readonly result: QueryResult } & Omit<ResultsScreenProps, "answer">) =>
+  result._tag === "Top" ? (
+    <TopScreen answer={result.answer} {...props} />
+  ) : (
+    <ResultsScreen answer={result.answer} {...props} />
+  )

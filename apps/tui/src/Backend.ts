@@ -1,7 +1,7 @@
 /**
  * Where the terminal UI sends its queries: the embedded store in this process (local
  * mode, the default) or any Trends API through `@trendline/client` (remote mode). Both
- * answer with the client's `TrendsAnswer`, so the screens do not care which.
+ * answer with the client's `TrendsAnswer` and `TopAnswer`, so the screens do not care which.
  */
 import * as Region from "@trendline/client/Region"
 import * as Results from "@trendline/client/Results"
@@ -38,8 +38,14 @@ export interface Service {
     request: unknown,
     onProgress?: (state: TrendsClient.Progress) => Effect.Effect<void>,
   ) => Effect.Effect<TrendsClient.TrendsAnswer, QueryError>
-  /** Runs a top counts query given as its wire body (polled): each group's values in order. */
-  readonly top: (request: unknown) => Effect.Effect<TrendsClient.TopAnswer, QueryError>
+  /**
+   * Runs a top counts query given as its wire body (polled): each group's values in order;
+   * `onProgress` follows polling.
+   */
+  readonly top: (
+    request: unknown,
+    onProgress?: (state: TrendsClient.Progress) => Effect.Effect<void>,
+  ) => Effect.Effect<TrendsClient.TopAnswer, QueryError>
   /** Uploads records (any number; batches of 1000). */
   readonly upload: (
     records: ReadonlyArray<unknown>,
@@ -112,11 +118,14 @@ export const layerLocal = (options: LocalOptions): Layer.Layer<Backend, EventSto
               groups: Results.decode(decoded, result, { weekStart: options.account.weekStart }),
             }
           }),
-        top: (request) =>
-          Polling.run({
-            submit: api.top(request),
-            poll: (reqId) => api.poll("top", String(reqId)),
-          }),
+        top: (request, onProgress) =>
+          Polling.run(
+            {
+              submit: api.top(request),
+              poll: (reqId) => api.poll("top", String(reqId)),
+            },
+            onProgress === undefined ? {} : { onProgress: onProgress as never },
+          ),
         upload,
       }
     }),
@@ -138,7 +147,8 @@ export const layerRemote = (
         eventNames: Effect.succeed([]),
         trends: (request, onProgress) =>
           client.trends(request as TrendsClient.TrendsRequest, onProgress ? { onProgress } : {}),
-        top: (request) => client.top(request as TrendsClient.TopRequest),
+        top: (request, onProgress) =>
+          client.top(request as TrendsClient.TopRequest, onProgress ? { onProgress } : {}),
         upload: client.upload,
       }
     }),

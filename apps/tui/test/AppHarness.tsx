@@ -31,6 +31,7 @@ export const keys = {
   up: "\u001B[A",
   down: "\u001B[B",
   right: "\u001B[C",
+  left: "\u001B[D",
   end: "\u001B[F",
   ctrlC: "\u0003",
   ctrlN: "\u000E",
@@ -65,14 +66,17 @@ export const answerFor = (
     } satisfies TrendsClient.TrendsAnswer
   })
 
-export const testBackend = (trends: Backend.Service["trends"] = (request) => answerFor(request)) =>
+export const testBackend = (
+  trends: Backend.Service["trends"] = (request) => answerFor(request),
+  top: Backend.Service["top"] = () => Effect.die("not in these tests"),
+) =>
   Layer.succeed(Backend.Backend, {
     description: "test backend",
     endpoint: undefined,
     weekStart: "monday",
     eventNames: Effect.succeed(eventNames),
     trends,
-    top: () => Effect.die("not in these tests"),
+    top,
     upload: () => Effect.die("not in these tests"),
   })
 
@@ -84,6 +88,20 @@ export interface Size {
 
 /** The terminal the review found the problems in. */
 export const small: Size = { columns: 80, rows: 24 }
+
+/** Every line fits the terminal and the screen is no taller than it. */
+export const expectFits = (frame: string, size: Size = small) => {
+  const lines = frame.split("\n")
+  expect(lines.length).toBeLessThanOrEqual(size.rows)
+  for (const line of lines) expect(line.length).toBeLessThanOrEqual(size.columns)
+}
+
+/** The rows of a top values table on screen: rank, value as shown, count as shown. */
+export const topRows = (frame: string): ReadonlyArray<readonly [string, string, string]> =>
+  frame.split("\n").flatMap((line) => {
+    const row = /^(?:› | {2}) *(\d+) {2}(.+?) +([\d,]+)(?: {2}▇+)?$/.exec(line)
+    return row === null ? [] : [[row[1]!, row[2]!.trimEnd(), row[3]!] as const]
+  })
 
 /** The UI `start` started: what it shows, and its keyboard. */
 export interface Ui {
@@ -151,23 +169,65 @@ export const appHarness = () => {
     return { app, frame, see, press, quits }
   }
 
-  /** Starts the app, waits for the form, and types an event name. */
+  /**
+   * Starts the app, waits for the form, and types an event name. `ready` is what shows once
+   * the backend is there (its description) and the form has the keyboard (a suggestion).
+   */
   const startWithEvent = async (
     layer: Layer.Layer<Backend.Backend>,
     event = "Charged",
     size?: Size,
+    ready: { readonly backend: string; readonly suggestion: string } = {
+      backend: "test backend",
+      suggestion: "App Opened",
+    },
   ): Promise<Ui> => {
     const ui = start(layer, size)
-    await ui.see("test backend")
+    await ui.see(ready.backend)
     // The header spans the terminal: at its full width, the app has the size.
     if (size !== undefined) {
       await vi.waitFor(() => expect(ui.frame().split("\n")[0]).toHaveLength(size.columns))
     }
-    await ui.see("App Opened") // suggestions are there: the form has the keyboard
+    await ui.see(ready.suggestion) // suggestions are there: the form has the keyboard
     ui.press(event)
     await ui.see(`Event     ${event}`)
     return ui
   }
 
   return { dir: () => dir, start, startWithEvent }
+}
+
+/**
+ * From the event field of a started form: the "top values" measure, the property (and its
+ * source, how many values and their order when given); the form is left on the Order field.
+ */
+export const askTop = async (
+  ui: Ui,
+  property: string,
+  options: { readonly profile?: boolean; readonly topN?: string; readonly asc?: boolean } = {},
+) => {
+  ui.press(keys.down, keys.down, keys.down, keys.down) // Range, From, To, Measure
+  await ui.see("› Measure")
+  ui.press(keys.right, keys.right, keys.right)
+  await ui.see("‹ top values of a property ›")
+  ui.press(keys.down, property)
+  await ui.see(`Property  ${property}`)
+  ui.press(keys.down)
+  await ui.see("› Source")
+  if (options.profile === true) {
+    ui.press(keys.right)
+    await ui.see("‹ profile field ›")
+  }
+  ui.press(keys.down)
+  await ui.see("› Show")
+  if (options.topN !== undefined) {
+    ui.press(keys.ctrlU, options.topN)
+    await ui.see(`Show      ${options.topN}`)
+  }
+  ui.press(keys.down)
+  await ui.see("› Order")
+  if (options.asc === true) {
+    ui.press(keys.right)
+    await ui.see("‹ least frequent first ›")
+  }
 }

@@ -8,7 +8,7 @@ import * as Effect from "effect/Effect"
 import { describe, expect, it } from "vitest"
 import { conditionsOf } from "../src/form/Conditions.ts"
 import * as QueryForm from "../src/form/QueryForm.ts"
-import { answerFor, appHarness, keys, small, testBackend } from "./AppHarness.tsx"
+import { answerFor, appHarness, expectFits, keys, small, testBackend } from "./AppHarness.tsx"
 
 const today = Calendar.unsafeMakeDay(2026, 11, 26)
 const draft = { ...QueryForm.initialDraft(today), eventName: "Charged" }
@@ -66,12 +66,6 @@ describe("conditions", () => {
 })
 
 const { startWithEvent } = appHarness()
-
-/** Every line fits the terminal and the screen is no taller than it. */
-const expectFits = (frame: string) => {
-  expect(frame.split("\n").length).toBeLessThanOrEqual(small.rows)
-  for (const line of frame.split("\n")) expect(line.length).toBeLessThanOrEqual(small.columns)
-}
 
 describe("the filters at 80x24", () => {
   it("are typed into the form, sent with the query, and named over the answer", async () => {

@@ -1,19 +1,24 @@
 /**
- * The screens in the terminal the review used, 80 columns by 24 rows: nothing the user
- * needs may be cut or pushed off.
+ * The screens in the terminal the review used, 80 columns by 24 rows (and the top values
+ * in smaller ones, down to the least the app lays out for): nothing the user needs may be
+ * cut or pushed off.
  */
+import type * as TopCounts from "@trendline/core/TopCounts"
+import * as Effect from "effect/Effect"
 import { describe, expect, it } from "vitest"
-import { answerFor, appHarness, keys, small, testBackend } from "./AppHarness.tsx"
+import {
+  answerFor,
+  appHarness,
+  askTop,
+  expectFits,
+  keys,
+  small,
+  testBackend,
+} from "./AppHarness.tsx"
 
 const { dir: exportDir, startWithEvent } = appHarness()
 
 const lines = (frame: string) => frame.split("\n")
-
-/** Every line fits the terminal and the screen is no taller than it. */
-const expectFits = (frame: string) => {
-  expect(lines(frame).length).toBeLessThanOrEqual(small.rows)
-  for (const line of lines(frame)) expect(line.length).toBeLessThanOrEqual(small.columns)
-}
 
 describe("the chart at 80x24", () => {
   it("tops at the answer's max when a column holds several days, and says so", async () => {
@@ -161,5 +166,61 @@ describe("an export that fails at 80x24", () => {
     ui.press(keys.escape)
     await ui.see("Esc/n new query")
     expect(ui.frame()).not.toContain("Could not write")
+  })
+})
+
+describe("top values in small terminals", () => {
+  // A hundred values, most frequent first: text, numbers, text that reads as a number, and
+  // now and then a value far longer than a line.
+  const hundred: ReadonlyArray<TopCounts.Entry> = Array.from({ length: 100 }, (_, i) => ({
+    value:
+      i % 10 === 9
+        ? `a long value number ${i} that no table column in a small terminal could ever hold`
+        : i % 3 === 0
+          ? i
+          : i % 3 === 1
+            ? String(i)
+            : `item ${i}`,
+    count: 10_000 - i * 97,
+  }))
+  const backend = testBackend(undefined, () => Effect.succeed({ Item: hundred }))
+
+  // 40x16 is the least the app lays out for (`useTerminalSize`); there the header cuts the
+  // backend's name, so the form's suggestions say it is ready.
+  const ready = { backend: "Trendline", suggestion: "App Opened" }
+  for (const size of [small, { columns: 60, rows: 18 }, { columns: 40, rows: 16 }]) {
+    it(`keep a hundred values in ${size.columns}x${size.rows}, scrolling to the last`, async () => {
+      const ui = await startWithEvent(backend, "Charged", size, ready)
+      await askTop(ui, "Item", { topN: "100" })
+      expectFits(ui.frame(), size)
+      ui.press(keys.enter)
+      await ui.see("EVENTS")
+      let frame = ui.frame()
+      expect(frame).toMatch(/^› +1 {2}0 +10,000/m)
+      expect(frame).toMatch(/^ {2} +2 {2}"1" +9,903/m) // the text "1" is quoted
+      expect(frame).toMatch(/ 1–\d+( of 100)?$/m)
+      // The whole line about the group where it fits; in 40 columns, without whose.
+      expect(frame).toMatch(/ Item {3}100 values · (event property · )?most frequent first$/m)
+      expectFits(frame, size)
+      ui.press(keys.end)
+      await ui.see(/^› 100 {2}a long valu.*… +397/m)
+      frame = ui.frame()
+      expect(frame).toMatch(/ \d+–100( of 100)?$/m)
+      expectFits(frame, size)
+      ui.press("e")
+      await ui.see(/^ {2}File {3}\S*-20261126\.csv/m) // the name on its line, cut at its start
+      expectFits(ui.frame(), size)
+    })
+  }
+
+  it("fit the help, with the top values keys, in 80x24", async () => {
+    const ui = await startWithEvent(backend, "Charged", small)
+    ui.press("?")
+    await ui.see("Esc/? close help")
+    const frame = ui.frame()
+    expect(frame).toContain("move through the buckets or values")
+    expect(frame).toContain('top values: "5" is text, 5 is a number')
+    expect(frame).not.toContain("…")
+    expectFits(frame)
   })
 })

@@ -125,16 +125,8 @@ export const topText = (
   request: TopCounts.TopRequest,
   format: Options["format"],
 ): string => {
-  if (format === "json") return `${JSON.stringify(TopCounts.toWire(answer))}\n`
-  if (format === "csv")
-    return `${[
-      "group,value,count",
-      ...Object.entries(answer).flatMap(([name, entries]) =>
-        entries.map((entry) =>
-          [name, String(entry.value), String(entry.count)].map(csvField).join(","),
-        ),
-      ),
-    ].join("\n")}\n`
+  if (format === "json") return Export.topToJson(answer)
+  if (format === "csv") return Export.topToCsv(answer)
   const range = `${Calendar.formatIsoDate(request.from)} to ${Calendar.formatIsoDate(request.to)}`
   return Object.entries(answer)
     .map(([name, entries]) => {
@@ -154,9 +146,6 @@ export const topText = (
     })
     .join("\n")
 }
-
-const csvField = (text: string): string =>
-  /[",\n\r]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text
 
 /**
  * Runs the query against the target (a new local database is filled with the demo data

@@ -1,4 +1,5 @@
 import { Box, Text } from "ink"
+import { useTerminalSize } from "../hooks/useTerminalSize.ts"
 import type * as ResultsView from "../view/ResultsView.ts"
 import { TextField } from "./TextField.tsx"
 import { useTheme } from "./Theme.tsx"
@@ -12,6 +13,8 @@ export const ExportPanel = ({
   readonly cwd: string
 }) => {
   const theme = useTheme()
+  // The file name stays on its line, however long (cut around the cursor).
+  const { columns } = useTerminalSize()
   const format = (id: ResultsView.ExportFormat, label: string) =>
     state.format === id ? (
       <Text bold color={theme.accent} inverse>
@@ -29,7 +32,12 @@ export const ExportPanel = ({
       </Text>
       <Text>
         {"  "}File{"   "}
-        <TextField text={state.fileName} cursor={state.cursor} typing />
+        <TextField
+          text={state.fileName}
+          cursor={state.cursor}
+          typing
+          width={Math.max(columns - 9, 8)}
+        />
       </Text>
       <Text color={theme.muted} wrap="truncate-start">
         {"         "}relative to {cwd}

@@ -1,6 +1,7 @@
 import * as ApiError from "@trendline/core/ApiError"
 import { Box, Text } from "ink"
 import type * as Backend from "../Backend.ts"
+import type * as QueryRequest from "../QueryRequest.ts"
 import * as Format from "../view/Format.ts"
 import { KeyHints } from "./KeyHints.tsx"
 import { useTheme } from "./Theme.tsx"
@@ -11,7 +12,7 @@ export const FailedScreen = ({
   error,
   message,
 }: {
-  readonly request: Readonly<Record<string, unknown>>
+  readonly request: QueryRequest.QueryRequest
   readonly error: Backend.QueryError | undefined
   readonly message: string
 }) => {

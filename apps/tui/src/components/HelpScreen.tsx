@@ -11,7 +11,7 @@ const sections: ReadonlyArray<readonly [string, Bindings]> = [
       ["Enter", "run the query (or take the highlighted suggestion)"],
       ["↑ ↓  Tab  Shift+Tab", "move between fields"],
       ["Tab  →", "complete the event name"],
-      ["← →  Space", "change a choice (range, measure, trend)"],
+      ["← →  Space", "change a choice (range, measure, order, trend)"],
       ["Ctrl+N  Ctrl+X", "add a group, remove the focused one"],
       ["Ctrl+U  Ctrl+W", "clear the field, delete a word"],
       ["Esc", "stop typing (hides the suggestions)"],
@@ -19,13 +19,14 @@ const sections: ReadonlyArray<readonly [string, Bindings]> = [
   ],
   ["Running", [["Esc", "cancel the query"]]],
   [
-    "Results",
+    "Results: trends and top values",
     [
       ["Tab  ← →", "next / previous group"],
-      ["↑ ↓  PgUp PgDn  Home End", "move through the buckets"],
+      ["↑ ↓  PgUp PgDn  Home End", "move through the buckets or values"],
       ["e", "export to a CSV or JSON file (Tab switches)"],
       ["c", "show the same query as a curl command"],
       ["Esc  n", "back to the form, as you left it"],
+      ['"5"  5', 'top values: "5" is text, 5 is a number'],
     ],
   ],
   [

@@ -1,5 +1,6 @@
 import type * as Calendar from "@trendline/core/Calendar"
 import * as DateRange from "@trendline/core/DateRange"
+import * as TopCounts from "@trendline/core/TopCounts"
 import * as Option from "effect/Option"
 import { Box, Text } from "ink"
 import type { ReactNode } from "react"
@@ -115,7 +116,10 @@ const hintsFor = (
   ]
 }
 
-/** The query form: event, range, measure, filters and groups, each with its issues underneath. */
+/**
+ * The query form: event, range, measure, filters and groups (or, for top values, the
+ * property, its source, how many values and their order), each with its issues underneath.
+ */
 export const QueryFormScreen = ({
   state,
   issues,
@@ -153,7 +157,9 @@ export const QueryFormScreen = ({
     draft.eventName !== "" && highlighted?.toLowerCase().startsWith(draft.eventName.toLowerCase())
       ? highlighted.slice(draft.eventName.length)
       : undefined
-  const maxSuggestions = Math.min(Math.max(rows - 19 - draft.groups.length, 2), 8)
+  const top = draft.measure === "top"
+  // Top values show four fields of their own in place of the groups' three rows and more.
+  const maxSuggestions = Math.min(Math.max(rows - 19 - (top ? 2 : draft.groups.length), 2), 8)
   const first = Math.max(0, Math.min(state.suggestion - maxSuggestions + 1, suggestions.length))
   const visible = suggestions.slice(first, first + maxSuggestions)
 
@@ -171,6 +177,8 @@ export const QueryFormScreen = ({
 
   const preset = QueryForm.presets.find((p) => p.id === draft.preset)?.label ?? draft.preset
   const measure = QueryForm.measures.find((m) => m.id === draft.measure)?.label ?? draft.measure
+  const source = QueryForm.topSources.find((s) => s.id === draft.topSource)?.label ?? ""
+  const order = QueryForm.topOrders.find((o) => o.id === draft.topOrder)?.label ?? ""
   // Names as wide as the longest, but never so wide that the trend column leaves the row.
   const nameWidth = Math.min(
     Math.max(12, ...draft.groups.map((group) => group.name.length + 2)),
@@ -232,6 +240,32 @@ export const QueryFormScreen = ({
             <Issues messages={shown("property")} />
           </>
         ) : null}
+        {top ? (
+          <>
+            <Row label="Property" focused={focused("topProperty")}>
+              {text(
+                "topProperty",
+                draft.topSource === "profile"
+                  ? "a profile field, e.g. Plan"
+                  : "an event property, e.g. Category",
+              )}
+            </Row>
+            <Issues messages={shown("topProperty")} />
+            <Row label="Source" focused={focused("topSource")}>
+              <Choice label={source} focused={focused("topSource")} />
+            </Row>
+            <Issues messages={shown("topSource")} />
+            <Row label="Show" focused={focused("topN")}>
+              {text("topN", "10", undefined, 6)}
+              <Text color={theme.muted}>{`  values, 1 to ${TopCounts.maxTopN}`}</Text>
+            </Row>
+            <Issues messages={shown("topN")} />
+            <Row label="Order" focused={focused("topOrder")}>
+              <Choice label={order} focused={focused("topOrder")} />
+            </Row>
+            <Issues messages={shown("topOrder")} />
+          </>
+        ) : null}
         <Row label="Where" focused={focused("where")}>
           {text("where", "event properties, e.g. Amount greater_than 50; Platform equals iOS")}
         </Row>
@@ -240,37 +274,43 @@ export const QueryFormScreen = ({
           {text("profileWhere", 'profile fields, e.g. Plan equals ["pro","team"]')}
         </Row>
         <Issues messages={shown("profileWhere")} />
-        <Box>
-          <Box width={labelWidth + 2}>
-            <Text>{"  "}Groups</Text>
-          </Box>
-          <Box width={nameWidth} flexShrink={0}>
-            <Text color={theme.muted}>name</Text>
-          </Box>
-          <Text color={theme.muted}>trend</Text>
-        </Box>
-        {draft.groups.map((group, index) => {
-          const name: QueryForm.FieldId = `group:${group.id}:name`
-          const type: QueryForm.FieldId = `group:${group.id}:type`
-          return (
-            <Box key={group.id} flexDirection="column">
-              <Row label={`#${index + 1}`} focused={focused(name) || focused(type)}>
-                <Box width={nameWidth} flexShrink={0}>
-                  {text(name, "a name", undefined, nameWidth - 1)}
-                </Box>
-                <Box flexShrink={0}>
-                  <Choice label={group.trendType} focused={focused(type)} />
-                </Box>
-              </Row>
-              <Issues messages={shown(name)} />
+        {top ? null : (
+          <>
+            <Box>
+              <Box width={labelWidth + 2}>
+                <Text>{"  "}Groups</Text>
+              </Box>
+              <Box width={nameWidth} flexShrink={0}>
+                <Text color={theme.muted}>name</Text>
+              </Box>
+              <Text color={theme.muted}>trend</Text>
             </Box>
-          )
-        })}
-        <Issues messages={shown("groups")} />
+            {draft.groups.map((group, index) => {
+              const name: QueryForm.FieldId = `group:${group.id}:name`
+              const type: QueryForm.FieldId = `group:${group.id}:type`
+              return (
+                <Box key={group.id} flexDirection="column">
+                  <Row label={`#${index + 1}`} focused={focused(name) || focused(type)}>
+                    <Box width={nameWidth} flexShrink={0}>
+                      {text(name, "a name", undefined, nameWidth - 1)}
+                    </Box>
+                    <Box flexShrink={0}>
+                      <Choice label={group.trendType} focused={focused(type)} />
+                    </Box>
+                  </Row>
+                  <Issues messages={shown(name)} />
+                </Box>
+              )
+            })}
+            <Issues messages={shown("groups")} />
+          </>
+        )}
         <Issues messages={shown("form")} />
-        <Box marginLeft={labelWidth + 2}>
-          <Text color={theme.muted}>Ctrl+N adds a group</Text>
-        </Box>
+        {top ? null : (
+          <Box marginLeft={labelWidth + 2}>
+            <Text color={theme.muted}>Ctrl+N adds a group</Text>
+          </Box>
+        )}
       </Box>
       <KeyHints hints={hintsFor(state, suggestions)} />
     </Box>

@@ -1,5 +1,6 @@
 import type * as TrendsClient from "@trendline/client/TrendsClient"
 import { Box, Text, useAnimation } from "ink"
+import type * as QueryRequest from "../QueryRequest.ts"
 import * as Format from "../view/Format.ts"
 import { KeyHints } from "./KeyHints.tsx"
 import { useTheme } from "./Theme.tsx"
@@ -13,7 +14,7 @@ export const RunningScreen = ({
   request,
   progress,
 }: {
-  readonly request: Readonly<Record<string, unknown>>
+  readonly request: QueryRequest.QueryRequest
   readonly progress: TrendsClient.Progress | undefined
 }) => {
   const theme = useTheme()

@@ -1,23 +1,41 @@
 /**
  * The query form's data: what the user typed (`Draft`), the form's whole state
- * (`FormState`), the choices it offers, and the wire body a draft stands for. Dates follow
- * core's rules: presets are `DateRange`'s, typed dates are read by `Calendar.parseDay`.
+ * (`FormState`), the choices it offers, and the request a draft stands for: trends, or
+ * with the "top values" measure a top values query of one property. Dates follow core's
+ * rules: presets are `DateRange`'s, typed dates are read by `Calendar.parseDay`.
  */
 import * as Calendar from "@trendline/core/Calendar"
 import * as DateRange from "@trendline/core/DateRange"
+import * as TopCounts from "@trendline/core/TopCounts"
 import type * as TrendsRequest from "@trendline/core/TrendsRequest"
 import * as Either from "effect/Either"
 import type * as Option from "effect/Option"
+import * as QueryRequest from "../QueryRequest.ts"
 import { wireList } from "./Conditions.ts"
 
 export type TrendType = TrendsRequest.TrendType
 export const trendTypes: ReadonlyArray<TrendType> = ["daily", "weekly", "monthly"]
 
-export type Measure = "events" | "profiles" | "sum"
+/** What the query measures; `top` asks for a property's top values instead of a trend. */
+export type Measure = "events" | "profiles" | "sum" | "top"
 export const measures: ReadonlyArray<{ readonly id: Measure; readonly label: string }> = [
   { id: "events", label: "count events" },
   { id: "profiles", label: "unique profiles" },
   { id: "sum", label: "sum of a property" },
+  { id: "top", label: "top values of a property" },
+]
+
+/** Whose value the top values count: the event's property or its profile's field. */
+export type TopSource = "event" | "profile"
+export const topSources: ReadonlyArray<{ readonly id: TopSource; readonly label: string }> = [
+  { id: "event", label: "event property" },
+  { id: "profile", label: "profile field" },
+]
+
+export type TopOrder = "desc" | "asc"
+export const topOrders: ReadonlyArray<{ readonly id: TopOrder; readonly label: string }> = [
+  { id: "desc", label: "most frequent first" },
+  { id: "asc", label: "least frequent first" },
 ]
 
 export type Preset =
@@ -58,7 +76,14 @@ export interface Draft {
   readonly from: string
   readonly to: string
   readonly measure: Measure
+  /** The integer property a sum adds up. */
   readonly property: string
+  /** The property (or profile field) whose top values are asked for. */
+  readonly topProperty: string
+  readonly topSource: TopSource
+  /** How many values, as typed (blank: core's default). */
+  readonly topN: string
+  readonly topOrder: TopOrder
   /** Conditions on the event's properties, `;` between them (`Conditions.conditionsOf`). */
   readonly where: string
   /** Conditions on the profile's fields, the same way. */
@@ -74,6 +99,10 @@ export type FieldId =
   | "to"
   | "measure"
   | "property"
+  | "topProperty"
+  | "topSource"
+  | "topN"
+  | "topOrder"
   | "where"
   | "profileWhere"
   | `group:${number}:name`
@@ -138,6 +167,32 @@ export const dateProblem = (text: string): string | undefined =>
       })
 
 // ---------------------------------------------------------------------------------------
+// Top values
+
+/**
+ * A typed top N as the wire value: the integer typed, blank as missing (core's default,
+ * `TopCounts.defaultTopN`), anything else as typed (core refuses it; `topNProblem` says why).
+ */
+export const topNValue = (text: string): unknown =>
+  text.trim() === "" ? undefined : /^-?\d+$/.test(text.trim()) ? Number(text.trim()) : text.trim()
+
+/** Why a typed top N is not a number of values; none for an integer (core judges its range). */
+export const topNProblem = (text: string): string | undefined =>
+  typeof topNValue(text) === "string"
+    ? `"${text.trim()}" is not a whole number: give how many values to show, from 1 to ${TopCounts.maxTopN}, e.g. ${TopCounts.defaultTopN}`
+    : undefined
+
+/**
+ * The name of the one group of a top values draft: the property's, as `trendline query
+ * --top` names it, unless that cannot name a group (blank, `status`, `__proto__`).
+ */
+export const topGroupName = (property: string): string => {
+  const name = property.trim()
+  if (name === "") return "values"
+  return name === "status" || name === "__proto__" ? `${name} values` : name
+}
+
+// ---------------------------------------------------------------------------------------
 // Draft and wire body
 
 /** A group's name that follows its trend type: `weekly`, or `weekly2` when that is taken. */
@@ -173,6 +228,10 @@ export const initialDraft = (today: Calendar.Day): Draft =>
       to: "",
       measure: "events",
       property: "Amount",
+      topProperty: "",
+      topSource: "event",
+      topN: String(TopCounts.defaultTopN),
+      topOrder: "desc",
       where: "",
       profileWhere: "",
       groups: [{ id: 0, name: "daily", trendType: "daily", named: false }],
@@ -192,7 +251,23 @@ export const initialState = (today: Calendar.Day): FormState => ({
   nextGroupId: 1,
 })
 
-/** The wire body the draft stands for, exactly what would be sent. */
+// The one group of a top values body: `{"Category": {"property_type": …, "name": …}}`.
+const topGroups = (draft: Draft): Record<string, unknown> => {
+  const topN = topNValue(draft.topN)
+  return {
+    [topGroupName(draft.topProperty)]: {
+      property_type: draft.topSource === "profile" ? "profile_fields" : "event_properties",
+      name: draft.topProperty.trim(),
+      ...(topN === undefined ? {} : { top_n: topN }),
+      ...(draft.topOrder === "asc" ? { order: "asc" } : {}),
+    },
+  }
+}
+
+/**
+ * The wire body the draft stands for, exactly what would be sent: a trends body, or with
+ * the `top` measure a top values body (the same event, range and filters, one group).
+ */
 export const toWireBody = (draft: Draft): Record<string, unknown> => {
   const body: Record<string, unknown> = { event_name: draft.eventName.trim() }
   const from = dateValue(draft.from)
@@ -205,8 +280,17 @@ export const toWireBody = (draft: Draft): Record<string, unknown> => {
   const profileProperties = wireList(draft.profileWhere)
   if (eventProperties !== undefined) body.event_properties = eventProperties
   if (profileProperties !== undefined) body.common_profile_properties = profileProperties
-  body.groups = Object.fromEntries(
-    draft.groups.map((group) => [group.name, { trend_type: group.trendType }]),
-  )
+  body.groups =
+    draft.measure === "top"
+      ? topGroups(draft)
+      : Object.fromEntries(
+          draft.groups.map((group) => [group.name, { trend_type: group.trendType }]),
+        )
   return body
 }
+
+/** The request the draft stands for: top values with the `top` measure, else trends. */
+export const toRequest = (draft: Draft): QueryRequest.QueryRequest =>
+  draft.measure === "top"
+    ? QueryRequest.top(toWireBody(draft))
+    : QueryRequest.trends(toWireBody(draft))

@@ -4,7 +4,7 @@
  */
 import type { Draft, FieldId, FormState, Group } from "./Draft.ts"
 
-/** The focusable fields in screen order. */
+/** The focusable fields in screen order; top values have no trend groups, trends no top fields. */
 export const fieldsOf = (draft: Draft): ReadonlyArray<FieldId> => [
   "event",
   "preset",
@@ -12,9 +12,14 @@ export const fieldsOf = (draft: Draft): ReadonlyArray<FieldId> => [
   "to",
   "measure",
   ...(draft.measure === "sum" ? (["property"] as const) : []),
+  ...(draft.measure === "top" ? (["topProperty", "topSource", "topN", "topOrder"] as const) : []),
   "where",
   "profileWhere",
-  ...draft.groups.flatMap((group) => [`group:${group.id}:name`, `group:${group.id}:type`] as const),
+  ...(draft.measure === "top"
+    ? []
+    : draft.groups.flatMap(
+        (group) => [`group:${group.id}:name`, `group:${group.id}:type`] as const,
+      )),
 ]
 
 const groupField = /^group:(\d+):(name|type)$/
@@ -31,6 +36,8 @@ export const isTextField = (field: FieldId): boolean =>
   field === "from" ||
   field === "to" ||
   field === "property" ||
+  field === "topProperty" ||
+  field === "topN" ||
   field === "where" ||
   field === "profileWhere" ||
   field.endsWith(":name")
@@ -46,6 +53,10 @@ export const textOf = (draft: Draft, field: FieldId): string => {
       return draft.to
     case "property":
       return draft.property
+    case "topProperty":
+      return draft.topProperty
+    case "topN":
+      return draft.topN
     case "where":
       return draft.where
     case "profileWhere":
@@ -66,6 +77,10 @@ export const withText = (draft: Draft, field: FieldId, text: string): Draft => {
       return { ...draft, to: text, preset: "custom" }
     case "property":
       return { ...draft, property: text }
+    case "topProperty":
+      return { ...draft, topProperty: text }
+    case "topN":
+      return { ...draft, topN: text }
     case "where":
       return { ...draft, where: text }
     case "profileWhere":

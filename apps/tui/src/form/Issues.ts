@@ -1,8 +1,10 @@
 /**
- * The query form's issues: core's (`TrendsRequest.decode` of the wire body, and
- * `Calendar.parseDay` of a typed date) by the field they are shown under, and when they show.
+ * The query form's issues: core's (`TrendsRequest.decode` of the wire body, or
+ * `TopCounts.decode` for top values, and `Calendar.parseDay` of a typed date) by the field
+ * they are shown under, and when they show.
  */
 import type * as ApiError from "@trendline/core/ApiError"
+import * as TopCounts from "@trendline/core/TopCounts"
 import * as TrendsRequest from "@trendline/core/TrendsRequest"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
@@ -10,15 +12,45 @@ import { conditionsOf, syntaxProblem } from "./Conditions.ts"
 import {
   type Draft,
   dateProblem,
+  type FieldId,
   type FormState,
   type Group,
   type IssueTarget,
+  topGroupName,
+  topNProblem,
   toWireBody,
 } from "./Draft.ts"
 
 const decodeIssues = (body: unknown): ReadonlyArray<ApiError.Issue> => {
   const decoded = Effect.runSync(Effect.either(TrendsRequest.decode(body)))
   return Either.isLeft(decoded) ? decoded.left.issues : []
+}
+
+const decodeTopIssues = (body: unknown): ReadonlyArray<ApiError.Issue> => {
+  const decoded = Effect.runSync(Effect.either(TopCounts.decode(body)))
+  return Either.isLeft(decoded) ? decoded.left.issues : []
+}
+
+// The field of each part of the top values group; anything else about it is the property's.
+const topFields: Readonly<Record<string, FieldId>> = {
+  name: "topProperty",
+  property_type: "topSource",
+  top_n: "topN",
+  order: "topOrder",
+}
+
+// An issue about the one group of a top values draft, under the field that sets it; a
+// typed top N that is no integer says so in the form's words, not in the schema's.
+const topIssue = (
+  issue: ApiError.Issue,
+  draft: Draft,
+): { readonly target: IssueTarget; readonly message: string } | undefined => {
+  if (issue.path !== "groups" && !issue.path.startsWith("groups.")) return undefined
+  const prefix = `groups.${topGroupName(draft.topProperty)}.`
+  const part = issue.path.startsWith(prefix) ? issue.path.slice(prefix.length) : ""
+  const target = topFields[part] ?? "topProperty"
+  const problem = target === "topN" ? topNProblem(draft.topN) : undefined
+  return { target, message: problem ?? issue.message }
 }
 
 // A `groups` issue about one group (an empty or reserved name) is shown under that group:
@@ -73,7 +105,8 @@ const targetOf = (issue: ApiError.Issue, draft: Draft): IssueTarget => {
 /**
  * Core's issues with the draft by where they are shown, plus the one core cannot see: two
  * groups with the same name would become one key of the wire `groups` object. A typed date
- * that is not one says so in `Calendar.parseDay`'s words, not in the wire's.
+ * that is not one says so in `Calendar.parseDay`'s words, not in the wire's; a typed top N
+ * that is no integer, in `topNProblem`'s.
  */
 export const issuesOf = (draft: Draft): ReadonlyMap<IssueTarget, ReadonlyArray<string>> => {
   const issues = new Map<IssueTarget, Array<string>>()
@@ -82,8 +115,9 @@ export const issuesOf = (draft: Draft): ReadonlyMap<IssueTarget, ReadonlyArray<s
     if (list === undefined) issues.set(target, [message])
     else if (!list.includes(message)) list.push(message)
   }
+  const top = draft.measure === "top"
   const seen = new Set<string>()
-  for (const group of draft.groups) {
+  for (const group of top ? [] : draft.groups) {
     if (seen.has(group.name)) {
       add(
         `group:${group.id}:name`,
@@ -93,10 +127,11 @@ export const issuesOf = (draft: Draft): ReadonlyMap<IssueTarget, ReadonlyArray<s
     seen.add(group.name)
   }
   const typed = { from: dateProblem(draft.from), to: dateProblem(draft.to) }
-  for (const issue of decodeIssues(toWireBody(draft))) {
-    const filter = filterIssue(issue, draft)
-    if (filter !== undefined) {
-      add(filter.target, filter.message)
+  const body = toWireBody(draft)
+  for (const issue of top ? decodeTopIssues(body) : decodeIssues(body)) {
+    const known = filterIssue(issue, draft) ?? (top ? topIssue(issue, draft) : undefined)
+    if (known !== undefined) {
+      add(known.target, known.message)
       continue
     }
     const field = issue.path === "from" || issue.path === "to" ? issue.path : undefined

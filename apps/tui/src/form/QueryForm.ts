@@ -15,6 +15,8 @@ import {
   type IssueTarget,
   measures,
   presets,
+  topOrders,
+  topSources,
   trendTypes,
   withPreset,
 } from "./Draft.ts"
@@ -50,7 +52,13 @@ export {
   parseDate,
   presetRange,
   presets,
+  type TopOrder,
+  type TopSource,
   type TrendType,
+  topGroupName,
+  topOrders,
+  topSources,
+  toRequest,
   toWireBody,
   trendTypes,
 } from "./Draft.ts"
@@ -88,6 +96,22 @@ const choose = (state: FormState, by: number, today: Calendar.Day): FormState =>
     )
     return withDraft(state, { ...draft, measure })
   }
+  if (state.focus === "topSource") {
+    const topSource = cycle(
+      topSources.map((s) => s.id),
+      draft.topSource,
+      by,
+    )
+    return { ...state, draft: { ...draft, topSource } }
+  }
+  if (state.focus === "topOrder") {
+    const topOrder = cycle(
+      topOrders.map((o) => o.id),
+      draft.topOrder,
+      by,
+    )
+    return { ...state, draft: { ...draft, topOrder } }
+  }
   const target = groupOf(draft, state.focus)
   if (target === undefined) return state
   const trendType = cycle(trendTypes, target.trendType, by)
@@ -108,9 +132,10 @@ const choose = (state: FormState, by: number, today: Calendar.Day): FormState =>
   }
 }
 
-/** Adds a group (the next unused trend type) and focuses its name. */
+/** Adds a group (the next unused trend type) and focuses its name; top values have none. */
 export const addGroup = (state: FormState): FormState => {
   const { draft } = state
+  if (draft.measure === "top") return state
   const trendType = trendTypes.find((type) => !draft.groups.some((g) => g.trendType === type))
   const type = trendType ?? "daily"
   const group: Group = {

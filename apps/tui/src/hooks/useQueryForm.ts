@@ -3,13 +3,14 @@ import { useInput } from "ink"
 import { useMemo, useRef, useState } from "react"
 import * as QueryForm from "../form/QueryForm.ts"
 import * as TextEdit from "../form/TextEdit.ts"
+import type * as QueryRequest from "../QueryRequest.ts"
 
 export interface QueryFormOptions {
   readonly eventNames: ReadonlyArray<string>
   readonly today: Calendar.Day
   /** Whether the form has the keyboard (its screen is shown, no help on top). */
   readonly active: boolean
-  readonly onSubmit: (request: Record<string, unknown>) => void
+  readonly onSubmit: (request: QueryRequest.QueryRequest) => void
   readonly onQuit: () => void
   readonly onHelp: () => void
 }
@@ -30,7 +31,7 @@ export const useQueryForm = (options: QueryFormOptions) => {
         latest.current = next
         setState(next)
         if (command === undefined) continue
-        if (command === "submit") options.onSubmit(QueryForm.toWireBody(next.draft))
+        if (command === "submit") options.onSubmit(QueryForm.toRequest(next.draft))
         else if (command === "quit") options.onQuit()
         else options.onHelp()
         return

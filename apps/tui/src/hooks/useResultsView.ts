@@ -2,15 +2,22 @@ import { existsSync } from "node:fs"
 import { writeFile } from "node:fs/promises"
 import { homedir } from "node:os"
 import { resolve } from "node:path"
-import type * as TrendsClient from "@trendline/client/TrendsClient"
 import { useInput } from "ink"
 import { useEffect, useRef, useState } from "react"
-import * as Export from "../Export.ts"
 import * as TextEdit from "../form/TextEdit.ts"
 import * as ResultsView from "../view/ResultsView.ts"
 
 export interface ResultsViewOptions {
-  readonly answer: TrendsClient.TrendsAnswer
+  /** Which answer it is: the export's file name starts with it. */
+  readonly kind: ResultsView.AnswerKind
+  /** The answer's groups, in order. */
+  readonly groupNames: ReadonlyArray<string>
+  /** Rows of each group's table (buckets or values), in the order of `groupNames`. */
+  readonly rowCounts: ReadonlyArray<number>
+  /** What a row is, for the export's message: `["bucket", "buckets"]`. */
+  readonly rowNoun: readonly [one: string, many: string]
+  /** The text of the export file in a format. */
+  readonly exportText: (format: ResultsView.ExportFormat) => string
   readonly request: ResultsView.RequestSummary
   readonly active: boolean
   /** Table rows that fit on screen. */
@@ -20,6 +27,8 @@ export interface ResultsViewOptions {
   readonly onBack: () => void
   readonly onQuit: () => void
   readonly onHelp: () => void
+  /** Told whether a text field (the export's file name) has the keyboard, so `q` types. */
+  readonly onTyping: (typing: boolean) => void
 }
 
 /** Where a typed file name points: relative to `cwd`, `~/` in the home folder. */
@@ -27,11 +36,11 @@ export const resolveFileName = (cwd: string, fileName: string): string =>
   fileName.startsWith("~/") ? resolve(homedir(), fileName.slice(2)) : resolve(cwd, fileName)
 
 /**
- * The results screen's state and keyboard: group tabs, table selection and scroll, and the
- * export (written here, to a file) and curl panels.
+ * A results screen's state and keyboard (trends or top values): group tabs, table selection
+ * and scroll, and the export (written here, to a file) and curl panels.
  */
 export const useResultsView = (options: ResultsViewOptions) => {
-  const [state, setState] = useState(() => ResultsView.initialState(options.request))
+  const [state, setState] = useState(() => ResultsView.initialState(options.request, options.kind))
   const latest = useRef(state)
   const mounted = useRef(true)
   useEffect(
@@ -46,7 +55,7 @@ export const useResultsView = (options: ResultsViewOptions) => {
     if (mounted.current) setState(next)
   }
 
-  const groupNames = Object.keys(options.answer.groups)
+  const { groupNames } = options
 
   const write = async (format: ResultsView.ExportFormat, fileName: string) => {
     if (fileName === "") {
@@ -62,18 +71,15 @@ export const useResultsView = (options: ResultsViewOptions) => {
       })
       return
     }
-    const text = format === "csv" ? Export.toCsv(options.answer) : Export.toJson(options.answer)
     try {
-      await writeFile(path, text)
-      const rows = groupNames.reduce(
-        (sum, name) => sum + (options.answer.groups[name]?.buckets.length ?? 0),
-        0,
-      )
+      await writeFile(path, options.exportText(format))
+      const rows = options.rowCounts.reduce((sum, count) => sum + count, 0)
+      const noun = options.rowNoun[rows === 1 ? 0 : 1]
       update({
         ...latest.current,
         panel: "none",
         confirmOverwrite: false,
-        message: { ok: true, text: `Wrote ${rows} buckets as ${format.toUpperCase()} to ${path}` },
+        message: { ok: true, text: `Wrote ${rows} ${noun} as ${format.toUpperCase()} to ${path}` },
       })
     } catch (error) {
       update({
@@ -90,7 +96,7 @@ export const useResultsView = (options: ResultsViewOptions) => {
     (input, key) => {
       const context = {
         groupCount: groupNames.length,
-        bucketCounts: groupNames.map((name) => options.answer.groups[name]?.buckets.length ?? 0),
+        rowCounts: options.rowCounts,
         pageSize: options.pageSize,
       }
       for (const [typed, pressed] of TextEdit.keystrokes(input, key)) {
@@ -112,6 +118,13 @@ export const useResultsView = (options: ResultsViewOptions) => {
     { isActive: options.active },
   )
 
+  const { onTyping } = options
+  const typing = state.panel === "export"
+  useEffect(() => {
+    onTyping(typing)
+    return () => onTyping(false)
+  }, [onTyping, typing])
+
   const groupName = groupNames[Math.min(state.group, groupNames.length - 1)] ?? ""
-  return { state, groupNames, groupName, group: options.answer.groups[groupName] }
+  return { state, groupName }
 }

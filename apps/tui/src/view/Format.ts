@@ -1,5 +1,6 @@
 /** How numbers, dates and requests read on screen. */
 import type * as TrendsClient from "@trendline/client/TrendsClient"
+import type * as QueryRequest from "../QueryRequest.ts"
 
 const integer = new Intl.NumberFormat("en-US", { maximumFractionDigits: 0 })
 const decimal = new Intl.NumberFormat("en-US", { maximumFractionDigits: 2 })
@@ -25,13 +26,31 @@ export const dateKey = (key: unknown): string => {
   return /^\d{8}$/.test(text) ? `${text.slice(0, 4)}-${text.slice(4, 6)}-${text.slice(6)}` : text
 }
 
-/** What a request measures, in words. */
+/** What a trends request measures, in words. */
 export const measureOf = (request: Readonly<Record<string, unknown>>): string =>
   typeof request.sum_event_prop === "string"
     ? `sum of ${request.sum_event_prop}`
     : request.unique === true
       ? "unique profiles"
       : "events"
+
+const isRecord = (value: unknown): value is Readonly<Record<string, unknown>> =>
+  typeof value === "object" && value !== null && !Array.isArray(value)
+
+/**
+ * What a top values request asks, in words: `10 most frequent values of Category`, or
+ * `5 least frequent values of profile field Plan`; several groups are counted.
+ */
+export const topMeasureOf = (body: Readonly<Record<string, unknown>>): string => {
+  const groups = isRecord(body.groups) ? Object.values(body.groups).filter(isRecord) : []
+  const group = groups[0]
+  if (group === undefined) return "top values"
+  if (groups.length > 1) return `top values of ${groups.length} properties`
+  const count = typeof group.top_n === "number" ? group.top_n : 10
+  const which = group.order === "asc" ? "least" : "most"
+  const whose = group.property_type === "profile_fields" ? "profile field " : ""
+  return `${count} ${which} frequent values of ${whose}${String(group.name)}`
+}
 
 // How many filter conditions a request has (`event_properties` and `common_profile_properties`).
 const conditionCount = (body: Readonly<Record<string, unknown>>): number =>
@@ -41,13 +60,16 @@ const conditionCount = (body: Readonly<Record<string, unknown>>): number =>
   )
 
 /**
- * One line about a request: `"Charged" · events · 2026-10-28 → 2026-11-26`, and
- * ` · 2 conditions` when it has filters.
+ * One line about a request: `"Charged" · events · 2026-10-28 → 2026-11-26` (or
+ * `"Charged" · 10 most frequent values of Category · …`), and ` · 2 conditions` when it
+ * has filters.
  */
-export const request = (body: Readonly<Record<string, unknown>>): string => {
+export const request = (request: QueryRequest.QueryRequest): string => {
+  const { body } = request
   const conditions = conditionCount(body)
   const filters = conditions === 0 ? "" : ` · ${conditions} condition${conditions === 1 ? "" : "s"}`
-  return `${JSON.stringify(body.event_name)} · ${measureOf(body)} · ${dateKey(body.from)} → ${dateKey(body.to)}${filters}`
+  const measure = request._tag === "Top" ? topMeasureOf(body) : measureOf(body)
+  return `${JSON.stringify(body.event_name)} · ${measure} · ${dateKey(body.from)} → ${dateKey(body.to)}${filters}`
 }
 
 /** Fits `text` in `width` columns, with an ellipsis when cut. */

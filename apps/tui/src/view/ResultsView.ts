@@ -1,6 +1,7 @@
 /**
- * The results screen as data: which group is shown, the selected bucket and the table's
- * scroll, the export and curl panels, and `onKey`, its keyboard behaviour as a pure function.
+ * The results screens as data (trends and top values alike): which group is shown, the
+ * selected row (a bucket or a value) and the table's scroll, the export and curl panels,
+ * and `onKey`, their keyboard behaviour as a pure function.
  */
 import type { Key } from "ink"
 import * as TextEdit from "../form/TextEdit.ts"
@@ -38,13 +39,20 @@ export interface RequestSummary {
   readonly to?: unknown
 }
 
-/** A file name for the export: `trends-Charged-20260101-20261126.csv`. */
-export const proposedFileName = (request: RequestSummary, format: ExportFormat): string => {
+/** Which answer is exported, the start of its file name: `trends-…`, `top-…`. */
+export type AnswerKind = "trends" | "top"
+
+/** A file name for the export: `trends-Charged-20260101-20261126.csv`, `top-Charged-….csv`. */
+export const proposedFileName = (
+  request: RequestSummary,
+  format: ExportFormat,
+  kind: AnswerKind = "trends",
+): string => {
   const event = String(request.event_name ?? "query")
     .trim()
     .replace(/[^A-Za-z0-9._-]+/g, "-")
     .replace(/^-+|-+$/g, "")
-  return `trends-${event === "" ? "query" : event}-${String(request.from)}-${String(request.to)}.${format}`
+  return `${kind}-${event === "" ? "query" : event}-${String(request.from)}-${String(request.to)}.${format}`
 }
 
 /**
@@ -72,8 +80,11 @@ export const tabLabels = (
 const withExtension = (fileName: string, format: ExportFormat): string =>
   /\.(csv|json)$/i.test(fileName) ? fileName.replace(/\.(csv|json)$/i, `.${format}`) : fileName
 
-export const initialState = (request: RequestSummary): ResultsState => {
-  const fileName = proposedFileName(request, "csv")
+export const initialState = (
+  request: RequestSummary,
+  kind: AnswerKind = "trends",
+): ResultsState => {
+  const fileName = proposedFileName(request, "csv", kind)
   return {
     group: 0,
     selected: 0,
@@ -89,8 +100,8 @@ export const initialState = (request: RequestSummary): ResultsState => {
 
 export interface KeyContext {
   readonly groupCount: number
-  /** Buckets of each group. */
-  readonly bucketCounts: ReadonlyArray<number>
+  /** Rows of each group's table: its buckets, or its values. */
+  readonly rowCounts: ReadonlyArray<number>
   /** Table rows that fit on screen. */
   readonly pageSize: number
 }
@@ -104,7 +115,7 @@ export const scrollTo = (offset: number, selected: number, pageSize: number): nu
 }
 
 const select = (state: ResultsState, selected: number, context: KeyContext): ResultsState => {
-  const count = context.bucketCounts[state.group] ?? 0
+  const count = context.rowCounts[state.group] ?? 0
   const clamped = Math.min(Math.max(selected, 0), Math.max(count - 1, 0))
   return { ...state, selected: clamped, offset: scrollTo(state.offset, clamped, context.pageSize) }
 }
@@ -114,6 +125,43 @@ const switchGroup = (state: ResultsState, by: number, context: KeyContext): Resu
   const group = (state.group + by + context.groupCount) % context.groupCount
   return { ...state, group, selected: 0, offset: 0 }
 }
+
+/** The key hints of a results screen now: the open panel's keys, or the table's. */
+export const hintsFor = (
+  state: ResultsState,
+  groupCount: number,
+): ReadonlyArray<readonly [string, string]> =>
+  state.panel === "export"
+    ? [
+        ["Enter", state.confirmOverwrite ? "replace the file" : "write"],
+        ["Tab", "CSV/JSON"],
+        ["Esc", "cancel"],
+        ["Ctrl+Q", "quit"],
+      ]
+    : state.panel === "curl"
+      ? [
+          ["Esc/c", "close"],
+          ["?", "help"],
+          ["q", "quit"],
+        ]
+      : [
+          ["↑↓ PgUp PgDn", "scroll"],
+          ...(groupCount > 1 ? ([["Tab", "group"]] as const) : []),
+          ["e", "export"],
+          ["c", "curl"],
+          ["Esc/n", "new query"],
+          ["?", "help"],
+          ["q", "quit"],
+        ]
+
+/**
+ * The last export's message as lines of `width`, whole (a path cut short would hide what
+ * went wrong); one blank line when there is none, so the screen does not jump.
+ */
+export const messageLines = (state: ResultsState, width: number): ReadonlyArray<string> =>
+  state.message === undefined
+    ? [" "]
+    : Format.wrap(`${state.message.ok ? "✓" : "!"} ${state.message.text}`, width)
 
 /** The results screen's answer to a keypress. */
 export const onKey = (

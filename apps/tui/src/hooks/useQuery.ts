@@ -6,27 +6,30 @@ import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import { useCallback, useEffect, useRef, useState } from "react"
 import * as Backend from "../Backend.ts"
+import type * as QueryRequest from "../QueryRequest.ts"
 import { useRuntime } from "../RuntimeContext.tsx"
 
-/** The wire body of a trends request, as built by the form. */
-export type WireBody = Readonly<Record<string, unknown>>
+/** A query's answer, of the kind its request asked for. */
+export type QueryResult =
+  | { readonly _tag: "Trends"; readonly answer: TrendsClient.TrendsAnswer }
+  | { readonly _tag: "Top"; readonly answer: TrendsClient.TopAnswer }
 
 /** Where the current query is. */
 export type QueryState =
   | { readonly _tag: "Idle" }
   | {
       readonly _tag: "Running"
-      readonly request: WireBody
+      readonly request: QueryRequest.QueryRequest
       readonly progress: TrendsClient.Progress | undefined
     }
   | {
       readonly _tag: "Succeeded"
-      readonly request: WireBody
-      readonly answer: TrendsClient.TrendsAnswer
+      readonly request: QueryRequest.QueryRequest
+      readonly result: QueryResult
     }
   | {
       readonly _tag: "Failed"
-      readonly request: WireBody
+      readonly request: QueryRequest.QueryRequest
       /** The typed error, when the backend failed with one (not a defect). */
       readonly error: Backend.QueryError | undefined
       readonly message: string
@@ -36,7 +39,7 @@ const isQueryError = (error: unknown): error is Backend.QueryError =>
   typeof error === "object" && error !== null && "_tag" in error && error instanceof Error
 
 interface Run {
-  fiber: Fiber.RuntimeFiber<TrendsClient.TrendsAnswer, unknown> | undefined
+  fiber: Fiber.RuntimeFiber<QueryResult, unknown> | undefined
 }
 
 const idle: QueryState = { _tag: "Idle" }
@@ -47,14 +50,27 @@ const messageOf = (cause: Cause.Cause<unknown>): string =>
     onNone: () => Cause.pretty(cause),
   })
 
+// The backend call a request stands for, its answer tagged with its kind.
+const ask = (
+  backend: Backend.Service,
+  request: QueryRequest.QueryRequest,
+  onProgress: (progress: TrendsClient.Progress) => Effect.Effect<void>,
+): Effect.Effect<QueryResult, Backend.QueryError> =>
+  request._tag === "Top"
+    ? Effect.map(backend.top(request.body, onProgress), (answer) => ({ _tag: "Top", answer }))
+    : Effect.map(backend.trends(request.body, onProgress), (answer) => ({
+        _tag: "Trends",
+        answer,
+      }))
+
 /**
- * Runs trends queries on the `Backend` of the runtime in context, one at a time: `run`
- * starts one (interrupting any other), `cancel` interrupts it and goes back to `Idle`.
- * A query still running when the component unmounts is interrupted.
+ * Runs queries (trends or top values) on the `Backend` of the runtime in context, one at a
+ * time: `run` starts one (interrupting any other), `cancel` interrupts it and goes back to
+ * `Idle`. A query still running when the component unmounts is interrupted.
  */
-export const useTrendsQuery = (): {
+export const useQuery = (): {
   readonly state: QueryState
-  readonly run: (request: WireBody) => void
+  readonly run: (request: QueryRequest.QueryRequest) => void
   readonly cancel: () => void
 } => {
   const runtime = useRuntime()
@@ -72,7 +88,7 @@ export const useTrendsQuery = (): {
   useEffect(() => stop, [stop])
 
   const run = useCallback(
-    (request: WireBody) => {
+    (request: QueryRequest.QueryRequest) => {
       stop()
       const self: Run = { fiber: undefined }
       current.current = self
@@ -82,7 +98,7 @@ export const useTrendsQuery = (): {
           if (current.current === self) setState({ _tag: "Running", request, progress })
         })
       const fiber = runtime.runFork(
-        Effect.flatMap(Backend.Backend, (backend) => backend.trends(request, onProgress)),
+        Effect.flatMap(Backend.Backend, (backend) => ask(backend, request, onProgress)),
       )
       self.fiber = fiber
       fiber.addObserver((exit) => {
@@ -90,7 +106,7 @@ export const useTrendsQuery = (): {
         if (current.current !== self) return
         current.current = undefined
         if (Exit.isSuccess(exit)) {
-          setState({ _tag: "Succeeded", request, answer: exit.value })
+          setState({ _tag: "Succeeded", request, result: exit.value })
         } else {
           const error = Option.getOrUndefined(Cause.failureOption(exit.cause))
           setState({
