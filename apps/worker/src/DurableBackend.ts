@@ -66,6 +66,7 @@ export const defaultSliceMillis = 4
 /**
  * The SQLite event store's settings inside an object.
  *
+ * - `slices`: `"off"` when `TRENDLINE_VALUE_SLICES` is (`EnvOptions.valueSlices`).
  * - `cacheBudget`: day sets of distinct profiles kept decoded, 24 MiB, and profile numbers
  *   remembered, 8 MiB, for all the objects of the isolate together (`caches`, one per
  *   isolate): an isolate has 128 MB for every object it hosts, so a budget per object
@@ -85,8 +86,10 @@ export const defaultSliceMillis = 4
 export const storeOptions = (
   limits: Limits.Limits,
   sliceMillis = defaultSliceMillis,
+  valueSlices = true,
 ): SqliteEventStore.Options => ({
   limits,
+  ...(valueSlices ? {} : { slices: "off" as const }),
   cacheBudget: caches,
   sliceMillis,
   sliceBy: "estimate",
@@ -117,7 +120,10 @@ const apiLayer = (
       config.clickhouse === undefined
         ? Layer.effect(
             EventStore.EventStore,
-            SqliteEventStore.make(driver, storeOptions(config.api.limits, sliceMillis)),
+            SqliteEventStore.make(
+              driver,
+              storeOptions(config.api.limits, sliceMillis, config.valueSlices),
+            ),
           )
         : ClickHouseEventStore.layer(config.clickhouse, { limits: config.api.limits }),
     ),

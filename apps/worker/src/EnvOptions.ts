@@ -103,6 +103,25 @@ export const apiOptions: Config.Config<AccountApi.Options> = Config.map(
   }),
 )
 
+/**
+ * `TRENDLINE_VALUE_SLICES`: `on` (the default) or `off`. The SQLite store rolls up each
+ * value of each event property with few values, so that filters on one property and top
+ * values answer from rollups; `off` makes uploads faster (about twice the store's append
+ * rate) and such filters read the event log. Turning it on again rebuilds each account's
+ * rollups at its next upload.
+ */
+export const valueSlices: Config.Config<boolean> = Config.mapOrFail(
+  text("TRENDLINE_VALUE_SLICES"),
+  (raw) => {
+    const value = raw.toLowerCase()
+    if (value === "" || value === "on") return Either.right(true)
+    if (value === "off") return Either.right(false)
+    return Either.left(
+      problem(`TRENDLINE_VALUE_SLICES=${JSON.stringify(raw)}: must be on or off (default on)`),
+    )
+  },
+)
+
 /** `TRENDLINE_ACCOUNTS`: the accounts, or `undefined` when it is unset or blank. */
 export const accounts: Config.Config<Accounts.Accounts | undefined> = Config.mapOrFail(
   text("TRENDLINE_ACCOUNTS"),

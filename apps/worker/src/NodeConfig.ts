@@ -31,6 +31,8 @@ export interface NodeConfig {
    * (`TRENDLINE_SHUTDOWN_GRACE_MS`); requests already received are answered regardless.
    */
   readonly shutdownGraceMs: number
+  /** `TRENDLINE_VALUE_SLICES` (see `EnvOptions.valueSlices`). */
+  readonly valueSlices: boolean
   /** `TRENDLINE_TEST_SLOW_READS`, for tests of the serving side only (see `slowReads`). */
   readonly slowReadsMs: Readonly<Record<string, number>> | undefined
 }
@@ -110,6 +112,7 @@ export const config = (makePasscode: () => string): Config.Config<NodeConfig> =>
       shutdownGraceMs: EnvOptions.wholeNumber("TRENDLINE_SHUTDOWN_GRACE_MS", 10_000, 0, 600_000),
       database: EnvOptions.textOr("TRENDLINE_DB", "./data/trendline.db"),
       clickhouse: EnvOptions.clickhouse,
+      valueSlices: EnvOptions.valueSlices,
       slowReadsMs: slowReads,
       accounts: EnvOptions.accounts,
     }),

@@ -16,6 +16,8 @@ export interface WorkerConfig {
   readonly api: AccountApi.Options
   /** Where events go instead of each object's own SQLite, when set. */
   readonly clickhouse: EnvOptions.ClickHouse | undefined
+  /** `TRENDLINE_VALUE_SLICES` (see `EnvOptions.valueSlices`). */
+  readonly valueSlices: boolean
 }
 
 const config: Config.Config<WorkerConfig> = Config.mapOrFail(
@@ -23,6 +25,7 @@ const config: Config.Config<WorkerConfig> = Config.mapOrFail(
     api: EnvOptions.apiOptions,
     accounts: EnvOptions.accounts,
     clickhouse: EnvOptions.clickhouse,
+    valueSlices: EnvOptions.valueSlices,
   }),
   ({ accounts, ...rest }) =>
     accounts === undefined

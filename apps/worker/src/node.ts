@@ -33,6 +33,7 @@ const {
   maxBodyBytesInFlight,
   shutdownGraceMs,
   slowReadsMs,
+  valueSlices,
 } = config.right
 
 const exitNow = (signal: NodeJS.Signals) => {
@@ -87,7 +88,11 @@ const program = Effect.gen(function* () {
   Effect.scoped,
   Effect.provide(
     clickhouse === undefined
-      ? NodeSqlitePool.layer({ filename: database, slowReadsMs })
+      ? NodeSqlitePool.layer({
+          filename: database,
+          slowReadsMs,
+          ...(valueSlices ? {} : { slices: "off" as const }),
+        })
       : ClickHouseEventStore.layer(clickhouse),
   ),
 )

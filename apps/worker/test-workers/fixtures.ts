@@ -166,6 +166,7 @@ export const configOf = (
   ),
   api,
   clickhouse,
+  valueSlices: true,
 })
 
 // The host each object instance got from `hostIn`: an object keeps it until it is evicted.

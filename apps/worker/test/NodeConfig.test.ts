@@ -54,11 +54,13 @@ describe("NodeConfig", () => {
           TRENDLINE_MAX_BODY_BYTES_IN_FLIGHT: "4096",
           TRENDLINE_SHUTDOWN_GRACE_MS: "250",
           TRENDLINE_IDEMPOTENCY_RETENTION_HOURS: "48",
+          TRENDLINE_VALUE_SLICES: "OFF",
         },
         passcode,
       ),
     )
     assert.deepInclude(config, { port: 9000, host: "0.0.0.0", database: "/var/lib/trendline.db" })
+    assert.isFalse(config.valueSlices)
     assert.deepInclude(config.api, {
       syncBudget: 0,
       maxConcurrentQueries: 5,
@@ -72,6 +74,19 @@ describe("NodeConfig", () => {
       maxBodyBytesInFlight: 4096,
       shutdownGraceMs: 250,
     })
+  })
+
+  it("slices values unless TRENDLINE_VALUE_SLICES is off, and names a bad value", () => {
+    const on = (env: Record<string, string>) =>
+      Either.getOrThrow(NodeConfig.fromEnv({ TRENDLINE_ACCOUNTS: accounts, ...env }, passcode))
+        .valueSlices
+    assert.isTrue(on({}))
+    assert.isTrue(on({ TRENDLINE_VALUE_SLICES: " on " }))
+    assert.isFalse(on({ TRENDLINE_VALUE_SLICES: "off" }))
+    assert.include(
+      problems({ TRENDLINE_ACCOUNTS: accounts, TRENDLINE_VALUE_SLICES: "no" }),
+      'TRENDLINE_VALUE_SLICES="no": must be on or off (default on)',
+    )
   })
 
   it("takes whole numbers in plain decimal digits only, naming the variable", () => {

@@ -309,6 +309,37 @@ describe("SQLite value slices", () => {
     assert.isTrue(answer.readLog)
   })
 
+  it("turned off, slice nothing and leave filters to the log; on again, rebuild", () => {
+    const account = Account.make("acme")
+    const { engine, run, driver } = spied()
+    const [first, ...rest] = events
+    engine.append(account, { events: [first!], profiles: [] })
+    const plan = planOf(account, onEvents(where("Plan", "equals", "pro")), Measure.Profiles)
+    const off = Engine.make(driver, "single", { slices: "off" })
+    const appended = off.append(account, { events: rest, profiles: [] }) as Engine.Appended
+    assert.isFalse(appended.rebuild)
+    assert.deepStrictEqual(driver.all("SELECT sliced FROM accounts"), [{ sliced: 0 }])
+    const scanned = run(off.query(account, plan))
+    assert.deepStrictEqual(scanned.value, {
+      _tag: "Result",
+      result: Aggregator.aggregate(plan, events),
+    })
+    assert.isTrue(scanned.readLog)
+    // On again: the slices miss what came while off, so the next upload rebuilds them.
+    const on = Engine.make(driver, "single")
+    assert.isTrue(run(on.query(account, plan)).readLog)
+    const later = charged("z", at(1, 20, 12), { Plan: "pro", Amount: 1 })
+    const again = on.append(account, { events: [later], profiles: [] }) as Engine.Appended
+    assert.isTrue(again.rebuild)
+    while (!on.rebuildStep(account, performance.now() + 50).finished);
+    const sliced = run(on.query(account, plan))
+    assert.deepStrictEqual(sliced.value, {
+      _tag: "Result",
+      result: Aggregator.aggregate(plan, [...events, later]),
+    })
+    assert.isFalse(sliced.readLog)
+  })
+
   it("come to an account stored before them by a rebuild its next upload starts", () => {
     const account = Account.make("acme", { timeZone: "Europe/Berlin" })
     const { engine, run, driver } = spied()

@@ -56,8 +56,11 @@ export interface EngineOptions {
    * engine remembers profile numbers in 8 MiB of its own.
    */
   readonly cacheBudget?: CacheBudget | undefined
-  /** How much each account's events are sliced by value (`valueSlices.ts`; tests). */
-  readonly slices?: ValueSlices.SliceLimits | undefined
+  /**
+   * How much each account's events are sliced by value (`valueSlices.ts`), or `"off"`:
+   * appends slice nothing (faster) and filters read the event log.
+   */
+  readonly slices?: ValueSlices.SliceLimits | "off" | undefined
 }
 
 /** What a query answers: its result, or that the account's rollups are being rebuilt. */
@@ -237,7 +240,7 @@ export const make = (driver: SqlDriver, role: Role, options: EngineOptions = {})
         // A rebuild also brings the slices to an account stored before they existed.
         return {
           receipt: { refused },
-          rebuild: state.timeZone !== account.timeZone || !state.sliced,
+          rebuild: state.timeZone !== account.timeZone || (slices.enabled && !state.sliced),
         }
       })
     } catch (error) {

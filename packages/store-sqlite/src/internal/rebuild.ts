@@ -83,7 +83,7 @@ export const make =
             [state.acct],
           )
         }
-        if (state.timeZone === timeZone && state.sliced) {
+        if (state.timeZone === timeZone && (state.sliced || !slices.enabled)) {
           finished = true
           return
         }
@@ -112,13 +112,13 @@ export const make =
             // The whole log is folded: the new set answers from now on.
             driver.run("INSERT OR IGNORE INTO rollup_garbage (id) VALUES (?)", [state.rollups])
             driver.run(
-              `UPDATE accounts SET rollups = ?, time_zone = ?, sliced = 1, rebuild_zone = NULL,
+              `UPDATE accounts SET rollups = ?, time_zone = ?, sliced = ?, rebuild_zone = NULL,
                rebuild_rollups = NULL, rebuild_seq = NULL WHERE acct = ?`,
-              [target, timeZone, state.acct],
+              [target, timeZone, slices.enabled ? 1 : 0, state.acct],
             )
             state.rollups = target
             state.timeZone = timeZone
-            state.sliced = true
+            state.sliced = slices.enabled
             finished = true
             return
           }

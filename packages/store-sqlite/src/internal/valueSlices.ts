@@ -9,7 +9,9 @@
 // A property stops being sliced ("unsliced", for good) when an event name has more than
 // `maxValues` values of it, when one of its values is not a text, number or boolean, or when
 // the event name already has `maxProperties` sliced properties; filters and top values on it
-// read the event log (`eventScan.ts`), as every filter did before. The slices of an account
+// read the event log (`eventScan.ts`), as every filter did before. Slicing costs appends
+// (each sliced property of an event folds it once more): a host may turn it off
+// (`"off"`), and on again, which rebuilds the accounts' rollups. The slices of an account
 // are kept by `value_slices` and `unsliced_properties` (migration 7); the writer remembers
 // them per account, readers read them for each query (the writer may have added some).
 import * as Filter from "@trendline/core/Filter"
@@ -54,9 +56,13 @@ const insertSlicesText = byRows(
 
 /** The slices of one connection's accounts. */
 export interface ValueSlices {
+  /** Whether this engine slices (`"off"`: appends slice nothing; see `expand`). */
+  readonly enabled: boolean
   /**
    * `entries` and, after them, one entry per sliced property of each (the same event under
-   * its slice's number), giving new values their slices (inside a write).
+   * its slice's number), giving new values their slices (inside a write). With slicing
+   * off, `entries` alone, and the account is marked unsliced: its slices miss these
+   * events, so no query uses them until a rebuild with slicing on.
    */
   readonly expand: (state: AccountState, entries: ReadonlyArray<LogEntry>) => Array<LogEntry>
   /**
@@ -86,8 +92,13 @@ export interface ValueSlices {
   readonly propertyNames: (state: AccountState, event: number) => ReadonlyArray<string>
 }
 
-/** The slices over `driver`, within `limits`. */
-export const make = (driver: SqlDriver, limits: SliceLimits = defaultLimits): ValueSlices => {
+/** The slices over `driver`, within `limits`, or none (`"off"`). */
+export const make = (
+  driver: SqlDriver,
+  settings: SliceLimits | "off" = defaultLimits,
+): ValueSlices => {
+  const enabled = settings !== "off"
+  const limits = settings === "off" ? defaultLimits : settings
   // The writer's memory of each account's slices; dropped with the account's state (after a
   // rollback, `Accounts.forget` makes a new one).
   const registries = new WeakMap<AccountState, Registry>()
@@ -128,6 +139,13 @@ export const make = (driver: SqlDriver, limits: SliceLimits = defaultLimits): Va
   }
 
   const expand = (state: AccountState, entries: ReadonlyArray<LogEntry>): Array<LogEntry> => {
+    if (!enabled) {
+      if (state.sliced && entries.length > 0) {
+        driver.run("UPDATE accounts SET sliced = 0 WHERE acct = ?", [state.acct])
+        state.sliced = false
+      }
+      return [...entries]
+    }
     const registry = registryOf(state)
     const expanded: Array<LogEntry> = [...entries]
     const created: Array<readonly [number, string, string, number]> = []
@@ -252,5 +270,5 @@ export const make = (driver: SqlDriver, limits: SliceLimits = defaultLimits): Va
       )
       .map((row) => String(row.name))
 
-  return { expand, matching, valueCounts, propertyNames }
+  return { enabled, expand, matching, valueCounts, propertyNames }
 }
