@@ -57,6 +57,7 @@ const Screens = ({ cwd, today }: { readonly cwd: string; readonly today: Calenda
   const screen = query.state._tag
   const form = useQueryForm({
     eventNames: backend.eventNames,
+    propertyNamesOf: ready ? backend.state.backend.propertyNames : undefined,
     today: day,
     active: ready && screen === "Idle" && !help,
     onSubmit: query.run,

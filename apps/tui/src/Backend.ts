@@ -33,6 +33,11 @@ export interface Service {
   readonly weekStart: Account.Settings["weekStart"]
   /** Event names to suggest (local mode knows them; a remote server offers none). */
   readonly eventNames: Effect.Effect<ReadonlyArray<string>>
+  /**
+   * The names of `eventName`'s properties and of the account's profile fields, to suggest
+   * (local mode asks the store; a remote server offers none; a failure gives none).
+   */
+  readonly propertyNames: (eventName: string) => Effect.Effect<EventStore.PropertyNames>
   /** Runs a trends query given as its wire body; `onProgress` follows polling. */
   readonly trends: (
     request: unknown,
@@ -54,6 +59,9 @@ export interface Service {
 
 /** The backend's service tag. */
 export class Backend extends Context.Tag("@trendline/tui/Backend")<Backend, Service>() {}
+
+/** No property names: what a backend without them suggests. */
+export const noPropertyNames: EventStore.PropertyNames = { event: [], profile: [] }
 
 /** Local mode's settings. */
 export interface LocalOptions {
@@ -101,6 +109,12 @@ export const layerLocal = (options: LocalOptions): Layer.Layer<Backend, EventSto
         endpoint: undefined,
         weekStart: options.account.weekStart,
         eventNames: store.eventNames(options.account).pipe(Effect.orElseSucceed(() => [])),
+        propertyNames: (eventName) =>
+          store.propertyNames === undefined
+            ? Effect.succeed(noPropertyNames)
+            : store
+                .propertyNames(options.account, eventName)
+                .pipe(Effect.orElseSucceed(() => noPropertyNames)),
         // The client's own polling loop over the API in this process: the same progress,
         // `partial` handling and decoding as remote mode, without HTTP.
         trends: (request, onProgress) =>
@@ -145,6 +159,7 @@ export const layerRemote = (
         endpoint: { baseUrl, accountId: config.accountId },
         weekStart: config.weekStart ?? "monday",
         eventNames: Effect.succeed([]),
+        propertyNames: () => Effect.succeed(noPropertyNames),
         trends: (request, onProgress) =>
           client.trends(request as TrendsClient.TrendsRequest, onProgress ? { onProgress } : {}),
         top: (request, onProgress) =>

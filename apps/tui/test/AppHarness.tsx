@@ -66,15 +66,18 @@ export const answerFor = (
     } satisfies TrendsClient.TrendsAnswer
   })
 
+/** A canned backend: `eventNames`, and no property names unless `propertyNames` gives some. */
 export const testBackend = (
   trends: Backend.Service["trends"] = (request) => answerFor(request),
   top: Backend.Service["top"] = () => Effect.die("not in these tests"),
+  propertyNames: Backend.Service["propertyNames"] = () => Effect.succeed(Backend.noPropertyNames),
 ) =>
   Layer.succeed(Backend.Backend, {
     description: "test backend",
     endpoint: undefined,
     weekStart: "monday",
     eventNames: Effect.succeed(eventNames),
+    propertyNames,
     trends,
     top,
     upload: () => Effect.die("not in these tests"),

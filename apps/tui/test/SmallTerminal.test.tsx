@@ -1,8 +1,9 @@
 /**
  * The screens in the terminal the review used, 80 columns by 24 rows (and the top values
- * in smaller ones, down to the least the app lays out for): nothing the user needs may be
- * cut or pushed off.
+ * and the form's suggestions in smaller ones, down to the least the app lays out for):
+ * nothing the user needs may be cut or pushed off.
  */
+import * as EventStore from "@trendline/core/EventStore"
 import type * as TopCounts from "@trendline/core/TopCounts"
 import * as Effect from "effect/Effect"
 import { describe, expect, it } from "vitest"
@@ -223,4 +224,38 @@ describe("top values in small terminals", () => {
     expect(frame).not.toContain("…")
     expectFits(frame)
   })
+})
+
+describe("property suggestions in small terminals", () => {
+  const long = "Campaign source of the very first visit that brought this customer to the shop"
+  const names: EventStore.PropertyNames = {
+    event: EventStore.sortedNames([
+      "Amount",
+      "Card type",
+      long,
+      ...Array.from({ length: 8 }, (_, i) => `Custom field ${i + 1}`),
+    ]),
+    profile: ["Country"],
+  }
+  const backend = testBackend(undefined, undefined, () => Effect.succeed(names))
+  const ready = { backend: "Trendline", suggestion: "App Opened" }
+  for (const size of [small, { columns: 60, rows: 18 }, { columns: 40, rows: 16 }]) {
+    it(`fit under Where in ${size.columns}x${size.rows}, long names cut, then the operators`, async () => {
+      const ui = await startWithEvent(backend, "Charged", size, ready)
+      ui.press(keys.down, keys.down, keys.down, keys.down, keys.down)
+      await ui.see("› Where")
+      ui.press("c")
+      await ui.see(/^ {12}› Campaign source/m)
+      let frame = ui.frame()
+      expect(frame).toMatch(/^ {14}… \d+ more$/m)
+      expect(frame).toMatch(/^› Where {5}c/m)
+      expectFits(frame, size)
+      ui.press(keys.tab)
+      await ui.see(/^ {12}› equals/m)
+      frame = ui.frame()
+      expect(frame).toMatch(/^› Where {5}…/m) // the long name cut at its start, the cursor shown
+      expect(frame).toMatch(/^ {14}… \d+ more$/m)
+      expectFits(frame, size)
+    })
+  }
 })

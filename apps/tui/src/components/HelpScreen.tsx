@@ -10,7 +10,7 @@ const sections: ReadonlyArray<readonly [string, Bindings]> = [
     [
       ["Enter", "run the query (or take the highlighted suggestion)"],
       ["↑ ↓  Tab  Shift+Tab", "move between fields"],
-      ["Tab  →", "complete the event name"],
+      ["Tab  →", "complete the suggested name or operator"],
       ["← →  Space", "change a choice (range, measure, order, trend)"],
       ["Ctrl+N  Ctrl+X", "add a group, remove the focused one"],
       ["Ctrl+U  Ctrl+W", "clear the field, delete a word"],

@@ -6,6 +6,7 @@ import { Box, Text } from "ink"
 import type { ReactNode } from "react"
 import * as QueryForm from "../form/QueryForm.ts"
 import { KeyHints } from "./KeyHints.tsx"
+import { SuggestionList } from "./SuggestionList.tsx"
 import { TextField } from "./TextField.tsx"
 import { useTheme } from "./Theme.tsx"
 
@@ -16,7 +17,8 @@ const trendWidth = 11
 export interface QueryFormScreenProps {
   readonly state: QueryForm.FormState
   readonly issues: ReadonlyMap<QueryForm.IssueTarget, ReadonlyArray<string>>
-  readonly suggestions: ReadonlyArray<string>
+  /** The focused field's suggestions, if it has any now. */
+  readonly suggestions: QueryForm.Suggestions | undefined
   readonly columns: number
   readonly rows: number
 }
@@ -81,13 +83,13 @@ const Choice = ({ label, focused }: { readonly label: string; readonly focused: 
 /** The keys of the form now, how to quit last: `q` on a choice, Ctrl+Q in a text field. */
 const hintsFor = (
   state: QueryForm.FormState,
-  suggestions: ReadonlyArray<string>,
+  suggestions: QueryForm.Suggestions | undefined,
 ): ReadonlyArray<readonly [string, string]> => {
   const inGroup = state.focus.startsWith("group:")
   const groupKeys: ReadonlyArray<readonly [string, string]> = inGroup
     ? [["Ctrl+N/X", "add/remove group"]]
     : []
-  if (suggestions.length > 0) {
+  if (suggestions !== undefined) {
     return [
       ["Tab/→", "complete"],
       ["↑↓", "choose"],
@@ -135,33 +137,37 @@ export const QueryFormScreen = ({
   const typing = (field: QueryForm.FieldId) => focused(field) && state.typing
   // Every field fits the row beside its label, however long its text.
   const fieldWidth = Math.max(columns - labelWidth - 2, 8)
-  const text = (
-    field: QueryForm.FieldId,
-    placeholder?: string,
-    completion?: string,
-    width = fieldWidth,
-  ) => (
+  const highlighted = suggestions === undefined ? 0 : QueryForm.highlightedIndex(state, suggestions)
+  // A dim completion after what was typed; an empty field shows its placeholder instead.
+  const completion =
+    suggestions === undefined
+      ? undefined
+      : QueryForm.ghostOf(state, suggestions, suggestions.names[highlighted]!)
+  const text = (field: QueryForm.FieldId, placeholder?: string, width = fieldWidth) => (
     <TextField
       text={QueryForm.textOf(draft, field)}
       cursor={state.cursor}
       typing={typing(field)}
       {...(placeholder === undefined ? {} : { placeholder })}
-      completion={completion}
+      completion={focused(field) ? completion : undefined}
       width={width}
     />
   )
 
-  const highlighted = suggestions[state.suggestion % Math.max(suggestions.length, 1)]
-  // A dim completion after what was typed; an empty field shows its placeholder instead.
-  const completion =
-    draft.eventName !== "" && highlighted?.toLowerCase().startsWith(draft.eventName.toLowerCase())
-      ? highlighted.slice(draft.eventName.length)
-      : undefined
   const top = draft.measure === "top"
   // Top values show four fields of their own in place of the groups' three rows and more.
   const maxSuggestions = Math.min(Math.max(rows - 19 - (top ? 2 : draft.groups.length), 2), 8)
-  const first = Math.max(0, Math.min(state.suggestion - maxSuggestions + 1, suggestions.length))
-  const visible = suggestions.slice(first, first + maxSuggestions)
+  // The list goes under the focused field, whichever suggests.
+  const suggestionsUnder = (field: QueryForm.FieldId) =>
+    suggestions === undefined || !focused(field) ? null : (
+      <SuggestionList
+        names={suggestions.names}
+        highlighted={highlighted}
+        max={maxSuggestions}
+        noteOf={suggestions.kind === "operator" ? QueryForm.operatorNote : undefined}
+        marginLeft={labelWidth + 2}
+      />
+    )
 
   const from = QueryForm.parseDate(draft.from)
   const to = QueryForm.parseDate(draft.to)
@@ -189,30 +195,9 @@ export const QueryFormScreen = ({
     <Box flexDirection="column" flexGrow={1}>
       <Box flexDirection="column" flexGrow={1} flexShrink={1} overflowY="hidden">
         <Row label="Event" focused={focused("event")}>
-          {text("event", "the event to count, e.g. Charged", completion)}
+          {text("event", "the event to count, e.g. Charged")}
         </Row>
-        {visible.length > 0 ? (
-          <Box flexDirection="column" marginLeft={labelWidth + 2}>
-            {visible.map((name, index) => {
-              const isHighlighted = first + index === state.suggestion
-              return (
-                <Text
-                  key={name}
-                  color={isHighlighted ? theme.accent : theme.muted}
-                  bold={isHighlighted}
-                >
-                  {isHighlighted ? "› " : "  "}
-                  {name}
-                </Text>
-              )
-            })}
-            {suggestions.length > first + maxSuggestions ? (
-              <Text color={theme.muted}>
-                {"  "}… {suggestions.length - first - maxSuggestions} more
-              </Text>
-            ) : null}
-          </Box>
-        ) : null}
+        {suggestionsUnder("event")}
         <Issues messages={shown("event")} />
         <Row label="Range" focused={focused("preset")}>
           <Choice label={preset} focused={focused("preset")} />
@@ -237,6 +222,7 @@ export const QueryFormScreen = ({
             <Row label="Property" focused={focused("property")}>
               {text("property", "an integer property, e.g. Amount")}
             </Row>
+            {suggestionsUnder("property")}
             <Issues messages={shown("property")} />
           </>
         ) : null}
@@ -250,13 +236,14 @@ export const QueryFormScreen = ({
                   : "an event property, e.g. Category",
               )}
             </Row>
+            {suggestionsUnder("topProperty")}
             <Issues messages={shown("topProperty")} />
             <Row label="Source" focused={focused("topSource")}>
               <Choice label={source} focused={focused("topSource")} />
             </Row>
             <Issues messages={shown("topSource")} />
             <Row label="Show" focused={focused("topN")}>
-              {text("topN", "10", undefined, 6)}
+              {text("topN", "10", 6)}
               <Text color={theme.muted}>{`  values, 1 to ${TopCounts.maxTopN}`}</Text>
             </Row>
             <Issues messages={shown("topN")} />
@@ -269,10 +256,12 @@ export const QueryFormScreen = ({
         <Row label="Where" focused={focused("where")}>
           {text("where", "event properties, e.g. Amount greater_than 50; Platform equals iOS")}
         </Row>
+        {suggestionsUnder("where")}
         <Issues messages={shown("where")} />
         <Row label="Profile" focused={focused("profileWhere")}>
           {text("profileWhere", 'profile fields, e.g. Plan equals ["pro","team"]')}
         </Row>
+        {suggestionsUnder("profileWhere")}
         <Issues messages={shown("profileWhere")} />
         {top ? null : (
           <>
@@ -292,7 +281,7 @@ export const QueryFormScreen = ({
                 <Box key={group.id} flexDirection="column">
                   <Row label={`#${index + 1}`} focused={focused(name) || focused(type)}>
                     <Box width={nameWidth} flexShrink={0}>
-                      {text(name, "a name", undefined, nameWidth - 1)}
+                      {text(name, "a name", nameWidth - 1)}
                     </Box>
                     <Box flexShrink={0}>
                       <Choice label={group.trendType} focused={focused(type)} />

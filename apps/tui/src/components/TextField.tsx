@@ -74,9 +74,10 @@ export const TextField = ({
   const rest = at < visible.length ? visible.slice(at + 1) : ""
   // What is left of the row after the text and the cursor, for the completion or placeholder.
   const left = room - (shown.cutStart ? 1 : 0) - visible.length - (at >= visible.length ? 1 : 0)
+  // No room left: no ghost at all (not even an ellipsis, which would wrap the row).
   const ghost =
-    !shown.cutEnd && at >= visible.length && completion !== undefined
-      ? Format.fit(completion.slice(1), Math.max(left, 0))
+    !shown.cutEnd && at >= visible.length && completion !== undefined && left > 0
+      ? Format.fit(completion.slice(1), left)
       : ""
   const hint =
     text === "" && ghost === "" && placeholder !== undefined

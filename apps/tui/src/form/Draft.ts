@@ -117,7 +117,7 @@ export interface FormState {
   readonly cursor: number
   /** Keys go into the focused text field; Esc stops typing (then `q` quits). */
   readonly typing: boolean
-  /** The highlighted event-name suggestion. */
+  /** The highlighted suggestion (`Suggestions.highlightedIndex`). */
   readonly suggestion: number
   /** Fields the user has left: their issues show before the first run. */
   readonly touched: ReadonlySet<IssueTarget>

@@ -1,6 +1,6 @@
 /**
- * The query form's fields: their order on screen, their text, which one has the keyboard,
- * and the event-name suggestions shown under the focused event field.
+ * The query form's fields: their order on screen, their text, and which one has the
+ * keyboard. What a field suggests while it is typed is in `Suggestions.ts`.
  */
 import type { Draft, FieldId, FormState, Group } from "./Draft.ts"
 
@@ -135,35 +135,3 @@ export const withDraft = (state: FormState, draft: Draft): FormState => {
     typing: isTextField(focus),
   }
 }
-
-// ---------------------------------------------------------------------------------------
-// Suggestions
-
-/** Known event names matching the typed text: prefix matches first, then substrings. */
-export const suggestionsFor = (
-  text: string,
-  eventNames: ReadonlyArray<string>,
-): ReadonlyArray<string> => {
-  if (eventNames.includes(text)) return []
-  const wanted = text.trim().toLowerCase()
-  const prefix = eventNames.filter((name) => name.toLowerCase().startsWith(wanted))
-  const inside = eventNames.filter(
-    (name) => !name.toLowerCase().startsWith(wanted) && name.toLowerCase().includes(wanted),
-  )
-  return [...prefix, ...inside]
-}
-
-/** The suggestions shown now: only while typing in the event field. */
-export const openSuggestions = (
-  state: FormState,
-  eventNames: ReadonlyArray<string>,
-): ReadonlyArray<string> =>
-  state.focus === "event" && state.typing ? suggestionsFor(state.draft.eventName, eventNames) : []
-
-/** Takes a suggestion as the event name. */
-export const accept = (state: FormState, name: string): FormState => ({
-  ...state,
-  draft: { ...state.draft, eventName: name },
-  cursor: name.length,
-  suggestion: 0,
-})

@@ -2,7 +2,8 @@
  * The query form as data: what the user typed (`Draft`), which field has the keyboard,
  * the wire body the draft stands for, core's issues with it by field, and `onKey`, the
  * whole keyboard behaviour of the form as a pure function. The parts live beside this
- * module (`Draft.ts`, `Fields.ts`, `Issues.ts`); this one is the form's surface and its keys.
+ * module (`Draft.ts`, `Fields.ts`, `Issues.ts`, `Suggestions.ts`); this one is the form's
+ * surface and its keys.
  */
 import type * as Calendar from "@trendline/core/Calendar"
 import type { Key } from "ink"
@@ -21,18 +22,17 @@ import {
   withPreset,
 } from "./Draft.ts"
 import {
-  accept,
   fieldsOf,
   focusOn,
   groupOf,
   isTextField,
   move,
-  openSuggestions,
   textOf,
   withDraft,
   withText,
 } from "./Fields.ts"
 import { issuesOf } from "./Issues.ts"
+import { accept, highlightedIndex, openSuggestions, type Vocabulary } from "./Suggestions.ts"
 import * as TextEdit from "./TextEdit.ts"
 
 export {
@@ -62,15 +62,19 @@ export {
   toWireBody,
   trendTypes,
 } from "./Draft.ts"
-export {
-  fieldsOf,
-  groupOf,
-  isTextField,
-  openSuggestions,
-  suggestionsFor,
-  textOf,
-} from "./Fields.ts"
+export { fieldsOf, groupOf, isTextField, textOf } from "./Fields.ts"
 export { isShown, issuesOf } from "./Issues.ts"
+export {
+  ghostOf,
+  highlightedIndex,
+  type Open as Suggestions,
+  openSuggestions,
+  operatorNote,
+  type PropertyNamesOf,
+  suggestionsFor,
+  usesPropertyNames,
+  type Vocabulary,
+} from "./Suggestions.ts"
 
 // ---------------------------------------------------------------------------------------
 // Changes
@@ -169,8 +173,8 @@ const firstInvalid = (
   fieldsOf(state.draft).find((field) => issues.has(field)) ??
   (issues.has("groups") ? `group:${state.draft.groups[0]!.id}:name` : undefined)
 
-export interface KeyContext {
-  readonly eventNames: ReadonlyArray<string>
+/** What a keypress depends on besides the state: what to suggest, and the day presets count from. */
+export interface KeyContext extends Vocabulary {
   readonly today: Calendar.Day
 }
 
@@ -184,8 +188,12 @@ export const onKey = (
   key: Key,
   context: KeyContext,
 ): { readonly state: FormState; readonly command?: Command } => {
-  const suggestions = openSuggestions(state, context.eventNames)
-  const highlighted = suggestions[state.suggestion % Math.max(suggestions.length, 1)]
+  const suggestions = openSuggestions(state, context)
+  // Takes the highlighted suggestion (Enter, Tab, and → at the end of the text).
+  const take =
+    suggestions === undefined
+      ? undefined
+      : () => accept(state, suggestions, suggestions.names[highlightedIndex(state, suggestions)]!)
   const text = isTextField(state.focus)
 
   if (input === "?" && !key.ctrl && !key.meta) return { state, command: "help" }
@@ -193,7 +201,7 @@ export const onKey = (
   if (key.ctrl && input === "x") return { state: removeGroup(state) }
 
   if (key.return) {
-    if (highlighted !== undefined) return { state: accept(state, highlighted) }
+    if (take !== undefined) return { state: take() }
     const issues = issuesOf(state.draft)
     const attempted = { ...state, attempted: true }
     if (issues.size === 0) return { state: attempted, command: "submit" }
@@ -202,12 +210,12 @@ export const onKey = (
   }
   if (key.escape) return { state: text && state.typing ? { ...state, typing: false } : state }
   if (key.tab) {
-    if (!key.shift && highlighted !== undefined) return { state: accept(state, highlighted) }
+    if (!key.shift && take !== undefined) return { state: take() }
     return { state: move(state, key.shift ? -1 : 1) }
   }
   if (key.upArrow || key.downArrow) {
-    if (suggestions.length > 0) {
-      if (key.downArrow && state.suggestion < suggestions.length - 1) {
+    if (suggestions !== undefined) {
+      if (key.downArrow && state.suggestion < suggestions.names.length - 1) {
         return { state: { ...state, suggestion: state.suggestion + 1 } }
       }
       if (key.upArrow && state.suggestion > 0) {
@@ -227,11 +235,11 @@ export const onKey = (
   }
 
   // A text field takes `q` as a letter, typing or not: Ctrl+Q quits from here (App).
-  // → at the end of the event name takes the highlighted suggestion, like a shell.
-  if (key.rightArrow && highlighted !== undefined && state.cursor >= state.draft.eventName.length) {
-    return { state: accept(state, highlighted) }
-  }
+  // → at the end of the text takes the highlighted suggestion, like a shell.
   const current = textOf(state.draft, state.focus)
+  if (key.rightArrow && take !== undefined && state.cursor >= current.length) {
+    return { state: take() }
+  }
   const edited = TextEdit.edit({ text: current, cursor: state.cursor }, input, key)
   if (edited === undefined) return { state }
   return {

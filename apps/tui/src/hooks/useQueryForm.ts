@@ -4,9 +4,12 @@ import { useMemo, useRef, useState } from "react"
 import * as QueryForm from "../form/QueryForm.ts"
 import * as TextEdit from "../form/TextEdit.ts"
 import type * as QueryRequest from "../QueryRequest.ts"
+import { type PropertyNamesOf, usePropertyNames } from "./usePropertyNames.ts"
 
 export interface QueryFormOptions {
   readonly eventNames: ReadonlyArray<string>
+  /** Asks for an event's property names, to suggest (none until the backend is there). */
+  readonly propertyNamesOf: PropertyNamesOf | undefined
   readonly today: Calendar.Day
   /** Whether the form has the keyboard (its screen is shown, no help on top). */
   readonly active: boolean
@@ -23,11 +26,22 @@ export const useQueryForm = (options: QueryFormOptions) => {
   const [state, setState] = useState(() => QueryForm.initialState(options.today))
   // Keys can arrive faster than renders: each one starts from the latest state.
   const latest = useRef(state)
+  const propertyNames = usePropertyNames(
+    options.propertyNamesOf,
+    state.draft.eventName,
+    options.eventNames,
+    state.focus,
+  )
+  const context: QueryForm.KeyContext = {
+    eventNames: options.eventNames,
+    propertyNames,
+    today: options.today,
+  }
 
   useInput(
     (input, key) => {
       for (const [typed, pressed] of TextEdit.keystrokes(input, key)) {
-        const { state: next, command } = QueryForm.onKey(latest.current, typed, pressed, options)
+        const { state: next, command } = QueryForm.onKey(latest.current, typed, pressed, context)
         latest.current = next
         setState(next)
         if (command === undefined) continue
@@ -41,6 +55,6 @@ export const useQueryForm = (options: QueryFormOptions) => {
   )
 
   const issues = useMemo(() => QueryForm.issuesOf(state.draft), [state.draft])
-  const suggestions = QueryForm.openSuggestions(state, options.eventNames)
+  const suggestions = QueryForm.openSuggestions(state, context)
   return { state, issues, suggestions }
 }
