@@ -120,6 +120,7 @@ export const make = (options: Options): Effect.Effect<Pool, EventStore.StoreErro
           filename,
           cacheBytes: options.cacheBytes,
           limits: options.limits,
+          slices: options.slices,
           sliceMillis: options.sliceMillis ?? 10,
           slowReadsMs: options.slowReadsMs,
         } satisfies Protocol.WorkerConfig,

@@ -55,6 +55,49 @@ const peek = (filename: string, sql: string) => {
 }
 
 describe("SQLite store on worker threads", () => {
+  it.effect("slices values in its threads unless told off, answering filters alike", () =>
+    Effect.gen(function* () {
+      const account = Account.make("acme")
+      const events = [
+        { ...charged("identity:a", noon(3), 5), properties: { Amount: 5, Plan: "pro" } },
+        { ...charged("identity:b", noon(4), 7), properties: { Amount: 7, Plan: "free" } },
+        { ...charged("identity:c", noon(4), 9), properties: { Amount: 9, Plan: "pro" } },
+      ]
+      const plan = {
+        ...january(account, Measure.sum("Amount")),
+        filters: {
+          event: [{ name: "Plan", operator: "equals" as const, values: ["pro"] }],
+          profile: [],
+        },
+      }
+      for (const [file, options] of [
+        ["slices-on.db", {}],
+        ["slices-off.db", { slices: "off" as const }],
+      ] as const) {
+        const answer = yield* withPool(
+          file,
+          (store) =>
+            Effect.zipRight(
+              store.append(account, { events, profiles: [] }),
+              store.query(account, plan),
+            ),
+          options,
+        )
+        assert.deepStrictEqual(answer, Aggregator.aggregate(plan, events), file)
+      }
+      // What the writer thread did: slices, or none and the account marked unsliced.
+      assert.deepStrictEqual(peek("slices-on.db", "SELECT sliced FROM accounts"), [{ sliced: 1 }])
+      // Amount 5, 7, 9 and Plan "pro", "free".
+      assert.deepStrictEqual(peek("slices-on.db", "SELECT count(*) AS n FROM value_slices"), [
+        { n: 5 },
+      ])
+      assert.deepStrictEqual(peek("slices-off.db", "SELECT sliced FROM accounts"), [{ sliced: 0 }])
+      assert.deepStrictEqual(peek("slices-off.db", "SELECT count(*) AS n FROM value_slices"), [
+        { n: 0 },
+      ])
+    }),
+  )
+
   it.effect("every reader sees an append at once, even days it had decoded before", () =>
     withPool("fresh.db", (store) =>
       Effect.gen(function* () {

@@ -42,6 +42,7 @@ const engineOf = (): Engine.Engine => {
   engine ??= Engine.make(driverOf(), config.role, {
     limits: config.limits,
     cacheBytes: config.cacheBytes,
+    slices: config.slices,
   })
   return engine
 }

@@ -9,6 +9,7 @@ import * as QueryPlan from "@trendline/core/QueryPlan"
 import * as TopCounts from "@trendline/core/TopCounts"
 import * as UploadWire from "@trendline/core/Upload"
 import * as Schema from "effect/Schema"
+import type * as ValueSlices from "./valueSlices.ts"
 
 /** What a worker's store failed with; the pool turns it back into a `StoreError`. */
 export class StoreFailure extends Schema.TaggedError<StoreFailure>()("StoreFailure", {
@@ -132,6 +133,8 @@ export interface WorkerConfig {
   readonly filename: string
   readonly cacheBytes: number | undefined
   readonly limits: Limits.Limits | undefined
+  /** See `Engine.EngineOptions.slices` (plain data: it crosses to the thread as is). */
+  readonly slices: ValueSlices.SliceLimits | "off" | undefined
   readonly sliceMillis: number
   readonly slowReadsMs: Readonly<Record<string, number>> | undefined
 }
