@@ -117,9 +117,10 @@ export const start = async (options: Options): Promise<Running> => {
   if (!existsSync(entry)) throw new Error(`no server entry at ${entry}`)
   const env: Record<string, string> = {}
   for (const [name, value] of Object.entries(process.env)) {
-    // Only the settings given here: a TRENDLINE_* of the caller's shell would skew the run.
-    if (value !== undefined && !name.startsWith("TRENDLINE_") && name !== "PORT" && name !== "HOST")
-      env[name] = value
+    // Only the settings given here: a TRENDLINE_* of the caller's shell would skew the run,
+    // but for TRENDLINE_VALUE_SLICES, which a run sets on purpose to compare uploads.
+    const passed = name === "TRENDLINE_VALUE_SLICES" || !name.startsWith("TRENDLINE_")
+    if (value !== undefined && passed && name !== "PORT" && name !== "HOST") env[name] = value
   }
   const child: Child = spawn(process.execPath, [entry], {
     cwd: join(dirname(entry), ".."),
