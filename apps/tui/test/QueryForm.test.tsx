@@ -4,34 +4,12 @@ import type { Key } from "ink"
 import { describe, expect, it } from "vitest"
 import * as QueryForm from "../src/form/QueryForm.ts"
 import * as TextEdit from "../src/form/TextEdit.ts"
+import { noKey } from "./keys.ts"
 
 const today = Calendar.unsafeMakeDay(2026, 11, 26)
 const keysOf = (range: { readonly from: Calendar.Day; readonly to: Calendar.Day } | undefined) =>
   range === undefined ? undefined : [range.from, range.to].map(Calendar.formatDateKey)
 const range = (preset: QueryForm.Preset) => keysOf(QueryForm.presetRange(preset, today))
-
-const noKey: Key = {
-  upArrow: false,
-  downArrow: false,
-  leftArrow: false,
-  rightArrow: false,
-  pageDown: false,
-  pageUp: false,
-  home: false,
-  end: false,
-  return: false,
-  escape: false,
-  ctrl: false,
-  shift: false,
-  tab: false,
-  backspace: false,
-  delete: false,
-  meta: false,
-  super: false,
-  hyper: false,
-  capsLock: false,
-  numLock: false,
-}
 
 describe("presets", () => {
   it("count back from today, both ends included", () => {

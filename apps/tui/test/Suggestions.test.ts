@@ -10,31 +10,9 @@ import { describe, expect, it } from "vitest"
 import { conditionsOf } from "../src/form/Conditions.ts"
 import * as QueryForm from "../src/form/QueryForm.ts"
 import { accept, matching, partAt, quoteName } from "../src/form/Suggestions.ts"
+import { noKey } from "./keys.ts"
 
 const today = Calendar.unsafeMakeDay(2026, 11, 26)
-
-const noKey: Key = {
-  upArrow: false,
-  downArrow: false,
-  leftArrow: false,
-  rightArrow: false,
-  pageDown: false,
-  pageUp: false,
-  home: false,
-  end: false,
-  return: false,
-  escape: false,
-  ctrl: false,
-  shift: false,
-  tab: false,
-  backspace: false,
-  delete: false,
-  meta: false,
-  super: false,
-  hyper: false,
-  capsLock: false,
-  numLock: false,
-}
 
 const charged = {
   event: ["Amount", "Category", "Shoe size"],

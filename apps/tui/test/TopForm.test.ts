@@ -8,6 +8,7 @@ import * as Calendar from "@trendline/core/Calendar"
 import type { Key } from "ink"
 import { describe, expect, it } from "vitest"
 import * as QueryForm from "../src/form/QueryForm.ts"
+import { noKey } from "./keys.ts"
 
 const today = Calendar.unsafeMakeDay(2026, 11, 26)
 const draft: QueryForm.Draft = {
@@ -15,29 +16,6 @@ const draft: QueryForm.Draft = {
   eventName: "Charged",
   measure: "top",
   topProperty: " Category ",
-}
-
-const noKey: Key = {
-  upArrow: false,
-  downArrow: false,
-  leftArrow: false,
-  rightArrow: false,
-  pageDown: false,
-  pageUp: false,
-  home: false,
-  end: false,
-  return: false,
-  escape: false,
-  ctrl: false,
-  shift: false,
-  tab: false,
-  backspace: false,
-  delete: false,
-  meta: false,
-  super: false,
-  hyper: false,
-  capsLock: false,
-  numLock: false,
 }
 
 describe("a top values draft", () => {

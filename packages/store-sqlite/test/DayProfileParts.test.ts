@@ -17,7 +17,7 @@ import * as fc from "fast-check"
 import { afterAll } from "vitest"
 import { migrations } from "../src/internal/migrations.ts"
 import * as ProfileSets from "../src/internal/profileSets.ts"
-import { noon } from "./fixtures.ts"
+import { accountAtVersion, noon } from "./fixtures.ts"
 
 const folder = mkdtempSync(join(tmpdir(), "trendline-parts-"))
 afterAll(() => rmSync(folder, { recursive: true, force: true }))
@@ -166,18 +166,7 @@ describe("SQLite schema migration 5", () => {
   it.effect("cuts version 4's day sets into parts, and they keep growing exactly", () =>
     Effect.gen(function* () {
       const { driver, close } = NodeSqlite.open({ filename: join(folder, "version4.db") })
-      driver.exec(
-        "CREATE TABLE trendline_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL)",
-      )
-      for (const migration of migrations.filter((m) => m.version <= 4)) {
-        driver.exec(migration.sql)
-        driver.run("INSERT INTO trendline_migrations (version, name) VALUES (?, ?)", [
-          migration.version,
-          migration.name,
-        ])
-      }
-      driver.run("INSERT INTO rollup_sets (id) VALUES (1)")
-      driver.run("INSERT INTO accounts (acct, id, time_zone, rollups) VALUES (1, 'acme', 'UTC', 1)")
+      accountAtVersion(driver, 4)
       driver.run("INSERT INTO event_names (acct, id, name) VALUES (1, 0, 'Opened')")
       // What version 4 kept: one BLOB a day, 2.4 MB here (a file on Node takes it), 4 bytes
       // on the next day, and an empty one after.

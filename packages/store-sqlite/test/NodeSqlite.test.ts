@@ -17,8 +17,7 @@ import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
 import { afterAll } from "vitest"
 import * as Engine from "../src/internal/engine.ts"
-import { migrations } from "../src/internal/migrations.ts"
-import { charged, january, noon } from "./fixtures.ts"
+import { accountAtVersion, charged, january, noon } from "./fixtures.ts"
 
 const folder = mkdtempSync(join(tmpdir(), "trendline-sqlite-"))
 afterAll(() => rmSync(folder, { recursive: true, force: true }))
@@ -110,18 +109,7 @@ describe("SQLite schema migrations", () => {
       const filename = join(folder, "version6.db")
       const connection = NodeSqlite.open({ filename })
       const { driver } = connection
-      driver.exec(
-        "CREATE TABLE trendline_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL)",
-      )
-      for (const migration of migrations.filter((m) => m.version <= 6)) {
-        driver.exec(migration.sql)
-        driver.run("INSERT INTO trendline_migrations (version, name) VALUES (?, ?)", [
-          migration.version,
-          migration.name,
-        ])
-      }
-      driver.run("INSERT INTO rollup_sets (id) VALUES (1)")
-      driver.run("INSERT INTO accounts (acct, id, time_zone, rollups) VALUES (1, 'acme', 'UTC', 1)")
+      accountAtVersion(driver, 6)
       driver.run("INSERT INTO event_names (acct, id, name) VALUES (1, 0, 'Charged')")
       driver.run(
         `INSERT INTO profiles (acct, no, key, ts, properties) VALUES
@@ -162,19 +150,8 @@ describe("SQLite schema migrations", () => {
       const filename = join(folder, "version3.db")
       const connection = NodeSqlite.open({ filename })
       const { driver } = connection
-      driver.exec(
-        "CREATE TABLE trendline_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL)",
-      )
-      for (const migration of migrations.filter((m) => m.version <= 3)) {
-        driver.exec(migration.sql)
-        driver.run("INSERT INTO trendline_migrations (version, name) VALUES (?, ?)", [
-          migration.version,
-          migration.name,
-        ])
-      }
+      accountAtVersion(driver, 3)
       const account = Account.make("acme")
-      driver.run("INSERT INTO rollup_sets (id) VALUES (1)")
-      driver.run("INSERT INTO accounts (acct, id, time_zone, rollups) VALUES (1, 'acme', 'UTC', 1)")
       driver.run("INSERT INTO event_names (acct, id, name) VALUES (1, 0, 'Charged')")
       // What version 3 kept: one total per day, here past 2^53 and below zero.
       const first = Calendar.unsafeMakeDay(2024, 1, 15)

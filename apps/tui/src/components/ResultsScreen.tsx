@@ -2,7 +2,6 @@ import type * as TrendsClient from "@trendline/client/TrendsClient"
 import { Box, Text } from "ink"
 import * as Export from "../Export.ts"
 import { useResultsView } from "../hooks/useResultsView.ts"
-import type * as QueryRequest from "../QueryRequest.ts"
 import * as EmptyAnswer from "../view/EmptyAnswer.ts"
 import * as Format from "../view/Format.ts"
 import * as ResultsView from "../view/ResultsView.ts"
@@ -12,26 +11,11 @@ import { CurlPanel } from "./CurlPanel.tsx"
 import { EmptyHint } from "./EmptyHint.tsx"
 import { ExportPanel } from "./ExportPanel.tsx"
 import { GroupTabs } from "./GroupTabs.tsx"
-import { ResultsFooter } from "./ResultsFooter.tsx"
+import { type AnswerScreenProps, ResultsFooter } from "./ResultsFooter.tsx"
 import { useTheme } from "./Theme.tsx"
 
-export interface ResultsScreenProps {
+export interface ResultsScreenProps extends AnswerScreenProps {
   readonly answer: TrendsClient.TrendsAnswer
-  readonly request: QueryRequest.QueryRequest
-  /** The event names the backend knows (none when it cannot tell), for the empty answer's hint. */
-  readonly eventNames: ReadonlyArray<string>
-  readonly active: boolean
-  /** The screen's size below the app header. */
-  readonly columns: number
-  readonly rows: number
-  readonly cwd: string
-  readonly curl: string
-  readonly local: boolean
-  readonly onBack: () => void
-  readonly onQuit: () => void
-  readonly onHelp: () => void
-  /** Told whether a text field (the export's file name) has the keyboard, so `q` types. */
-  readonly onTyping: (typing: boolean) => void
 }
 
 // Title, tabs, key line under the chart, figures, table header, message, key hints.
