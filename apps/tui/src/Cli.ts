@@ -69,8 +69,9 @@ Query options:
   --event NAME         the event to count
   --from DATE --to DATE  the range, both days included: 20250131 (or 2025-01-31)
   --last DAYS          instead of --from/--to: the DAYS days ending today
-  --group NAME=TYPE    a group of buckets, TYPE daily, weekly or monthly; repeat for more;
-                       --group weekly names it after its type (default: --group daily)
+  --group NAME=TYPE    a group of buckets, TYPE daily, weekly, monthly, quarterly or
+                       yearly; repeat for more; --group weekly names it after its type
+                       (default: --group daily)
   --unique             count distinct profiles instead of events
   --sum PROP           sum the integer event property PROP instead of counting
   --where 'NAME OP VALUE'  count only events whose property NAME satisfies OP VALUE; repeat:

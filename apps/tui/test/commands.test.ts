@@ -295,7 +295,7 @@ describe("trendline query (local)", () => {
     assert.deepStrictEqual(outcome.stderr.trimEnd().split("\n"), [
       "trendline: --event is missing: give the event to count, e.g. --event Charged",
       "trendline: --from: 20250231 is not a real calendar date: February 2025 has 28 days",
-      "trendline: --group x=hourly: TYPE must be daily, weekly or monthly",
+      "trendline: --group x=hourly: TYPE must be daily, weekly, monthly, quarterly or yearly",
     ])
   })
 

@@ -117,7 +117,7 @@ export const combinedSqlOf = (database: string, request: TrendsRequest.TrendsReq
         `SELECT ${quoted(name)} AS grp, key, value FROM (${sqlOf(database, {
           event: request.event_name,
           measure: measuredOf(request),
-          trendType: group.trend_type,
+          trendType: Shape.trendTypeOf(group.trend_type),
         })})`,
     )
     .join(" UNION ALL ")
@@ -384,7 +384,7 @@ export const on = (server: Server, names: Names): Engines => {
             ...Shape.emptyAnswer({
               event: request.event_name,
               measure: measuredOf(request),
-              trendType: group.trend_type,
+              trendType: Shape.trendTypeOf(group.trend_type),
             }),
           }
         }

@@ -22,7 +22,6 @@ import {
   type DuckDBPreparedStatement,
 } from "@duckdb/node-api"
 import * as Aggregator from "@trendline/core/Aggregator"
-import type * as Bucket from "@trendline/core/Bucket"
 import * as Dataset from "./Dataset.ts"
 import { type Engine, timedLoad } from "./Engine.ts"
 import * as Shape from "./Shape.ts"
@@ -39,7 +38,7 @@ export interface Options {
   readonly clustered?: boolean | undefined
 }
 
-const buckets: Record<Bucket.TrendType, { readonly bucket: string; readonly format: string }> = {
+const buckets: Record<Shape.TrendType, { readonly bucket: string; readonly format: string }> = {
   daily: { bucket: "CAST(ts AS DATE)", format: "%Y%m%d" },
   weekly: { bucket: "date_trunc('week', ts)", format: "%G%V" },
   monthly: { bucket: "date_trunc('month', ts)", format: "%Y%m" },

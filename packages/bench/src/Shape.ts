@@ -23,10 +23,20 @@ import * as Dataset from "./Dataset.ts"
 export type Measured = "count" | "profiles" | "sum"
 
 /** One query to time. */
+/** The trend types the shapes cut by: the hosted API's, which every engine answers. */
+export type TrendType = Extract<Bucket.TrendType, "daily" | "weekly" | "monthly">
+
+/** A request's trend type as a shape's: the hand-written SQL engines refuse the others. */
+export const trendTypeOf = (trendType: Bucket.TrendType): TrendType => {
+  if (trendType === "quarterly" || trendType === "yearly")
+    throw new Error(`the bench's hand-written SQL cuts daily, weekly or monthly, not ${trendType}`)
+  return trendType
+}
+
 export interface Shape {
   readonly event: string
   readonly measure: Measured
-  readonly trendType: Bucket.TrendType
+  readonly trendType: TrendType
   /** One condition on the event's properties (the request's `event_properties`), if any. */
   readonly filter?: Filter.Entry
 }
@@ -44,7 +54,7 @@ export const sumProperty = "Amount"
 export const group = "trend"
 
 const measures: ReadonlyArray<Measured> = ["count", "profiles", "sum"]
-const trendTypes: ReadonlyArray<Bucket.TrendType> = ["daily", "weekly", "monthly"]
+const trendTypes: ReadonlyArray<TrendType> = ["daily", "weekly", "monthly"]
 
 /** Every shape: {count, profiles, sum} × {daily, weekly, monthly} × {top event, ~1% event}. */
 export const all: ReadonlyArray<Shape> = [Dataset.topEvent, Dataset.rareEvent].flatMap((event) =>

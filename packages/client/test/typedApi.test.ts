@@ -66,7 +66,7 @@ describe("the Promise API's types", () => {
   it("refuses a trend_type the API does not know, at compile time and before sending", async () => {
     const client = clientOf()
     const error = await caught(() =>
-      // @ts-expect-error "hourly" is not a trend type: daily, weekly or monthly
+      // @ts-expect-error "hourly" is not a trend type: daily, weekly, monthly, quarterly or yearly
       client.trends({ ...range, groups: { hours: { trend_type: "hourly" } } }),
     )
     assert.instanceOf(error, ApiError.InvalidRequest)

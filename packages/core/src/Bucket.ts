@@ -1,6 +1,7 @@
 /**
- * Bucket keys of a trend: daily `YYYYMMDD`, weekly `YYYYWW`, monthly `YYYYMM`; the ordered
- * buckets of a date range; and a key back to its dates.
+ * Bucket keys of a trend: daily `YYYYMMDD`, weekly `YYYYWW`, monthly `YYYYMM`, and
+ * Trendline's extensions quarterly `YYYYQn` (`2025Q1`: January to March) and yearly `YYYY`;
+ * the ordered buckets of a date range; and a key back to its dates.
  *
  * Weeks (`YYYYWW`):
  * - `"monday"` (the default) is ISO 8601: weeks run Monday to Sunday; a week belongs to the
@@ -12,8 +13,8 @@
  *   mode 6 (`toYearWeek(d, 6)`). Example: Sunday 2017-01-01 starts `201701`; Saturday
  *   2016-12-31 is in `201652`.
  *
- * A week or month cut by the range's `from` or `to` keeps its key and covers only the days
- * inside the range.
+ * A week, month, quarter or year cut by the range's `from` or `to` keeps its key and covers
+ * only the days inside the range.
  *
  * @since 0.1.0
  */
@@ -21,8 +22,11 @@ import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import * as Calendar from "./Calendar.ts"
 
-/** How a group is broken down: one bucket per day, week or month. */
-export const TrendType = Schema.Literal("daily", "weekly", "monthly")
+/**
+ * How a group is broken down: one bucket per day, week or month (the hosted API's), or per
+ * quarter or year (Trendline's).
+ */
+export const TrendType = Schema.Literal("daily", "weekly", "monthly", "quarterly", "yearly")
 export type TrendType = typeof TrendType.Type
 
 /** The first day of a week: `"monday"` (ISO 8601, default) or `"sunday"`. */
@@ -92,7 +96,20 @@ export const keyOf = (
       const { year, month } = Calendar.toCivil(day)
       return `${year}${pad2(month)}`
     }
+    case "quarterly": {
+      const { year, month } = Calendar.toCivil(day)
+      return `${year}Q${Math.floor((month - 1) / 3) + 1}`
+    }
+    case "yearly":
+      return String(Calendar.toCivil(day).year)
   }
+}
+
+// The days of months `firstMonth`..`lastMonth` of `year`, keyed `key`.
+const monthsOf = (key: string, year: number, firstMonth: number, lastMonth: number): Bucket => {
+  const first = Calendar.unsafeMakeDay(year, firstMonth, 1)
+  const last = Calendar.unsafeMakeDay(year, lastMonth, Calendar.daysInMonth(year, lastMonth))
+  return { key, first, last }
 }
 
 // The whole bucket (not clipped) that holds a day.
@@ -112,6 +129,15 @@ const bucketAround = (trendType: TrendType, day: Calendar.Day, weekStart: WeekSt
         first,
         last: first + Calendar.daysInMonth(year, month) - 1,
       }
+    }
+    case "quarterly": {
+      const { year, month } = Calendar.toCivil(day)
+      const quarter = Math.floor((month - 1) / 3)
+      return monthsOf(`${year}Q${quarter + 1}`, year, quarter * 3 + 1, quarter * 3 + 3)
+    }
+    case "yearly": {
+      const { year } = Calendar.toCivil(day)
+      return monthsOf(String(year), year, 1, 12)
     }
   }
 }
@@ -167,6 +193,20 @@ export const rangeOfKey = (
         first,
         last: first + Calendar.daysInMonth(year, month) - 1,
       }))
+    }
+    case "quarterly": {
+      const match = /^(\d{4})Q([1-4])$/.exec(key)
+      if (match === null) return Option.none()
+      const year = Number(match[1])
+      const quarter = Number(match[2]) - 1
+      return year < Calendar.minYear
+        ? Option.none()
+        : Option.some(monthsOf(key, year, quarter * 3 + 1, quarter * 3 + 3))
+    }
+    case "yearly": {
+      if (!/^\d{4}$/.test(key)) return Option.none()
+      const year = Number(key)
+      return year < Calendar.minYear ? Option.none() : Option.some(monthsOf(key, year, 1, 12))
     }
   }
 }

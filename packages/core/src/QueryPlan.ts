@@ -67,7 +67,7 @@ export const QueryPlanSchema: Schema.Schema<QueryPlan> = Schema.Struct({
   groups: Schema.Array(
     Schema.Struct({
       name: Schema.String,
-      granularity: Schema.Literal("daily", "weekly", "monthly", "total"),
+      granularity: Schema.Literal("daily", "weekly", "monthly", "quarterly", "yearly", "total"),
       buckets: Schema.Array(BucketSchema),
     }),
   ),

@@ -53,9 +53,9 @@ const exampleGroups = `{"days": {"trend_type": "daily"}}`
 // ---------------------------------------------------------------------------------------
 // Field schemas
 
-/** How a group is broken down: one bucket per day, week or month. */
+/** How a group is broken down: one bucket per day, week, month, quarter or year. */
 export const TrendType = Bucket.TrendType.annotations(
-  mustBe(`"daily", "weekly" or "monthly"`, true),
+  mustBe(`"daily", "weekly", "monthly", "quarterly" or "yearly"`, true),
 )
 export type TrendType = Bucket.TrendType
 
@@ -117,7 +117,10 @@ export const DateKey = Schema.transformOrFail(
 
 /** One group of the request: `{"trend_type": "daily"}`. Extra fields are ignored. */
 export const Group = Schema.Struct({
-  trend_type: required(TrendType, `add "trend_type": "daily", "weekly" or "monthly"`),
+  trend_type: required(
+    TrendType,
+    `add "trend_type": "daily", "weekly", "monthly", "quarterly" or "yearly"`,
+  ),
 }).annotations(mustBe(`an object like {"trend_type": "daily"}`))
 export type Group = typeof Group.Type
 

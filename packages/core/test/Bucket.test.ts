@@ -6,7 +6,13 @@ import * as fc from "fast-check"
 
 const day = Calendar.unsafeMakeDay
 const anyDay = fc.integer({ min: day(1990, 1, 1), max: day(2100, 12, 31) })
-const trendType = fc.constantFrom<Bucket.TrendType>("daily", "weekly", "monthly")
+const trendType = fc.constantFrom<Bucket.TrendType>(
+  "daily",
+  "weekly",
+  "monthly",
+  "quarterly",
+  "yearly",
+)
 const weekStart = fc.constantFrom<Bucket.WeekStart>("monday", "sunday")
 const range = fc
   .tuple(anyDay, fc.integer({ min: 0, max: 800 }))
@@ -161,6 +167,31 @@ describe("buckets of a range", () => {
         ["201701", 20170101, 20170103],
       ],
     )
+    assert.deepStrictEqual(
+      Bucket.bucketsOf("quarterly", day(2024, 2, 29), day(2025, 1, 2)).map((b) => [
+        b.key,
+        Calendar.toDateInt(b.first),
+        Calendar.toDateInt(b.last),
+      ]),
+      [
+        ["2024Q1", 20240229, 20240331],
+        ["2024Q2", 20240401, 20240630],
+        ["2024Q3", 20240701, 20240930],
+        ["2024Q4", 20241001, 20241231],
+        ["2025Q1", 20250101, 20250102],
+      ],
+    )
+    assert.deepStrictEqual(
+      Bucket.bucketsOf("yearly", from, to).map((b) => [
+        b.key,
+        Calendar.toDateInt(b.first),
+        Calendar.toDateInt(b.last),
+      ]),
+      [
+        ["2016", 20161224, 20161231],
+        ["2017", 20170101, 20170103],
+      ],
+    )
     assert.strictEqual(Bucket.bucketsOf("daily", from, to).length, 11)
     assert.deepStrictEqual(Bucket.bucketsOf("daily", to, from), [])
   })
@@ -176,9 +207,19 @@ describe("buckets of a range", () => {
       ["monthly", "2021011"],
       ["daily", "20210230"],
       ["daily", "202102"],
+      ["quarterly", "2021Q0"],
+      ["quarterly", "2021Q5"],
+      ["quarterly", "2021q1"],
+      ["quarterly", "202101"],
+      ["quarterly", "0999Q1"],
+      ["yearly", "202"],
+      ["yearly", "20211"],
+      ["yearly", "0999"],
     ] as const) {
       assert.isTrue(Option.isNone(Bucket.rangeOfKey(type, key)), `${type} ${key}`)
     }
+    assert.isTrue(Option.isSome(Bucket.rangeOfKey("quarterly", "2024Q4")))
+    assert.isTrue(Option.isSome(Bucket.rangeOfKey("yearly", "9999")))
     assert.isTrue(Option.isSome(Bucket.rangeOfKey("weekly", "202053")))
     assert.isTrue(Option.isSome(Bucket.rangeOfKey("weekly", "202553", "sunday")))
     assert.isTrue(Option.isNone(Bucket.rangeOfKey("weekly", "202653", "sunday")))

@@ -148,7 +148,7 @@ describe("TrendsRequest.decode", () => {
       assert.deepStrictEqual(error.issues, [
         {
           path: "groups.foo.trend_type",
-          message: `must be "daily", "weekly" or "monthly"; got "hourly"`,
+          message: `must be "daily", "weekly", "monthly", "quarterly" or "yearly"; got "hourly"`,
         },
       ])
     }),
@@ -385,12 +385,12 @@ describe("TrendsRequest.decode", () => {
 
   it.effect("names the field in the wire fail body", () =>
     Effect.gen(function* () {
-      const error = yield* fail(with_({ groups: { foo: { trend_type: "yearly" } } }))
+      const error = yield* fail(with_({ groups: { foo: { trend_type: "Yearly" } } }))
       const body = ApiError.toFailBody(error)
       assert.strictEqual(body.code, 400)
       assert.strictEqual(
         body.error,
-        `groups.foo.trend_type: must be "daily", "weekly" or "monthly"; got "yearly"`,
+        `groups.foo.trend_type: must be "daily", "weekly", "monthly", "quarterly" or "yearly"; got "Yearly"`,
       )
       assert.deepStrictEqual(ApiError.fromFailBody(body, 400), error)
     }),

@@ -88,7 +88,7 @@ const groupLine = (path: ReadonlyArray<string>, options: QueryOptions.Options, i
   if (group === undefined) return `--group: ${inFlags(issue.message)}`
   const given = `--group ${group.name}=${group.trendType}`
   return path[2] === "trend_type"
-    ? `${given}: TYPE must be daily, weekly or monthly`
+    ? `${given}: TYPE must be daily, weekly, monthly, quarterly or yearly`
     : `${given}: ${inFlags(issue.message)}`
 }
 

@@ -155,7 +155,7 @@ const filtersOf = (
     return [{ text, entry }]
   })
 
-const trendTypes: ReadonlyArray<string> = ["daily", "weekly", "monthly"]
+const trendTypes: ReadonlyArray<string> = ["daily", "weekly", "monthly", "quarterly", "yearly"]
 
 /** The group when no `--group` is given. */
 export const defaultGroups: Options["groups"] = [{ name: "daily", trendType: "daily" }]
@@ -171,7 +171,7 @@ const groupsOf = (texts: ReadonlyArray<string>, problems: Array<string>): Option
         : { name: text.slice(0, equals), trendType: text.slice(equals + 1) }
     if (equals === -1 && !trendTypes.includes(text)) {
       problems.push(
-        `--group ${JSON.stringify(text)}: give NAME=TYPE, e.g. --group days=daily, or only the type: daily, weekly or monthly`,
+        `--group ${JSON.stringify(text)}: give NAME=TYPE, e.g. --group days=daily, or only the type: daily, weekly, monthly, quarterly or yearly`,
       )
     } else if (groups.some((other) => other.name === group.name)) {
       problems.push(`--group: two groups are named ${JSON.stringify(group.name)}; rename one`)

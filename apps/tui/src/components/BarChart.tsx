@@ -7,6 +7,8 @@ const units: Readonly<Record<string, string>> = {
   daily: "days",
   weekly: "weeks",
   monthly: "months",
+  quarterly: "quarters",
+  yearly: "years",
 }
 
 /**

@@ -11,8 +11,8 @@ import { TextField } from "./TextField.tsx"
 import { useTheme } from "./Theme.tsx"
 
 const labelWidth = 10
-// The widest trend choice, focused: `‹ monthly ›`.
-const trendWidth = 11
+// The widest trend choice, focused: `‹ quarterly ›`.
+const trendWidth = 13
 
 export interface QueryFormScreenProps {
   readonly state: QueryForm.FormState

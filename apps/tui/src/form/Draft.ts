@@ -14,7 +14,13 @@ import * as QueryRequest from "../QueryRequest.ts"
 import { wireList } from "./Conditions.ts"
 
 export type TrendType = TrendsRequest.TrendType
-export const trendTypes: ReadonlyArray<TrendType> = ["daily", "weekly", "monthly"]
+export const trendTypes: ReadonlyArray<TrendType> = [
+  "daily",
+  "weekly",
+  "monthly",
+  "quarterly",
+  "yearly",
+]
 
 /** What the query measures; `top` asks for a property's top values instead of a trend. */
 export type Measure = "events" | "profiles" | "sum" | "top"

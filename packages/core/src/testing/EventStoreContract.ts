@@ -103,7 +103,14 @@ const planArbitrary = fc.record({
   length: fc.integer({ min: 0, max: 40 }),
   measure: fc.constantFrom(Measure.Events, Measure.Profiles, Measure.sum("Amount")),
   granularities: fc.array(
-    fc.constantFrom<QueryPlan.Granularity>("daily", "weekly", "monthly", "total"),
+    fc.constantFrom<QueryPlan.Granularity>(
+      "daily",
+      "weekly",
+      "monthly",
+      "quarterly",
+      "yearly",
+      "total",
+    ),
     {
       minLength: 1,
       maxLength: 4,

@@ -67,6 +67,10 @@ const bucketStartSql = (
       return weekStart === "monday" ? `toMonday(${day})` : `toMonday(${day} + 1) - 1`
     case "monthly":
       return `toStartOfMonth(${day})`
+    case "quarterly":
+      return `toStartOfQuarter(${day})`
+    case "yearly":
+      return `toStartOfYear(${day})`
     case "total":
       return "toDate('1970-01-01')"
   }

@@ -85,6 +85,12 @@ export interface Server {
 export const isInstalled = (): boolean =>
   existsSync(serverBinary) && existsSync(join(packagedConfig, "config.xml"))
 
+// A free port can be taken by another process between `freePort` and the server's bind
+// (servers of test files running side by side): the server then exits, and is started
+// again on other ports.
+class PortTaken extends Error {}
+const startAttempts = 5
+
 /** Starts a server and resolves once it answers `/ping`; fails clearly when it is not installed. */
 export const start = async (): Promise<Server> => {
   if (!isInstalled()) {
@@ -92,6 +98,16 @@ export const start = async (): Promise<Server> => {
       `${serverBinary} is missing: install Debian's clickhouse-server as root with \`apt-get update && apt-get install -y clickhouse-server\` (in this repository \`pnpm test\` does it where it can). Or set TRENDLINE_CLICKHOUSE_URL to a running server.`,
     )
   }
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce()
+    } catch (error) {
+      if (!(error instanceof PortTaken) || attempt >= startAttempts) throw error
+    }
+  }
+}
+
+const startOnce = async (): Promise<Server> => {
   const folder = mkdtempSync(join(tmpdir(), "trendline-clickhouse-"))
   // Registered before the spawn: whatever happens from here on, it is killed and deleted.
   const registered = ProcessGroups.register(() => deleteFolder(folder))
@@ -161,9 +177,10 @@ export const start = async (): Promise<Server> => {
       const errors = join(folder, "log/clickhouse-server.err.log")
       const log = existsSync(errors) ? readFileSync(errors, "utf8").slice(-2000) : "(no log)"
       await teardown()
-      throw new Error(
-        `clickhouse-server ${exited ? "exited" : `did not answer /ping within ${startDeadlineMs} ms`}:\n${log}`,
-      )
+      const message = `clickhouse-server ${exited ? "exited" : `did not answer /ping within ${startDeadlineMs} ms`}:\n${log}`
+      throw exited && log.includes("Address already in use")
+        ? new PortTaken(message)
+        : new Error(message)
     }
     await new Promise((resolve) => setTimeout(resolve, 50))
   }
