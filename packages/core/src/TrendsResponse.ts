@@ -16,10 +16,11 @@ import * as QueryJob from "./QueryJob.ts"
 /** The `fail` answer, shared by every endpoint: `{"status":"fail","error":"…","code":400}`. */
 export { FailBody }
 
-const bucketKeyPattern = /^\d{6}(\d{2})?$/
+// Days, weeks and months (the hosted API's), quarters and years (Trendline's).
+const bucketKeyPattern = /^(\d{8}|\d{6}|\d{4}Q[1-4]|\d{4})$/
 
 /**
- * One group's buckets: key (`YYYYMMDD`, `YYYYWW` or `YYYYMM`) to value. Values are any
+ * One group's buckets: key (`YYYYMMDD`, `YYYYWW`, `YYYYMM`, `YYYYQn` or `YYYY`) to value. Values are any
  * finite number: counts are non-negative integers, but a sum of a property may be negative.
  */
 export const Buckets = Schema.Record({
@@ -38,7 +39,7 @@ export const Buckets = Schema.Record({
         .filter((key) => !bucketKeyPattern.test(key))
         .map((key) => ({
           path: [key],
-          message: "is not a bucket key: expected YYYYMMDD, YYYYWW or YYYYMM digits",
+          message: "is not a bucket key: expected YYYYMMDD, YYYYWW, YYYYMM, YYYYQn or YYYY",
         })),
     ),
   )

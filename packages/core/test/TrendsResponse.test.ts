@@ -118,9 +118,17 @@ describe("TrendsSuccess", () => {
       assert.deepStrictEqual(yield* rejection({ status: "success", count: 5 }), [
         `count: must be an object of bucket key to number, e.g. {"20161224": 10}`,
       ])
-      assert.deepStrictEqual(yield* rejection({ status: "success", foo: { "2016-12-24": 1 } }), [
-        "foo.2016-12-24: is not a bucket key: expected YYYYMMDD, YYYYWW or YYYYMM digits",
-      ])
+      for (const key of ["2016-12-24", "2016Q5", "2016q1", "201612241", "16"])
+        assert.deepStrictEqual(yield* rejection({ status: "success", foo: { [key]: 1 } }), [
+          `foo.${key}: is not a bucket key: expected YYYYMMDD, YYYYWW, YYYYMM, YYYYQn or YYYY`,
+        ])
+      // Quarters and years decode.
+      const decoded = yield* Schema.decodeUnknown(TrendsResponse.TrendsSuccess)({
+        status: "success",
+        q: { "2016Q4": 3, "2017Q1": 0 },
+        y: { "2016": 3 },
+      })
+      assert.deepStrictEqual(decoded.groups, { q: { "2016Q4": 3, "2017Q1": 0 }, y: { "2016": 3 } })
       assert.deepStrictEqual(yield* rejection({ status: "success", foo: { "20161224": "10" } }), [
         "foo.20161224: must be a finite number",
       ])
