@@ -296,6 +296,35 @@ describe("SQLite value slices", () => {
     assert.deepStrictEqual(run(engine.top(account, top)).value, TopCounts.reference(top, all))
   })
 
+  it("keep their numbers when the writer forgot an event name's slices", () => {
+    const account = Account.make("acme")
+    const { engine, run } = spied()
+    // 80 event names in one batch: more than the writer keeps, so it forgets the first ones.
+    const named = (name: string, ts: number, plan: string) => ({
+      ...charged(name, ts, { Plan: plan }),
+      name: `Event ${name}`,
+    })
+    // The first event name again at the end: its slice is new in this very batch.
+    const first = [
+      ...Array.from({ length: 80 }, (_, i) => named(String(i), at(1, 2, 10), "pro")),
+      named("0", at(1, 2, 11), "pro"),
+    ]
+    engine.append(account, { events: first, profiles: [] })
+    // Again, with the same value (its slice read back) and a new one.
+    const second = [named("0", at(1, 3, 10), "pro"), named("0", at(1, 3, 11), "team")]
+    engine.append(account, { events: second, profiles: [] })
+    const plan = {
+      ...planOf(account, onEvents(where("Plan", "equals", "pro", "team")), Measure.Events),
+      eventName: "Event 0",
+    }
+    const answer = run(engine.query(account, plan))
+    assert.deepStrictEqual(answer.value, {
+      _tag: "Result",
+      result: Aggregator.aggregate(plan, [...first, ...second]),
+    })
+    assert.isFalse(answer.readLog)
+  })
+
   it("answer from the log in a zone the rollups are not cut in yet", () => {
     const { engine, run } = spied()
     engine.append(Account.make("acme"), { events, profiles: [] })

@@ -46,9 +46,15 @@ interface EventSlices {
 }
 
 interface Registry {
+  // Most recently used last; at most `rememberedEvents`, the others read again when needed.
   readonly events: Map<number, EventSlices>
   next: number | undefined
 }
+
+// Event names whose slices the writer keeps in memory per account: an event name may have up
+// to 3,200 slices (32 properties of 100 values), and an account 512 event names, more than a
+// Durable Object's memory should hold for one account.
+const rememberedEvents = 64
 
 const insertSlicesText = byRows(
   (rows) => `INSERT INTO value_slices (acct, event, name, value, id) VALUES ${tuples(rows, 4)}`,
@@ -114,7 +120,11 @@ export const make = (
 
   const slicesOf = (state: AccountState, registry: Registry, event: number): EventSlices => {
     let slices = registry.events.get(event)
-    if (slices !== undefined) return slices
+    if (slices !== undefined) {
+      registry.events.delete(event)
+      registry.events.set(event, slices)
+      return slices
+    }
     slices = { properties: new Map(), sliced: 0 }
     for (const row of driver.all(
       "SELECT name, value, id FROM value_slices WHERE acct = ? AND event = ?",
@@ -206,6 +216,12 @@ export const make = (
         event,
         name,
       ])
+    // Only now, with this batch's new slices stored: forgetting an event name earlier would
+    // read its slices back without them.
+    for (const event of registry.events.keys()) {
+      if (registry.events.size <= rememberedEvents) break
+      registry.events.delete(event)
+    }
     return expanded
   }
 
