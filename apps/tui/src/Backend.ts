@@ -128,8 +128,11 @@ export const layerLocal = (options: LocalOptions): Layer.Layer<Backend, EventSto
               onProgress === undefined ? {} : { onProgress: onProgress as never },
             )
             return {
-              body: TrendsResponse.toWire(result),
-              groups: Results.decode(decoded, result, { weekStart: options.account.weekStart }),
+              body: TrendsResponse.toWire(result.groups, result.extras),
+              groups: Results.decode(decoded, result.groups, {
+                weekStart: options.account.weekStart,
+              }),
+              ...(result.extras === undefined ? {} : { extras: result.extras }),
             }
           }),
         top: (request, onProgress) =>

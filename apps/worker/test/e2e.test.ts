@@ -7,6 +7,8 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { assert, describe, it } from "@effect/vitest"
 import * as Account from "@trendline/core/Account"
+import * as Calendar from "@trendline/core/Calendar"
+import type * as Extensions from "@trendline/core/Extensions"
 import * as Uploads from "@trendline/core/testing/Uploads"
 import { afterAll, beforeAll } from "vitest"
 import * as ServerProcess from "../src/testing/ServerProcess.ts"
@@ -189,6 +191,38 @@ describe("the Node server, end to end", () => {
         assert.deepStrictEqual(answer, expectedTrends(account, events, body))
       })
     }
+
+    it(`answers ${account.id}'s totals and bucket metadata under "trendline", after polling`, async () => {
+      for (const fields of Object.values(measures)) {
+        const plain = { event_name: "Charged", ...range, groups, ...fields }
+        const body = { ...plain, totals: true, bucket_meta: true }
+        const answer = await query(account, "/1/counts/trends.json", body)
+        const { trendline, ...rest } = answer
+        // The groups as without extensions; the extensions last.
+        assert.deepStrictEqual(rest, expectedTrends(account, events, plain))
+        assert.strictEqual(Object.keys(answer).at(-1), "trendline")
+        const extras = trendline as Extensions.Extras
+        const totals = Uploads.expectedTotals(settingsOf(account), events, body)
+        for (const [name, group] of Object.entries(extras.groups)) {
+          assert.strictEqual(group.total, totals[name], `${name} ${JSON.stringify(fields)}`)
+          // Every bucket, each over by now (the range is in 2025).
+          assert.deepStrictEqual(
+            Object.keys(group.buckets ?? {}),
+            Object.keys(rest[name] as Record<string, number>),
+          )
+          assert.isTrue(Object.values(group.buckets ?? {}).every((meta) => meta.complete))
+        }
+        // January 1st's first second in the account's zone, with its offset.
+        const zone = settingsOf(account).timeZone
+        assert.strictEqual(
+          extras.groups.days?.buckets?.["20250101"]?.first,
+          Calendar.formatInstant(
+            Calendar.startOfDay(Calendar.unsafeMakeDay(2025, 1, 1), zone),
+            zone,
+          ),
+        )
+      }
+    })
 
     it(`answers ${account.id}'s event count as the reference aggregator`, async () => {
       const body = { event_name: "Charged", ...range }

@@ -21,6 +21,7 @@ import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type * as ApiError from "@trendline/core/ApiError"
 import type * as Bucket from "@trendline/core/Bucket"
 import * as EventCount from "@trendline/core/EventCount"
+import type * as Extensions from "@trendline/core/Extensions"
 import * as Idempotency from "@trendline/core/Idempotency"
 import * as Limits from "@trendline/core/Limits"
 import * as Polling from "@trendline/core/Polling"
@@ -120,6 +121,11 @@ export type TrendsBody = Schema.Schema.Encoded<typeof TrendsResponse.TrendsSucce
 export interface TrendsAnswer<Group extends string = string> {
   readonly body: TrendsBody
   readonly groups: { readonly [Name in Group]: Results.GroupResult }
+  /**
+   * Trendline's extensions (`"totals"`, `"bucket_meta"`), when the request asked for any
+   * (the body's `trendline` key; see `@trendline/core/Extensions`).
+   */
+  readonly extras?: Extensions.Extras
 }
 
 /** What an upload did: records stored, and the refused ones with their index in your array. */
@@ -307,6 +313,7 @@ export const make = (
             weekStart: config.weekStart ?? "monday",
             zeroFill: config.zeroFill ?? true,
           })) as TrendsAnswer<Group>["groups"],
+      ...(result.decoded.extras === undefined ? {} : { extras: result.decoded.extras }),
     })
 
     const trendsPath = "/1/counts/trends.json"

@@ -24,6 +24,7 @@ import type * as Account from "./Account.ts"
 import * as ApiError from "./ApiError.ts"
 import * as EventCount from "./EventCount.ts"
 import * as EventStore from "./EventStore.ts"
+import * as Extensions from "./Extensions.ts"
 import * as Idempotency from "./Idempotency.ts"
 import {
   Ingest,
@@ -290,8 +291,26 @@ export const make = (
     const unknownRequestId = (reqId: string) =>
       new ApiError.UnknownRequestId({ reason: `Unknown or expired req_id ${reqId}` })
 
-    const trendsOf = (request: TrendsRequest.TrendsRequest) =>
-      read("trends", QueryPlan.fromTrends(request, account), (result) => result)
+    // The groups, and the extensions asked for: totals from a second plan of one bucket a
+    // group, bucket metadata at the time the answer is computed.
+    const trendsOf = (request: TrendsRequest.TrendsRequest) => {
+      const plan = QueryPlan.fromTrends(request, account)
+      const wanted = Extensions.wanted(request)
+      if (!Extensions.any(wanted)) return read("trends", plan, (groups) => ({ groups }))
+      return job(
+        "trends",
+        Effect.gen(function* () {
+          const groups = yield* store.query(account, plan)
+          const totals = wanted.totals
+            ? yield* store.query(account, QueryPlan.totalsOf(plan))
+            : undefined
+          const nowSeconds = wanted.bucketMeta
+            ? Math.floor((yield* Clock.currentTimeMillis) / 1000)
+            : undefined
+          return { groups, extras: Extensions.make(plan, { totals, nowSeconds }) }
+        }),
+      )
+    }
 
     return {
       trends: (body) => Effect.flatMap(TrendsRequest.decode(body, options.limits), trendsOf),

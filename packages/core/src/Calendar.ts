@@ -84,7 +84,7 @@ export const isoWeekday = (day: Day): number => ((((day + 3) % 7) + 7) % 7) + 1
 /** The day-of-year, 1 for January 1st. */
 export const dayOfYear = (day: Day): number => day - daysFromCivil(toCivil(day).year, 1, 1) + 1
 
-const pad = (n: number, width: number): string => String(n).padStart(width, "0")
+const pad = (n: number, width = 2): string => String(n).padStart(width, "0")
 
 /** The `YYYYMMDD` key of a day, e.g. `"20161224"`. */
 export const formatDateKey = (day: Day): string => {
@@ -231,6 +231,48 @@ export const dayOfTimestamp = (epochSeconds: number, zone: string): Day => {
   while (epochSeconds < startOfDay(day, zone)) day--
   while (epochSeconds >= startOfDay(day + 1, zone)) day++
   return day
+}
+
+const clockFormatters = new Map<string, Intl.DateTimeFormat>()
+
+const clockFormatterFor = (zone: string): Intl.DateTimeFormat => {
+  let formatter = clockFormatters.get(zone)
+  if (formatter === undefined) {
+    formatter = new Intl.DateTimeFormat("en-US", {
+      timeZone: zone,
+      calendar: "gregory",
+      numberingSystem: "latn",
+      hourCycle: "h23",
+      year: "numeric",
+      month: "numeric",
+      day: "numeric",
+      hour: "numeric",
+      minute: "numeric",
+      second: "numeric",
+    })
+    clockFormatters.set(zone, formatter)
+  }
+  return formatter
+}
+
+/**
+ * An epoch-second instant as ISO 8601 local time with the zone's offset at that instant,
+ * e.g. `formatInstant(1483209000, "Asia/Kolkata")` is `"2017-01-01T00:00:00+05:30"`; an
+ * offset with seconds (local mean time before 1900 in some zones) keeps them, `+05:53:28`.
+ */
+export const formatInstant = (epochSeconds: number, zone: string): string => {
+  const parts: Record<string, number> = {}
+  for (const part of clockFormatterFor(zone).formatToParts(epochSeconds * 1000))
+    if (part.type !== "literal") parts[part.type] = Number(part.value)
+  const { year = 0, month = 1, day = 1, hour = 0, minute = 0, second = 0 } = parts
+  const local = Date.UTC(year, month - 1, day, hour, minute, second) / 1000
+  // Date.UTC maps years 0-99 to 1900-1999; the years here are 1000-9999.
+  const offset = local - epochSeconds
+  const sign = offset < 0 ? "-" : "+"
+  const abs = Math.abs(offset)
+  const seconds = abs % 60
+  const zoneText = `${sign}${pad(Math.floor(abs / 3600))}:${pad(Math.floor(abs / 60) % 60)}${seconds === 0 ? "" : `:${pad(seconds)}`}`
+  return `${pad(year, 4)}-${pad(month)}-${pad(day)}T${pad(hour)}:${pad(minute)}:${pad(second)}${zoneText}`
 }
 
 // ---------------------------------------------------------------------------------------

@@ -178,6 +178,19 @@ export const fromProfileCount = (
     account,
   )
 
+/**
+ * The same plan with each group's buckets replaced by one over the whole range, under the
+ * same names: the groups' totals (for distinct profiles, those of the whole range).
+ */
+export const totalsOf = (plan: QueryPlan): QueryPlan => ({
+  ...plan,
+  groups: plan.groups.map((group) => ({
+    name: group.name,
+    granularity: "total",
+    buckets: [{ key: totalKey, first: plan.from, last: plan.to }],
+  })),
+})
+
 /** The answer with every bucket at 0: what a store answers when nothing happened. */
 export const emptyResult = (plan: QueryPlan): Result =>
   Object.fromEntries(

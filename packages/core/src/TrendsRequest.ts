@@ -17,6 +17,7 @@ import * as Schema from "effect/Schema"
 import * as ApiError from "./ApiError.ts"
 import * as Bucket from "./Bucket.ts"
 import * as Calendar from "./Calendar.ts"
+import * as Extensions from "./Extensions.ts"
 import * as Filter from "./Filter.ts"
 import * as Limits from "./Limits.ts"
 import * as Measure from "./Measure.ts"
@@ -156,6 +157,16 @@ export const TrendsRequest = Schema.Struct({
   ),
   sum_event_prop: Schema.optionalWith(
     Schema.String.annotations(mustBe(`the name of an integer event property, e.g. "Amount"`)),
+    { exact: true },
+  ),
+  /** Trendline's: each group's total over the range (`Extensions`). */
+  totals: Schema.optionalWith(
+    Schema.Boolean.annotations(mustBe("true (answer each group's total) or false")),
+    { exact: true },
+  ),
+  /** Trendline's: each bucket's instants, completeness and days (`Extensions`). */
+  bucket_meta: Schema.optionalWith(
+    Schema.Boolean.annotations(mustBe("true (describe each bucket) or false")),
     { exact: true },
   ),
 })
@@ -325,9 +336,23 @@ const measureIssues = (body: Body): Array<ApiError.Issue> => {
     : []
 }
 
+// `trendline` holds the extensions' answers (`Extensions.reservedKey`), as `status` the
+// answer's status: a group may not take either name.
+const reservedGroupIssues = (groups: Body): Array<ApiError.Issue> =>
+  Object.hasOwn(groups, Extensions.reservedKey)
+    ? [
+        {
+          path: `groups.${Extensions.reservedKey}`,
+          message: `"${Extensions.reservedKey}" is reserved: the answer puts Trendline's extensions (totals, bucket_meta) under that key beside the groups; rename the group, e.g. "${Extensions.reservedKey}_trend"`,
+        },
+      ]
+    : []
+
 const trendsRules: Rules = (body, limits) => [
   ...eventRules(body, limits),
-  ...(isBody(body.groups) ? groupIssues(body.groups, limits) : []),
+  ...(isBody(body.groups)
+    ? [...groupIssues(body.groups, limits), ...reservedGroupIssues(body.groups)]
+    : []),
   ...measureIssues(body),
 ]
 

@@ -11,6 +11,7 @@
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import { FailBody } from "./ApiError.ts"
+import * as Extensions from "./Extensions.ts"
 import * as QueryJob from "./QueryJob.ts"
 
 /** The `fail` answer, shared by every endpoint: `{"status":"fail","error":"…","code":400}`. */
@@ -45,45 +46,71 @@ export const Buckets = Schema.Record({
   )
 export type Buckets = typeof Buckets.Type
 
-// The index signature must skip `status`, which is the envelope's, not a group.
-const GroupName = Schema.String.pipe(Schema.filter((name) => name !== "status"))
+// The index signature must skip `status` and `trendline`, which are the envelope's.
+const GroupName = Schema.String.pipe(
+  Schema.filter((name) => name !== "status" && name !== Extensions.reservedKey),
+)
 
 const SuccessWire = Schema.Struct(
-  { status: Schema.Literal("success") },
+  {
+    status: Schema.Literal("success"),
+    [Extensions.reservedKey]: Schema.optionalWith(Extensions.Extras, { exact: true }),
+  },
   Schema.Record({ key: GroupName, value: Buckets }),
 )
 
 const SuccessDomain = Schema.Struct({
   status: Schema.Literal("success"),
   groups: Schema.Record({ key: Schema.String, value: Buckets }),
+  /** Trendline's extensions, when the request asked for any (`Extensions`). */
+  extras: Schema.optionalWith(Extensions.Extras, { exact: true }),
 })
+
+/** A trends answer: its groups' buckets, and the extensions asked for, if any. */
+export interface Answer {
+  readonly groups: (typeof SuccessDomain.Type)["groups"]
+  readonly extras?: Extensions.Extras | undefined
+}
 
 /**
  * The flat wire form of a success, without the schema's checks: for a server whose groups
- * come from a validated request (which refuses a group named `status`) on its hot path.
+ * come from a validated request (which refuses a group named `status` or `trendline`) on
+ * its hot path. The extensions, when given, go last, under `trendline`.
  */
-export const toWire = (groups: (typeof SuccessDomain.Type)["groups"]): typeof SuccessWire.Type =>
+export const toWire = (
+  groups: Answer["groups"],
+  extras?: Extensions.Extras | undefined,
+): typeof SuccessWire.Type =>
   // TypeScript cannot express "every key but status" in an index signature.
-  ({ status: "success", ...groups }) as typeof SuccessWire.Type
+  (extras === undefined
+    ? { status: "success", ...groups }
+    : { status: "success", ...groups, [Extensions.reservedKey]: extras }) as typeof SuccessWire.Type
+
+const collides = (groups: Answer["groups"]): string | undefined =>
+  ["status", Extensions.reservedKey].find((key) => Object.hasOwn(groups, key))
 
 /**
- * The `success` answer: flat on the wire (`{"status":"success","foo":{…}}`), grouped in
- * the domain (`{ status: "success", groups: { foo: {…} } }`). Encoding fails for a group
- * named `status`, which the flat form cannot carry.
+ * The `success` answer: flat on the wire (`{"status":"success","foo":{…}}`, with
+ * `"trendline":{…}` when extensions were asked for), grouped in the domain (`{ status:
+ * "success", groups: { foo: {…} }, extras }`). Encoding fails for a group named `status` or
+ * `trendline`, which the flat form cannot carry.
  */
 export const TrendsSuccess = Schema.transformOrFail(SuccessWire, SuccessDomain, {
   strict: true,
-  decode: ({ status, ...groups }) => ParseResult.succeed({ status, groups }),
-  encode: (success, _, ast) =>
-    Object.hasOwn(success.groups, "status")
+  decode: ({ status, [Extensions.reservedKey]: extras, ...groups }) =>
+    ParseResult.succeed(extras === undefined ? { status, groups } : { status, groups, extras }),
+  encode: (success, _, ast) => {
+    const key = collides(success.groups)
+    return key !== undefined
       ? ParseResult.fail(
           new ParseResult.Type(
             ast,
             success,
-            `a group named "status" would collide with the response's "status" key; rename it`,
+            `a group named "${key}" would collide with the response's "${key}" key; rename it`,
           ),
         )
-      : ParseResult.succeed(toWire(success.groups)),
+      : ParseResult.succeed(toWire(success.groups, success.extras))
+  },
 })
 export type TrendsSuccess = typeof TrendsSuccess.Type
 

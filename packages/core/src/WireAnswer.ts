@@ -12,7 +12,6 @@ import * as Schema from "effect/Schema"
 import type * as AccountApi from "./AccountApi.ts"
 import * as ApiError from "./ApiError.ts"
 import type * as QueryJob from "./QueryJob.ts"
-import * as QueryPlan from "./QueryPlan.ts"
 import * as TopCounts from "./TopCounts.ts"
 import * as TrendsResponse from "./TrendsResponse.ts"
 import type * as Upload from "./Upload.ts"
@@ -29,9 +28,12 @@ export interface WireAnswer {
   readonly body: Json
 }
 
-/** The typed result of each read endpoint: a trends answer's groups, an event or profile count. */
+/**
+ * The typed result of each read endpoint: a trends answer's groups (and extensions), an
+ * event or profile count, top values.
+ */
 export interface ReadResults {
-  readonly trends: QueryPlan.Result
+  readonly trends: TrendsResponse.Answer
   readonly events: number
   readonly profiles: number
   readonly top: TopCounts.TopResult
@@ -48,7 +50,7 @@ export const failure = (error: ApiError.ApiError): WireAnswer => ({
 })
 
 const successBodies: { readonly [E in ReadEndpoint]: (result: ReadResults[E]) => Json } = {
-  trends: (result) => TrendsResponse.toWire(result),
+  trends: (answer) => TrendsResponse.toWire(answer.groups, answer.extras),
   events: (count) => ({ status: "success", count }),
   profiles: (count) => ({ status: "success", count }),
   top: (result) => TopCounts.toWire(result),
@@ -80,7 +82,11 @@ export const answer = <A, R>(
   Effect.match(outcome, { onFailure: failure, onSuccess: encode })
 
 const decodeFail = Schema.decodeUnknownEither(ApiError.FailBody)
-const decodeTrends = Schema.decodeUnknownEither(QueryPlan.ResultSchema)
+const decodeSuccess = Schema.decodeUnknownEither(TrendsResponse.TrendsSuccess)
+const decodeTrends = (rest: Json): Either.Either<TrendsResponse.Answer, unknown> =>
+  Either.map(decodeSuccess({ ...rest, status: "success" }), ({ groups, extras }) =>
+    extras === undefined ? { groups } : { groups, extras },
+  )
 const decodeCount = Schema.decodeUnknownEither(Schema.Number)
 const decodeTop = Schema.decodeUnknownEither(TopCounts.TopResultSchema)
 

@@ -6,13 +6,40 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 
 const groups = { days: { "20240101": 4, "20240102": 0 }, months: { "202401": 4 } }
+const extras = {
+  groups: {
+    days: { total: 4 },
+    months: {
+      total: 4,
+      buckets: {
+        "202401": {
+          first: "2024-01-01T00:00:00+00:00",
+          last: "2024-01-02T23:59:59+00:00",
+          complete: true,
+          days: 2,
+          whole_days: 31,
+        },
+      },
+    },
+  },
+}
 
 describe("WireAnswer", () => {
   it("answers a read's result as success, a pending one as partial with its req_id", () => {
     assert.deepStrictEqual(
-      WireAnswer.read("trends", QueryJob.Reply.Completed({ result: groups })),
+      WireAnswer.read("trends", QueryJob.Reply.Completed({ result: { groups } })),
       { status: 200, body: { status: "success", ...groups } },
     )
+    // The extensions, when asked for, last under `trendline`.
+    const extended = WireAnswer.read(
+      "trends",
+      QueryJob.Reply.Completed({ result: { groups, extras } }),
+    )
+    assert.deepStrictEqual(extended, {
+      status: 200,
+      body: { status: "success", ...groups, trendline: extras },
+    })
+    assert.deepStrictEqual(Object.keys(extended.body), ["status", "days", "months", "trendline"])
     assert.deepStrictEqual(WireAnswer.read("events", QueryJob.Reply.Completed({ result: 7 })), {
       status: 200,
       body: { status: "success", count: 7 },
@@ -35,7 +62,8 @@ describe("WireAnswer", () => {
 
   it("reads a wire answer back into the result or the error it was", () => {
     for (const [endpoint, result] of [
-      ["trends", groups],
+      ["trends", { groups }],
+      ["trends", { groups, extras }],
       ["events", 7],
     ] as const) {
       const wire = WireAnswer.read(endpoint, QueryJob.Reply.Completed({ result }))

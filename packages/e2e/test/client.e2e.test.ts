@@ -115,7 +115,7 @@ describe("the client against the Node server", () => {
       })
       assert.include(states, "Pending", "sync budget 0: the answer came through polling")
       const { status, ...expected } = Uploads.expectedTrends(settings, records, body)
-      assert.deepStrictEqual(answer.body, { status, ...expected })
+      assert.deepStrictEqual<unknown>(answer.body, { status, ...expected })
       for (const [name, buckets] of Object.entries(
         expected as Record<string, Record<string, number>>,
       )) {

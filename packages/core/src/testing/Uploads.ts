@@ -93,6 +93,22 @@ export const expectedTrends = (
   ...aggregate(QueryPlan.fromTrends(Effect.runSync(TrendsRequest.decode(body)), account), records),
 })
 
+/**
+ * Each group's `total` a trends request with `"totals": true` must answer over `records`
+ * (for `unique`, the distinct profiles of the whole range).
+ */
+export const expectedTotals = (
+  account: Account.Settings,
+  records: ReadonlyArray<unknown>,
+  body: unknown,
+): { readonly [group: string]: number } => {
+  const plan = QueryPlan.fromTrends(Effect.runSync(TrendsRequest.decode(body)), account)
+  const totals = aggregate(QueryPlan.totalsOf(plan), records)
+  return Object.fromEntries(
+    plan.groups.map((group) => [group.name, totals[group.name]?.[QueryPlan.totalKey] ?? 0]),
+  )
+}
+
 /** The `success` body a top counts request must answer over `records`. */
 export const expectedTop = (
   account: Account.Settings,

@@ -1,0 +1,218 @@
+// Trendline's extensions of the trends answer: totals and bucket metadata, computed from a
+// plan (`Extensions`) and answered through the API under the reserved key `trendline`.
+import { assert, describe, it } from "@effect/vitest"
+import * as Account from "@trendline/core/Account"
+import * as AccountApi from "@trendline/core/AccountApi"
+import * as Aggregator from "@trendline/core/Aggregator"
+import * as Calendar from "@trendline/core/Calendar"
+import * as EventStore from "@trendline/core/EventStore"
+import * as Extensions from "@trendline/core/Extensions"
+import * as Measure from "@trendline/core/Measure"
+import * as QueryPlan from "@trendline/core/QueryPlan"
+import * as WireAnswer from "@trendline/core/WireAnswer"
+import * as Effect from "effect/Effect"
+import * as TestClock from "effect/TestClock"
+
+const day = Calendar.unsafeMakeDay
+
+describe("Calendar.formatInstant", () => {
+  it("writes local time with the zone's offset at that instant", () => {
+    assert.strictEqual(
+      Calendar.formatInstant(Date.UTC(2016, 11, 31, 18, 30) / 1000, "Asia/Kolkata"),
+      "2017-01-01T00:00:00+05:30",
+    )
+    assert.strictEqual(
+      Calendar.formatInstant(Date.UTC(2025, 6, 1, 4) / 1000, "America/New_York"),
+      "2025-07-01T00:00:00-04:00",
+    )
+    assert.strictEqual(Calendar.formatInstant(0, "UTC"), "1970-01-01T00:00:00+00:00")
+    // Monrovia kept local mean time, 44 minutes 30 seconds behind UTC, until 1972.
+    assert.strictEqual(
+      Calendar.formatInstant(Date.UTC(1970, 0, 1, 0, 44, 30) / 1000, "Africa/Monrovia"),
+      "1970-01-01T00:00:00-00:44:30",
+    )
+  })
+})
+
+describe("Extensions.bucketMeta", () => {
+  const planOf = (timeZone: string, from: number, to: number, granularity: QueryPlan.Granularity) =>
+    QueryPlan.make(
+      {
+        eventName: "Opened",
+        from,
+        to,
+        measure: Measure.Events,
+        groups: [{ name: "g", granularity }],
+      },
+      Account.make("acme", { timeZone }),
+    )
+
+  it("gives a DST day's first and last second with their own offsets", () => {
+    // Berlin moved to summer time on 2025-03-30: a 23-hour day.
+    const berlin = Extensions.bucketMeta(
+      planOf("Europe/Berlin", day(2025, 3, 30), day(2025, 3, 30), "daily"),
+      0,
+    )
+    assert.deepStrictEqual(berlin.g, {
+      "20250330": {
+        first: "2025-03-30T00:00:00+01:00",
+        last: "2025-03-30T23:59:59+02:00",
+        complete: false,
+      },
+    })
+    // São Paulo skipped midnight on 2018-11-04: the day began at 01:00.
+    const saoPaulo = Extensions.bucketMeta(
+      planOf("America/Sao_Paulo", day(2018, 11, 4), day(2018, 11, 4), "daily"),
+      0,
+    )
+    assert.strictEqual(saoPaulo.g?.["20181104"]?.first, "2018-11-04T01:00:00-02:00")
+  })
+
+  it("says which buckets had ended, and how many days of a cut bucket the range holds", () => {
+    const plan = planOf("Asia/Kolkata", day(2025, 1, 30), day(2025, 3, 3), "monthly")
+    // The first second of March 2 in Kolkata: January and February are over, March is not.
+    const now = Calendar.startOfDay(day(2025, 3, 2), "Asia/Kolkata")
+    const meta = Extensions.bucketMeta(plan, now).g!
+    assert.deepStrictEqual(meta["202501"], {
+      first: "2025-01-30T00:00:00+05:30",
+      last: "2025-01-31T23:59:59+05:30",
+      complete: true,
+      days: 2,
+      whole_days: 31,
+    })
+    assert.deepStrictEqual(meta["202502"], {
+      first: "2025-02-01T00:00:00+05:30",
+      last: "2025-02-28T23:59:59+05:30",
+      complete: true,
+    })
+    assert.deepStrictEqual(meta["202503"], {
+      first: "2025-03-01T00:00:00+05:30",
+      last: "2025-03-03T23:59:59+05:30",
+      complete: false,
+      days: 3,
+      whole_days: 31,
+    })
+    // A bucket is complete from the instant it ends.
+    const end = Calendar.startOfDay(day(2025, 3, 4), "Asia/Kolkata")
+    assert.isFalse(Extensions.bucketMeta(plan, end - 1).g!["202503"]!.complete)
+    assert.isTrue(Extensions.bucketMeta(plan, end).g!["202503"]!.complete)
+  })
+})
+
+describe("trends with extensions, through the API", () => {
+  const account = Account.make("acme", { timeZone: "Asia/Kolkata" })
+  // Alice on two days, Bob on one: three events, two profiles.
+  const events: ReadonlyArray<Aggregator.Event> = [
+    ["alice", Date.UTC(2024, 0, 2, 6)],
+    ["alice", Date.UTC(2024, 0, 9, 6)],
+    ["bob", Date.UTC(2024, 0, 9, 7)],
+  ].map(([profile, ms]) => ({
+    name: "Charged",
+    profile: `identity:${profile}`,
+    ts: (ms as number) / 1000,
+    properties: { Amount: 5 },
+  }))
+  const request = {
+    event_name: "Charged",
+    from: 20240101,
+    to: 20240115,
+    unique: true,
+    groups: { days: { trend_type: "daily" }, weeks: { trend_type: "weekly" } },
+  }
+  const withApi = <A, E>(use: (api: WireAnswer.WireApi) => Effect.Effect<A, E>) =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const store = yield* EventStore.makeMemory()
+        yield* store.append(account, { events, profiles: [] })
+        const api = yield* AccountApi.make(account, AccountApi.defaultOptions).pipe(
+          Effect.provideService(EventStore.EventStore, store),
+        )
+        return yield* use(WireAnswer.ofApi(api))
+      }),
+    )
+
+  it.effect("answers the distinct profiles of the whole range as a unique total", () =>
+    withApi((api) =>
+      Effect.gen(function* () {
+        const answer = (yield* api.trends({ ...request, totals: true })).body
+        const extras = answer.trendline as Extensions.Extras
+        // Two profiles over the range, though the days' buckets add up to three.
+        assert.deepStrictEqual(extras, { groups: { days: { total: 2 }, weeks: { total: 2 } } })
+        const days = answer.days as Record<string, number>
+        assert.strictEqual(
+          Object.values(days).reduce((a, b) => a + b, 0),
+          3,
+        )
+        // Counts: the total is the buckets' sum, as the reference aggregator's total plan.
+        const counts = (yield* api.trends({ ...request, unique: false, totals: true })).body
+        const plan = QueryPlan.totalsOf(
+          QueryPlan.make(
+            {
+              eventName: "Charged",
+              from: day(2024, 1, 1),
+              to: day(2024, 1, 15),
+              measure: Measure.Events,
+              groups: [{ name: "days", granularity: "daily" }],
+            },
+            account,
+          ),
+        )
+        assert.strictEqual(
+          (counts.trendline as Extensions.Extras).groups.days?.total,
+          Aggregator.aggregate(plan, events).days?.total,
+        )
+      }),
+    ),
+  )
+
+  it.effect("describes buckets as of the time the answer is computed", () =>
+    withApi((api) =>
+      Effect.gen(function* () {
+        // Noon of 2024-01-08 in Kolkata: the week of Jan 1-7 is over, Jan 8-14 is not.
+        yield* TestClock.setTime(Date.UTC(2024, 0, 8, 6, 30))
+        const answer = (yield* api.trends({ ...request, bucket_meta: true })).body
+        const weeks = (answer.trendline as Extensions.Extras).groups.weeks?.buckets
+        assert.isTrue(weeks?.["202401"]?.complete)
+        assert.isFalse(weeks?.["202402"]?.complete)
+        assert.deepStrictEqual(weeks?.["202403"], {
+          first: "2024-01-15T00:00:00+05:30",
+          last: "2024-01-15T23:59:59+05:30",
+          complete: false,
+          days: 1,
+          whole_days: 7,
+        })
+        assert.notProperty((answer.trendline as Extensions.Extras).groups.weeks, "total")
+      }),
+    ),
+  )
+
+  it.effect("answers a plain request exactly as before, without the reserved key", () =>
+    withApi((api) =>
+      Effect.gen(function* () {
+        const plain = (yield* api.trends(request)).body
+        assert.deepStrictEqual(Object.keys(plain), ["status", "days", "weeks"])
+        const off = (yield* api.trends({ ...request, totals: false, bucket_meta: false })).body
+        assert.deepStrictEqual(off, plain)
+      }),
+    ),
+  )
+
+  it.effect("refuses a group named trendline, and extensions that are not booleans", () =>
+    withApi((api) =>
+      Effect.gen(function* () {
+        const answer = yield* api.trends({
+          ...request,
+          totals: "yes",
+          groups: { trendline: { trend_type: "daily" } },
+        })
+        assert.strictEqual(answer.status, 400)
+        const error = String(answer.body.error)
+        assert.include(error, `groups.trendline: "trendline" is reserved`)
+        assert.include(
+          error,
+          `totals: must be true (answer each group's total) or false; got "yes"`,
+        )
+      }),
+    ),
+  )
+})
