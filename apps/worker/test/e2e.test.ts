@@ -195,7 +195,9 @@ describe("the Node server, end to end", () => {
     it(`answers ${account.id}'s totals and bucket metadata under "trendline", after polling`, async () => {
       for (const fields of Object.values(measures)) {
         const plain = { event_name: "Charged", ...range, groups, ...fields }
-        const body = { ...plain, totals: true, bucket_meta: true }
+        const body = { ...plain, totals: true, bucket_meta: true, compare: "previous_period" }
+        // 59 days (2025-01-01..02-28) before: 2024-11-03..2024-12-31.
+        const earlier = expectedTrends(account, events, { ...plain, from: 20241103, to: 20241231 })
         const answer = await query(account, "/1/counts/trends.json", body)
         const { trendline, ...rest } = answer
         // The groups as without extensions; the extensions last.
@@ -211,6 +213,19 @@ describe("the Node server, end to end", () => {
             Object.keys(rest[name] as Record<string, number>),
           )
           assert.isTrue(Object.values(group.buckets ?? {}).every((meta) => meta.complete))
+          // Each bucket beside the earlier period's bucket at its position.
+          const compared = group.compare!
+          assert.deepStrictEqual([compared.from, compared.to], [20241103, 20241231])
+          const before = Object.entries(earlier[name] as Record<string, number>)
+          Object.entries(rest[name] as Record<string, number>).forEach(([key, value], b) => {
+            const counterpart = before[b]
+            assert.deepStrictEqual(
+              [compared.buckets[key]?.previous_key, compared.buckets[key]?.previous],
+              counterpart === undefined ? [null, null] : counterpart,
+            )
+            if (counterpart !== undefined)
+              assert.strictEqual(compared.buckets[key]?.change, value - counterpart[1])
+          })
         }
         // January 1st's first second in the account's zone, with its offset.
         const zone = settingsOf(account).timeZone

@@ -292,7 +292,8 @@ export const make = (
       new ApiError.UnknownRequestId({ reason: `Unknown or expired req_id ${reqId}` })
 
     // The groups, and the extensions asked for: totals from a second plan of one bucket a
-    // group, bucket metadata at the time the answer is computed.
+    // group, bucket metadata at the time the answer is computed, a comparison from the same
+    // plan over the earlier period.
     const trendsOf = (request: TrendsRequest.TrendsRequest) => {
       const plan = QueryPlan.fromTrends(request, account)
       const wanted = Extensions.wanted(request)
@@ -307,7 +308,23 @@ export const make = (
           const nowSeconds = wanted.bucketMeta
             ? Math.floor((yield* Clock.currentTimeMillis) / 1000)
             : undefined
-          return { groups, extras: Extensions.make(plan, { totals, nowSeconds }) }
+          let previous: Extensions.Previous | undefined
+          if (wanted.compare !== undefined) {
+            const [from, to] = Extensions.previousRange(wanted.compare, plan.from, plan.to)
+            const earlier = QueryPlan.withRange(plan, from, to)
+            previous = {
+              kind: wanted.compare,
+              plan: earlier,
+              result: yield* store.query(account, earlier),
+              totals: wanted.totals
+                ? yield* store.query(account, QueryPlan.totalsOf(earlier))
+                : undefined,
+            }
+          }
+          return {
+            groups,
+            extras: Extensions.make(plan, { result: groups, totals, nowSeconds, previous }),
+          }
         }),
       )
     }

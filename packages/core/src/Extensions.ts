@@ -12,6 +12,14 @@
  *   at that instant (`2025-03-30T00:00:00+01:00`); `complete`, whether the bucket had ended
  *   when the answer was computed; and, for a bucket the range cuts, `days` (its days inside
  *   the range) and `whole_days` (the days of the whole week, month, quarter or year).
+ * - `"compare": "previous_period"` (the days of equal length just before the range) or
+ *   `"previous_year"` (the same dates a year earlier; February 29 becomes the 28th): per
+ *   group, the earlier period's `from` and `to`, and per bucket, by position (the first
+ *   bucket with the earlier period's first, and so on), `previous_key`, `previous`,
+ *   `change` (the value minus the previous) and `change_ratio` (the change over the
+ *   previous value's size; `null` when that is 0). A bucket with no counterpart (the earlier
+ *   period cut into fewer buckets) has `previous_key` and `previous` null. With `totals`,
+ *   also `previous_total`.
  *
  * The answer: `{"status":"success","days":{…},"trendline":{"groups":{"days":{"total":12,
  * "buckets":{"20250101":{"first":…,"last":…,"complete":true}}}}}}`.
@@ -27,20 +35,50 @@ import type * as QueryPlan from "./QueryPlan.ts"
 /** The top-level key of the answer that holds the extensions; no group may take it. */
 export const reservedKey = "trendline"
 
+/** Which earlier period a comparison reads. */
+export type CompareTo = "previous_period" | "previous_year"
+
 /** What a request asks for beyond the hosted answer. */
 export interface Wanted {
   readonly totals: boolean
   readonly bucketMeta: boolean
+  readonly compare: CompareTo | undefined
 }
 
 /** The extensions a decoded request asks for. */
 export const wanted = (request: {
   readonly totals?: boolean | undefined
   readonly bucket_meta?: boolean | undefined
-}): Wanted => ({ totals: request.totals === true, bucketMeta: request.bucket_meta === true })
+  readonly compare?: CompareTo | undefined
+}): Wanted => ({
+  totals: request.totals === true,
+  bucketMeta: request.bucket_meta === true,
+  compare: request.compare,
+})
 
 /** Whether a request asks for any extension (and its answer carries `trendline`). */
-export const any = (wanted: Wanted): boolean => wanted.totals || wanted.bucketMeta
+export const any = (wanted: Wanted): boolean =>
+  wanted.totals || wanted.bucketMeta || wanted.compare !== undefined
+
+// The same month and day a year earlier; February 29 becomes the 28th.
+const yearEarlier = (day: Calendar.Day): Calendar.Day => {
+  const { year, month, day: dayOfMonth } = Calendar.toCivil(day)
+  return Calendar.unsafeMakeDay(
+    year - 1,
+    month,
+    Math.min(dayOfMonth, Calendar.daysInMonth(year - 1, month)),
+  )
+}
+
+/** The earlier period of a comparison of the days `from`..`to` (ordered). */
+export const previousRange = (
+  kind: CompareTo,
+  from: Calendar.Day,
+  to: Calendar.Day,
+): readonly [from: Calendar.Day, to: Calendar.Day] =>
+  kind === "previous_period"
+    ? [from - (to - from + 1), from - 1]
+    : [yearEarlier(from), yearEarlier(to)]
 
 /** One bucket's metadata (`bucket_meta`). */
 export const BucketMeta = Schema.Struct({
@@ -52,12 +90,33 @@ export const BucketMeta = Schema.Struct({
 })
 export type BucketMeta = typeof BucketMeta.Type
 
+/** One bucket beside its counterpart in the earlier period (`compare`). */
+export const BucketChange = Schema.Struct({
+  previous_key: Schema.NullOr(Schema.String),
+  previous: Schema.NullOr(Schema.Finite),
+  change: Schema.NullOr(Schema.Finite),
+  change_ratio: Schema.NullOr(Schema.Finite),
+})
+export type BucketChange = typeof BucketChange.Type
+
+/** A group over the earlier period (`compare`). */
+export const Comparison = Schema.Struct({
+  kind: Schema.Literal("previous_period", "previous_year"),
+  /** The earlier period's first and last days, `YYYYMMDD`. */
+  from: Schema.Int,
+  to: Schema.Int,
+  buckets: Schema.Record({ key: Schema.String, value: BucketChange }),
+  previous_total: Schema.optionalWith(Schema.Finite, { exact: true }),
+})
+export type Comparison = typeof Comparison.Type
+
 /** One group's extensions. */
 export const GroupExtras = Schema.Struct({
   total: Schema.optionalWith(Schema.Finite, { exact: true }),
   buckets: Schema.optionalWith(Schema.Record({ key: Schema.String, value: BucketMeta }), {
     exact: true,
   }),
+  compare: Schema.optionalWith(Comparison, { exact: true }),
 })
 export type GroupExtras = typeof GroupExtras.Type
 
@@ -106,29 +165,93 @@ export const bucketMeta = (
     ]),
   )
 
+// A value beside the one before it.
+const change = (value: number, previous: number | undefined): BucketChange =>
+  previous === undefined
+    ? { previous_key: null, previous: null, change: null, change_ratio: null }
+    : {
+        previous_key: null,
+        previous,
+        change: value - previous,
+        change_ratio: previous === 0 ? null : (value - previous) / Math.abs(previous),
+      }
+
+/** The earlier period's answer to a comparison: its plan, its groups, and its totals. */
+export interface Previous {
+  readonly kind: CompareTo
+  readonly plan: QueryPlan.QueryPlan
+  readonly result: QueryPlan.Result
+  readonly totals?: QueryPlan.Result | undefined
+}
+
+/** Each group of `result` beside the same group of `previous`, bucket by bucket. */
+export const compare = (
+  plan: QueryPlan.QueryPlan,
+  result: QueryPlan.Result,
+  previous: Previous,
+): { readonly [group: string]: Comparison } =>
+  Object.fromEntries(
+    plan.groups.map((group, g) => {
+      const earlier = previous.plan.groups[g]!
+      const values = result[group.name] ?? {}
+      const before = previous.result[group.name] ?? {}
+      const total = previous.totals?.[group.name]?.total
+      return [
+        group.name,
+        {
+          kind: previous.kind,
+          from: Calendar.toDateInt(previous.plan.from),
+          to: Calendar.toDateInt(previous.plan.to),
+          buckets: Object.fromEntries(
+            group.buckets.map((bucket, b) => {
+              const counterpart = earlier.buckets[b]
+              const previousValue =
+                counterpart === undefined ? undefined : (before[counterpart.key] ?? 0)
+              return [
+                bucket.key,
+                {
+                  ...change(values[bucket.key] ?? 0, previousValue),
+                  previous_key: counterpart?.key ?? null,
+                },
+              ]
+            }),
+          ),
+          ...(previous.totals === undefined ? {} : { previous_total: total ?? 0 }),
+        },
+      ]
+    }),
+  )
+
 /**
- * The extensions of an answer to `plan`: `totals`, the answer to `QueryPlan.totalsOf(plan)`
- * when totals were asked for; `nowSeconds`, when bucket metadata was.
+ * The extensions of an answer `result` to `plan`: `totals`, the answer to
+ * `QueryPlan.totalsOf(plan)` when totals were asked for; `nowSeconds`, when bucket metadata
+ * was; `previous`, the earlier period's answers when a comparison was.
  */
 export const make = (
   plan: QueryPlan.QueryPlan,
   parts: {
+    readonly result?: QueryPlan.Result | undefined
     readonly totals?: QueryPlan.Result | undefined
     readonly nowSeconds?: number | undefined
+    readonly previous?: Previous | undefined
   },
 ): Extras => {
   const meta = parts.nowSeconds === undefined ? undefined : bucketMeta(plan, parts.nowSeconds)
+  const compared =
+    parts.previous === undefined ? undefined : compare(plan, parts.result ?? {}, parts.previous)
   return {
     groups: Object.fromEntries(
       plan.groups.map((group): [string, GroupExtras] => {
         // `QueryPlan.totalKey`, the one bucket of a total group.
         const total = parts.totals?.[group.name]?.total
         const buckets = meta?.[group.name]
+        const comparison = compared?.[group.name]
         return [
           group.name,
           {
             ...(parts.totals === undefined ? {} : { total: total ?? 0 }),
             ...(buckets === undefined ? {} : { buckets }),
+            ...(comparison === undefined ? {} : { compare: comparison }),
           },
         ]
       }),

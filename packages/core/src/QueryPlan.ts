@@ -179,6 +179,26 @@ export const fromProfileCount = (
   )
 
 /**
+ * The same plan over the days `from`..`to` (ordered): the same event, measure, filters and
+ * groups, their buckets cut anew in the plan's zone and week convention.
+ */
+export const withRange = (plan: QueryPlan, from: Calendar.Day, to: Calendar.Day): QueryPlan => ({
+  ...plan,
+  from,
+  to,
+  start: Calendar.startOfDay(from, plan.timeZone),
+  end: Calendar.startOfDay(to + 1, plan.timeZone),
+  groups: plan.groups.map(({ name, granularity }) => ({
+    name,
+    granularity,
+    buckets:
+      granularity === "total"
+        ? [{ key: totalKey, first: from, last: to }]
+        : Bucket.bucketsOf(granularity, from, to, plan.weekStart),
+  })),
+})
+
+/**
  * The same plan with each group's buckets replaced by one over the whole range, under the
  * same names: the groups' totals (for distinct profiles, those of the whole range).
  */

@@ -169,6 +169,13 @@ export const TrendsRequest = Schema.Struct({
     Schema.Boolean.annotations(mustBe("true (describe each bucket) or false")),
     { exact: true },
   ),
+  /** Trendline's: the same groups over an earlier period, bucket by bucket (`Extensions`). */
+  compare: Schema.optionalWith(
+    Schema.Literal("previous_period", "previous_year").annotations(
+      mustBe(`"previous_period" or "previous_year"`, true),
+    ),
+    { exact: true },
+  ),
 })
 export type TrendsRequest = typeof TrendsRequest.Type
 
@@ -348,7 +355,26 @@ const reservedGroupIssues = (groups: Body): Array<ApiError.Issue> =>
       ]
     : []
 
+// The period a comparison reads must be a calendar range the stores can hold.
+const compareIssues = (body: Body): Array<ApiError.Issue> => {
+  const kind = field(Schema.Literal("previous_period", "previous_year"), body, "compare")
+  const from = field(DateKey, body, "from")
+  const to = field(DateKey, body, "to")
+  if (Option.isNone(kind) || Option.isNone(from) || Option.isNone(to) || from.value > to.value)
+    return []
+  const [first] = Extensions.previousRange(kind.value, from.value, to.value)
+  return first < Calendar.unsafeMakeDay(Calendar.minYear, 1, 1)
+    ? [
+        {
+          path: "compare",
+          message: `the ${kind.value === "previous_year" ? "year" : "period"} before ${Calendar.toDateInt(from.value)} starts before ${Calendar.minYear}-01-01; compare a later range, or leave "compare" out`,
+        },
+      ]
+    : []
+}
+
 const trendsRules: Rules = (body, limits) => [
+  ...compareIssues(body),
   ...eventRules(body, limits),
   ...(isBody(body.groups)
     ? [...groupIssues(body.groups, limits), ...reservedGroupIssues(body.groups)]

@@ -99,6 +99,24 @@ describe("Extensions.bucketMeta", () => {
   })
 })
 
+describe("Extensions.previousRange", () => {
+  it("takes the days just before, or the same dates a year earlier", () => {
+    const keys = (range: readonly [number, number]) => range.map(Calendar.toDateInt)
+    assert.deepStrictEqual(
+      keys(Extensions.previousRange("previous_period", day(2025, 3, 1), day(2025, 3, 31))),
+      [20250129, 20250228],
+    )
+    assert.deepStrictEqual(
+      keys(Extensions.previousRange("previous_year", day(2024, 2, 29), day(2024, 3, 1))),
+      [20230228, 20230301],
+    )
+    assert.deepStrictEqual(
+      keys(Extensions.previousRange("previous_period", day(2025, 1, 1), day(2025, 1, 1))),
+      [20241231, 20241231],
+    )
+  })
+})
+
 describe("trends with extensions, through the API", () => {
   const account = Account.make("acme", { timeZone: "Asia/Kolkata" })
   // Alice on two days, Bob on one: three events, two profiles.
@@ -182,6 +200,94 @@ describe("trends with extensions, through the API", () => {
           whole_days: 7,
         })
         assert.notProperty((answer.trendline as Extensions.Extras).groups.weeks, "total")
+      }),
+    ),
+  )
+
+  it.effect("compares each bucket with the earlier period's, by position", () =>
+    withApi((api) =>
+      Effect.gen(function* () {
+        // Jan 8-15 against the 8 days before, Dec 31-Jan 7: Alice on Jan 2, two on Jan 9.
+        const body = {
+          ...request,
+          unique: false,
+          from: 20240108,
+          to: 20240115,
+          totals: true,
+          compare: "previous_period",
+        }
+        const answer = (yield* api.trends(body)).body
+        const days = (answer.trendline as Extensions.Extras).groups.days!
+        assert.strictEqual(days.total, 2)
+        const compared = days.compare!
+        assert.deepStrictEqual(
+          [compared.kind, compared.from, compared.to, compared.previous_total],
+          ["previous_period", 20231231, 20240107, 1],
+        )
+        // Jan 9 (2 events) beside Jan 1 (none); Jan 10 (none) beside Jan 2 (1 event).
+        assert.deepStrictEqual(compared.buckets["20240109"], {
+          previous_key: "20240101",
+          previous: 0,
+          change: 2,
+          change_ratio: null,
+        })
+        assert.deepStrictEqual(compared.buckets["20240110"], {
+          previous_key: "20240102",
+          previous: 1,
+          change: -1,
+          change_ratio: -1,
+        })
+        // Weeks: the earlier period is cut into the same number of weeks here.
+        const weeks = (answer.trendline as Extensions.Extras).groups.weeks!.compare!
+        assert.deepStrictEqual(Object.keys(weeks.buckets), ["202402", "202403"])
+        assert.strictEqual(weeks.buckets["202402"]?.previous_key, "202352")
+      }),
+    ),
+  )
+
+  it.effect("leaves a bucket without counterpart when a year earlier has fewer days", () =>
+    withApi((api) =>
+      Effect.gen(function* () {
+        // 2024-02-28..29 a year earlier is 2023-02-28 alone.
+        const body = {
+          ...request,
+          from: 20240228,
+          to: 20240229,
+          groups: { days: { trend_type: "daily" } },
+          compare: "previous_year",
+        }
+        const compared = ((yield* api.trends(body)).body.trendline as Extensions.Extras).groups
+          .days!.compare!
+        assert.deepStrictEqual([compared.from, compared.to], [20230228, 20230228])
+        assert.deepStrictEqual(compared.buckets["20240229"], {
+          previous_key: null,
+          previous: null,
+          change: null,
+          change_ratio: null,
+        })
+      }),
+    ),
+  )
+
+  it.effect("refuses a comparison with a period before year 1000, or of another kind", () =>
+    withApi((api) =>
+      Effect.gen(function* () {
+        const early = yield* api.trends({
+          ...request,
+          from: 10000101,
+          to: 10000110,
+          compare: "previous_year",
+        })
+        assert.strictEqual(early.status, 400)
+        assert.include(
+          String(early.body.error),
+          "compare: the year before 10000101 starts before 1000-01-01",
+        )
+        const other = yield* api.trends({ ...request, compare: "last_week" })
+        assert.include(
+          String(other.body.error),
+          `compare: must be "previous_period" or "previous_year"; got "last_week"`,
+        )
       }),
     ),
   )
