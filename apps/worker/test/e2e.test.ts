@@ -239,6 +239,38 @@ describe("the Node server, end to end", () => {
       }
     })
 
+    it(`breaks ${account.id}'s trends down by a property's top values, adding up to each group`, async () => {
+      for (const fields of [measures.count, measures.sum_event_prop]) {
+        const plain = { event_name: "Charged", ...range, groups: { days: groups.days }, ...fields }
+        const spec = { property_type: "event_properties", name: "Amount", top_n: 3 } as const
+        const body = { ...plain, groups: { days: { ...groups.days, breakdown: spec } } }
+        const answer = await query(account, "/1/counts/trends.json", body)
+        const breakdown = (answer.trendline as Extensions.Extras).groups.days!.breakdown!
+        // The top values as top.json ranks them, each series as the reference counts the
+        // events with that value.
+        const top = Uploads.expectedTop(settingsOf(account), events, {
+          event_name: "Charged",
+          ...range,
+          groups: { days: spec },
+        }).days as ReadonlyArray<{ value: number }>
+        assert.deepStrictEqual(
+          breakdown.series.map((each) => each.value),
+          top.map((entry) => entry.value),
+        )
+        for (const each of breakdown.series) {
+          const only = events.filter((record) => record.evtData.Amount === each.value)
+          assert.deepStrictEqual(each.buckets, expectedTrends(account, only, plain).days)
+        }
+        const days = answer.days as Record<string, number>
+        for (const [key, value] of Object.entries(days))
+          assert.strictEqual(
+            breakdown.series.reduce((sum, each) => sum + (each.buckets[key] ?? 0), 0) +
+              (breakdown.other?.buckets[key] ?? Number.NaN),
+            value,
+          )
+      }
+    })
+
     it(`answers ${account.id}'s event count as the reference aggregator`, async () => {
       const body = { event_name: "Charged", ...range }
       const expected = expectedCount(account, events, body)

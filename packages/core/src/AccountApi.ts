@@ -321,9 +321,54 @@ export const make = (
                 : undefined,
             }
           }
+          // Breakdowns: each group's top values, then one filtered plan of the group a value.
+          const breakdowns: Record<string, Extensions.BreakdownAnswer> = {}
+          for (const [name, spec] of wanted.breakdowns) {
+            const group = plan.groups.find((each) => each.name === name)!
+            const source = spec.property_type === "profile_fields" ? "profile" : "event"
+            const top = yield* store.top(account, {
+              eventName: plan.eventName,
+              timeZone: plan.timeZone,
+              from: plan.from,
+              to: plan.to,
+              start: plan.start,
+              end: plan.end,
+              filters: plan.filters,
+              groups: [
+                {
+                  name,
+                  source,
+                  property: spec.name,
+                  topN: spec.top_n ?? Extensions.defaultBreakdownValues,
+                  order: "desc",
+                },
+              ],
+            })
+            const series: Array<Extensions.Series> = []
+            for (const { value } of top[name] ?? []) {
+              const answer = yield* store.query(account, {
+                ...plan,
+                groups: [group],
+                filters: Extensions.seriesFilters(plan.filters, source, spec.name, value),
+              })
+              series.push({ value, buckets: answer[name] ?? {} })
+            }
+            breakdowns[name] = Extensions.breakdownOf(
+              spec,
+              groups[name] ?? {},
+              series,
+              plan.measure._tag !== "Profiles",
+            )
+          }
           return {
             groups,
-            extras: Extensions.make(plan, { result: groups, totals, nowSeconds, previous }),
+            extras: Extensions.make(plan, {
+              result: groups,
+              totals,
+              nowSeconds,
+              previous,
+              breakdowns,
+            }),
           }
         }),
       )

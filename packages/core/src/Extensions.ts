@@ -20,6 +20,12 @@
  *   previous value's size; `null` when that is 0). A bucket with no counterpart (the earlier
  *   period cut into fewer buckets) has `previous_key` and `previous` null. With `totals`,
  *   also `previous_total`.
+ * - A group's `"breakdown": {"property_type": "event_properties", "name": "Platform",
+ *   "top_n": 3}`: the group's top values of that property (`TopCounts`, most frequent first
+ *   over the range, with the request's filters), each as a `series` of the group's buckets
+ *   counting only the events with exactly that value (`"5"` and `5` apart), and for counts
+ *   and sums an `other` series, the rest, so that the series add up to the group. Distinct
+ *   profiles have no `other`: a profile may be in several series.
  *
  * The answer: `{"status":"success","days":{…},"trendline":{"groups":{"days":{"total":12,
  * "buckets":{"20250101":{"first":…,"last":…,"complete":true}}}}}}`.
@@ -30,6 +36,7 @@ import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import * as Bucket from "./Bucket.ts"
 import * as Calendar from "./Calendar.ts"
+import type * as Filter from "./Filter.ts"
 import type * as QueryPlan from "./QueryPlan.ts"
 
 /** The top-level key of the answer that holds the extensions; no group may take it. */
@@ -38,11 +45,23 @@ export const reservedKey = "trendline"
 /** Which earlier period a comparison reads. */
 export type CompareTo = "previous_period" | "previous_year"
 
+/** A group's breakdown as asked: whose property, which, how many values. */
+export interface BreakdownSpec {
+  readonly property_type: "event_properties" | "profile_fields"
+  readonly name: string
+  readonly top_n?: number | undefined
+}
+
+/** Series of a breakdown that names no `top_n`. */
+export const defaultBreakdownValues = 5
+
 /** What a request asks for beyond the hosted answer. */
 export interface Wanted {
   readonly totals: boolean
   readonly bucketMeta: boolean
   readonly compare: CompareTo | undefined
+  /** The groups broken down, by name. */
+  readonly breakdowns: ReadonlyArray<readonly [group: string, spec: BreakdownSpec]>
 }
 
 /** The extensions a decoded request asks for. */
@@ -50,15 +69,19 @@ export const wanted = (request: {
   readonly totals?: boolean | undefined
   readonly bucket_meta?: boolean | undefined
   readonly compare?: CompareTo | undefined
+  readonly groups: { readonly [name: string]: { readonly breakdown?: BreakdownSpec | undefined } }
 }): Wanted => ({
   totals: request.totals === true,
   bucketMeta: request.bucket_meta === true,
   compare: request.compare,
+  breakdowns: Object.entries(request.groups).flatMap(([name, group]) =>
+    group.breakdown === undefined ? [] : [[name, group.breakdown] as const],
+  ),
 })
 
 /** Whether a request asks for any extension (and its answer carries `trendline`). */
 export const any = (wanted: Wanted): boolean =>
-  wanted.totals || wanted.bucketMeta || wanted.compare !== undefined
+  wanted.totals || wanted.bucketMeta || wanted.compare !== undefined || wanted.breakdowns.length > 0
 
 // The same month and day a year earlier; February 29 becomes the 28th.
 const yearEarlier = (day: Calendar.Day): Calendar.Day => {
@@ -110,6 +133,25 @@ export const Comparison = Schema.Struct({
 })
 export type Comparison = typeof Comparison.Type
 
+/** One value's series of a breakdown. */
+export const Series = Schema.Struct({
+  value: Schema.Union(Schema.String, Schema.Number, Schema.Boolean),
+  buckets: Schema.Record({ key: Schema.String, value: Schema.Finite }),
+})
+export type Series = typeof Series.Type
+
+/** A group broken down by a property's values. */
+export const BreakdownAnswer = Schema.Struct({
+  property_type: Schema.Literal("event_properties", "profile_fields"),
+  name: Schema.String,
+  series: Schema.Array(Series),
+  other: Schema.optionalWith(
+    Schema.Struct({ buckets: Schema.Record({ key: Schema.String, value: Schema.Finite }) }),
+    { exact: true },
+  ),
+})
+export type BreakdownAnswer = typeof BreakdownAnswer.Type
+
 /** One group's extensions. */
 export const GroupExtras = Schema.Struct({
   total: Schema.optionalWith(Schema.Finite, { exact: true }),
@@ -117,6 +159,7 @@ export const GroupExtras = Schema.Struct({
     exact: true,
   }),
   compare: Schema.optionalWith(Comparison, { exact: true }),
+  breakdown: Schema.optionalWith(BreakdownAnswer, { exact: true }),
 })
 export type GroupExtras = typeof GroupExtras.Type
 
@@ -234,6 +277,7 @@ export const make = (
     readonly totals?: QueryPlan.Result | undefined
     readonly nowSeconds?: number | undefined
     readonly previous?: Previous | undefined
+    readonly breakdowns?: { readonly [group: string]: BreakdownAnswer } | undefined
   },
 ): Extras => {
   const meta = parts.nowSeconds === undefined ? undefined : bucketMeta(plan, parts.nowSeconds)
@@ -246,15 +290,78 @@ export const make = (
         const total = parts.totals?.[group.name]?.total
         const buckets = meta?.[group.name]
         const comparison = compared?.[group.name]
+        const breakdown = parts.breakdowns?.[group.name]
         return [
           group.name,
           {
             ...(parts.totals === undefined ? {} : { total: total ?? 0 }),
             ...(buckets === undefined ? {} : { buckets }),
             ...(comparison === undefined ? {} : { compare: comparison }),
+            ...(breakdown === undefined ? {} : { breakdown }),
           },
         ]
       }),
     ),
   }
 }
+
+/**
+ * The conditions, all on property `name`, that hold for exactly the events whose value is
+ * `value`: the filter language's `equals` alone would also take a boolean for its text
+ * (`"True"`), so a text is also one that `contains` itself (only text contains), and a
+ * boolean one that `does_not_contain` its text (no text is then left).
+ */
+export const exactly = (
+  name: string,
+  value: string | number | boolean,
+): ReadonlyArray<Filter.Condition> => {
+  if (typeof value === "number") return [{ name, operator: "equals", values: [value] }]
+  if (typeof value === "string")
+    return [
+      { name, operator: "equals", values: [value] },
+      { name, operator: "contains", values: [value] },
+    ]
+  const text = value ? "True" : "False"
+  return [
+    { name, operator: "equals", values: [text] },
+    { name, operator: "does_not_contain", values: [text] },
+  ]
+}
+
+/** The filters of a breakdown's series: the request's, and its value's conditions. */
+export const seriesFilters = (
+  filters: Filter.Filters,
+  source: "event" | "profile",
+  name: string,
+  value: string | number | boolean,
+): Filter.Filters =>
+  source === "event"
+    ? { event: [...filters.event, ...exactly(name, value)], profile: filters.profile }
+    : { event: filters.event, profile: [...filters.profile, ...exactly(name, value)] }
+
+/**
+ * A group's breakdown from its answer (`group`), its values' series in order, and whether
+ * the measure adds up (counts and sums): then `other`, the group less every series.
+ */
+export const breakdownOf = (
+  spec: { readonly property_type: "event_properties" | "profile_fields"; readonly name: string },
+  group: { readonly [key: string]: number },
+  series: ReadonlyArray<Series>,
+  adds: boolean,
+): BreakdownAnswer => ({
+  property_type: spec.property_type,
+  name: spec.name,
+  series,
+  ...(adds
+    ? {
+        other: {
+          buckets: Object.fromEntries(
+            Object.entries(group).map(([key, value]) => [
+              key,
+              series.reduce((rest, each) => rest - (each.buckets[key] ?? 0), value),
+            ]),
+          ),
+        },
+      }
+    : {}),
+})

@@ -117,11 +117,38 @@ export const DateKey = Schema.transformOrFail(
 )
 
 /** One group of the request: `{"trend_type": "daily"}`. Extra fields are ignored. */
+/** The most series a breakdown answers (each is a query of its own). */
+export const maxBreakdownValues = 20
+
+/**
+ * Trendline's: a group broken down by the values of a property, one series per top value
+ * and an "other" series (`Extensions`): `{"property_type": "event_properties", "name":
+ * "Platform", "top_n": 3}` (`top_n` 5 by default, at most `maxBreakdownValues`).
+ */
+export const Breakdown = Schema.Struct({
+  property_type: required(
+    Schema.Literal("event_properties", "profile_fields").annotations(
+      mustBe(`"event_properties" or "profile_fields"`, true),
+    ),
+    `add "property_type": "event_properties" (the event's) or "profile_fields" (its profile's)`,
+  ),
+  name: required(
+    Schema.String.annotations(mustBe(`a property's name, e.g. "Platform"`)),
+    `add the property's "name", e.g. "Platform"`,
+  ),
+  top_n: Schema.optionalWith(
+    Schema.Int.annotations(mustBe(`a whole number of series, 1 to ${maxBreakdownValues}`)),
+    { exact: true },
+  ),
+}).annotations(mustBe(`an object like {"property_type": "event_properties", "name": "Platform"}`))
+export type Breakdown = typeof Breakdown.Type
+
 export const Group = Schema.Struct({
   trend_type: required(
     TrendType,
     `add "trend_type": "daily", "weekly", "monthly", "quarterly" or "yearly"`,
   ),
+  breakdown: Schema.optionalWith(Breakdown, { exact: true }),
 }).annotations(mustBe(`an object like {"trend_type": "daily"}`))
 export type Group = typeof Group.Type
 
@@ -373,8 +400,34 @@ const compareIssues = (body: Body): Array<ApiError.Issue> => {
     : []
 }
 
+const breakdownIssues = (groups: Body, limits: Limits.Limits): Array<ApiError.Issue> =>
+  Object.entries(groups).flatMap(([group, value]) => {
+    if (!isBody(value) || !isBody(value.breakdown)) return []
+    const path = `groups.${group}.breakdown`
+    const { name, top_n: topN } = value.breakdown
+    const issues: Array<ApiError.Issue> = []
+    if (typeof name === "string" && name.trim() === "")
+      issues.push({ path: `${path}.name`, message: `must name a property, e.g. "Platform"` })
+    else if (typeof name === "string" && characters(name) > limits.maxPropertyNameLength)
+      issues.push({
+        path: `${path}.name`,
+        message: `is longer than ${limits.maxPropertyNameLength} characters, the longest property name an upload stores`,
+      })
+    if (
+      typeof topN === "number" &&
+      Number.isInteger(topN) &&
+      (topN < 1 || topN > maxBreakdownValues)
+    )
+      issues.push({
+        path: `${path}.top_n`,
+        message: `must be between 1 and ${maxBreakdownValues} (each value is a series); it is ${topN}`,
+      })
+    return issues
+  })
+
 const trendsRules: Rules = (body, limits) => [
   ...compareIssues(body),
+  ...(isBody(body.groups) ? breakdownIssues(body.groups, limits) : []),
   ...eventRules(body, limits),
   ...(isBody(body.groups)
     ? [...groupIssues(body.groups, limits), ...reservedGroupIssues(body.groups)]

@@ -7,8 +7,10 @@ import * as Aggregator from "@trendline/core/Aggregator"
 import * as Calendar from "@trendline/core/Calendar"
 import * as EventStore from "@trendline/core/EventStore"
 import * as Extensions from "@trendline/core/Extensions"
+import * as Filter from "@trendline/core/Filter"
 import * as Measure from "@trendline/core/Measure"
 import * as QueryPlan from "@trendline/core/QueryPlan"
+import * as TrendsRequest from "@trendline/core/TrendsRequest"
 import * as WireAnswer from "@trendline/core/WireAnswer"
 import * as Effect from "effect/Effect"
 import * as TestClock from "effect/TestClock"
@@ -318,6 +320,133 @@ describe("trends with extensions, through the API", () => {
           error,
           `totals: must be true (answer each group's total) or false; got "yes"`,
         )
+      }),
+    ),
+  )
+})
+
+describe("breakdowns", () => {
+  it("picks exactly one value with conditions of the filter language", () => {
+    const values = ["True", "true", true, false, "False", "5", 5, 5.5, "", "x True", "pro"] as const
+    for (const value of values) {
+      const conditions = Extensions.exactly("P", value)
+      for (const other of values) {
+        const matches = conditions.every((c) => Filter.satisfies(c, { P: other }))
+        assert.strictEqual(
+          matches,
+          other === value,
+          `${JSON.stringify(value)} on ${JSON.stringify(other)}`,
+        )
+      }
+      // An event without the property is in no series.
+      assert.isFalse(conditions.every((c) => Filter.satisfies(c, {})))
+    }
+  })
+
+  const account = Account.make("acme", { timeZone: "Europe/London" })
+  const at = (d: number, hour: number) => Date.UTC(2024, 2, d, hour) / 1000
+  const events: ReadonlyArray<Aggregator.Event> = [
+    ["a", at(30, 10), { Platform: "ios", Amount: 5 }],
+    ["a", at(31, 10), { Platform: "ios", Amount: 7 }],
+    ["b", at(31, 11), { Platform: "android", Amount: 1 }],
+    ["c", at(31, 12), { Platform: true, Amount: 2 }],
+    ["c", at(31, 13), { Platform: "True", Amount: 3 }],
+    ["d", at(31, 14), { Amount: 4 }],
+  ].map(([profile, ts, properties]) => ({
+    name: "Charged",
+    profile: `identity:${profile as string}`,
+    ts: ts as number,
+    properties: properties as Aggregator.Event["properties"],
+  }))
+  const withApi = <A, E>(use: (api: WireAnswer.WireApi) => Effect.Effect<A, E>) =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const store = yield* EventStore.makeMemory()
+        yield* store.append(account, { events, profiles: [] })
+        const api = yield* AccountApi.make(account, AccountApi.defaultOptions).pipe(
+          Effect.provideService(EventStore.EventStore, store),
+        )
+        return yield* use(WireAnswer.ofApi(api))
+      }),
+    )
+  // Each series as the reference aggregator counts the events with exactly that value.
+  const referenceSeries = (body: Record<string, unknown>, value: unknown) =>
+    Aggregator.aggregate(
+      QueryPlan.fromTrends(Effect.runSync(TrendsRequest.decode(body)), account),
+      events.filter((event) => Object.is(event.properties.Platform, value)),
+    )
+
+  it.effect("answers a series per top value and an other series that add up to the group", () =>
+    withApi((api) =>
+      Effect.gen(function* () {
+        const body = {
+          event_name: "Charged",
+          from: 20240330,
+          to: 20240331,
+          sum_event_prop: "Amount",
+          groups: {
+            days: {
+              trend_type: "daily",
+              breakdown: { property_type: "event_properties", name: "Platform", top_n: 3 },
+            },
+          },
+        }
+        const answer = (yield* api.trends(body)).body
+        const breakdown = (answer.trendline as Extensions.Extras).groups.days!.breakdown!
+        // ios (2 events) first, then one event each, by their JSON text's UTF-8 bytes:
+        // "\"True\"" < "\"android\"" < "true".
+        assert.deepStrictEqual(
+          breakdown.series.map((each) => each.value),
+          ["ios", "True", "android"],
+        )
+        for (const each of breakdown.series)
+          assert.deepStrictEqual(each.buckets, referenceSeries(body, each.value).days)
+        // The rest: the boolean true and the event without Platform.
+        assert.deepStrictEqual(breakdown.other, { buckets: { "20240330": 0, "20240331": 2 + 4 } })
+        const days = answer.days as Record<string, number>
+        for (const key of Object.keys(days))
+          assert.strictEqual(
+            breakdown.series.reduce((sum, each) => sum + (each.buckets[key] ?? 0), 0) +
+              (breakdown.other?.buckets[key] ?? 0),
+            days[key],
+          )
+      }),
+    ),
+  )
+
+  it.effect("gives distinct profiles no other series, and refuses a bad breakdown", () =>
+    withApi((api) =>
+      Effect.gen(function* () {
+        const base = { event_name: "Charged", from: 20240330, to: 20240331, unique: true }
+        const answer = (yield* api.trends({
+          ...base,
+          groups: {
+            d: {
+              trend_type: "daily",
+              breakdown: { property_type: "event_properties", name: "Platform" },
+            },
+          },
+        })).body
+        const breakdown = (answer.trendline as Extensions.Extras).groups.d!.breakdown!
+        assert.strictEqual(breakdown.series.length, 4)
+        assert.notProperty(breakdown, "other")
+        const bad = yield* api.trends({
+          ...base,
+          groups: {
+            d: {
+              trend_type: "daily",
+              breakdown: { property_type: "geo_fields", name: "", top_n: 50 },
+            },
+          },
+        })
+        assert.strictEqual(bad.status, 400)
+        const error = String(bad.body.error)
+        assert.include(
+          error,
+          `groups.d.breakdown.property_type: must be "event_properties" or "profile_fields"`,
+        )
+        assert.include(error, `groups.d.breakdown.name: must name a property`)
+        assert.include(error, "groups.d.breakdown.top_n: must be between 1 and 20")
       }),
     ),
   )
