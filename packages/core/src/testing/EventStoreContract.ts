@@ -18,6 +18,7 @@ import type * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as fc from "fast-check"
 import * as Account from "../Account.ts"
+import * as AccountApi from "../AccountApi.ts"
 import * as Aggregator from "../Aggregator.ts"
 import type * as Bucket from "../Bucket.ts"
 import * as Calendar from "../Calendar.ts"
@@ -33,6 +34,7 @@ import * as Limits from "../Limits.ts"
 import * as Measure from "../Measure.ts"
 import * as QueryPlan from "../QueryPlan.ts"
 import type * as TopCounts from "../TopCounts.ts"
+import * as WireAnswer from "../WireAnswer.ts"
 
 let accounts = 0
 const freshAccount = (options: Parameters<typeof Account.make>[1] = {}): Account.Settings =>
@@ -253,6 +255,80 @@ const storedWithReference = (
     }
     return reference
   })
+
+// Trends requests (wire bodies) with Trendline's extensions: totals, bucket metadata, a
+// comparison, breakdowns, over the filtered events' range, with random filters.
+const extendedRequestArbitrary = fc.record({
+  from: fc.integer({ min: rangeStart - 2, max: rangeStart + 30 }),
+  length: fc.integer({ min: 0, max: 35 }),
+  measure: fc.constantFrom<Record<string, unknown>>(
+    {},
+    { unique: true },
+    { sum_event_prop: "Amount" },
+  ),
+  totals: fc.boolean(),
+  bucketMeta: fc.boolean(),
+  compare: fc.constantFrom(undefined, "previous_period", "previous_year"),
+  filters: filtersArbitrary,
+  groups: fc.array(
+    fc.record({
+      trend_type: fc.constantFrom("daily", "weekly", "monthly", "quarterly", "yearly"),
+      breakdown: fc.option(
+        fc.record({
+          property_type: fc.constantFrom("event_properties", "profile_fields"),
+          name: filteredProperty,
+          top_n: fc.integer({ min: 1, max: 4 }),
+        }),
+        { nil: undefined },
+      ),
+    }),
+    { minLength: 1, maxLength: 3 },
+  ),
+})
+
+const wireCondition = (condition: Filter.Condition) => ({
+  name: condition.name,
+  operator: condition.operator,
+  ...(condition.values.length === 0
+    ? {}
+    : { value: condition.values.length === 1 ? condition.values[0] : condition.values }),
+})
+
+const extendedBody = (
+  settings: typeof extendedRequestArbitrary extends fc.Arbitrary<infer A> ? A : never,
+): Record<string, unknown> => ({
+  event_name: "Charged",
+  from: Calendar.toDateInt(settings.from),
+  to: Calendar.toDateInt(Math.min(settings.from + settings.length, rangeStart + 40)),
+  ...settings.measure,
+  ...(settings.totals ? { totals: true } : {}),
+  ...(settings.bucketMeta ? { bucket_meta: true } : {}),
+  ...(settings.compare === undefined ? {} : { compare: settings.compare }),
+  ...(settings.filters.event.length === 0
+    ? {}
+    : { event_properties: settings.filters.event.map(wireCondition) }),
+  ...(settings.filters.profile.length === 0
+    ? {}
+    : { common_profile_properties: settings.filters.profile.map(wireCondition) }),
+  groups: Object.fromEntries(
+    settings.groups.map((group, i) => [
+      `g${i}`,
+      group.breakdown === undefined
+        ? { trend_type: group.trend_type }
+        : { trend_type: group.trend_type, breakdown: group.breakdown },
+    ]),
+  ),
+})
+
+// The wire answer of `body` from an API over `store` (answered within the budget: the test
+// clock never ends it).
+const extendedAnswer = (store: Service, account: Account.Settings, body: unknown) =>
+  Effect.scoped(
+    Effect.flatMap(
+      AccountApi.make(account, { ...AccountApi.defaultOptions, syncBudget: "1 hour" }),
+      (api) => WireAnswer.ofApi(api).trends(body),
+    ),
+  ).pipe(Effect.provideService(EventStore, store))
 
 /** Registers the event store contract suite for the store that `storeLayer` builds. */
 export const eventStoreContract = <E>(name: string, storeLayer: Layer.Layer<EventStore, E>): void =>
@@ -694,6 +770,36 @@ export const eventStoreContract = <E>(name: string, storeLayer: Layer.Layer<Even
               yield* store.top(account, plan),
               yield* reference.top(account, plan),
               JSON.stringify(plan),
+            )
+          }
+        }
+      }),
+    )
+
+    it.effect("answers random trends with extensions as over the reference store", () =>
+      Effect.gen(function* () {
+        const store = yield* EventStore
+        const cases = fc.sample(
+          fc.tuple(
+            filteredEventsArbitrary,
+            profileRecordsArbitrary,
+            profileRecordsArbitrary,
+            fc.constantFrom(...zones),
+            fc.array(extendedRequestArbitrary, { minLength: 1, maxLength: 3 }),
+          ),
+          { seed: 20170106, numRuns: 8 },
+        )
+        for (const [events, early, late, timeZone, requests] of cases) {
+          const account = freshAccount({ timeZone })
+          const reference = yield* storedWithReference(store, account, events, early, late)
+          for (const settings of requests) {
+            const body = extendedBody(settings)
+            const answer = yield* extendedAnswer(store, account, body)
+            assert.strictEqual(answer.status, 200, JSON.stringify(answer.body))
+            assert.deepStrictEqual(
+              answer.body,
+              (yield* extendedAnswer(reference, account, body)).body,
+              JSON.stringify(body),
             )
           }
         }
