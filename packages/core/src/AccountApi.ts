@@ -175,6 +175,60 @@ export class Archive extends Context.Tag("@trendline/core/AccountApi/Archive")<
 
 const reqIdPattern = /^[1-9]\d{0,15}$/
 
+// A trends answer with the extensions `wanted`: the plan's groups; totals from a plan of one
+// bucket a group; bucket metadata at the time the answer is computed; a comparison from the
+// plan over the earlier period; a breakdown from the group's top values, then the group a
+// value (`Extensions`).
+const extendedAnswer = (
+  store: EventStore.Service,
+  account: Account.Settings,
+  plan: QueryPlan.QueryPlan,
+  wanted: Extensions.Wanted,
+) =>
+  Effect.gen(function* () {
+    const groups = yield* store.query(account, plan)
+    const totals = wanted.totals ? yield* store.query(account, QueryPlan.totalsOf(plan)) : undefined
+    const nowSeconds = wanted.bucketMeta
+      ? Math.floor((yield* Clock.currentTimeMillis) / 1000)
+      : undefined
+    let previous: Extensions.Previous | undefined
+    if (wanted.compare !== undefined) {
+      const [from, to] = Extensions.previousRange(wanted.compare, plan.from, plan.to)
+      const earlier = QueryPlan.withRange(plan, from, to)
+      previous = {
+        kind: wanted.compare,
+        plan: earlier,
+        result: yield* store.query(account, earlier),
+        totals: wanted.totals
+          ? yield* store.query(account, QueryPlan.totalsOf(earlier))
+          : undefined,
+      }
+    }
+    const breakdowns: Record<string, Extensions.BreakdownAnswer> = {}
+    for (const [name, spec] of wanted.breakdowns) {
+      const top = yield* store.top(account, Extensions.topPlanOf(plan, name, spec))
+      const series: Array<Extensions.Series> = []
+      for (const { value } of top[name] ?? []) {
+        const answer = yield* store.query(account, Extensions.seriesPlan(plan, name, spec, value))
+        series.push({ value, buckets: answer[name] ?? {} })
+      }
+      breakdowns[name] = Extensions.breakdownOf(
+        spec,
+        groups[name] ?? {},
+        series,
+        plan.measure._tag !== "Profiles",
+      )
+    }
+    const extras = Extensions.make(plan, {
+      result: groups,
+      totals,
+      nowSeconds,
+      previous,
+      breakdowns,
+    })
+    return { groups, extras }
+  })
+
 /**
  * Builds the API of an account over the event store; its query jobs live in the scope.
  *
@@ -298,80 +352,7 @@ export const make = (
       const plan = QueryPlan.fromTrends(request, account)
       const wanted = Extensions.wanted(request)
       if (!Extensions.any(wanted)) return read("trends", plan, (groups) => ({ groups }))
-      return job(
-        "trends",
-        Effect.gen(function* () {
-          const groups = yield* store.query(account, plan)
-          const totals = wanted.totals
-            ? yield* store.query(account, QueryPlan.totalsOf(plan))
-            : undefined
-          const nowSeconds = wanted.bucketMeta
-            ? Math.floor((yield* Clock.currentTimeMillis) / 1000)
-            : undefined
-          let previous: Extensions.Previous | undefined
-          if (wanted.compare !== undefined) {
-            const [from, to] = Extensions.previousRange(wanted.compare, plan.from, plan.to)
-            const earlier = QueryPlan.withRange(plan, from, to)
-            previous = {
-              kind: wanted.compare,
-              plan: earlier,
-              result: yield* store.query(account, earlier),
-              totals: wanted.totals
-                ? yield* store.query(account, QueryPlan.totalsOf(earlier))
-                : undefined,
-            }
-          }
-          // Breakdowns: each group's top values, then one filtered plan of the group a value.
-          const breakdowns: Record<string, Extensions.BreakdownAnswer> = {}
-          for (const [name, spec] of wanted.breakdowns) {
-            const group = plan.groups.find((each) => each.name === name)!
-            const source = spec.property_type === "profile_fields" ? "profile" : "event"
-            const top = yield* store.top(account, {
-              eventName: plan.eventName,
-              timeZone: plan.timeZone,
-              from: plan.from,
-              to: plan.to,
-              start: plan.start,
-              end: plan.end,
-              filters: plan.filters,
-              groups: [
-                {
-                  name,
-                  source,
-                  property: spec.name,
-                  topN: spec.top_n ?? Extensions.defaultBreakdownValues,
-                  order: "desc",
-                },
-              ],
-            })
-            const series: Array<Extensions.Series> = []
-            for (const { value } of top[name] ?? []) {
-              const answer = yield* store.query(account, {
-                ...plan,
-                groups: [group],
-                filters: Extensions.seriesFilters(plan.filters, source, spec.name, value),
-              })
-              series.push({ value, buckets: answer[name] ?? {} })
-            }
-            breakdowns[name] = Extensions.breakdownOf(
-              spec,
-              groups[name] ?? {},
-              series,
-              plan.measure._tag !== "Profiles",
-            )
-          }
-          return {
-            groups,
-            extras: Extensions.make(plan, {
-              result: groups,
-              totals,
-              nowSeconds,
-              previous,
-              breakdowns,
-            }),
-          }
-        }),
-      )
+      return job("trends", extendedAnswer(store, account, plan, wanted))
     }
 
     return {

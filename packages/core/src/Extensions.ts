@@ -38,6 +38,7 @@ import * as Bucket from "./Bucket.ts"
 import * as Calendar from "./Calendar.ts"
 import type * as Filter from "./Filter.ts"
 import type * as QueryPlan from "./QueryPlan.ts"
+import type * as TopCounts from "./TopCounts.ts"
 
 /** The top-level key of the answer that holds the extensions; no group may take it. */
 export const reservedKey = "trendline"
@@ -327,6 +328,47 @@ export const exactly = (
     { name, operator: "does_not_contain", values: [text] },
   ]
 }
+
+/** The top counts plan of a group's breakdown: its top values over the plan's range. */
+export const topPlanOf = (
+  plan: QueryPlan.QueryPlan,
+  group: string,
+  spec: BreakdownSpec,
+): TopCounts.TopPlan => ({
+  eventName: plan.eventName,
+  timeZone: plan.timeZone,
+  from: plan.from,
+  to: plan.to,
+  start: plan.start,
+  end: plan.end,
+  filters: plan.filters,
+  groups: [
+    {
+      name: group,
+      source: spec.property_type === "profile_fields" ? "profile" : "event",
+      property: spec.name,
+      topN: spec.top_n ?? defaultBreakdownValues,
+      order: "desc",
+    },
+  ],
+})
+
+/** The plan of one series of a group's breakdown: that group, its value's events only. */
+export const seriesPlan = (
+  plan: QueryPlan.QueryPlan,
+  group: string,
+  spec: BreakdownSpec,
+  value: string | number | boolean,
+): QueryPlan.QueryPlan => ({
+  ...plan,
+  groups: plan.groups.filter((each) => each.name === group),
+  filters: seriesFilters(
+    plan.filters,
+    spec.property_type === "profile_fields" ? "profile" : "event",
+    spec.name,
+    value,
+  ),
+})
 
 /** The filters of a breakdown's series: the request's, and its value's conditions. */
 export const seriesFilters = (
