@@ -54,11 +54,14 @@ const Screens = ({ cwd, today }: { readonly cwd: string; readonly today: Calenda
   const quit = useCallback(() => exit(), [exit])
 
   const ready = backend.state._tag === "Ready"
+  // Local mode has no HTTP endpoint; it is Trendline's own, so it knows the extensions.
+  const local = ready && backend.state.backend.endpoint === undefined
   const screen = query.state._tag
   const form = useQueryForm({
     eventNames: backend.eventNames,
     propertyNamesOf: ready ? backend.state.backend.propertyNames : undefined,
     today: day,
+    extrasByDefault: local,
     active: ready && screen === "Idle" && !help,
     onSubmit: query.run,
     onQuit: quit,
@@ -102,6 +105,7 @@ const Screens = ({ cwd, today }: { readonly cwd: string; readonly today: Calenda
             state={form.state}
             issues={form.issues}
             suggestions={form.suggestions}
+            extrasByDefault={local}
             columns={size.columns}
             rows={body}
           />
@@ -127,7 +131,7 @@ const Screens = ({ cwd, today }: { readonly cwd: string; readonly today: Calenda
               backend.state.backend.endpoint,
               QueryRequest.pathOf(query.state.request),
             )}
-            local={backend.state.backend.endpoint === undefined}
+            local={local}
             onBack={query.cancel}
             onQuit={quit}
             onHelp={showHelp}

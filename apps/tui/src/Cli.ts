@@ -85,7 +85,15 @@ Query options:
                        NAME among the events (with --where, the matching ones); repeat for more
   --top-profile NAME   the same for a field of the profile that did the event
   --top-n N            values per --top (default 10, at most 100); --asc: the least frequent
-  --json | --csv       the answer's wire JSON, or CSV (group,trend_type,key,start,end,value);
+  --totals             end each group's table with the server's total: for --unique, the
+                       distinct profiles of the whole range (not a sum of the buckets)
+  --bucket-meta        mark buckets not over yet with * and give the days of buckets the
+                       range cuts (5 of 7 days)
+                       Both are Trendline's extensions, sent only when given: a hosted API
+                       ignores them (then a note on stderr, and the answer without them)
+  --json | --csv       the answer's wire JSON (with them under "trendline"), or CSV
+                       (group,trend_type,key,start,end,value, then group_total with
+                       --totals, first,last,complete,days,whole_days with --bucket-meta);
                        default: a table a group
 
 Exit codes of query and upload:
@@ -122,6 +130,8 @@ const options = {
   "top-profile": { type: "string", multiple: true },
   "top-n": { type: "string" },
   asc: { type: "boolean" },
+  totals: { type: "boolean" },
+  "bucket-meta": { type: "boolean" },
   csv: { type: "boolean" },
   // query and upload
   json: { type: "boolean" },
@@ -136,7 +146,19 @@ const read = (argv: ReadonlyArray<string>) =>
 type Values = ReturnType<typeof read>["values"]
 
 const commandFlags: Readonly<Record<string, ReadonlyArray<keyof Values>>> = {
-  query: ["event", "from", "to", "last", "group", "unique", "sum", "csv", "json"],
+  query: [
+    "event",
+    "from",
+    "to",
+    "last",
+    "group",
+    "unique",
+    "sum",
+    "totals",
+    "bucket-meta",
+    "csv",
+    "json",
+  ],
   upload: ["json"],
 }
 

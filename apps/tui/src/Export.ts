@@ -1,10 +1,12 @@
 /**
- * An answer as a file or a command: JSON (the wire form), CSV (one row a trends bucket or a
- * top value), and the `curl` command that asks the same question of a server. The UI's
- * export and `trendline query --json/--csv` write the same text.
+ * An answer as a file or a command: JSON (the wire form, with Trendline's extensions under
+ * `trendline` when asked for), CSV (one row a trends bucket or a top value), and the `curl`
+ * command that asks the same question of a server. The UI's export and `trendline query
+ * --json/--csv` write the same text.
  */
 import type * as TrendsClient from "@trendline/client/TrendsClient"
 import * as TopCounts from "@trendline/core/TopCounts"
+import * as Extras from "./Extras.ts"
 
 const isoDate = (date: Date): string => date.toISOString().slice(0, 10)
 
@@ -15,11 +17,35 @@ export const toJson = (answer: TrendsClient.TrendsAnswer): string =>
 const csvField = (value: string): string =>
   /[",\n\r]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value
 
-/** One row a bucket: `group,trend_type,key,start,end,value`, groups in request order. */
-export const toCsv = (answer: TrendsClient.TrendsAnswer): string => {
-  const rows = [["group", "trend_type", "key", "start", "end", "value"]]
+/**
+ * One row a bucket: `group,trend_type,key,start,end,value`, groups in request order; then,
+ * for the extensions `wanted` that the answer carries, `group_total` (the server's total of
+ * the group, repeated on each of its rows; distinct profiles of the whole range for unique)
+ * and `first,last,complete,days,whole_days` (the bucket's instants, whether it had ended,
+ * and for a bucket the range cuts its days and those of the whole bucket). An answer without
+ * them (a server that does not know them) gives the first six columns only.
+ */
+export const toCsv = (
+  answer: TrendsClient.TrendsAnswer,
+  wanted: Extras.Wanted = Extras.none,
+): string => {
+  const shown = Extras.answered(wanted, answer)
+  const rows = [
+    [
+      "group",
+      "trend_type",
+      "key",
+      "start",
+      "end",
+      "value",
+      ...(shown.totals ? ["group_total"] : []),
+      ...(shown.bucketMeta ? ["first", "last", "complete", "days", "whole_days"] : []),
+    ],
+  ]
   for (const [name, group] of Object.entries(answer.groups)) {
+    const marks = Extras.groupOf(answer, name, shown)
     for (const bucket of group.buckets) {
+      const meta = marks.buckets?.get(bucket.key)
       rows.push([
         name,
         group.trendType,
@@ -27,6 +53,16 @@ export const toCsv = (answer: TrendsClient.TrendsAnswer): string => {
         isoDate(bucket.start),
         isoDate(bucket.end),
         String(bucket.value),
+        ...(shown.totals ? [marks.total === undefined ? "" : String(marks.total)] : []),
+        ...(shown.bucketMeta
+          ? [
+              meta?.first ?? "",
+              meta?.last ?? "",
+              meta === undefined ? "" : String(meta.complete),
+              meta?.days === undefined ? "" : String(meta.days),
+              meta?.whole_days === undefined ? "" : String(meta.whole_days),
+            ]
+          : []),
       ])
     }
   }

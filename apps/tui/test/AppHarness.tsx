@@ -9,10 +9,14 @@ import { join } from "node:path"
 import { stripVTControlCharacters } from "node:util"
 import * as Results from "@trendline/client/Results"
 import type * as TrendsClient from "@trendline/client/TrendsClient"
+import * as Account from "@trendline/core/Account"
 import * as Bucket from "@trendline/core/Bucket"
 import * as Calendar from "@trendline/core/Calendar"
+import * as Extensions from "@trendline/core/Extensions"
+import * as QueryPlan from "@trendline/core/QueryPlan"
 import * as TrendsRequest from "@trendline/core/TrendsRequest"
 import * as TrendsResponse from "@trendline/core/TrendsResponse"
+import * as Uploads from "@trendline/core/testing/Uploads"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as ManagedRuntime from "effect/ManagedRuntime"
@@ -66,15 +70,94 @@ export const answerFor = (
     } satisfies TrendsClient.TrendsAnswer
   })
 
-/** A canned backend: `eventNames`, and no property names unless `propertyNames` gives some. */
+/** The account of answers over records: UTC, ISO weeks. */
+export const account: Account.Settings = Account.make("test")
+
+/** Noon of `today` (UTC), in epoch seconds: when answers over records are computed. */
+export const noon: number = today * 86_400 + 12 * 3_600
+
+/**
+ * An answer over `records` as a Trendline server gives it at `nowSeconds` (noon of
+ * `today`): the buckets by core's reference aggregator and, when the request asks for them,
+ * each group's total over the range and each bucket's metadata (`Extensions`). With
+ * `hosted`, the answer a hosted API gives, which ignores them.
+ */
+export const answerOver =
+  (
+    records: ReadonlyArray<unknown>,
+    options: { readonly nowSeconds?: number; readonly hosted?: boolean } = {},
+  ): Backend.Service["trends"] =>
+  (request) =>
+    Effect.gen(function* () {
+      const decoded = yield* TrendsRequest.decode(request)
+      const { status: _, ...groups } = Uploads.expectedTrends(account, records, request)
+      const byGroup = groups as { readonly [group: string]: { readonly [key: string]: number } }
+      const wanted = { totals: decoded.totals === true, bucketMeta: decoded.bucket_meta === true }
+      const plan = QueryPlan.fromTrends(decoded, account)
+      const totals = wanted.totals ? Uploads.expectedTotals(account, records, request) : undefined
+      const meta = wanted.bucketMeta
+        ? Extensions.bucketMeta(plan, options.nowSeconds ?? noon)
+        : undefined
+      const extras: Extensions.Extras | undefined =
+        options.hosted === true || (!wanted.totals && !wanted.bucketMeta)
+          ? undefined
+          : {
+              groups: Object.fromEntries(
+                plan.groups.map((group) => [
+                  group.name,
+                  {
+                    ...(totals === undefined ? {} : { total: totals[group.name] ?? 0 }),
+                    ...(meta?.[group.name] === undefined ? {} : { buckets: meta[group.name] }),
+                  },
+                ]),
+              ),
+            }
+      return {
+        body: TrendsResponse.toWire(byGroup, extras),
+        groups: Results.decode(decoded, byGroup),
+        ...(extras === undefined ? {} : { extras }),
+      } satisfies TrendsClient.TrendsAnswer
+    })
+
+/**
+ * Charged in the form's default range (the 30 days to `today`) by three profiles: alice on
+ * three days, bob on two, carol on the last; two of them on the 21st and on the 26th.
+ */
+export const chargedRecords: ReadonlyArray<Record<string, unknown>> = [
+  ["alice", 20],
+  ["alice", 21],
+  ["bob", 21],
+  ["bob", 25],
+  ["alice", 26],
+  ["carol", 26],
+].map(([identity, day]) => ({
+  type: "event",
+  identity,
+  ts: Date.UTC(2026, 10, day as number, 9) / 1000,
+  evtName: "Charged",
+  evtData: { Amount: 10 },
+}))
+
+/** The distinct profiles of `chargedRecords`, counted here: each identity once. */
+export const distinctProfiles: number = new Set(chargedRecords.map((record) => record.identity))
+  .size
+
+/** A remote server's endpoint, for a canned backend in remote mode. */
+export const remoteEndpoint = { baseUrl: "https://trends.example.com", accountId: "acme" }
+
+/**
+ * A canned backend: `eventNames`, and no property names unless `propertyNames` gives some;
+ * local mode (no HTTP endpoint) unless `endpoint` is given.
+ */
 export const testBackend = (
   trends: Backend.Service["trends"] = (request) => answerFor(request),
   top: Backend.Service["top"] = () => Effect.die("not in these tests"),
   propertyNames: Backend.Service["propertyNames"] = () => Effect.succeed(Backend.noPropertyNames),
+  endpoint: Backend.Service["endpoint"] = undefined,
 ) =>
   Layer.succeed(Backend.Backend, {
     description: "test backend",
-    endpoint: undefined,
+    endpoint,
     weekStart: "monday",
     eventNames: Effect.succeed(eventNames),
     propertyNames,

@@ -143,6 +143,22 @@ describe("subcommands", () => {
     })
   })
 
+  it("--totals and --bucket-meta ask for Trendline's extensions, and nothing asks without them", () => {
+    const asked = queryOptions({ event: "Charged", last: "7", totals: true, "bucket-meta": true })
+    assert.deepStrictEqual(Query.requestOf(asked, 20089), {
+      event_name: "Charged",
+      from: 20241226,
+      to: 20250101,
+      groups: { daily: { trend_type: "daily" } },
+      totals: true,
+      bucket_meta: true,
+    })
+    const plain = Query.requestOf(queryOptions({ event: "Charged", last: "7" }), 20089)
+    assert.notProperty(plain, "totals")
+    assert.notProperty(plain, "bucket_meta")
+    assert.strictEqual(parse(["query", "--event", "x", "--last", "7", "--totals"])._tag, "Command")
+  })
+
   it("--where and --profile-where become the request's filters, values read as JSON or text", () => {
     const options = queryOptions({
       event: "Charged",
@@ -218,6 +234,18 @@ describe("usage errors", () => {
       ["query", "--event", "Charged", "--last", "7", "--top", "Item", "--unique"],
       {},
       /--top and --top-profile rank a property's values: they take no --group, --unique or --sum/,
+    ],
+    [
+      "--totals with --top",
+      ["query", "--event", "Charged", "--last", "7", "--top", "Item", "--bucket-meta"],
+      {},
+      /--totals and --bucket-meta extend a trends answer: a top values query \(--top, --top-profile\) takes neither/,
+    ],
+    [
+      "--bucket-meta on upload",
+      ["upload", "f", "--bucket-meta"],
+      {},
+      /--bucket-meta is an option of trendline query$/m,
     ],
     [
       "--top-n without --top",

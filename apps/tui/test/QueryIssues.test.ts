@@ -12,6 +12,8 @@ describe("QueryIssues: core's issues in the words of the flags", () => {
     groups: [{ name: "status", trendType: "daily" }],
     unique: false,
     sum: undefined,
+    totals: false,
+    bucketMeta: false,
     format: "table",
   })
   // 2025-01-01; core's default limit.
@@ -56,6 +58,22 @@ describe("QueryIssues: core's issues in the words of the flags", () => {
         context,
       ),
       "limits: too many; remove --unique or --sum",
+    )
+  })
+
+  it("names --totals and --bucket-meta in a server's own issues about them", () => {
+    const last7 = options({ _tag: "Last", days: 7 })
+    assert.strictEqual(
+      QueryIssues.line(
+        { path: "bucket_meta", message: 'is not allowed with "totals": true here' },
+        last7,
+        context,
+      ),
+      "--bucket-meta: is not allowed with --totals here",
+    )
+    assert.strictEqual(
+      QueryIssues.line({ path: "totals", message: "must be true or false" }, last7, context),
+      "--totals: must be true or false",
     )
   })
 })

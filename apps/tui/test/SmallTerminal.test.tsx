@@ -9,8 +9,11 @@ import * as Effect from "effect/Effect"
 import { describe, expect, it } from "vitest"
 import {
   answerFor,
+  answerOver,
   appHarness,
   askTop,
+  chargedRecords,
+  distinctProfiles,
   expectFits,
   keys,
   small,
@@ -167,6 +170,47 @@ describe("an export that fails at 80x24", () => {
     ui.press(keys.escape)
     await ui.see("Esc/n new query")
     expect(ui.frame()).not.toContain("Could not write")
+  })
+})
+
+describe("Trendline's extensions in small terminals", () => {
+  // 40x16 is the least the app lays out for; there the header cuts the backend's name.
+  const ready = { backend: "Trendline", suggestion: "App Opened" }
+  for (const size of [small, { columns: 60, rows: 18 }, { columns: 40, rows: 16 }]) {
+    it(`keep Extras, the distinct total and the open bucket's marks in ${size.columns}x${size.rows}`, async () => {
+      const ui = await startWithEvent(
+        testBackend(answerOver(chargedRecords)),
+        "Charged",
+        size,
+        ready,
+      )
+      ui.press(keys.down, keys.down, keys.down, keys.down, keys.right) // Measure: unique
+      await ui.see("‹ unique profiles ›")
+      await ui.see(/^ {2}Extras {4}exact totals/m)
+      expectFits(ui.frame(), size)
+      ui.press(keys.enter)
+      await ui.see(`total ${distinctProfiles} distinct`)
+      let frame = ui.frame()
+      expect(frame).toContain("░ * not over yet")
+      expect(frame).toContain("░")
+      expectFits(frame, size)
+      ui.press(keys.end)
+      await ui.see(/^› 20261126 {2}2026-11-26 +2\*/m)
+      frame = ui.frame()
+      expect(frame).toContain("░ * not over yet")
+      expectFits(frame, size)
+    })
+  }
+
+  it("fit the help, with the marks' meaning, in 80x24", async () => {
+    const ui = await startWithEvent(testBackend(), "Charged", small)
+    ui.press("?")
+    await ui.see("Esc/? close help")
+    const frame = ui.frame()
+    expect(frame).toContain("a bucket not over yet (Extras: on in local mode)")
+    expect(frame).toContain("change a choice (range, measure, trend, Extras)")
+    expect(frame).not.toContain("…")
+    expectFits(frame)
   })
 })
 

@@ -146,9 +146,11 @@ describe("trendline in a terminal", () => {
     const total = Number(/total ([\d,]+)/.exec(results)?.[1]?.replaceAll(",", ""))
     expect(total).toBeGreaterThan(0)
 
+    // Local mode asks for Trendline's extensions: today has not ended, so its bucket is marked.
+    expect(results).toContain("░ * not over yet")
     keys("End")
     const lastRow = await waitForScreen("today's row selected", (s) =>
-      new RegExp(`› ${todayKey} {2}${todayIso} +[\\d,]+`).test(s),
+      new RegExp(`› ${todayKey} {2}${todayIso} +[\\d,]+\\*`).test(s),
     )
     expect(lastRow).toContain("30 of 30")
 
@@ -161,9 +163,16 @@ describe("trendline in a terminal", () => {
     keys("Enter")
     await see(`Wrote 30 buckets as CSV to ${file}`)
     const rows = readFileSync(file, "utf8").trimEnd().split("\n")
-    expect(rows[0]).toBe("group,trend_type,key,start,end,value")
+    expect(rows[0]).toBe(
+      "group,trend_type,key,start,end,value,group_total,first,last,complete,days,whole_days",
+    )
     expect(rows).toHaveLength(31)
-    expect(rows[30]).toMatch(new RegExp(`^daily,daily,${todayKey},${todayIso},${todayIso},\\d+$`))
+    // The account's day in its zone (14 hours ahead of UTC), and not over yet.
+    expect(rows[30]).toMatch(
+      new RegExp(
+        `^daily,daily,${todayKey},${todayIso},${todayIso},\\d+,${total},${todayIso}T00:00:00\\+14:00,${todayIso}T23:59:59\\+14:00,false,,$`,
+      ),
+    )
     expect(rows.slice(1).reduce((sum, row) => sum + Number(row.split(",")[5]), 0)).toBe(total)
 
     // Back on the form, as it was left: on the range (a choice) q would quit; in the event

@@ -2,6 +2,11 @@
  * `trendline query`: one trends query from flags (read by `QueryOptions`), checked by core's
  * `TrendsRequest.decode` before anything is opened or sent, answered as a table a group, the
  * wire JSON, or CSV. Core's issues are said in the words of the flags (`QueryIssues`).
+ *
+ * `--totals` and `--bucket-meta` ask for Trendline's extensions (`Extras`): the table's
+ * total row is then the server's (for distinct profiles, those of the whole range) and
+ * buckets not over yet are marked. A server that answers without them (a hosted API) is
+ * said to on stderr, once, and the answer is printed as without the flags.
  */
 import type * as TrendsClient from "@trendline/client/TrendsClient"
 import * as Calendar from "@trendline/core/Calendar"
@@ -14,6 +19,7 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Backend from "../Backend.ts"
 import * as Export from "../Export.ts"
+import * as Extras from "../Extras.ts"
 import { execute } from "./Execute.ts"
 import { complain, ExitCode, type Io } from "./ExitCode.ts"
 import * as QueryIssues from "./QueryIssues.ts"
@@ -75,6 +81,8 @@ export const requestOf = (options: Options, today: Calendar.Day): Record<string,
       sum_event_prop: options.sum,
       event_properties: entriesOf(options.filters?.event),
       common_profile_properties: entriesOf(options.filters?.profile),
+      // Only when asked: a hosted API does not know them.
+      ...Extras.fieldsOf({ totals: options.totals, bucketMeta: options.bucketMeta }),
     }).filter(([, value]) => value !== undefined),
   )
 }
@@ -88,35 +96,86 @@ const measureOf = (request: TrendsRequest.TrendsRequest): string =>
       ? "profiles"
       : "events"
 
+/** The legend under a table that marks buckets not over yet. */
+export const incompleteLegend = `${Extras.incompleteMark} not complete: the bucket had not ended when the answer was computed`
+
+/** The note under a table whose total row is the server's count of distinct profiles. */
+export const distinctLegend =
+  "distinct: each profile counted once over the whole range, not the sum of the buckets"
+
 /**
  * The answer as one table a group: bucket key, its days, the value, and the total (not
- * for distinct profiles, which do not add up across buckets).
+ * for distinct profiles, which do not add up across buckets). With the extensions `shown`
+ * (`Extras.answered`): the total row is the server's, for distinct profiles too (labelled
+ * so, with a note); a bucket not over yet has `*` after its value (with a legend), and a
+ * bucket the range cuts says how many of its days are in the range.
  */
 export const table = (
   answer: TrendsClient.TrendsAnswer,
   request: TrendsRequest.TrendsRequest,
+  shown: Extras.Wanted = Extras.none,
 ): string => {
   const measure = measureOf(request)
   const range = `${Calendar.formatIsoDate(request.from)} to ${Calendar.formatIsoDate(request.to)}`
+  const unique = request.unique === true
   return Object.entries(answer.groups)
     .map(([name, group]) => {
+      const marks = Extras.groupOf(answer, name, shown)
+      // With bucket metadata, values keep a column for the mark, so that numbers line up.
+      const markColumn = marks.buckets !== undefined
+      const cell = (value: string, incomplete = false) =>
+        markColumn ? `${value}${incomplete ? Extras.incompleteMark : " "}` : value
+      const totalRow =
+        marks.total !== undefined
+          ? [
+              [
+                unique ? "distinct" : "total",
+                unique ? "whole range" : "",
+                cell(String(marks.total)),
+              ],
+            ]
+          : unique
+            ? []
+            : [["total", "", cell(String(group.total))]]
       const rows = [
-        ["bucket", "days", measure],
+        ["bucket", "days", cell(measure)],
         ...group.buckets.map((bucket) => {
           const start = isoDate(bucket.start)
           const end = isoDate(bucket.end)
-          return [bucket.key, start === end ? start : `${start}..${end}`, String(bucket.value)]
+          const cut = Extras.cutOf(marks, bucket.key)
+          const days = start === end ? start : `${start}..${end}`
+          return [
+            bucket.key,
+            cut === undefined ? days : `${days} (${Extras.cutText(cut)})`,
+            cell(String(bucket.value), Extras.isIncomplete(marks, bucket.key)),
+          ]
         }),
-        ...(request.unique === true ? [] : [["total", "", String(group.total)]]),
+        ...totalRow,
       ]
       const widths = [0, 1, 2].map((column) => Math.max(...rows.map((row) => row[column]!.length)))
       const lines = rows.map(([key, days, value]) =>
         `${key!.padEnd(widths[0]!)}  ${days!.padEnd(widths[1]!)}  ${value!.padStart(widths[2]!)}`.trimEnd(),
       )
+      const legends = [
+        ...(Extras.anyIncomplete(marks) ? [incompleteLegend] : []),
+        ...(unique && marks.total !== undefined ? [distinctLegend] : []),
+      ]
       const title = `${name}: ${group.trendType} ${measure} of ${JSON.stringify(request.event_name)}, ${range}`
-      return `${title}\n${lines.join("\n")}\n`
+      return `${title}\n${[...lines, ...legends].join("\n")}\n`
     })
     .join("\n")
+}
+
+/**
+ * What to say when the server answered without the extensions asked for: it does not know
+ * them (a hosted API ignores the fields), and the answer follows without them.
+ */
+export const ignoredLine = (wanted: Extras.Wanted): string => {
+  const flags = [
+    ...(wanted.totals ? ["--totals"] : []),
+    ...(wanted.bucketMeta ? ["--bucket-meta"] : []),
+  ].join(" and ")
+  return `the server answered without what ${flags} asked for: it does not know Trendline's extensions (a hosted API ignores them); the answer follows without them`
 }
 
 /** A top values answer as one table a group, or CSV (`group,value,count`), or its wire JSON. */
@@ -190,12 +249,15 @@ export const run =
           const error = answer.left
           return error._tag === "InvalidRequest" ? explain(error.issues) : yield* Effect.fail(error)
         }
+        const wanted = Extras.wantedOf(decoded.right)
+        if (Extras.ignored(wanted, answer.right)) complain(io, [ignoredLine(wanted)])
+        const shown = Extras.answered(wanted, answer.right)
         io.stdout(
           options.format === "json"
             ? Export.toJson(answer.right)
             : options.format === "csv"
-              ? Export.toCsv(answer.right)
-              : table(answer.right, decoded.right),
+              ? Export.toCsv(answer.right, shown)
+              : table(answer.right, decoded.right, shown),
         )
         return ExitCode.Success
       }),

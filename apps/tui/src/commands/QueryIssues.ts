@@ -26,6 +26,8 @@ export interface Context {
 // Wire names in core's messages, and the flag that sets each.
 const wireToFlag: ReadonlyArray<readonly [RegExp, string]> = [
   [/"unique": true/g, "--unique"],
+  [/"totals"(: true)?/g, "--totals"],
+  [/"bucket_meta"(: true)?/g, "--bucket-meta"],
   [/"sum_event_prop"/g, "--sum"],
   [/"event_name"/g, "--event"],
   [/"groups"/g, "--group"],
@@ -151,6 +153,11 @@ export const line = (issue: Issue, options: QueryOptions.Options, context: Conte
     }
     case "unique":
       return `--unique: ${inFlags(issue.message)}`
+    // A server with rules of its own about Trendline's extensions.
+    case "totals":
+      return `--totals: ${inFlags(issue.message)}`
+    case "bucket_meta":
+      return `--bucket-meta: ${inFlags(issue.message)}`
     case "sum_event_prop":
       return sumLine(options, issue)
     default:

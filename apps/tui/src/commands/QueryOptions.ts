@@ -21,6 +21,8 @@ export interface Flags {
   readonly "top-profile"?: ReadonlyArray<string> | undefined
   readonly "top-n"?: string | undefined
   readonly asc?: boolean | undefined
+  readonly totals?: boolean | undefined
+  readonly "bucket-meta"?: boolean | undefined
   readonly json?: boolean | undefined
   readonly csv?: boolean | undefined
 }
@@ -42,6 +44,12 @@ export interface Options {
   readonly filters?: Filters
   /** `--top` and `--top-profile`: a top values query instead of trends. */
   readonly top?: Top
+  /**
+   * `--totals` and `--bucket-meta`: Trendline's extensions of the trends answer (each
+   * group's total; each bucket's instants, completeness and days), sent only when given.
+   */
+  readonly totals: boolean
+  readonly bucketMeta: boolean
   readonly format: Format
 }
 
@@ -68,6 +76,10 @@ const topOf = (flags: Flags, problems: Array<string>): Top | undefined => {
   if ((flags.group ?? []).length > 0 || flags.unique === true || flags.sum !== undefined)
     problems.push(
       "--top and --top-profile rank a property's values: they take no --group, --unique or --sum",
+    )
+  if (flags.totals === true || flags["bucket-meta"] === true)
+    problems.push(
+      "--totals and --bucket-meta extend a trends answer: a top values query (--top, --top-profile) takes neither",
     )
   const groups: Array<Top["groups"][number]> = []
   for (const [propertyType, texts] of [
@@ -213,6 +225,8 @@ export const options = (flags: Flags): Checked<Options> => {
     unique: flags.unique === true,
     sum: flags.sum,
     filters,
+    totals: flags.totals === true,
+    bucketMeta: flags["bucket-meta"] === true,
     format: flags.json === true ? "json" : flags.csv === true ? "csv" : "table",
   })
 }

@@ -1,21 +1,25 @@
 import type * as TrendsClient from "@trendline/client/TrendsClient"
 import { Box, Text } from "ink"
-import * as Format from "../view/Format.ts"
+import type * as Extras from "../Extras.ts"
 import * as ResultsView from "../view/ResultsView.ts"
+import * as TrendsTable from "../view/TrendsTable.ts"
 import { useTheme } from "./Theme.tsx"
 
 /**
  * A page of a group's buckets (key, days, value), the selected one marked; on wide
- * terminals each row also gets a bar.
+ * terminals each row also gets a bar. With bucket metadata (`marks`), a bucket not over
+ * yet has `*` after its value and a cut one its days in the range (`TrendsTable`).
  */
 export const BucketTable = ({
   group,
+  marks,
   offset,
   selected,
   rows,
   width,
 }: {
   readonly group: TrendsClient.TrendsAnswer["groups"][string]
+  readonly marks: Extras.GroupMarks
   readonly offset: number
   readonly selected: number
   readonly rows: number
@@ -23,11 +27,7 @@ export const BucketTable = ({
 }) => {
   const theme = useTheme()
   const { buckets } = group
-  const keyWidth = Math.max(3, ...buckets.map((bucket) => bucket.key.length))
-  const datesWidth = Math.max(4, ...buckets.map((bucket) => Format.bucketDates(bucket).length))
-  const valueWidth = Math.max(5, ...buckets.map((bucket) => Format.number(bucket.value).length))
-  const used = 2 + keyWidth + 2 + datesWidth + 2 + valueWidth + 2
-  const barWidth = width - used >= 12 ? Math.min(width - used, 60) : 0
+  const columns = TrendsTable.columnsOf(group, marks, width)
   const max = Math.max(group.max, 0)
   // The selected row stays in view when a message takes rows from the table.
   const start = Math.min(
@@ -43,11 +43,11 @@ export const BucketTable = ({
     <Box flexDirection="column" flexShrink={0}>
       <Text bold wrap="truncate">
         {"  "}
-        {"KEY".padEnd(keyWidth)}
+        {"KEY".padEnd(columns.keyWidth)}
         {"  "}
-        {"DAYS".padEnd(datesWidth)}
+        {"DAYS".padEnd(columns.daysWidth)}
         {"  "}
-        {"VALUE".padStart(valueWidth)}
+        {"VALUE".padStart(columns.valueWidth)}
         <Text color={theme.muted} bold={false}>
           {"  "}
           {position}
@@ -55,16 +55,16 @@ export const BucketTable = ({
       </Text>
       {page.map((bucket, index) => {
         const isSelected = start + index === selected
-        const bar = max > 0 ? "▇".repeat(Math.round((bucket.value / max) * barWidth)) : ""
+        const bar = max > 0 ? "▇".repeat(Math.round((bucket.value / max) * columns.barWidth)) : ""
         return (
           <Text key={bucket.key} wrap="truncate" inverse={isSelected}>
             {isSelected ? "› " : "  "}
-            {bucket.key.padEnd(keyWidth)}
+            {bucket.key.padEnd(columns.keyWidth)}
             {"  "}
-            {Format.bucketDates(bucket).padEnd(datesWidth)}
+            {columns.days(bucket).padEnd(columns.daysWidth)}
             {"  "}
-            {Format.number(bucket.value).padStart(valueWidth)}
-            {barWidth > 0 ? (
+            {columns.value(bucket).padStart(columns.valueWidth)}
+            {columns.barWidth > 0 ? (
               <Text color={theme.chart}>
                 {"  "}
                 {bar}

@@ -11,7 +11,7 @@ const sections: ReadonlyArray<readonly [string, Bindings]> = [
       ["Enter", "run the query (or take the highlighted suggestion)"],
       ["↑ ↓  Tab  Shift+Tab", "move between fields"],
       ["Tab  →", "complete the suggested name or operator"],
-      ["← →  Space", "change a choice (range, measure, order, trend)"],
+      ["← →  Space", "change a choice (range, measure, trend, Extras)"],
       ["Ctrl+N  Ctrl+X", "add a group, remove the focused one"],
       ["Ctrl+U  Ctrl+W", "clear the field, delete a word"],
       ["Esc", "stop typing (hides the suggestions)"],
@@ -26,6 +26,7 @@ const sections: ReadonlyArray<readonly [string, Bindings]> = [
       ["e", "export to a CSV or JSON file (Tab switches)"],
       ["c", "show the same query as a curl command"],
       ["Esc  n", "back to the form, as you left it"],
+      ["*  ░", "a bucket not over yet (Extras: on in local mode)"],
       ['"5"  5', 'top values: "5" is text, 5 is a number'],
     ],
   ],
@@ -39,13 +40,13 @@ const sections: ReadonlyArray<readonly [string, Bindings]> = [
   ],
 ]
 
-/** Every key binding, by screen. */
+/** Every key binding, by screen, and what the results' marks mean. */
 export const HelpScreen = () => {
   const theme = useTheme()
   const keyWidth = Math.max(...sections.flatMap(([, bindings]) => bindings.map(([k]) => k.length)))
   return (
     <Box flexDirection="column" flexGrow={1}>
-      <Box flexDirection="column" flexGrow={1} marginTop={1}>
+      <Box flexDirection="column" flexGrow={1}>
         {sections.map(([title, bindings]) => (
           <Box key={title} flexDirection="column">
             <Text bold color={theme.accent}>

@@ -11,6 +11,8 @@ import { TextField } from "./TextField.tsx"
 import { useTheme } from "./Theme.tsx"
 
 const labelWidth = 10
+// The form's rows in the least terminal the app lays out for (16, less the header).
+const minimumRows = 15
 // The widest trend choice, focused: `‹ quarterly ›`.
 const trendWidth = 13
 
@@ -19,6 +21,8 @@ export interface QueryFormScreenProps {
   readonly issues: ReadonlyMap<QueryForm.IssueTarget, ReadonlyArray<string>>
   /** The focused field's suggestions, if it has any now. */
   readonly suggestions: QueryForm.Suggestions | undefined
+  /** Whether Extras is on until the user chooses (the backend's default: local mode). */
+  readonly extrasByDefault: boolean
   readonly columns: number
   readonly rows: number
 }
@@ -111,7 +115,7 @@ const hintsFor = (
   return [
     ["Enter", "run"],
     ["↑↓", "fields"],
-    ["←→", "change"],
+    ["←→", state.focus === "extras" ? "on/off" : "change"],
     ...groupKeys,
     ["?", "help"],
     ["q", "quit"],
@@ -120,12 +124,16 @@ const hintsFor = (
 
 /**
  * The query form: event, range, measure, filters and groups (or, for top values, the
- * property, its source, how many values and their order), each with its issues underneath.
+ * property, its source, how many values and their order), each with its issues underneath;
+ * last, for trends, whether to ask for Trendline's extensions (Extras). Against a remote
+ * server they are off until turned on, and the row says that only Trendline's servers
+ * answer them (a hosted API ignores them).
  */
 export const QueryFormScreen = ({
   state,
   issues,
   suggestions,
+  extrasByDefault,
   columns,
   rows,
 }: QueryFormScreenProps) => {
@@ -296,9 +304,28 @@ export const QueryFormScreen = ({
         )}
         <Issues messages={shown("form")} />
         {top ? null : (
-          <Box marginLeft={labelWidth + 2}>
-            <Text color={theme.muted}>Ctrl+N adds a group</Text>
-          </Box>
+          <>
+            {/* The least terminal (`useTerminalSize`) has no row to spare for the tip: the key
+                hints say Ctrl+N where the groups are. */}
+            {rows > minimumRows ? (
+              <Box marginLeft={labelWidth + 2}>
+                <Text color={theme.muted}>Ctrl+N adds a group</Text>
+              </Box>
+            ) : null}
+            <Row label="Extras" focused={focused("extras")}>
+              <Text wrap="truncate">
+                <Choice
+                  label={
+                    QueryForm.extrasOn(draft, extrasByDefault)
+                      ? QueryForm.extrasLabels.on
+                      : QueryForm.extrasLabels.off
+                  }
+                  focused={focused("extras")}
+                />
+                <Text color={theme.muted}>{extrasByDefault ? "" : "  Trendline servers only"}</Text>
+              </Text>
+            </Row>
+          </>
         )}
       </Box>
       <KeyHints hints={hintsFor(state, suggestions)} />

@@ -1,8 +1,10 @@
 import type * as TrendsClient from "@trendline/client/TrendsClient"
 import { Box, Text } from "ink"
 import * as Export from "../Export.ts"
+import * as Extras from "../Extras.ts"
 import { useResultsView } from "../hooks/useResultsView.ts"
 import * as EmptyAnswer from "../view/EmptyAnswer.ts"
+import * as Figures from "../view/Figures.ts"
 import * as Format from "../view/Format.ts"
 import * as ResultsView from "../view/ResultsView.ts"
 import { BarChart } from "./BarChart.tsx"
@@ -28,17 +30,25 @@ export const split = (rows: number): { readonly chart: number; readonly table: n
   return { chart, table: Math.max(free - chart, 1) }
 }
 
-/** An answer: per group a chart, its figures and a scrollable table; export and curl. */
+/**
+ * An answer: per group a chart, its figures and a scrollable table; export and curl. With
+ * Trendline's extensions (when asked for and answered) the total is the server's (distinct
+ * profiles of the whole range for unique), and buckets not over yet are hatched in the
+ * chart and marked `*` in the table, with a legend among the figures.
+ */
 export const ResultsScreen = (props: ResultsScreenProps) => {
   const theme = useTheme()
   const { answer } = props
+  const wanted = Extras.wantedOf(props.request.body)
+  const shown = Extras.answered(wanted, answer)
   const groupNames = Object.keys(answer.groups)
   const view = useResultsView({
     kind: "trends",
     groupNames,
     rowCounts: groupNames.map((name) => answer.groups[name]?.buckets.length ?? 0),
     rowNoun: ["bucket", "buckets"],
-    exportText: (format) => (format === "csv" ? Export.toCsv(answer) : Export.toJson(answer)),
+    exportText: (format) =>
+      format === "csv" ? Export.toCsv(answer, wanted) : Export.toJson(answer),
     request: props.request.body,
     active: props.active,
     // Any key clears the message, so keys move through the table as it is without one.
@@ -51,6 +61,7 @@ export const ResultsScreen = (props: ResultsScreenProps) => {
   })
   const { state, groupName } = view
   const group = answer.groups[groupName]
+  const marks = Extras.groupOf(answer, groupName, shown)
 
   const message = ResultsView.messageLines(state, props.columns)
   const sizes = split(props.rows - (message.length - 1))
@@ -79,17 +90,30 @@ export const ResultsScreen = (props: ResultsScreenProps) => {
               width={props.columns}
               height={sizes.chart}
               selected={state.selected}
+              incomplete={group.buckets.map((bucket) => Extras.isIncomplete(marks, bucket.key))}
             />
           )}
           <Text wrap="truncate">
-            <Text color={theme.muted}>total </Text>
-            <Text bold>{Format.number(group.total)}</Text>
-            <Text color={theme.muted}> · min </Text>
-            {Format.number(group.min)}
-            <Text color={theme.muted}> · max </Text>
-            {Format.number(group.max)}
-            <Text color={theme.muted}> · average </Text>
-            {Format.number(group.mean)}
+            {Figures.figuresOf(
+              group,
+              {
+                unique: props.request.body.unique === true,
+                total: marks.total,
+                incomplete: Extras.anyIncomplete(marks),
+                ignored: Extras.ignored(wanted, answer),
+              },
+              props.columns,
+            ).map((figure, index) => (
+              <Text key={figure.label}>
+                <Text color={theme.muted}>
+                  {index > 0 ? " · " : ""}
+                  {figure.label}
+                  {figure.value === undefined ? "" : " "}
+                </Text>
+                <Text bold={figure.strong === true}>{figure.value}</Text>
+                <Text color={theme.muted}>{figure.after}</Text>
+              </Text>
+            ))}
           </Text>
           <Box flexDirection="column" flexGrow={1}>
             {state.panel === "export" ? (
@@ -99,6 +123,7 @@ export const ResultsScreen = (props: ResultsScreenProps) => {
             ) : (
               <BucketTable
                 group={group}
+                marks={marks}
                 offset={state.offset}
                 selected={state.selected}
                 rows={sizes.table}

@@ -3,6 +3,11 @@
  * (`FormState`), the choices it offers, and the request a draft stands for: trends, or
  * with the "top values" measure a top values query of one property. Dates follow core's
  * rules: presets are `DateRange`'s, typed dates are read by `Calendar.parseDay`.
+ *
+ * A trends draft may ask for Trendline's extensions (`Extras`: exact totals, bucket
+ * metadata). Until the user chooses, it follows the backend's default, which the screen
+ * knows and the draft does not: on in local mode, off against a remote server, which may be
+ * the hosted API that does not know them.
  */
 import * as Calendar from "@trendline/core/Calendar"
 import * as DateRange from "@trendline/core/DateRange"
@@ -10,6 +15,7 @@ import * as TopCounts from "@trendline/core/TopCounts"
 import type * as TrendsRequest from "@trendline/core/TrendsRequest"
 import * as Either from "effect/Either"
 import type * as Option from "effect/Option"
+import * as Extras from "../Extras.ts"
 import * as QueryRequest from "../QueryRequest.ts"
 import { wireList } from "./Conditions.ts"
 
@@ -95,7 +101,18 @@ export interface Draft {
   /** Conditions on the profile's fields, the same way. */
   readonly profileWhere: string
   readonly groups: ReadonlyArray<Group>
+  /**
+   * Whether a trends query asks for Trendline's totals and bucket metadata, as the user
+   * chose; `undefined` until they do, when the backend's default holds (`extrasOn`).
+   */
+  readonly extras: boolean | undefined
 }
+
+/** Whether the draft asks for the extensions, given the backend's default. */
+export const extrasOn = (draft: Draft, byDefault: boolean): boolean => draft.extras ?? byDefault
+
+/** What the Extras choice reads, on and off. */
+export const extrasLabels = { on: "exact totals, incomplete buckets marked", off: "off" } as const
 
 /** A focusable field: `event`, `preset`, …, or a group's `group:<id>:name` / `group:<id>:type`. */
 export type FieldId =
@@ -113,6 +130,7 @@ export type FieldId =
   | "profileWhere"
   | `group:${number}:name`
   | `group:${number}:type`
+  | "extras"
 
 /** Where an issue is shown: a field, the groups as a whole, or the form. */
 export type IssueTarget = FieldId | "groups" | "form"
@@ -241,6 +259,7 @@ export const initialDraft = (today: Calendar.Day): Draft =>
       where: "",
       profileWhere: "",
       groups: [{ id: 0, name: "daily", trendType: "daily", named: false }],
+      extras: undefined,
     },
     "last30",
     today,
@@ -272,9 +291,11 @@ const topGroups = (draft: Draft): Record<string, unknown> => {
 
 /**
  * The wire body the draft stands for, exactly what would be sent: a trends body, or with
- * the `top` measure a top values body (the same event, range and filters, one group).
+ * the `top` measure a top values body (the same event, range and filters, one group). A
+ * trends body asks for the extensions when the draft does, `extrasByDefault` if the user
+ * has not chosen (the backend's default; off unless given).
  */
-export const toWireBody = (draft: Draft): Record<string, unknown> => {
+export const toWireBody = (draft: Draft, extrasByDefault = false): Record<string, unknown> => {
   const body: Record<string, unknown> = { event_name: draft.eventName.trim() }
   const from = dateValue(draft.from)
   const to = dateValue(draft.to)
@@ -292,11 +313,16 @@ export const toWireBody = (draft: Draft): Record<string, unknown> => {
       : Object.fromEntries(
           draft.groups.map((group) => [group.name, { trend_type: group.trendType }]),
         )
+  if (draft.measure !== "top" && extrasOn(draft, extrasByDefault))
+    Object.assign(body, Extras.fieldsOf(Extras.both))
   return body
 }
 
-/** The request the draft stands for: top values with the `top` measure, else trends. */
-export const toRequest = (draft: Draft): QueryRequest.QueryRequest =>
+/**
+ * The request the draft stands for: top values with the `top` measure, else trends (with
+ * the extensions as `toWireBody` decides).
+ */
+export const toRequest = (draft: Draft, extrasByDefault = false): QueryRequest.QueryRequest =>
   draft.measure === "top"
     ? QueryRequest.top(toWireBody(draft))
-    : QueryRequest.trends(toWireBody(draft))
+    : QueryRequest.trends(toWireBody(draft, extrasByDefault))

@@ -4,7 +4,10 @@
  */
 import type { Draft, FieldId, FormState, Group } from "./Draft.ts"
 
-/** The focusable fields in screen order; top values have no trend groups, trends no top fields. */
+/**
+ * The focusable fields in screen order; top values have no trend groups, trends no top
+ * fields. Extras, a choice about the answer rather than the question, comes last.
+ */
 export const fieldsOf = (draft: Draft): ReadonlyArray<FieldId> => [
   "event",
   "preset",
@@ -20,6 +23,7 @@ export const fieldsOf = (draft: Draft): ReadonlyArray<FieldId> => [
     : draft.groups.flatMap(
         (group) => [`group:${group.id}:name`, `group:${group.id}:type`] as const,
       )),
+  ...(draft.measure === "top" ? [] : (["extras"] as const)),
 ]
 
 const groupField = /^group:(\d+):(name|type)$/

@@ -10,6 +10,7 @@ import type { Key } from "ink"
 import {
   autoName,
   type Command,
+  extrasOn,
   type FieldId,
   type FormState,
   type Group,
@@ -40,6 +41,8 @@ export {
   type Draft,
   dateProblem,
   dateValue,
+  extrasLabels,
+  extrasOn,
   type FieldId,
   type FormState,
   type Group,
@@ -82,8 +85,15 @@ export {
 const cycle = <A>(values: ReadonlyArray<A>, current: A, by: number): A =>
   values[(values.indexOf(current) + by + values.length) % values.length]!
 
-const choose = (state: FormState, by: number, today: Calendar.Day): FormState => {
+const choose = (state: FormState, by: number, context: KeyContext): FormState => {
   const { draft } = state
+  const { today } = context
+  if (state.focus === "extras") {
+    return {
+      ...state,
+      draft: { ...draft, extras: !extrasOn(draft, context.extrasByDefault ?? false) },
+    }
+  }
   if (state.focus === "preset") {
     const preset = cycle(
       presets.map((p) => p.id),
@@ -173,9 +183,13 @@ const firstInvalid = (
   fieldsOf(state.draft).find((field) => issues.has(field)) ??
   (issues.has("groups") ? `group:${state.draft.groups[0]!.id}:name` : undefined)
 
-/** What a keypress depends on besides the state: what to suggest, and the day presets count from. */
+/**
+ * What a keypress depends on besides the state: what to suggest, the day presets count
+ * from, and whether the backend's default is to ask for the extensions (off unless given).
+ */
 export interface KeyContext extends Vocabulary {
   readonly today: Calendar.Day
+  readonly extrasByDefault?: boolean
 }
 
 /**
@@ -227,8 +241,8 @@ export const onKey = (
 
   if (!text) {
     if (input === "q" && !key.ctrl) return { state, command: "quit" }
-    if (key.leftArrow) return { state: choose(state, -1, context.today) }
-    if (key.rightArrow || input === " ") return { state: choose(state, 1, context.today) }
+    if (key.leftArrow) return { state: choose(state, -1, context) }
+    if (key.rightArrow || input === " ") return { state: choose(state, 1, context) }
     if (input === "+") return { state: addGroup(state) }
     if (input === "-" || key.delete || key.backspace) return { state: removeGroup(state) }
     return { state }

@@ -11,6 +11,11 @@ export interface QueryFormOptions {
   /** Asks for an event's property names, to suggest (none until the backend is there). */
   readonly propertyNamesOf: PropertyNamesOf | undefined
   readonly today: Calendar.Day
+  /**
+   * Whether a trends query asks for Trendline's extensions until the user chooses: the
+   * backend's default (on in local mode).
+   */
+  readonly extrasByDefault: boolean
   /** Whether the form has the keyboard (its screen is shown, no help on top). */
   readonly active: boolean
   readonly onSubmit: (request: QueryRequest.QueryRequest) => void
@@ -36,6 +41,7 @@ export const useQueryForm = (options: QueryFormOptions) => {
     eventNames: options.eventNames,
     propertyNames,
     today: options.today,
+    extrasByDefault: options.extrasByDefault,
   }
 
   useInput(
@@ -45,7 +51,8 @@ export const useQueryForm = (options: QueryFormOptions) => {
         latest.current = next
         setState(next)
         if (command === undefined) continue
-        if (command === "submit") options.onSubmit(QueryForm.toRequest(next.draft))
+        if (command === "submit")
+          options.onSubmit(QueryForm.toRequest(next.draft, options.extrasByDefault))
         else if (command === "quit") options.onQuit()
         else options.onHelp()
         return

@@ -4,10 +4,18 @@
  * buckets than columns. Such a column shows the largest of its buckets, so that the top of
  * the axis is the answer's max (a mean would hide the peaks the figures state), and a note
  * under the chart says so. Heights use eighth blocks (▁▂▃▄▅▆▇█).
+ *
+ * A bucket that had not ended when the answer was computed (Trendline's bucket metadata)
+ * is hatched: its whole cells are `░` instead of `█` (the top eighth stays, so its height
+ * still reads), and the column is listed for the screen to dim. A column that stands for
+ * several buckets is hatched when any of them is incomplete.
  */
 import * as Format from "./Format.ts"
 
 const blocks = [" ", "▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"] as const
+
+/** A whole cell of an incomplete bucket's bar. */
+export const hatch = "░"
 
 export interface ChartOptions {
   readonly values: ReadonlyArray<number>
@@ -22,6 +30,8 @@ export interface ChartOptions {
   readonly selected?: number | undefined
   /** What a bucket is, plural, for the note: `days`, `weeks` (default `buckets`). */
   readonly unit?: string | undefined
+  /** Per bucket, whether it had not ended yet (default: none). */
+  readonly incomplete?: ReadonlyArray<boolean> | undefined
 }
 
 export interface ChartLayout {
@@ -36,6 +46,8 @@ export interface ChartLayout {
   readonly rows: ReadonlyArray<string>
   /** The selected bucket's columns in the plot rows: `[start, end)`. */
   readonly selected: readonly [number, number] | undefined
+  /** Per column of the plot rows, whether it is hatched (an incomplete bucket's). */
+  readonly hatched: ReadonlyArray<boolean>
   /** First, middle and last keys under the plot, already indented past the axis. */
   readonly keys: string
   /**
@@ -92,6 +104,7 @@ export const layout = (options: ChartOptions): ChartLayout => {
   const columnOf: Array<number> = []
   const columns: Array<number> = []
   const sizes: Array<number> = []
+  const open: Array<boolean> = []
   for (let column = 0; column < columnCount; column++) {
     const first = Math.floor((column * count) / columnCount)
     const end = Math.floor(((column + 1) * count) / columnCount)
@@ -99,6 +112,7 @@ export const layout = (options: ChartOptions): ChartLayout => {
     for (let bucket = first; bucket < end; bucket++) columnOf[bucket] = column
     columns.push(Math.max(0, ...chunk))
     sizes.push(chunk.length)
+    open.push(options.incomplete?.slice(first, end).some((incomplete) => incomplete) ?? false)
   }
   const perColumn = Math.max(1, ...sizes)
   const fewestPerColumn = sizes.length === 0 ? 1 : Math.min(...sizes)
@@ -118,7 +132,8 @@ export const layout = (options: ChartOptions): ChartLayout => {
     let line = ""
     eighths.forEach((level, index) => {
       const cell = blocks[Math.min(Math.max(level - base, 0), 8)]!
-      line += cell.repeat(barWidth) + (bars && index < eighths.length - 1 ? " " : "")
+      const drawn = open[index] && cell === "█" ? hatch : cell
+      line += drawn.repeat(barWidth) + (bars && index < eighths.length - 1 ? " " : "")
     })
     rows.push(line.padEnd(plotWidth).slice(0, plotWidth))
   }
@@ -133,6 +148,13 @@ export const layout = (options: ChartOptions): ChartLayout => {
     options.selected === undefined || count === 0
       ? undefined
       : ([startOf(options.selected), startOf(options.selected) + barWidth] as const)
+
+  const hatched = Array.from({ length: plotWidth }, () => false)
+  open.forEach((incomplete, column) => {
+    if (!incomplete) return
+    for (let x = column * step; x < Math.min(column * step + barWidth, plotWidth); x++)
+      hatched[x] = true
+  })
 
   const keyLine = Array.from({ length: plotWidth }, () => " ")
   if (count > 0) {
@@ -153,6 +175,7 @@ export const layout = (options: ChartOptions): ChartLayout => {
     axis,
     rows,
     selected,
+    hatched,
     keys: `${" ".repeat(axisWidth)}${keyLine.join("").trimEnd()}`,
     note,
   }
