@@ -122,24 +122,31 @@ const maxDay = daysFromCivil(maxYear, 12, 31)
 const minInstant = (minDay + 1) * secondsPerDay
 const maxInstant = (maxDay - 1) * secondsPerDay
 
-const formatters = new Map<string, Intl.DateTimeFormat>()
-
-const formatterFor = (zone: string): Intl.DateTimeFormat => {
-  let formatter = formatters.get(zone)
-  if (formatter === undefined) {
-    formatter = new Intl.DateTimeFormat("en-US", {
-      timeZone: zone,
-      calendar: "gregory",
-      numberingSystem: "latn",
-      year: "numeric",
-      month: "numeric",
-      day: "numeric",
-      era: "short",
-    })
-    formatters.set(zone, formatter)
+// Formatters of one kind by zone, each built once (building one costs far more than using it).
+const formattersOf = (
+  options: Intl.DateTimeFormatOptions,
+): ((zone: string) => Intl.DateTimeFormat) => {
+  const formatters = new Map<string, Intl.DateTimeFormat>()
+  return (zone) => {
+    let formatter = formatters.get(zone)
+    if (formatter === undefined) {
+      formatter = new Intl.DateTimeFormat("en-US", {
+        timeZone: zone,
+        calendar: "gregory",
+        numberingSystem: "latn",
+        year: "numeric",
+        month: "numeric",
+        day: "numeric",
+        ...options,
+      })
+      formatters.set(zone, formatter)
+    }
+    return formatter
   }
-  return formatter
 }
+
+// Local dates (with the era: years before 1 would otherwise read as positive).
+const formatterFor = formattersOf({ era: "short" })
 
 // IANA names are Area/Location with capitalised segments ("America/Port-au-Prince",
 // "Etc/GMT+5", "UTC"). Intl also takes "+05:30" and any casing ("asia/kolkata"); both are
@@ -233,27 +240,13 @@ export const dayOfTimestamp = (epochSeconds: number, zone: string): Day => {
   return day
 }
 
-const clockFormatters = new Map<string, Intl.DateTimeFormat>()
-
-const clockFormatterFor = (zone: string): Intl.DateTimeFormat => {
-  let formatter = clockFormatters.get(zone)
-  if (formatter === undefined) {
-    formatter = new Intl.DateTimeFormat("en-US", {
-      timeZone: zone,
-      calendar: "gregory",
-      numberingSystem: "latn",
-      hourCycle: "h23",
-      year: "numeric",
-      month: "numeric",
-      day: "numeric",
-      hour: "numeric",
-      minute: "numeric",
-      second: "numeric",
-    })
-    clockFormatters.set(zone, formatter)
-  }
-  return formatter
-}
+// Local dates and times of day, 00 to 23 hours.
+const clockFormatterFor = formattersOf({
+  hourCycle: "h23",
+  hour: "numeric",
+  minute: "numeric",
+  second: "numeric",
+})
 
 /**
  * An epoch-second instant as ISO 8601 local time with the zone's offset at that instant,

@@ -17,6 +17,21 @@ import * as TestClock from "effect/TestClock"
 
 const day = Calendar.unsafeMakeDay
 
+// Runs `use` on the wire API of `account` over a memory store holding `events`.
+const apiOver =
+  (account: Account.Settings, events: ReadonlyArray<Aggregator.Event>) =>
+  <A, E>(use: (api: WireAnswer.WireApi) => Effect.Effect<A, E>) =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const store = yield* EventStore.makeMemory()
+        yield* store.append(account, { events, profiles: [] })
+        const api = yield* AccountApi.make(account, AccountApi.defaultOptions).pipe(
+          Effect.provideService(EventStore.EventStore, store),
+        )
+        return yield* use(WireAnswer.ofApi(api))
+      }),
+    )
+
 describe("Calendar.formatInstant", () => {
   it("writes local time with the zone's offset at that instant", () => {
     assert.strictEqual(
@@ -139,17 +154,7 @@ describe("trends with extensions, through the API", () => {
     unique: true,
     groups: { days: { trend_type: "daily" }, weeks: { trend_type: "weekly" } },
   }
-  const withApi = <A, E>(use: (api: WireAnswer.WireApi) => Effect.Effect<A, E>) =>
-    Effect.scoped(
-      Effect.gen(function* () {
-        const store = yield* EventStore.makeMemory()
-        yield* store.append(account, { events, profiles: [] })
-        const api = yield* AccountApi.make(account, AccountApi.defaultOptions).pipe(
-          Effect.provideService(EventStore.EventStore, store),
-        )
-        return yield* use(WireAnswer.ofApi(api))
-      }),
-    )
+  const withApi = apiOver(account, events)
 
   it.effect("answers the distinct profiles of the whole range as a unique total", () =>
     withApi((api) =>
@@ -358,17 +363,7 @@ describe("breakdowns", () => {
     ts: ts as number,
     properties: properties as Aggregator.Event["properties"],
   }))
-  const withApi = <A, E>(use: (api: WireAnswer.WireApi) => Effect.Effect<A, E>) =>
-    Effect.scoped(
-      Effect.gen(function* () {
-        const store = yield* EventStore.makeMemory()
-        yield* store.append(account, { events, profiles: [] })
-        const api = yield* AccountApi.make(account, AccountApi.defaultOptions).pipe(
-          Effect.provideService(EventStore.EventStore, store),
-        )
-        return yield* use(WireAnswer.ofApi(api))
-      }),
-    )
+  const withApi = apiOver(account, events)
   // Each series as the reference aggregator counts the events with exactly that value.
   const referenceSeries = (body: Record<string, unknown>, value: unknown) =>
     Aggregator.aggregate(
