@@ -330,6 +330,33 @@ const extendedAnswer = (store: Service, account: Account.Settings, body: unknown
     ),
   ).pipe(Effect.provideService(EventStore, store))
 
+// For each of `numRuns` samples: random events and profile records stored in a fresh
+// account (in a zone `zone` draws) of `store` and of the reference store, then `check`
+// with what `asks` drew.
+const forRandomAccounts = <A>(
+  store: Service,
+  sampling: { readonly seed: number; readonly numRuns: number },
+  zone: fc.Arbitrary<string>,
+  asks: fc.Arbitrary<A>,
+  check: (account: Account.Settings, reference: Service, asked: A) => Effect.Effect<void, unknown>,
+) =>
+  Effect.gen(function* () {
+    const cases = fc.sample(
+      fc.tuple(
+        filteredEventsArbitrary,
+        profileRecordsArbitrary,
+        profileRecordsArbitrary,
+        zone,
+        asks,
+      ),
+      sampling,
+    )
+    for (const [events, early, late, timeZone, asked] of cases) {
+      const account = freshAccount({ timeZone })
+      yield* check(account, yield* storedWithReference(store, account, events, early, late), asked)
+    }
+  })
+
 /** Registers the event store contract suite for the store that `storeLayer` builds. */
 export const eventStoreContract = <E>(name: string, storeLayer: Layer.Layer<EventStore, E>): void =>
   layer(storeLayer)(`EventStore contract: ${name}`, (it) => {
@@ -713,119 +740,104 @@ export const eventStoreContract = <E>(name: string, storeLayer: Layer.Layer<Even
     )
 
     it.effect("counts only the events that match random filters, as the reference store", () =>
-      Effect.gen(function* () {
-        const store = yield* EventStore
-        const cases = fc.sample(
-          fc.tuple(
-            filteredEventsArbitrary,
-            profileRecordsArbitrary,
-            profileRecordsArbitrary,
-            fc.array(fc.tuple(planArbitrary, filtersArbitrary), { minLength: 1, maxLength: 4 }),
-          ),
+      Effect.flatMap(EventStore, (store) =>
+        forRandomAccounts(
+          store,
           { seed: 20170103, numRuns: 12 },
-        )
-        for (const [events, early, late, plans] of cases) {
-          const account = freshAccount({ timeZone: "Asia/Kolkata" })
-          const reference = yield* storedWithReference(store, account, events, early, late)
-          for (const [settings, filters] of plans) {
-            const plan = planFor(account, {
-              from: settings.from,
-              to: Math.min(settings.from + settings.length, rangeStart + 40),
-              measure: settings.measure,
-              groups: settings.granularities.map((granularity, i) => ({
-                name: `g${i}`,
-                granularity,
-              })),
-              filters,
-            })
-            assert.deepStrictEqual(
-              yield* store.query(account, plan),
-              yield* reference.query(account, plan),
-              JSON.stringify(filters),
-            )
-          }
-        }
-      }),
+          fc.constant("Asia/Kolkata"),
+          fc.array(fc.tuple(planArbitrary, filtersArbitrary), { minLength: 1, maxLength: 4 }),
+          (account, reference, plans) =>
+            Effect.gen(function* () {
+              for (const [settings, filters] of plans) {
+                const plan = planFor(account, {
+                  from: settings.from,
+                  to: Math.min(settings.from + settings.length, rangeStart + 40),
+                  measure: settings.measure,
+                  groups: settings.granularities.map((granularity, i) => ({
+                    name: `g${i}`,
+                    granularity,
+                  })),
+                  filters,
+                })
+                assert.deepStrictEqual(
+                  yield* store.query(account, plan),
+                  yield* reference.query(account, plan),
+                  JSON.stringify(filters),
+                )
+              }
+            }),
+        ),
+      ),
     )
 
     it.effect("ranks the values of random top counts plans as the reference store", () =>
-      Effect.gen(function* () {
-        const store = yield* EventStore
-        const cases = fc.sample(
-          fc.tuple(
-            filteredEventsArbitrary,
-            profileRecordsArbitrary,
-            profileRecordsArbitrary,
-            fc.constantFrom(...zones),
-            fc.array(topPlanArbitrary, { minLength: 1, maxLength: 4 }),
-          ),
+      Effect.flatMap(EventStore, (store) =>
+        forRandomAccounts(
+          store,
           { seed: 20170104, numRuns: 12 },
-        )
-        for (const [events, early, late, timeZone, plans] of cases) {
-          const account = freshAccount({ timeZone })
-          const reference = yield* storedWithReference(store, account, events, early, late)
-          for (const settings of plans) {
-            const plan = topPlanOf(account, settings)
-            assert.deepStrictEqual(
-              yield* store.top(account, plan),
-              yield* reference.top(account, plan),
-              JSON.stringify(plan),
-            )
-          }
-        }
-      }),
+          fc.constantFrom(...zones),
+          fc.array(topPlanArbitrary, { minLength: 1, maxLength: 4 }),
+          (account, reference, plans) =>
+            Effect.gen(function* () {
+              for (const settings of plans) {
+                const plan = topPlanOf(account, settings)
+                assert.deepStrictEqual(
+                  yield* store.top(account, plan),
+                  yield* reference.top(account, plan),
+                  JSON.stringify(plan),
+                )
+              }
+            }),
+        ),
+      ),
     )
 
     it.effect("answers random trends with extensions as over the reference store", () =>
-      Effect.gen(function* () {
-        const store = yield* EventStore
-        const cases = fc.sample(
-          fc.tuple(
-            filteredEventsArbitrary,
-            profileRecordsArbitrary,
-            profileRecordsArbitrary,
-            fc.constantFrom(...zones),
-            fc.array(extendedRequestArbitrary, { minLength: 1, maxLength: 3 }),
-          ),
+      Effect.flatMap(EventStore, (store) =>
+        forRandomAccounts(
+          store,
           { seed: 20170106, numRuns: 8 },
-        )
-        for (const [events, early, late, timeZone, requests] of cases) {
-          const account = freshAccount({ timeZone })
-          const reference = yield* storedWithReference(store, account, events, early, late)
-          for (const settings of requests) {
-            const body = extendedBody(settings)
-            const answer = yield* extendedAnswer(store, account, body)
-            assert.strictEqual(answer.status, 200, JSON.stringify(answer.body))
-            assert.deepStrictEqual(
-              answer.body,
-              (yield* extendedAnswer(reference, account, body)).body,
-              JSON.stringify(body),
-            )
-          }
-        }
-      }),
+          fc.constantFrom(...zones),
+          fc.array(extendedRequestArbitrary, { minLength: 1, maxLength: 3 }),
+          (account, reference, requests) =>
+            Effect.gen(function* () {
+              for (const settings of requests) {
+                const body = extendedBody(settings)
+                const answer = yield* extendedAnswer(store, account, body)
+                assert.strictEqual(answer.status, 200, JSON.stringify(answer.body))
+                assert.deepStrictEqual(
+                  answer.body,
+                  (yield* extendedAnswer(reference, account, body)).body,
+                  JSON.stringify(body),
+                )
+              }
+            }),
+        ),
+      ),
     )
 
     it.effect("lists property names as the reference store, when it lists them", () =>
       Effect.gen(function* () {
         const store = yield* EventStore
-        const cases = fc.sample(
-          fc.tuple(filteredEventsArbitrary, profileRecordsArbitrary, profileRecordsArbitrary),
+        // A store without the optional method offers no suggestions: nothing to check.
+        const propertyNames = store.propertyNames
+        if (propertyNames === undefined) return
+        yield* forRandomAccounts(
+          store,
           { seed: 20170105, numRuns: 6 },
+          fc.constant("UTC"),
+          fc.constant(["Charged", "Viewed", "Never Stored"]),
+          (account, reference, eventNames) =>
+            Effect.gen(function* () {
+              for (const eventName of eventNames)
+                assert.deepStrictEqual(
+                  yield* propertyNames(account, eventName),
+                  yield* reference.propertyNames!(account, eventName),
+                  eventName,
+                )
+            }),
         )
-        for (const [events, early, late] of cases) {
-          const account = freshAccount()
-          const reference = yield* storedWithReference(store, account, events, early, late)
-          if (store.propertyNames === undefined) continue
-          for (const eventName of ["Charged", "Viewed", "Never Stored"])
-            assert.deepStrictEqual(
-              yield* store.propertyNames(account, eventName),
-              yield* reference.propertyNames!(account, eventName),
-              eventName,
-            )
-        }
         // Names with characters past the BMP sort as JavaScript sorts them.
-        if (store.propertyNames === undefined) return
         const account = freshAccount()
         const properties = { "\u{1F600}": 1, "\uFFFD": 2, z: 3, Z: 4 }
         yield* store.append(account, {
@@ -833,7 +845,7 @@ export const eventStoreContract = <E>(name: string, storeLayer: Layer.Layer<Even
           profiles: [{ profile: "identity:a", ts: 1, properties }],
         })
         const sorted = Object.keys(properties).sort()
-        assert.deepStrictEqual(yield* store.propertyNames(account, "Opened"), {
+        assert.deepStrictEqual(yield* propertyNames(account, "Opened"), {
           event: sorted,
           profile: sorted,
         })
