@@ -89,11 +89,20 @@ Query options:
                        distinct profiles of the whole range (not a sum of the buckets)
   --bucket-meta        mark buckets not over yet with * and give the days of buckets the
                        range cuts (5 of 7 days)
-                       Both are Trendline's extensions, sent only when given: a hosted API
+  --compare previous_period|previous_year  set each bucket beside its counterpart in the
+                       days of equal length just before the range, or a year earlier: the
+                       table's previous (its bucket and value) and change (+2 (+50%))
+  --breakdown NAME     break every group down by the most frequent values of the event
+                       property NAME: a column a value, and other for the rest
+  --breakdown-profile NAME  the same by a field of the profile that did the event
+  --breakdown-n N      values of the breakdown (1 to 20, default 5)
+                       These are Trendline's extensions, sent only when given: a hosted API
                        ignores them (then a note on stderr, and the answer without them)
   --json | --csv       the answer's wire JSON (with them under "trendline"), or CSV
                        (group,trend_type,key,start,end,value, then group_total with
-                       --totals, first,last,complete,days,whole_days with --bucket-meta);
+                       --totals, first,last,complete,days,whole_days with --bucket-meta,
+                       previous_key,previous,change,change_ratio with --compare; with
+                       --breakdown alone, group,bucket,series,value, the rest as other);
                        default: a table a group
 
 Exit codes of query and upload:
@@ -132,6 +141,10 @@ const options = {
   asc: { type: "boolean" },
   totals: { type: "boolean" },
   "bucket-meta": { type: "boolean" },
+  compare: { type: "string" },
+  breakdown: { type: "string" },
+  "breakdown-profile": { type: "string" },
+  "breakdown-n": { type: "string" },
   csv: { type: "boolean" },
   // query and upload
   json: { type: "boolean" },
@@ -156,6 +169,10 @@ const commandFlags: Readonly<Record<string, ReadonlyArray<keyof Values>>> = {
     "sum",
     "totals",
     "bucket-meta",
+    "compare",
+    "breakdown",
+    "breakdown-profile",
+    "breakdown-n",
     "csv",
     "json",
   ],

@@ -1,12 +1,15 @@
 /**
  * An answer as a file or a command: JSON (the wire form, with Trendline's extensions under
- * `trendline` when asked for), CSV (one row a trends bucket or a top value), and the `curl`
+ * `trendline` when asked for), CSV (one row a trends bucket, a breakdown's bucket and
+ * value, or a top value), and the `curl`
  * command that asks the same question of a server. The UI's export and `trendline query
  * --json/--csv` write the same text.
  */
 import type * as TrendsClient from "@trendline/client/TrendsClient"
+import type * as Extensions from "@trendline/core/Extensions"
 import * as TopCounts from "@trendline/core/TopCounts"
 import * as Extras from "./Extras.ts"
+import * as TopView from "./view/TopView.ts"
 
 const isoDate = (date: Date): string => date.toISOString().slice(0, 10)
 
@@ -22,8 +25,10 @@ const csvField = (value: string): string =>
  * for the extensions `wanted` that the answer carries, `group_total` (the server's total of
  * the group, repeated on each of its rows; distinct profiles of the whole range for unique)
  * and `first,last,complete,days,whole_days` (the bucket's instants, whether it had ended,
- * and for a bucket the range cuts its days and those of the whole bucket). An answer without
- * them (a server that does not know them) gives the first six columns only.
+ * and for a bucket the range cuts its days and those of the whole bucket), and
+ * `previous_key,previous,change,change_ratio` (the earlier period's bucket beside it; empty
+ * when none, or no ratio). An answer without them (a server that does not know them) gives
+ * the first six columns only.
  */
 export const toCsv = (
   answer: TrendsClient.TrendsAnswer,
@@ -40,6 +45,9 @@ export const toCsv = (
       "value",
       ...(shown.totals ? ["group_total"] : []),
       ...(shown.bucketMeta ? ["first", "last", "complete", "days", "whole_days"] : []),
+      ...(shown.compare === undefined
+        ? []
+        : ["previous_key", "previous", "change", "change_ratio"]),
     ],
   ]
   for (const [name, group] of Object.entries(answer.groups)) {
@@ -63,8 +71,64 @@ export const toCsv = (
               meta?.whole_days === undefined ? "" : String(meta.whole_days),
             ]
           : []),
+        ...(shown.compare === undefined ? [] : compareCells(marks.compare, bucket.key)),
       ])
     }
+  }
+  return `${rows.map((row) => row.map(csvField).join(",")).join("\n")}\n`
+}
+
+// A bucket's comparison cells; empty for what is null or missing.
+const compareCells = (
+  comparison: Extensions.Comparison | undefined,
+  key: string,
+): ReadonlyArray<string> => {
+  const change =
+    comparison !== undefined && Object.hasOwn(comparison.buckets, key)
+      ? comparison.buckets[key]
+      : undefined
+  return [change?.previous_key, change?.previous, change?.change, change?.change_ratio].map(
+    (value) => (value == null ? "" : String(value)),
+  )
+}
+
+/**
+ * A breakdown's value as a table's column and a CSV row's series: the top values view's
+ * `displayValue` (`"5"` apart from `5`), and the text `other` quoted, apart from the rest.
+ */
+export const seriesName = (value: string | number | boolean): string =>
+  value === Extras.otherSeries ? JSON.stringify(value) : TopView.displayValue(value)
+
+/**
+ * A breakdown's long form: `group,bucket,series,value`, one row a bucket of each series in
+ * rank order, then the rest (series `other`, when the measure adds up), groups in request
+ * order. A value is named by `seriesName` (`pro`, `5`, `"5"`, `true`), so that the series
+ * of `5` and of `"5"` stay apart; the JSON keeps the types. An answer without breakdowns
+ * gives the header alone.
+ */
+export const toBreakdownCsv = (answer: TrendsClient.TrendsAnswer): string => {
+  const rows = [["group", "bucket", "series", "value"]]
+  for (const [name, group] of Object.entries(answer.groups)) {
+    const breakdown = Extras.groupOf(answer, name, {
+      totals: false,
+      bucketMeta: false,
+      breakdown: true,
+    }).breakdown
+    if (breakdown === undefined) continue
+    const series = [
+      ...breakdown.series.map((each) => [seriesName(each.value), each.buckets] as const),
+      ...(breakdown.other === undefined
+        ? []
+        : [[Extras.otherSeries, breakdown.other.buckets] as const]),
+    ]
+    for (const bucket of group.buckets)
+      for (const [title, buckets] of series)
+        rows.push([
+          name,
+          bucket.key,
+          title,
+          String(Object.hasOwn(buckets, bucket.key) ? buckets[bucket.key] : 0),
+        ])
   }
   return `${rows.map((row) => row.map(csvField).join(",")).join("\n")}\n`
 }

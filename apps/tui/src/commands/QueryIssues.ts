@@ -28,6 +28,7 @@ const wireToFlag: ReadonlyArray<readonly [RegExp, string]> = [
   [/"unique": true/g, "--unique"],
   [/"totals"(: true)?/g, "--totals"],
   [/"bucket_meta"(: true)?/g, "--bucket-meta"],
+  [/"compare"/g, "--compare"],
   [/"sum_event_prop"/g, "--sum"],
   [/"event_name"/g, "--event"],
   [/"groups"/g, "--group"],
@@ -85,7 +86,22 @@ const datesLine = (
   return `--${field} ${typed}: ${inFlags(issue.message)}`
 }
 
+// An issue of a group's breakdown (`groups.days.breakdown.top_n`), said of `--breakdown`.
+const breakdownLine = (
+  path: ReadonlyArray<string>,
+  options: QueryOptions.Options,
+  issue: Issue,
+) => {
+  const breakdown = options.breakdown
+  if (breakdown === undefined) return `--breakdown: ${inFlags(issue.message)}`
+  const flag = breakdown.propertyType === "profile_fields" ? "--breakdown-profile" : "--breakdown"
+  return path[3] === "top_n"
+    ? `--breakdown-n ${breakdown.topN}: ${inFlags(issue.message)}`
+    : `${flag} ${JSON.stringify(breakdown.property)}: ${inFlags(issue.message)}`
+}
+
 const groupLine = (path: ReadonlyArray<string>, options: QueryOptions.Options, issue: Issue) => {
+  if (path[2] === "breakdown") return breakdownLine(path, options, issue)
   const group = options.groups.find((candidate) => candidate.name === path[1])
   if (group === undefined) return `--group: ${inFlags(issue.message)}`
   const given = `--group ${group.name}=${group.trendType}`
@@ -158,6 +174,8 @@ export const line = (issue: Issue, options: QueryOptions.Options, context: Conte
       return `--totals: ${inFlags(issue.message)}`
     case "bucket_meta":
       return `--bucket-meta: ${inFlags(issue.message)}`
+    case "compare":
+      return `--compare ${options.compare ?? ""}: ${inFlags(issue.message)}`
     case "sum_event_prop":
       return sumLine(options, issue)
     default:

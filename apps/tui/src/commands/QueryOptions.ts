@@ -23,6 +23,10 @@ export interface Flags {
   readonly asc?: boolean | undefined
   readonly totals?: boolean | undefined
   readonly "bucket-meta"?: boolean | undefined
+  readonly compare?: string | undefined
+  readonly breakdown?: string | undefined
+  readonly "breakdown-profile"?: string | undefined
+  readonly "breakdown-n"?: string | undefined
   readonly json?: boolean | undefined
   readonly csv?: boolean | undefined
 }
@@ -50,7 +54,61 @@ export interface Options {
    */
   readonly totals: boolean
   readonly bucketMeta: boolean
+  /** `--compare`: each bucket beside its counterpart in the earlier period. */
+  readonly compare?: CompareTo | undefined
+  /** `--breakdown` or `--breakdown-profile`: every group broken down by a property's values. */
+  readonly breakdown?: Breakdown | undefined
   readonly format: Format
+}
+
+/** The earlier periods `--compare` takes (core's `Extensions.CompareTo`). */
+export const compareChoices = ["previous_period", "previous_year"] as const
+export type CompareTo = (typeof compareChoices)[number]
+
+/** The most series `--breakdown-n` asks for: core's `TrendsRequest.maxBreakdownValues`. */
+export const maxBreakdownValues = 20
+
+/** A breakdown of every group: whose property, which, and how many top values (`--breakdown-n`). */
+export interface Breakdown {
+  readonly propertyType: "event_properties" | "profile_fields"
+  readonly property: string
+  readonly topN: number | undefined
+}
+
+const compareOf = (flags: Flags, problems: Array<string>): CompareTo | undefined => {
+  const text = flags.compare
+  if (text === undefined) return undefined
+  const choice = compareChoices.find((each) => each === text)
+  if (choice === undefined)
+    problems.push(
+      `--compare ${JSON.stringify(text)}: give previous_period (the days of equal length just before the range) or previous_year (the same dates a year earlier)`,
+    )
+  return choice
+}
+
+const breakdownOf = (flags: Flags, problems: Array<string>): Breakdown | undefined => {
+  const event = flags.breakdown
+  const profile = flags["breakdown-profile"]
+  const nText = flags["breakdown-n"]
+  if (event === undefined && profile === undefined) {
+    if (nText !== undefined)
+      problems.push(
+        "--breakdown-n goes with --breakdown or --breakdown-profile: give the property to break down by",
+      )
+    return undefined
+  }
+  if (event !== undefined && profile !== undefined)
+    problems.push(
+      "--breakdown and --breakdown-profile: pick one, an event property or a profile field",
+    )
+  const topN = nText === undefined ? undefined : /^\d{1,4}$/.test(nText) ? Number(nText) : 0
+  if (topN !== undefined && (topN < 1 || topN > maxBreakdownValues))
+    problems.push(
+      `--breakdown-n: give a number of values from 1 to ${maxBreakdownValues} (each is a series); got ${nText}`,
+    )
+  return event !== undefined
+    ? { propertyType: "event_properties", property: event, topN }
+    : { propertyType: "profile_fields", property: profile!, topN }
 }
 
 /** A top values query: a group a property, `--top-n` values each, most or least first. */
@@ -80,6 +138,14 @@ const topOf = (flags: Flags, problems: Array<string>): Top | undefined => {
   if (flags.totals === true || flags["bucket-meta"] === true)
     problems.push(
       "--totals and --bucket-meta extend a trends answer: a top values query (--top, --top-profile) takes neither",
+    )
+  if (
+    flags.compare !== undefined ||
+    flags.breakdown !== undefined ||
+    flags["breakdown-profile"] !== undefined
+  )
+    problems.push(
+      "--compare and --breakdown extend a trends answer: a top values query (--top, --top-profile) takes neither",
     )
   const groups: Array<Top["groups"][number]> = []
   for (const [propertyType, texts] of [
@@ -216,6 +282,17 @@ export const options = (flags: Flags): Checked<Options> => {
     profile: filtersOf("--profile-where", flags["profile-where"] ?? [], problems),
   }
   const top = topOf(flags, problems)
+  const compare = compareOf(flags, problems)
+  const breakdown = breakdownOf(flags, problems)
+  // The long form has a row a series value, where the group's figures have no place.
+  if (
+    flags.csv === true &&
+    breakdown !== undefined &&
+    (flags.totals === true || flags["bucket-meta"] === true || compare !== undefined)
+  )
+    problems.push(
+      "--csv with --breakdown is the long form group,bucket,series,value, with no room for --totals, --bucket-meta or --compare: drop them or --csv (the table and --json show them all)",
+    )
   if (problems.length > 0) return invalid(problems)
   return valid({
     ...(top === undefined ? {} : { top }),
@@ -227,6 +304,8 @@ export const options = (flags: Flags): Checked<Options> => {
     filters,
     totals: flags.totals === true,
     bucketMeta: flags["bucket-meta"] === true,
+    ...(compare === undefined ? {} : { compare }),
+    ...(breakdown === undefined ? {} : { breakdown }),
     format: flags.json === true ? "json" : flags.csv === true ? "csv" : "table",
   })
 }
