@@ -5,8 +5,6 @@
 // aggregator, a breakdown's series over the records with exactly that value; and against a
 // stand-in for the hosted API on loopback, which answers without `trendline`.
 import { mkdtempSync, readFileSync, rmSync } from "node:fs"
-import { createServer } from "node:http"
-import type { AddressInfo } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { assert, describe, it } from "@effect/vitest"
@@ -23,6 +21,7 @@ import * as QueryOptions from "../src/commands/QueryOptions.ts"
 import * as Upload from "../src/commands/Upload.ts"
 import { fixtureWeek, run } from "../src/testing/Commands.ts"
 import { displayValue } from "../src/view/TopView.ts"
+import { hostedApi } from "./hostedApi.ts"
 
 const recordsOf = (name: string) => {
   const file = join(import.meta.dirname, "fixtures", name)
@@ -373,32 +372,7 @@ describe("trendline query --compare and --breakdown: usage errors", () => {
 })
 
 describe("trendline query --compare and --breakdown against a hosted API (remote)", () => {
-  // What the stand-in received, and what it answers: the reference answer, without `trendline`.
-  const received: Array<Record<string, unknown>> = []
-  const server = createServer((request, response) => {
-    let text = ""
-    request.on("data", (chunk: Buffer) => {
-      text += chunk.toString("utf8")
-    })
-    request.on("end", () => {
-      const body = JSON.parse(text) as Record<string, unknown>
-      received.push(body)
-      response.setHeader("Content-Type", "application/json")
-      response.end(JSON.stringify(Uploads.expectedTrends(account, charged.records, body)))
-    })
-  })
-  let remote: ReadonlyArray<string> = []
-  beforeAll(async () => {
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
-    const { port } = server.address() as AddressInfo
-    remote = ["--url", `http://127.0.0.1:${port}`, "--account-id", "acme", "--passcode", "p"]
-  })
-  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())))
-
-  const remoteQuery = async (...argv: ReadonlyArray<string>) => {
-    const outcome = await run(["query", ...remote, "--event", "Charged", ...fixtureWeek, ...argv])
-    return { ...outcome, sent: received.at(-1) }
-  }
+  const remoteQuery = hostedApi(account, charged.records).query
   const groups = ["--group", "daily", "--group", "w=weekly"]
 
   it("sends compare, and the breakdown on every group, only when asked", async () => {

@@ -4,8 +4,6 @@
 // from the fixture by core's reference aggregator; and against a stand-in for the hosted API
 // on loopback, which does not know Trendline's fields and answers without `trendline`.
 import { mkdtempSync, readFileSync, rmSync } from "node:fs"
-import { createServer } from "node:http"
-import type { AddressInfo } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { assert, describe, it } from "@effect/vitest"
@@ -18,6 +16,7 @@ import * as Query from "../src/commands/Query.ts"
 import * as Upload from "../src/commands/Upload.ts"
 import * as Extras from "../src/Extras.ts"
 import { fixtureWeek, run } from "../src/testing/Commands.ts"
+import { hostedApi } from "./hostedApi.ts"
 
 const fixture = join(import.meta.dirname, "fixtures", "events.jsonl")
 const records = Either.getOrThrow(
@@ -162,32 +161,7 @@ describe("trendline query --bucket-meta (local)", () => {
 })
 
 describe("trendline query against a hosted API, which ignores the fields (remote)", () => {
-  // What the stand-in received, and what it answers: the reference answer, without `trendline`.
-  const received: Array<Record<string, unknown>> = []
-  const server = createServer((request, response) => {
-    let text = ""
-    request.on("data", (chunk: Buffer) => {
-      text += chunk.toString("utf8")
-    })
-    request.on("end", () => {
-      const body = JSON.parse(text) as Record<string, unknown>
-      received.push(body)
-      response.setHeader("Content-Type", "application/json")
-      response.end(JSON.stringify(Uploads.expectedTrends(account, records, body)))
-    })
-  })
-  let remote: ReadonlyArray<string> = []
-  beforeAll(async () => {
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
-    const { port } = server.address() as AddressInfo
-    remote = ["--url", `http://127.0.0.1:${port}`, "--account-id", "acme", "--passcode", "p"]
-  })
-  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())))
-
-  const remoteQuery = async (...argv: ReadonlyArray<string>) => {
-    const outcome = await run(["query", ...remote, "--event", "Charged", ...fixtureWeek, ...argv])
-    return { ...outcome, sent: received.at(-1) }
-  }
+  const remoteQuery = hostedApi(account, records).query
 
   it("sends totals and bucket_meta only when asked", async () => {
     const plain = await remoteQuery()
