@@ -57,10 +57,10 @@ export const answerFor = (
       Object.entries(decoded.groups).map(([name, group]) => [
         name,
         Object.fromEntries(
-          Bucket.bucketsOf(group.trend_type, decoded.from, decoded.to).map((bucket, index) => [
-            bucket.key,
-            valueAt(index),
-          ]),
+          (Bucket.isDayTrendType(group.trend_type)
+            ? Bucket.bucketsOf(group.trend_type, decoded.from, decoded.to)
+            : Bucket.hoursOf(decoded.from, decoded.to, "UTC")
+          ).map((bucket, index) => [bucket.key, valueAt(index)]),
         ),
       ]),
     )

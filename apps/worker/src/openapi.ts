@@ -253,7 +253,7 @@ const read = (
 const paths = {
   "/1/counts/trends.json": read(
     { ask: "trends", poll: "pollTrends" },
-    "Trends per daily, weekly, monthly, quarterly or yearly group",
+    "Trends per hourly, daily, weekly, monthly, quarterly or yearly group",
     "TrendsRequest",
     "TrendsSuccess",
     {

@@ -196,7 +196,7 @@ describe("worker: failures", () => {
   it("names the field of an invalid request in a 400", async () => {
     const trends = await send(trendsPath, {
       as: acme,
-      json: { ...trendsBody("Charged"), groups: { days: { trend_type: "hourly" } } },
+      json: { ...trendsBody("Charged"), groups: { days: { trend_type: "minutely" } } },
     })
     assert.strictEqual(trends.status, 400)
     assert.strictEqual(trends.body.code, 400)

@@ -202,7 +202,10 @@ describe("the Trends API app", () => {
         /^from: 20230230 is not a real calendar date/,
       ],
       [
-        await post("/1/counts/trends.json", { ...trends, groups: { d: { trend_type: "hourly" } } }),
+        await post("/1/counts/trends.json", {
+          ...trends,
+          groups: { d: { trend_type: "minutely" } },
+        }),
         400,
         /^groups\.d\.trend_type: /,
       ],

@@ -28,7 +28,7 @@ export type TrendType = Extract<Bucket.TrendType, "daily" | "weekly" | "monthly"
 
 /** A request's trend type as a shape's: the hand-written SQL engines refuse the others. */
 export const trendTypeOf = (trendType: Bucket.TrendType): TrendType => {
-  if (trendType === "quarterly" || trendType === "yearly")
+  if (trendType === "quarterly" || trendType === "yearly" || trendType === "hourly")
     throw new Error(`the bench's hand-written SQL cuts daily, weekly or monthly, not ${trendType}`)
   return trendType
 }

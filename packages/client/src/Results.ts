@@ -5,11 +5,14 @@
  * @since 0.1.0
  */
 import * as Bucket from "@trendline/core/Bucket"
-import type * as Calendar from "@trendline/core/Calendar"
+import * as Calendar from "@trendline/core/Calendar"
 import type * as TrendsRequest from "@trendline/core/TrendsRequest"
 import * as Option from "effect/Option"
 
-/** One bucket: its key, its first and last day (UTC midnight dates), and its value. */
+/**
+ * One bucket: its key, its first and last day (UTC midnight dates), and its value. An
+ * hour's first and last day are its day.
+ */
 export interface BucketValue {
   readonly key: string
   readonly start: Date
@@ -36,9 +39,39 @@ export interface Options {
   readonly weekStart?: Bucket.WeekStart
   /** Add the buckets the server left out, with value 0 (default `true`). */
   readonly zeroFill?: boolean
+  /**
+   * The account's time zone, to know the hours of hourly groups (23 or 25 on DST days);
+   * without it an hourly group has the hours the answer has, none filled in.
+   */
+  readonly timeZone?: string
 }
 
 const dateOf = (day: Calendar.Day): Date => new Date(day * 86_400_000)
+
+// The buckets a group's answer should have: every hour needs the account's zone.
+const expectedBuckets = (
+  trendType: Bucket.TrendType,
+  request: TrendsRequest.TrendsRequest,
+  weekStart: Bucket.WeekStart,
+  timeZone: string | undefined,
+): ReadonlyArray<Bucket.Bucket> =>
+  Bucket.isDayTrendType(trendType)
+    ? Bucket.bucketsOf(trendType, request.from, request.to, weekStart)
+    : timeZone === undefined
+      ? []
+      : Bucket.hoursOf(request.from, request.to, timeZone)
+
+// The days of a key the request's calendar does not expect.
+const rangeOf = (
+  trendType: Bucket.TrendType,
+  key: string,
+  weekStart: Bucket.WeekStart,
+): Option.Option<{ readonly first: Calendar.Day; readonly last: Calendar.Day }> =>
+  Bucket.isDayTrendType(trendType)
+    ? Bucket.rangeOfKey(trendType, key, weekStart)
+    : /^\d{10}$/.test(key)
+      ? Option.map(Calendar.parseDateKey(key.slice(0, 8)), (day) => ({ first: day, last: day }))
+      : Option.none()
 
 const figures = (trendType: Bucket.TrendType, buckets: ReadonlyArray<BucketValue>): GroupResult => {
   const values = buckets.map((bucket) => bucket.value)
@@ -67,7 +100,7 @@ export const decode = (
   return Object.fromEntries(
     Object.entries(request.groups).map(([name, group]) => {
       const answered = groups[name] ?? {}
-      const expected = Bucket.bucketsOf(group.trend_type, request.from, request.to, weekStart)
+      const expected = expectedBuckets(group.trend_type, request, weekStart, options.timeZone)
       const expectedKeys = new Set(expected.map((bucket) => bucket.key))
       const buckets: Array<BucketValue> = []
       for (const bucket of expected) {
@@ -82,7 +115,7 @@ export const decode = (
       }
       for (const [key, value] of Object.entries(answered)) {
         if (expectedKeys.has(key)) continue
-        Option.map(Bucket.rangeOfKey(group.trend_type, key, weekStart), (bucket) =>
+        Option.map(rangeOf(group.trend_type, key, weekStart), (bucket) =>
           buckets.push({ key, start: dateOf(bucket.first), end: dateOf(bucket.last), value }),
         )
       }

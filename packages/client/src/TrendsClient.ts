@@ -74,6 +74,11 @@ export interface Config {
   readonly pollBudget?: Duration.DurationInput
   /** The account's week convention, to date `YYYYWW` keys (default `"monday"`, ISO). */
   readonly weekStart?: Bucket.WeekStart
+  /**
+   * The account's time zone, to know every hour of an hourly group (23 or 25 on DST days)
+   * and fill those the server left out; without it, an hourly group has the answer's hours.
+   */
+  readonly timeZone?: string
   /** Fill buckets the server left out with 0 (default `true`). */
   readonly zeroFill?: boolean
   /** Limits checked before sending (default: the hosted service's). */
@@ -122,7 +127,8 @@ export interface TrendsAnswer<Group extends string = string> {
   readonly body: TrendsBody
   readonly groups: { readonly [Name in Group]: Results.GroupResult }
   /**
-   * Trendline's extensions (`"totals"`, `"bucket_meta"`), when the request asked for any
+   * Trendline's extensions (`"totals"`, `"bucket_meta"`, `"compare"`, breakdowns, rolling
+   * windows), when the request asked for any
    * (the body's `trendline` key; see `@trendline/core/Extensions`).
    */
   readonly extras?: Extensions.Extras
@@ -312,6 +318,7 @@ export const make = (
         : Results.decode(request, result.decoded.groups, {
             weekStart: config.weekStart ?? "monday",
             zeroFill: config.zeroFill ?? true,
+            ...(config.timeZone === undefined ? {} : { timeZone: config.timeZone }),
           })) as TrendsAnswer<Group>["groups"],
       ...(result.decoded.extras === undefined ? {} : { extras: result.decoded.extras }),
     })

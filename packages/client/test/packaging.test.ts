@@ -70,8 +70,8 @@ console.log(JSON.stringify({ refused, day: Calendar.formatIsoDate(Calendar.unsaf
 import * as Calendar from "@trendline/core/Calendar"
 const client = createClient({ baseUrl: "http://127.0.0.1:8787", accountId: "a", passcode: "b" })
 export const answer: Promise<TrendsAnswer> = client.trends({ event_name: "Charged", from: 20161224, to: 20170103, groups: { d: { trend_type: "daily" } } })
-// @ts-expect-error "hourly" is not a trend type: the published types carry core's wire schema
-export const hourly = client.trends({ event_name: "Charged", from: 20161224, to: 20170103, groups: { h: { trend_type: "hourly" } } })
+// @ts-expect-error "minutely" is not a trend type: the published types carry core's wire schema
+export const minutely = client.trends({ event_name: "Charged", from: 20161224, to: 20170103, groups: { m: { trend_type: "minutely" } } })
 export const narrowed = (error: unknown): number | undefined => isTrendlineError(error) && error._tag === "PollTimeout" ? error.reqId : undefined
 export const day: number = Calendar.unsafeMakeDay(2016, 12, 24)
 // @ts-expect-error a Day is a number, not a string

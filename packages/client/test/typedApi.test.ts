@@ -66,11 +66,11 @@ describe("the Promise API's types", () => {
   it("refuses a trend_type the API does not know, at compile time and before sending", async () => {
     const client = clientOf()
     const error = await caught(() =>
-      // @ts-expect-error "hourly" is not a trend type: daily, weekly, monthly, quarterly or yearly
-      client.trends({ ...range, groups: { hours: { trend_type: "hourly" } } }),
+      // @ts-expect-error "minutely" is not a trend type: hourly, daily, …, quarterly or yearly
+      client.trends({ ...range, groups: { minutes: { trend_type: "minutely" } } }),
     )
     assert.instanceOf(error, ApiError.InvalidRequest)
-    assert.match((error as Error).message, /^groups\.hours\.trend_type: must be "daily"/)
+    assert.match((error as Error).message, /^groups\.minutes\.trend_type: must be "daily"/)
     assert.strictEqual(scripted.fake.requests.length, 0)
   })
 

@@ -178,7 +178,12 @@ const reqIdPattern = /^[1-9]\d{0,15}$/
 // A trends answer with the extensions `wanted`: the plan's groups; totals from a plan of one
 // bucket a group; bucket metadata at the time the answer is computed; a comparison from the
 // plan over the earlier period; a breakdown from the group's top values, then the group a
-// value (`Extensions`).
+// value; rolling windows from a plan of window groups (`Extensions`). The store's queries
+// do not depend on one another (but a breakdown's on its top values) and run a few at a
+// time: a store that answers queries in parallel (ClickHouse, SQLite's pool of readers)
+// answers a comparison in about the time of one query.
+const extensionQueries = 4
+
 const extendedAnswer = (
   store: EventStore.Service,
   account: Account.Settings,
@@ -186,45 +191,74 @@ const extendedAnswer = (
   wanted: Extensions.Wanted,
 ) =>
   Effect.gen(function* () {
-    const groups = yield* store.query(account, plan)
-    const totals = wanted.totals ? yield* store.query(account, QueryPlan.totalsOf(plan)) : undefined
+    const query = (of: QueryPlan.QueryPlan) => store.query(account, of)
+    const none = Effect.succeed(undefined)
+    const earlier =
+      wanted.compare === undefined
+        ? undefined
+        : QueryPlan.withRange(plan, ...Extensions.previousRange(wanted.compare, plan.from, plan.to))
+    const breakdown = ([name, spec]: readonly [string, Extensions.BreakdownSpec]) =>
+      Effect.flatMap(store.top(account, Extensions.topPlanOf(plan, name, spec)), (top) =>
+        Effect.forEach(
+          top[name] ?? [],
+          ({ value }) =>
+            Effect.map(
+              query(Extensions.seriesPlan(plan, name, spec, value)),
+              (answer): Extensions.Series => ({ value, buckets: answer[name] ?? {} }),
+            ),
+          { concurrency: extensionQueries },
+        ),
+      )
+    // Counts and sums add up over days; distinct profiles need the store's windows.
+    const rollingOf = ([name, days]: readonly [string, number]) =>
+      plan.measure._tag !== "Profiles"
+        ? Effect.map(query(Extensions.daysBefore(plan, days)), (daily) =>
+            Extensions.windowSums(plan, days, daily),
+          )
+        : store.rollingProfiles !== undefined
+          ? Effect.map(store.rollingProfiles(account, plan, days), (values) =>
+              Extensions.rollingFromDays(plan, days, values),
+            )
+          : Effect.map(query(Extensions.rollingPlan(plan, name, days)), (windows) =>
+              Extensions.rollingOf(plan, name, days, windows),
+            )
+    const [groups, totals, previousResult, previousTotals, seriesOf, windows] = yield* Effect.all(
+      [
+        query(plan),
+        wanted.totals ? query(QueryPlan.totalsOf(plan)) : none,
+        earlier === undefined ? none : query(earlier),
+        earlier === undefined || !wanted.totals ? none : query(QueryPlan.totalsOf(earlier)),
+        Effect.forEach(wanted.breakdowns, breakdown, { concurrency: extensionQueries }),
+        Effect.forEach(wanted.rolling, rollingOf, { concurrency: extensionQueries }),
+      ] as const,
+      { concurrency: extensionQueries },
+    )
     const nowSeconds = wanted.bucketMeta
       ? Math.floor((yield* Clock.currentTimeMillis) / 1000)
       : undefined
-    let previous: Extensions.Previous | undefined
-    if (wanted.compare !== undefined) {
-      const [from, to] = Extensions.previousRange(wanted.compare, plan.from, plan.to)
-      const earlier = QueryPlan.withRange(plan, from, to)
-      previous = {
-        kind: wanted.compare,
-        plan: earlier,
-        result: yield* store.query(account, earlier),
-        totals: wanted.totals
-          ? yield* store.query(account, QueryPlan.totalsOf(earlier))
-          : undefined,
-      }
-    }
-    const breakdowns: Record<string, Extensions.BreakdownAnswer> = {}
-    for (const [name, spec] of wanted.breakdowns) {
-      const top = yield* store.top(account, Extensions.topPlanOf(plan, name, spec))
-      const series: Array<Extensions.Series> = []
-      for (const { value } of top[name] ?? []) {
-        const answer = yield* store.query(account, Extensions.seriesPlan(plan, name, spec, value))
-        series.push({ value, buckets: answer[name] ?? {} })
-      }
-      breakdowns[name] = Extensions.breakdownOf(
-        spec,
-        groups[name] ?? {},
-        series,
-        plan.measure._tag !== "Profiles",
-      )
-    }
+    const previous: Extensions.Previous | undefined =
+      earlier === undefined || wanted.compare === undefined
+        ? undefined
+        : { kind: wanted.compare, plan: earlier, result: previousResult!, totals: previousTotals }
+    const breakdowns = Object.fromEntries(
+      wanted.breakdowns.map(([name, spec], i) => [
+        name,
+        Extensions.breakdownOf(
+          spec,
+          groups[name] ?? {},
+          seriesOf[i]!,
+          plan.measure._tag !== "Profiles",
+        ),
+      ]),
+    )
+    const rolling = Object.fromEntries(wanted.rolling.map(([name], i) => [name, windows[i]!]))
     const extras = Extensions.make(plan, {
       result: groups,
       totals,
       nowSeconds,
       previous,
       breakdowns,
+      rolling,
     })
     return { groups, extras }
   })

@@ -43,7 +43,7 @@ export const aggregate = (
   fieldsOf: ProfileFields = noProfiles,
 ): QueryPlan.Result => {
   const filtered = !Filter.isEmpty(plan.filters)
-  const index = QueryPlan.bucketIndex(plan)
+  const locate = QueryPlan.bucketLocator(plan)
   const totals = plan.groups.map((group) => new Array<bigint>(group.buckets.length).fill(0n))
   const profiles = plan.groups.map((group) => group.buckets.map(() => new Set<string>()))
   const measure = plan.measure
@@ -54,7 +54,7 @@ export const aggregate = (
     const offset = Calendar.dayOfTimestamp(event.ts, plan.timeZone) - plan.from
     const amount = measure._tag === "Sum" ? BigInt(summand(event.properties[measure.property])) : 1n
     for (let g = 0; g < plan.groups.length; g++) {
-      const bucket = index[g]![offset]!
+      const bucket = locate(g, offset, event.ts)
       if (measure._tag === "Profiles") profiles[g]![bucket]!.add(event.profile)
       else totals[g]![bucket]! += amount
     }

@@ -1,7 +1,18 @@
 /**
  * Bucket keys of a trend: daily `YYYYMMDD`, weekly `YYYYWW`, monthly `YYYYMM`, and
- * Trendline's extensions quarterly `YYYYQn` (`2025Q1`: January to March) and yearly `YYYY`;
- * the ordered buckets of a date range; and a key back to its dates.
+ * Trendline's extensions hourly `YYYYMMDDHH`, quarterly `YYYYQn` (`2025Q1`: January to
+ * March) and yearly `YYYY`; the ordered buckets of a date range; and a key back to its dates.
+ *
+ * Hours (`YYYYMMDDHH`) are the hours of a local day counted from its first instant: `HH` is
+ * `00` for the hour that starts at the day's first instant (local midnight, or the first
+ * instant that exists when a DST change skips midnight), `01` for the next, and so on. A
+ * day has as many hours as it is long: 24, or 23 and 25 on DST days, the last hour shorter
+ * when the day is not a whole number of hours long (Lord Howe Island's 30-minute DST). On a
+ * 24-hour day `HH` is the hour on the clock; on a DST day it is not after the change: in
+ * New York, 2025-11-02 (25 hours) has `2025110201` for 01:00-01:59 EDT, `2025110202` for
+ * 01:00-01:59 EST and `2025110224` for 23:00-23:59; 2025-03-09 (23 hours) has `2025030902`
+ * for 03:00-03:59 EDT and ends with `2025030922`. Bucket metadata (`Extensions`) gives every
+ * hour's instants with their offsets.
  *
  * Weeks (`YYYYWW`):
  * - `"monday"` (the default) is ISO 8601: weeks run Monday to Sunday; a week belongs to the
@@ -22,12 +33,27 @@ import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import * as Calendar from "./Calendar.ts"
 
+/** The trend types whose buckets are whole days: all but `hourly`. */
+export const DayTrendType = Schema.Literal("daily", "weekly", "monthly", "quarterly", "yearly")
+export type DayTrendType = typeof DayTrendType.Type
+
 /**
  * How a group is broken down: one bucket per day, week or month (the hosted API's), or per
- * quarter or year (Trendline's).
+ * hour, quarter or year (Trendline's).
  */
-export const TrendType = Schema.Literal("daily", "weekly", "monthly", "quarterly", "yearly")
+export const TrendType = Schema.Literal(
+  "hourly",
+  "daily",
+  "weekly",
+  "monthly",
+  "quarterly",
+  "yearly",
+)
 export type TrendType = typeof TrendType.Type
+
+/** Whether a trend type's buckets are whole days (every one but `hourly`). */
+export const isDayTrendType = (trendType: TrendType): trendType is DayTrendType =>
+  trendType !== "hourly"
 
 /** The first day of a week: `"monday"` (ISO 8601, default) or `"sunday"`. */
 export const WeekStart = Schema.Literal("monday", "sunday")
@@ -36,11 +62,17 @@ export type WeekStart = typeof WeekStart.Type
 /** The week convention of an account that names none: ISO 8601, weeks from Monday. */
 export const defaultWeekStart: WeekStart = "monday"
 
-/** One bucket of a trend: its key and the days it covers, both ends included. */
+/**
+ * One bucket of a trend: its key and the days it covers, both ends included; an hour also
+ * has the instants it covers, `start` (its first epoch second) to `end` (excluded), and its
+ * day as both `first` and `last`.
+ */
 export interface Bucket {
   readonly key: string
   readonly first: Calendar.Day
   readonly last: Calendar.Day
+  readonly start?: number
+  readonly end?: number
 }
 
 /** A week's number and the year it belongs to, e.g. `{ year: 2020, week: 53 }`. */
@@ -81,7 +113,7 @@ export const weeksInYear = (year: number, weekStart: WeekStart = defaultWeekStar
  * 2021-01-01.
  */
 export const keyOf = (
-  trendType: TrendType,
+  trendType: DayTrendType,
   day: Calendar.Day,
   weekStart: WeekStart = defaultWeekStart,
 ): string => {
@@ -113,7 +145,7 @@ const monthsOf = (key: string, year: number, firstMonth: number, lastMonth: numb
 }
 
 // The whole bucket (not clipped) that holds a day.
-const bucketAround = (trendType: TrendType, day: Calendar.Day, weekStart: WeekStart): Bucket => {
+const bucketAround = (trendType: DayTrendType, day: Calendar.Day, weekStart: WeekStart): Bucket => {
   switch (trendType) {
     case "daily":
       return { key: Calendar.formatDateKey(day), first: day, last: day }
@@ -147,7 +179,7 @@ const bucketAround = (trendType: TrendType, day: Calendar.Day, weekStart: WeekSt
  * `[from, to]`. Empty when `from` is after `to`.
  */
 export const bucketsOf = (
-  trendType: TrendType,
+  trendType: DayTrendType,
   from: Calendar.Day,
   to: Calendar.Day,
   weekStart: WeekStart = defaultWeekStart,
@@ -167,7 +199,7 @@ export const bucketsOf = (
  * keys: `rangeOfKey("monthly", "201602")` covers 2016-02-01 to 2016-02-29.
  */
 export const rangeOfKey = (
-  trendType: TrendType,
+  trendType: DayTrendType,
   key: string,
   weekStart: WeekStart = defaultWeekStart,
 ): Option.Option<Bucket> => {
@@ -209,4 +241,70 @@ export const rangeOfKey = (
       return year < Calendar.minYear ? Option.none() : Option.some(monthsOf(key, year, 1, 12))
     }
   }
+}
+
+// ---------------------------------------------------------------------------------------
+// Hours
+
+const secondsPerHour = 3600
+
+/** The number of hours of a local day in a zone: 24, or 23 and 25 on DST days (see above). */
+export const hoursInDay = (day: Calendar.Day, zone: string): number => {
+  const [start, end] = Calendar.dayRange(day, zone)
+  return Math.ceil((end - start) / secondsPerHour)
+}
+
+/** The `YYYYMMDDHH` key of hour `hour` (0 for the first) of a day. */
+export const hourKey = (day: Calendar.Day, hour: number): string =>
+  `${Calendar.formatDateKey(day)}${pad2(hour)}`
+
+/**
+ * The hour of a day that holds an instant of it: `Math.floor((ts - dayStart) / 3600)`,
+ * where `dayStart` is the day's first instant (`Calendar.startOfDay`).
+ */
+export const hourOf = (ts: number, dayStart: number): number =>
+  Math.floor((ts - dayStart) / secondsPerHour)
+
+/** The hours of the days `from`..`to` in a zone, in order, each with its instants. */
+export const hoursOf = (
+  from: Calendar.Day,
+  to: Calendar.Day,
+  zone: string,
+): ReadonlyArray<Bucket> => {
+  const buckets: Array<Bucket> = []
+  for (let day = from; day <= to; day++) {
+    const [dayStart, dayEnd] = Calendar.dayRange(day, zone)
+    for (let hour = 0, start = dayStart; start < dayEnd; hour++, start += secondsPerHour) {
+      buckets.push({
+        key: hourKey(day, hour),
+        first: day,
+        last: day,
+        start,
+        end: Math.min(start + secondsPerHour, dayEnd),
+      })
+    }
+  }
+  return buckets
+}
+
+/**
+ * The hour a `YYYYMMDDHH` key stands for in a zone, or `None` when the key is not an hour
+ * of a real day (`2025030923` in New York: that day has 23 hours, `00` to `22`).
+ */
+export const rangeOfHourKey = (key: string, zone: string): Option.Option<Bucket> => {
+  if (!/^\d{10}$/.test(key)) return Option.none()
+  const hour = Number(key.slice(8))
+  return Option.flatMap(Calendar.parseDateKey(key.slice(0, 8)), (day) => {
+    const [dayStart, dayEnd] = Calendar.dayRange(day, zone)
+    const start = dayStart + hour * secondsPerHour
+    return start < dayEnd
+      ? Option.some({
+          key,
+          first: day,
+          last: day,
+          start,
+          end: Math.min(start + secondsPerHour, dayEnd),
+        })
+      : Option.none()
+  })
 }

@@ -173,6 +173,18 @@ export interface Service {
     account: Account.Settings,
   ) => Effect.Effect<ReadonlyArray<string>, StoreError>
   /**
+   * Rolling distinct profiles, for a store with a way faster than core's (window groups
+   * through `query`, `Extensions.rollingPlan`): for each day of `plan.from`..`plan.to` in
+   * order, the distinct profiles among the plan's event's events that match its filters
+   * over the `days` days ending that day (the plan's groups and measure are not read).
+   * Optional: without it, core asks `query`.
+   */
+  readonly rollingProfiles?: (
+    account: Account.Settings,
+    plan: QueryPlan.QueryPlan,
+    days: number,
+  ) => Effect.Effect<ReadonlyArray<number>, StoreError>
+  /**
    * The names of the properties `eventName`'s events have had and of the fields the
    * account's profiles have had (`sortedNames`), for a UI to suggest in filters and top
    * values. Optional: a store without it (ClickHouse) offers no suggestions.

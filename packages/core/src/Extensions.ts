@@ -26,6 +26,10 @@
  *   counting only the events with exactly that value (`"5"` and `5` apart), and for counts
  *   and sums an `other` series, the rest, so that the series add up to the group. Distinct
  *   profiles have no `other`: a profile may be in several series.
+ * - A daily group's `"rolling": 7`: per day of the range, the group's measure over the 7
+ *   days ending that day (`rolling`, keyed by day): for `unique` the distinct profiles of
+ *   those days (7: weekly active, 30: monthly active), for counts and sums their total. The
+ *   first days' windows reach back before the range.
  *
  * The answer: `{"status":"success","days":{…},"trendline":{"groups":{"days":{"total":12,
  * "buckets":{"20250101":{"first":…,"last":…,"complete":true}}}}}}`.
@@ -63,6 +67,8 @@ export interface Wanted {
   readonly compare: CompareTo | undefined
   /** The groups broken down, by name. */
   readonly breakdowns: ReadonlyArray<readonly [group: string, spec: BreakdownSpec]>
+  /** The groups with rolling windows, by name, and their windows' days. */
+  readonly rolling: ReadonlyArray<readonly [group: string, days: number]>
 }
 
 /** The extensions a decoded request asks for. */
@@ -70,7 +76,12 @@ export const wanted = (request: {
   readonly totals?: boolean | undefined
   readonly bucket_meta?: boolean | undefined
   readonly compare?: CompareTo | undefined
-  readonly groups: { readonly [name: string]: { readonly breakdown?: BreakdownSpec | undefined } }
+  readonly groups: {
+    readonly [name: string]: {
+      readonly breakdown?: BreakdownSpec | undefined
+      readonly rolling?: number | undefined
+    }
+  }
 }): Wanted => ({
   totals: request.totals === true,
   bucketMeta: request.bucket_meta === true,
@@ -78,11 +89,18 @@ export const wanted = (request: {
   breakdowns: Object.entries(request.groups).flatMap(([name, group]) =>
     group.breakdown === undefined ? [] : [[name, group.breakdown] as const],
   ),
+  rolling: Object.entries(request.groups).flatMap(([name, group]) =>
+    group.rolling === undefined ? [] : [[name, group.rolling] as const],
+  ),
 })
 
 /** Whether a request asks for any extension (and its answer carries `trendline`). */
 export const any = (wanted: Wanted): boolean =>
-  wanted.totals || wanted.bucketMeta || wanted.compare !== undefined || wanted.breakdowns.length > 0
+  wanted.totals ||
+  wanted.bucketMeta ||
+  wanted.compare !== undefined ||
+  wanted.breakdowns.length > 0 ||
+  wanted.rolling.length > 0
 
 // The same month and day a year earlier; February 29 becomes the 28th.
 const yearEarlier = (day: Calendar.Day): Calendar.Day => {
@@ -153,6 +171,13 @@ export const BreakdownAnswer = Schema.Struct({
 })
 export type BreakdownAnswer = typeof BreakdownAnswer.Type
 
+/** A group's rolling windows: per day, the measure over the `days` days ending that day. */
+export const Rolling = Schema.Struct({
+  days: Schema.Int,
+  buckets: Schema.Record({ key: Schema.String, value: Schema.Finite }),
+})
+export type Rolling = typeof Rolling.Type
+
 /** One group's extensions. */
 export const GroupExtras = Schema.Struct({
   total: Schema.optionalWith(Schema.Finite, { exact: true }),
@@ -161,6 +186,7 @@ export const GroupExtras = Schema.Struct({
   }),
   compare: Schema.optionalWith(Comparison, { exact: true }),
   breakdown: Schema.optionalWith(BreakdownAnswer, { exact: true }),
+  rolling: Schema.optionalWith(Rolling, { exact: true }),
 })
 export type GroupExtras = typeof GroupExtras.Type
 
@@ -180,13 +206,15 @@ export const bucketMeta = (
       group.name,
       Object.fromEntries(
         group.buckets.map((bucket): [string, BucketMeta] => {
-          const start = Calendar.startOfDay(bucket.first, plan.timeZone)
-          const end = Calendar.startOfDay(bucket.last + 1, plan.timeZone)
+          const start = bucket.start ?? Calendar.startOfDay(bucket.first, plan.timeZone)
+          const end = bucket.end ?? Calendar.startOfDay(bucket.last + 1, plan.timeZone)
+          const granularity = group.granularity
+          // Hours are never cut: the range is whole days.
           const whole =
-            group.granularity === "total"
+            granularity === "total" || granularity === "window" || granularity === "hourly"
               ? bucket
               : Option.getOrElse(
-                  Bucket.rangeOfKey(group.granularity, bucket.key, plan.weekStart),
+                  Bucket.rangeOfKey(granularity, bucket.key, plan.weekStart),
                   () => bucket,
                 )
           const cut = whole.first < bucket.first || whole.last > bucket.last
@@ -279,6 +307,7 @@ export const make = (
     readonly nowSeconds?: number | undefined
     readonly previous?: Previous | undefined
     readonly breakdowns?: { readonly [group: string]: BreakdownAnswer } | undefined
+    readonly rolling?: { readonly [group: string]: Rolling } | undefined
   },
 ): Extras => {
   const meta = parts.nowSeconds === undefined ? undefined : bucketMeta(plan, parts.nowSeconds)
@@ -292,6 +321,7 @@ export const make = (
         const buckets = meta?.[group.name]
         const comparison = compared?.[group.name]
         const breakdown = parts.breakdowns?.[group.name]
+        const rolling = parts.rolling?.[group.name]
         return [
           group.name,
           {
@@ -299,6 +329,7 @@ export const make = (
             ...(buckets === undefined ? {} : { buckets }),
             ...(comparison === undefined ? {} : { compare: comparison }),
             ...(breakdown === undefined ? {} : { breakdown }),
+            ...(rolling === undefined ? {} : { rolling }),
           },
         ]
       }),
@@ -407,3 +438,115 @@ export const breakdownOf = (
       }
     : {}),
 })
+
+// The names of a rolling plan's groups: one per residue of the window's end day.
+const windowGroup = (group: string, residue: number): string => `${group}#${residue}`
+
+/**
+ * The plan of a group's rolling windows of `days` days (`Extensions.rollingOf` reads its
+ * answer): the plan's event, measure and filters over the days from `days - 1` before its
+ * range to its end, in `min(days, range)` window groups. Group `j` has the windows that end
+ * on the days `from + j`, `from + j + days`, …, each keyed by its last day, which do not
+ * overlap; the days before its first window and after its last are buckets of their own
+ * (`before`, `after`), so that each group covers the range as a store expects.
+ */
+export const rollingPlan = (
+  plan: QueryPlan.QueryPlan,
+  group: string,
+  days: number,
+): QueryPlan.QueryPlan => {
+  const from = plan.from - days + 1
+  const groups = Array.from({ length: Math.min(days, plan.to - plan.from + 1) }, (_, j) => {
+    const buckets: Array<Bucket.Bucket> = []
+    const firstEnd = plan.from + j
+    if (firstEnd - days + 1 > from)
+      buckets.push({ key: "before", first: from, last: firstEnd - days })
+    let end = firstEnd
+    for (; end <= plan.to; end += days)
+      buckets.push({ key: Calendar.formatDateKey(end), first: end - days + 1, last: end })
+    const lastEnd = end - days
+    if (lastEnd < plan.to) buckets.push({ key: "after", first: lastEnd + 1, last: plan.to })
+    return { name: windowGroup(group, j), granularity: "window" as const, buckets }
+  })
+  return {
+    ...plan,
+    from,
+    start: Calendar.startOfDay(from, plan.timeZone),
+    groups,
+  }
+}
+
+/**
+ * The plan of one daily group over the days from `days - 1` before the plan's range to its
+ * end: the days whose totals make every window of a count or a sum (`windowSums`).
+ */
+export const daysBefore = (plan: QueryPlan.QueryPlan, days: number): QueryPlan.QueryPlan => {
+  const from = plan.from - days + 1
+  return {
+    ...plan,
+    from,
+    start: Calendar.startOfDay(from, plan.timeZone),
+    groups: [
+      {
+        name: "days",
+        granularity: "daily",
+        buckets: Array.from({ length: plan.to - from + 1 }, (_, i) => ({
+          key: Calendar.formatDateKey(from + i),
+          first: from + i,
+          last: from + i,
+        })),
+      },
+    ],
+  }
+}
+
+/** A group's rolling windows of counts or sums, from the answer to `daysBefore`. */
+export const windowSums = (
+  plan: QueryPlan.QueryPlan,
+  days: number,
+  result: QueryPlan.Result,
+): Rolling => {
+  const values = result.days ?? {}
+  const daily = (day: Calendar.Day) => values[Calendar.formatDateKey(day)] ?? 0
+  const buckets: Record<string, number> = {}
+  // Each window is the one before, plus its last day, less the day that left it; in
+  // bigint, so that sums stay exact however many days they add.
+  let sum = 0n
+  for (let day = plan.from - days + 1; day < plan.from; day++) sum += BigInt(daily(day))
+  for (let day = plan.from; day <= plan.to; day++) {
+    sum += BigInt(daily(day))
+    if (day - days >= plan.from - days + 1) sum -= BigInt(daily(day - days))
+    buckets[Calendar.formatDateKey(day)] = Number(sum)
+  }
+  return { days, buckets }
+}
+
+/** A group's rolling windows from a store's `rollingProfiles`: a value a day of the range. */
+export const rollingFromDays = (
+  plan: QueryPlan.QueryPlan,
+  days: number,
+  values: ReadonlyArray<number>,
+): Rolling => ({
+  days,
+  buckets: Object.fromEntries(
+    Array.from({ length: plan.to - plan.from + 1 }, (_, i) => [
+      Calendar.formatDateKey(plan.from + i),
+      values[i] ?? 0,
+    ]),
+  ),
+})
+
+/** A group's rolling windows, from the answer to its `rollingPlan`: each day's window. */
+export const rollingOf = (
+  plan: QueryPlan.QueryPlan,
+  group: string,
+  days: number,
+  result: QueryPlan.Result,
+): Rolling => {
+  const buckets: Record<string, number> = {}
+  for (let day = plan.from; day <= plan.to; day++) {
+    const key = Calendar.formatDateKey(day)
+    buckets[key] = result[windowGroup(group, (day - plan.from) % days)]?.[key] ?? 0
+  }
+  return { days, buckets }
+}

@@ -12,6 +12,7 @@ const positiveInt = (description: string) =>
 /** The limits schema, for decoding them from configuration (JSON, environment). */
 export const Limits = Schema.Struct({
   maxRangeDays: positiveInt("Most days a trends range may cover, both ends included"),
+  maxHourlyDays: positiveInt("Most days a trends range with an hourly group may cover"),
   maxGroups: positiveInt("Most groups in one trends request"),
   maxEventNameLength: positiveInt("Longest event name, in characters"),
   maxIdentityLength: positiveInt("Longest profile identity (identity, FBID, GPID), in characters"),
@@ -25,10 +26,12 @@ export type Limits = typeof Limits.Type
 
 /**
  * The hosted service's limits (see API-FACTS): 366 days, 5 groups, 120 characters, …;
- * where it documents none (identities, property names), ours: 1024 and 256 characters.
+ * where it documents none (identities, property names), ours: 1024 and 256 characters;
+ * for Trendline's hourly groups (up to 745 buckets each), 31 days.
  */
 export const defaults: Limits = {
   maxRangeDays: 366,
+  maxHourlyDays: 31,
   maxGroups: 5,
   maxEventNameLength: 120,
   maxIdentityLength: 1024,

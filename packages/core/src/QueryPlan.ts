@@ -14,8 +14,17 @@ import * as Filter from "./Filter.ts"
 import * as Measure from "./Measure.ts"
 import * as TrendsRequest from "./TrendsRequest.ts"
 
-/** How a group is cut: a trend type, or the whole range as one bucket (event counts). */
-export type Granularity = Bucket.TrendType | "total"
+/**
+ * How a group is cut: a trend type, the whole range as one bucket (event counts), or
+ * `"window"`: buckets of any days that the plan's maker gives, none overlapping, together
+ * covering the range (rolling windows, `Extensions.rollingPlan`). Stores treat every group
+ * alike through its buckets' days (`bucketIndex`); only hours need the instant
+ * (`bucketLocator`).
+ */
+export type Granularity = Bucket.TrendType | "total" | "window"
+
+/** How a group of a request is cut: every granularity but windows. */
+export type RequestGranularity = Exclude<Granularity, "window">
 
 /** The key of the single bucket of a `"total"` group. */
 export const totalKey = "total"
@@ -52,7 +61,13 @@ export interface QueryPlan {
 /** The answer to a plan: group name to bucket key to value, every bucket present. */
 export type Result = { readonly [group: string]: { readonly [key: string]: number } }
 
-const BucketSchema = Schema.Struct({ key: Schema.String, first: Schema.Int, last: Schema.Int })
+const BucketSchema = Schema.Struct({
+  key: Schema.String,
+  first: Schema.Int,
+  last: Schema.Int,
+  start: Schema.optionalWith(Schema.Number, { exact: true }),
+  end: Schema.optionalWith(Schema.Number, { exact: true }),
+})
 
 /** A plan as data, for a store that runs it elsewhere (a worker thread, a queue). */
 export const QueryPlanSchema: Schema.Schema<QueryPlan> = Schema.Struct({
@@ -67,7 +82,16 @@ export const QueryPlanSchema: Schema.Schema<QueryPlan> = Schema.Struct({
   groups: Schema.Array(
     Schema.Struct({
       name: Schema.String,
-      granularity: Schema.Literal("daily", "weekly", "monthly", "quarterly", "yearly", "total"),
+      granularity: Schema.Literal(
+        "hourly",
+        "daily",
+        "weekly",
+        "monthly",
+        "quarterly",
+        "yearly",
+        "total",
+        "window",
+      ),
       buckets: Schema.Array(BucketSchema),
     }),
   ),
@@ -86,9 +110,29 @@ export interface Input {
   readonly from: Calendar.Day
   readonly to: Calendar.Day
   readonly measure: Measure.Measure
-  readonly groups: ReadonlyArray<{ readonly name: string; readonly granularity: Granularity }>
+  readonly groups: ReadonlyArray<{
+    readonly name: string
+    readonly granularity: RequestGranularity
+  }>
   /** Which events count (default: every one). */
   readonly filters?: Filter.Filters
+}
+
+// The buckets of a group of `granularity` over the days `from`..`to`.
+const cut = (
+  granularity: Granularity,
+  from: Calendar.Day,
+  to: Calendar.Day,
+  timeZone: string,
+  weekStart: Bucket.WeekStart,
+): ReadonlyArray<Bucket.Bucket> => {
+  if (granularity === "total") return [{ key: totalKey, first: from, last: to }]
+  if (granularity === "hourly") return Bucket.hoursOf(from, to, timeZone)
+  if (granularity === "window") {
+    // A defect of the caller: windows are cut by whoever makes the plan.
+    throw new Error("QueryPlan: window groups have the buckets their plan was made with")
+  }
+  return Bucket.bucketsOf(granularity, from, to, weekStart)
 }
 
 /**
@@ -111,10 +155,7 @@ export const make = (input: Input, account: Account.Settings): QueryPlan => ({
   groups: input.groups.map(({ name, granularity }) => ({
     name,
     granularity,
-    buckets:
-      granularity === "total"
-        ? [{ key: totalKey, first: input.from, last: input.to }]
-        : Bucket.bucketsOf(granularity, input.from, input.to, account.weekStart),
+    buckets: cut(granularity, input.from, input.to, account.timeZone, account.weekStart),
   })),
   filters: input.filters ?? Filter.none,
 })
@@ -180,7 +221,8 @@ export const fromProfileCount = (
 
 /**
  * The same plan over the days `from`..`to` (ordered): the same event, measure, filters and
- * groups, their buckets cut anew in the plan's zone and week convention.
+ * groups, their buckets cut anew in the plan's zone and week convention (not for a plan
+ * with window groups, whose buckets only their maker knows).
  */
 export const withRange = (plan: QueryPlan, from: Calendar.Day, to: Calendar.Day): QueryPlan => ({
   ...plan,
@@ -191,10 +233,7 @@ export const withRange = (plan: QueryPlan, from: Calendar.Day, to: Calendar.Day)
   groups: plan.groups.map(({ name, granularity }) => ({
     name,
     granularity,
-    buckets:
-      granularity === "total"
-        ? [{ key: totalKey, first: from, last: to }]
-        : Bucket.bucketsOf(granularity, from, to, plan.weekStart),
+    buckets: cut(granularity, from, to, plan.timeZone, plan.weekStart),
   })),
 })
 
@@ -222,13 +261,38 @@ export const emptyResult = (plan: QueryPlan): Result =>
 
 /**
  * For each group, the index of the bucket that holds each day of the range:
- * `bucketIndex(plan)[g][day - plan.from]`. Stores that scan per-day data use it.
+ * `bucketIndex(plan)[g][day - plan.from]`. Stores that scan per-day data use it. For an
+ * hourly group it is the day's first hour: a plan with hours (`hasHours`) is answered per
+ * instant (`bucketLocator`), not per day.
  */
 export const bucketIndex = (plan: QueryPlan): ReadonlyArray<Int32Array> =>
   plan.groups.map((group) => {
     const index = new Int32Array(plan.to - plan.from + 1)
-    for (const [i, bucket] of group.buckets.entries()) {
+    for (let i = group.buckets.length - 1; i >= 0; i--) {
+      const bucket = group.buckets[i]!
       index.fill(i, bucket.first - plan.from, bucket.last - plan.from + 1)
     }
     return index
   })
+
+/** Whether a plan has hourly groups, whose buckets are parts of days. */
+export const hasHours = (plan: QueryPlan): boolean =>
+  plan.groups.some((group) => group.granularity === "hourly")
+
+/**
+ * Where each event goes: `bucketLocator(plan)(g, offset, ts)` is the index in group `g` of
+ * the bucket that holds an event at epoch second `ts` on the local day `plan.from + offset`
+ * (`Calendar.dayOfTimestamp`). For every group but an hourly one it is `bucketIndex`'s.
+ */
+export const bucketLocator = (
+  plan: QueryPlan,
+): ((group: number, offset: number, ts: number) => number) => {
+  const index = bucketIndex(plan)
+  if (!hasHours(plan)) return (g, offset) => index[g]![offset]!
+  const hourly = plan.groups.map((group) => group.granularity === "hourly")
+  const dayStarts = new Float64Array(plan.to - plan.from + 1)
+  for (let offset = 0; offset < dayStarts.length; offset++)
+    dayStarts[offset] = Calendar.startOfDay(plan.from + offset, plan.timeZone)
+  return (g, offset, ts) =>
+    hourly[g] ? index[g]![offset]! + Bucket.hourOf(ts, dayStarts[offset]!) : index[g]![offset]!
+}

@@ -54,9 +54,9 @@ const exampleGroups = `{"days": {"trend_type": "daily"}}`
 // ---------------------------------------------------------------------------------------
 // Field schemas
 
-/** How a group is broken down: one bucket per day, week, month, quarter or year. */
+/** How a group is broken down: one bucket per hour, day, week, month, quarter or year. */
 export const TrendType = Bucket.TrendType.annotations(
-  mustBe(`"daily", "weekly", "monthly", "quarterly" or "yearly"`, true),
+  mustBe(`"daily", "weekly", "monthly", "hourly", "quarterly" or "yearly"`, true),
 )
 export type TrendType = Bucket.TrendType
 
@@ -116,9 +116,11 @@ export const DateKey = Schema.transformOrFail(
   },
 )
 
-/** One group of the request: `{"trend_type": "daily"}`. Extra fields are ignored. */
 /** The most series a breakdown answers (each is a query of its own). */
 export const maxBreakdownValues = 20
+
+/** The longest rolling window of a group, in days. */
+export const maxRollingDays = 90
 
 /**
  * Trendline's: a group broken down by the values of a property, one series per top value
@@ -143,12 +145,21 @@ export const Breakdown = Schema.Struct({
 }).annotations(mustBe(`an object like {"property_type": "event_properties", "name": "Platform"}`))
 export type Breakdown = typeof Breakdown.Type
 
+/** One group of the request: `{"trend_type": "daily"}`. Extra fields are ignored. */
 export const Group = Schema.Struct({
   trend_type: required(
     TrendType,
-    `add "trend_type": "daily", "weekly", "monthly", "quarterly" or "yearly"`,
+    `add "trend_type": "daily", "weekly", "monthly", "hourly", "quarterly" or "yearly"`,
   ),
   breakdown: Schema.optionalWith(Breakdown, { exact: true }),
+  /**
+   * Trendline's: per day, the measure over the `rolling` days ending that day
+   * (`Extensions`); daily groups only, 1 to `maxRollingDays`.
+   */
+  rolling: Schema.optionalWith(
+    Schema.Int.annotations(mustBe(`a whole number of days, 1 to ${maxRollingDays}`)),
+    { exact: true },
+  ),
 }).annotations(mustBe(`an object like {"trend_type": "daily"}`))
 export type Group = typeof Group.Type
 
@@ -425,8 +436,66 @@ const breakdownIssues = (groups: Body, limits: Limits.Limits): Array<ApiError.Is
     return issues
   })
 
+// Hourly groups: a range of at most `limits.maxHourlyDays` days.
+const hourlyIssues = (body: Body, limits: Limits.Limits): Array<ApiError.Issue> => {
+  const from = field(DateKey, body, "from")
+  const to = field(DateKey, body, "to")
+  if (!isBody(body.groups) || Option.isNone(from) || Option.isNone(to) || from.value > to.value)
+    return []
+  const days = to.value - from.value + 1
+  const hourly = Object.entries(body.groups).find(
+    ([, group]) => isBody(group) && group.trend_type === "hourly",
+  )
+  return hourly !== undefined && days > limits.maxHourlyDays
+    ? [
+        {
+          path: "to",
+          message: `the range covers ${days} days but a range with an hourly group ("${hourly[0]}") covers at most ${limits.maxHourlyDays}; set "to" to ${Calendar.toDateInt(from.value + limits.maxHourlyDays - 1)} or earlier, or make the group daily`,
+        },
+      ]
+    : []
+}
+
+// Rolling windows: daily groups, 1 to `maxRollingDays` days, reaching no further back than
+// the years a store holds.
+const rollingIssues = (body: Body): Array<ApiError.Issue> => {
+  if (!isBody(body.groups)) return []
+  const from = field(DateKey, body, "from")
+  return Object.entries(body.groups).flatMap(([group, value]) => {
+    if (!isBody(value) || typeof value.rolling !== "number" || !Number.isInteger(value.rolling))
+      return []
+    const path = `groups.${group}.rolling`
+    const days = value.rolling
+    if (days < 1 || days > maxRollingDays)
+      return [
+        {
+          path,
+          message: `must be between 1 and ${maxRollingDays} days (7 for weekly active, 30 for monthly active); it is ${days}`,
+        },
+      ]
+    if (value.trend_type !== "daily" && typeof value.trend_type === "string")
+      return [
+        {
+          path,
+          message: `needs a daily group (a window ends on each day); set "trend_type": "daily", or leave "rolling" out`,
+        },
+      ]
+    return Option.isSome(from) &&
+      from.value - days + 1 < Calendar.unsafeMakeDay(Calendar.minYear, 1, 1)
+      ? [
+          {
+            path,
+            message: `the first window of ${days} days ending ${Calendar.toDateInt(from.value)} starts before ${Calendar.minYear}-01-01; start the range later, or use a shorter window`,
+          },
+        ]
+      : []
+  })
+}
+
 const trendsRules: Rules = (body, limits) => [
   ...compareIssues(body),
+  ...hourlyIssues(body, limits),
+  ...rollingIssues(body),
   ...(isBody(body.groups) ? breakdownIssues(body.groups, limits) : []),
   ...eventRules(body, limits),
   ...(isBody(body.groups)

@@ -17,11 +17,11 @@ import * as QueryJob from "./QueryJob.ts"
 /** The `fail` answer, shared by every endpoint: `{"status":"fail","error":"…","code":400}`. */
 export { FailBody }
 
-// Days, weeks and months (the hosted API's), quarters and years (Trendline's).
-const bucketKeyPattern = /^(\d{8}|\d{6}|\d{4}Q[1-4]|\d{4})$/
+// Days, weeks and months (the hosted API's), hours, quarters and years (Trendline's).
+const bucketKeyPattern = /^(\d{10}|\d{8}|\d{6}|\d{4}Q[1-4]|\d{4})$/
 
 /**
- * One group's buckets: key (`YYYYMMDD`, `YYYYWW`, `YYYYMM`, `YYYYQn` or `YYYY`) to value. Values are any
+ * One group's buckets: key (`YYYYMMDD`, `YYYYWW`, `YYYYMM`, `YYYYMMDDHH`, `YYYYQn` or `YYYY`) to value. Values are any
  * finite number: counts are non-negative integers, but a sum of a property may be negative.
  */
 export const Buckets = Schema.Record({
@@ -40,7 +40,8 @@ export const Buckets = Schema.Record({
         .filter((key) => !bucketKeyPattern.test(key))
         .map((key) => ({
           path: [key],
-          message: "is not a bucket key: expected YYYYMMDD, YYYYWW, YYYYMM, YYYYQn or YYYY",
+          message:
+            "is not a bucket key: expected YYYYMMDD, YYYYWW, YYYYMM, YYYYMMDDHH, YYYYQn or YYYY",
         })),
     ),
   )

@@ -24,10 +24,16 @@ const naive = (
         if (e.name !== plan.eventName) continue
         const d = Calendar.dayOfTimestamp(e.ts, plan.timeZone)
         if (d < plan.from || d > plan.to) continue
+        const granularity = group.granularity
+        // An hour by its instants, searched for: no day index.
         const key =
-          group.granularity === "total"
+          granularity === "total"
             ? QueryPlan.totalKey
-            : Bucket.keyOf(group.granularity, d, plan.weekStart)
+            : granularity === "hourly"
+              ? group.buckets.find((b) => b.start! <= e.ts && e.ts < b.end!)!.key
+              : granularity === "window"
+                ? group.buckets.find((b) => b.first <= d && d <= b.last)!.key
+                : Bucket.keyOf(granularity, d, plan.weekStart)
         const current = values[key]
         if (current instanceof Set) current.add(e.profile)
         else if (plan.measure._tag === "Events") values[key] = (current ?? 0) + 1
@@ -79,10 +85,12 @@ describe("Aggregator", () => {
               from,
               to: from + length,
               measure,
-              groups: (["daily", "weekly", "monthly", "total"] as const).map((granularity) => ({
-                name: granularity,
-                granularity,
-              })),
+              groups: (["hourly", "daily", "weekly", "monthly", "total"] as const).map(
+                (granularity) => ({
+                  name: granularity,
+                  granularity,
+                }),
+              ),
             },
             Account.make("a", { timeZone, weekStart }),
           )

@@ -6,7 +6,7 @@ import * as fc from "fast-check"
 
 const day = Calendar.unsafeMakeDay
 const anyDay = fc.integer({ min: day(1990, 1, 1), max: day(2100, 12, 31) })
-const trendType = fc.constantFrom<Bucket.TrendType>(
+const trendType = fc.constantFrom<Bucket.DayTrendType>(
   "daily",
   "weekly",
   "monthly",
@@ -223,5 +223,79 @@ describe("buckets of a range", () => {
     assert.isTrue(Option.isSome(Bucket.rangeOfKey("weekly", "202053")))
     assert.isTrue(Option.isSome(Bucket.rangeOfKey("weekly", "202553", "sunday")))
     assert.isTrue(Option.isNone(Bucket.rangeOfKey("weekly", "202653", "sunday")))
+  })
+})
+
+describe("hours", () => {
+  const zones = [
+    "UTC",
+    "America/New_York",
+    "Europe/Berlin",
+    "Asia/Kolkata",
+    "Australia/Lord_Howe",
+    "America/Sao_Paulo",
+    "Pacific/Chatham",
+  ]
+
+  it("has 23 and 25 hours on New York's DST days, keyed from the day's first instant", () => {
+    const spring = Bucket.hoursOf(day(2025, 3, 9), day(2025, 3, 9), "America/New_York")
+    assert.strictEqual(spring.length, 23)
+    assert.deepStrictEqual(
+      spring.map((hour) => hour.key),
+      Array.from({ length: 23 }, (_, h) => `20250309${String(h).padStart(2, "0")}`),
+    )
+    // 02:00 does not exist: the third hour is 03:00 EDT (07:00 UTC).
+    assert.strictEqual(spring[2]!.start, Date.UTC(2025, 2, 9, 7) / 1000)
+    const autumn = Bucket.hoursOf(day(2025, 11, 2), day(2025, 11, 2), "America/New_York")
+    assert.strictEqual(autumn.length, 25)
+    // 01:00 EDT (05:00 UTC), then 01:00 EST (06:00 UTC).
+    assert.strictEqual(autumn[1]!.start, Date.UTC(2025, 10, 2, 5) / 1000)
+    assert.strictEqual(autumn[2]!.start, Date.UTC(2025, 10, 2, 6) / 1000)
+    assert.strictEqual(autumn[24]!.key, "2025110224")
+    assert.strictEqual(Bucket.hoursInDay(day(2025, 11, 2), "America/New_York"), 25)
+    assert.strictEqual(Bucket.hoursInDay(day(2025, 11, 3), "America/New_York"), 24)
+  })
+
+  it("ends a day that is not whole hours long with a short hour (Lord Howe's 30-minute DST)", () => {
+    // 2025-04-06: clocks go back 30 minutes at 02:00, a day of 24.5 hours.
+    const hours = Bucket.hoursOf(day(2025, 4, 6), day(2025, 4, 6), "Australia/Lord_Howe")
+    assert.strictEqual(hours.length, 25)
+    assert.strictEqual(hours[24]!.end! - hours[24]!.start!, 1800)
+  })
+
+  it("tiles every day of a range with its hours, in order, each key back to its instants", () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...zones),
+        fc.integer({ min: day(1975, 1, 1), max: day(2060, 12, 31) }),
+        fc.integer({ min: 0, max: 3 }),
+        (zone, from, length) => {
+          const hours = Bucket.hoursOf(from, from + length, zone)
+          assert.strictEqual(hours[0]!.start, Calendar.startOfDay(from, zone))
+          assert.strictEqual(hours.at(-1)!.end, Calendar.startOfDay(from + length + 1, zone))
+          for (const [i, hour] of hours.entries()) {
+            assert.isAbove(hour.end!, hour.start!)
+            assert.isAtMost(hour.end! - hour.start!, 3600)
+            if (i > 0) {
+              assert.strictEqual(hour.start, hours[i - 1]!.end)
+              assert.isTrue(hour.key > hours[i - 1]!.key, "keys ascend")
+            }
+            assert.strictEqual(Calendar.dayOfTimestamp(hour.start!, zone), hour.first)
+            assert.strictEqual(Calendar.dayOfTimestamp(hour.end! - 1, zone), hour.first)
+            assert.strictEqual(
+              Bucket.hourOf(hour.end! - 1, Calendar.startOfDay(hour.first, zone)),
+              i - hours.findIndex((h) => h.first === hour.first),
+            )
+            assert.deepStrictEqual(Option.getOrThrow(Bucket.rangeOfHourKey(hour.key, zone)), hour)
+          }
+        },
+      ),
+    )
+  })
+
+  it("refuses keys of no hour", () => {
+    for (const key of ["2025030923", "2025030900x", "202503090", "2025023001", "2025030999"])
+      assert.isTrue(Option.isNone(Bucket.rangeOfHourKey(key, "America/New_York")), key)
+    assert.isTrue(Option.isSome(Bucket.rangeOfHourKey("2025110224", "America/New_York")))
   })
 })

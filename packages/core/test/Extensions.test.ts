@@ -14,6 +14,7 @@ import * as TrendsRequest from "@trendline/core/TrendsRequest"
 import * as WireAnswer from "@trendline/core/WireAnswer"
 import * as Effect from "effect/Effect"
 import * as TestClock from "effect/TestClock"
+import * as fc from "fast-check"
 
 const day = Calendar.unsafeMakeDay
 
@@ -52,7 +53,12 @@ describe("Calendar.formatInstant", () => {
 })
 
 describe("Extensions.bucketMeta", () => {
-  const planOf = (timeZone: string, from: number, to: number, granularity: QueryPlan.Granularity) =>
+  const planOf = (
+    timeZone: string,
+    from: number,
+    to: number,
+    granularity: QueryPlan.RequestGranularity,
+  ) =>
     QueryPlan.make(
       {
         eventName: "Opened",
@@ -442,6 +448,167 @@ describe("breakdowns", () => {
         )
         assert.include(error, `groups.d.breakdown.name: must name a property`)
         assert.include(error, "groups.d.breakdown.top_n: must be between 1 and 20")
+      }),
+    ),
+  )
+})
+
+describe("rolling windows", () => {
+  // Per day of the range, the measure over the `days` days ending that day, computed by
+  // brute force from the events: a definition that shares nothing with the window plans.
+  const bruteForce = (
+    events: ReadonlyArray<Aggregator.Event>,
+    zone: string,
+    from: number,
+    to: number,
+    days: number,
+    measure: "events" | "unique" | "sum",
+  ): Record<string, number> => {
+    const out: Record<string, number> = {}
+    for (let end = from; end <= to; end++) {
+      const inside = events.filter((event) => {
+        const d = Calendar.dayOfTimestamp(event.ts, zone)
+        return event.name === "Opened" && d > end - days && d <= end
+      })
+      out[Calendar.formatDateKey(end)] =
+        measure === "unique"
+          ? new Set(inside.map((event) => event.profile)).size
+          : measure === "sum"
+            ? inside.reduce((sum, event) => sum + Aggregator.summand(event.properties.Amount), 0)
+            : inside.length
+    }
+    return out
+  }
+
+  it.effect("counts, per day, the measure of the N days ending that day, in DST zones", () =>
+    Effect.gen(function* () {
+      const samples = fc.sample(
+        fc.record({
+          zone: fc.constantFrom("America/New_York", "Europe/Berlin", "Australia/Lord_Howe"),
+          days: fc.integer({ min: 1, max: 12 }),
+          from: fc.integer({ min: day(2025, 3, 1), max: day(2025, 3, 20) }),
+          length: fc.integer({ min: 0, max: 25 }),
+          measure: fc.constantFrom<"events" | "unique" | "sum">("events", "unique", "sum"),
+          events: fc.array(
+            fc.record({
+              name: fc.constantFrom("Opened", "Opened", "Closed"),
+              profile: fc.constantFrom("identity:a", "identity:b", "identity:c", "identity:d"),
+              ts: fc.integer({
+                min: day(2025, 2, 10) * 86_400,
+                max: day(2025, 4, 20) * 86_400,
+              }),
+              properties: fc.record({ Amount: fc.integer({ min: -5, max: 20 }) }),
+            }),
+            { minLength: 20, maxLength: 120 },
+          ),
+        }),
+        { seed: 20250309, numRuns: 40 },
+      )
+      for (const sample of samples) {
+        const account = Account.make("acme", { timeZone: sample.zone })
+        const to = sample.from + sample.length
+        const answer = yield* apiOver(
+          account,
+          sample.events,
+        )((api) =>
+          api.trends({
+            event_name: "Opened",
+            from: Calendar.toDateInt(sample.from),
+            to: Calendar.toDateInt(to),
+            ...(sample.measure === "unique" ? { unique: true } : {}),
+            ...(sample.measure === "sum" ? { sum_event_prop: "Amount" } : {}),
+            groups: { active: { trend_type: "daily", rolling: sample.days } },
+          }),
+        )
+        assert.strictEqual(answer.status, 200, JSON.stringify(answer.body))
+        const extras = answer.body.trendline as Extensions.Extras
+        assert.deepStrictEqual(extras.groups.active?.rolling, {
+          days: sample.days,
+          buckets: bruteForce(
+            sample.events,
+            sample.zone,
+            sample.from,
+            to,
+            sample.days,
+            sample.measure,
+          ),
+        })
+        // The group itself keeps its plain daily values.
+        const plain = bruteForce(sample.events, sample.zone, sample.from, to, 1, sample.measure)
+        assert.deepStrictEqual(answer.body.active, plain)
+      }
+    }),
+  )
+
+  it("cuts each window group into windows that do not overlap and cover the plan", () => {
+    const plan = QueryPlan.make(
+      {
+        eventName: "Opened",
+        from: day(2025, 1, 10),
+        to: day(2025, 1, 20),
+        measure: Measure.Profiles,
+        groups: [{ name: "d", granularity: "daily" }],
+      },
+      Account.make("acme"),
+    )
+    const windows = Extensions.rollingPlan(plan, "d", 4)
+    assert.strictEqual(windows.from, day(2025, 1, 7))
+    assert.strictEqual(windows.groups.length, 4)
+    for (const group of windows.groups) {
+      assert.strictEqual(group.buckets[0]!.first, windows.from)
+      assert.strictEqual(group.buckets.at(-1)!.last, plan.to)
+      for (let b = 1; b < group.buckets.length; b++)
+        assert.strictEqual(group.buckets[b]!.first, group.buckets[b - 1]!.last + 1)
+    }
+    // A range shorter than the window: one group a day.
+    assert.strictEqual(Extensions.rollingPlan(plan, "d", 30).groups.length, 11)
+  })
+})
+
+describe("hourly groups, through the API", () => {
+  const account = Account.make("acme", { timeZone: "America/New_York" })
+  // One event in each hour of UTC from Nov 1 to Nov 4, 2025.
+  const events: ReadonlyArray<Aggregator.Event> = Array.from({ length: 96 }, (_, h) => ({
+    name: "Opened",
+    profile: `identity:u${h % 5}`,
+    ts: Date.UTC(2025, 10, 1) / 1000 + h * 3600 + 60,
+    properties: {},
+  }))
+
+  it.effect("answers 25 hours on the day clocks go back, each with its instants", () =>
+    apiOver(
+      account,
+      events,
+    )((api) =>
+      Effect.gen(function* () {
+        yield* TestClock.setTime(Date.UTC(2025, 10, 2, 6, 30))
+        const answer = yield* api.trends({
+          event_name: "Opened",
+          from: 20251102,
+          to: 20251102,
+          bucket_meta: true,
+          totals: true,
+          groups: { hours: { trend_type: "hourly" } },
+        })
+        assert.strictEqual(answer.status, 200, JSON.stringify(answer.body))
+        const hours = answer.body.hours as Record<string, number>
+        assert.strictEqual(Object.keys(hours).length, 25)
+        assert.deepStrictEqual(new Set(Object.values(hours)), new Set([1]))
+        const extras = answer.body.trendline as Extensions.Extras
+        assert.strictEqual(extras.groups.hours?.total, 25)
+        const meta = extras.groups.hours!.buckets!
+        assert.deepStrictEqual(meta["2025110201"], {
+          first: "2025-11-02T01:00:00-04:00",
+          last: "2025-11-02T01:59:59-04:00",
+          complete: true,
+        })
+        // The second 01:00 (06:00 UTC) had not ended at 06:30 UTC.
+        assert.deepStrictEqual(meta["2025110202"], {
+          first: "2025-11-02T01:00:00-05:00",
+          last: "2025-11-02T01:59:59-05:00",
+          complete: false,
+        })
+        assert.strictEqual(meta["2025110224"]?.first, "2025-11-02T23:00:00-05:00")
       }),
     ),
   )

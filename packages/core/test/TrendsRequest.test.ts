@@ -144,13 +144,87 @@ describe("TrendsRequest.decode", () => {
 
   it.effect("rejects an unknown trend_type with one issue listing the allowed values", () =>
     Effect.gen(function* () {
-      const error = yield* fail(with_({ groups: { foo: { trend_type: "hourly" } } }))
+      const error = yield* fail(with_({ groups: { foo: { trend_type: "minutely" } } }))
       assert.deepStrictEqual(error.issues, [
         {
           path: "groups.foo.trend_type",
-          message: `must be "daily", "weekly", "monthly", "quarterly" or "yearly"; got "hourly"`,
+          message: `must be "daily", "weekly", "monthly", "hourly", "quarterly" or "yearly"; got "minutely"`,
         },
       ])
+    }),
+  )
+
+  it.effect("limits a range with an hourly group to 31 days, naming the last day allowed", () =>
+    Effect.gen(function* () {
+      const ok = yield* TrendsRequest.decode(
+        with_({ from: 20250101, to: 20250131, groups: { h: { trend_type: "hourly" } } }),
+      )
+      assert.strictEqual(ok.groups.h?.trend_type, "hourly")
+      const error = yield* fail(
+        with_({
+          from: 20250101,
+          to: 20250201,
+          groups: { d: { trend_type: "daily" }, h: { trend_type: "hourly" } },
+        }),
+      )
+      assert.deepStrictEqual(error.issues, [
+        {
+          path: "to",
+          message: `the range covers 32 days but a range with an hourly group ("h") covers at most 31; set "to" to 20250131 or earlier, or make the group daily`,
+        },
+      ])
+      // A server's own limit.
+      yield* TrendsRequest.decode(
+        with_({ from: 20250101, to: 20250201, groups: { h: { trend_type: "hourly" } } }),
+        Limits.make({ maxHourlyDays: 32 }),
+      )
+    }),
+  )
+
+  it.effect("takes rolling windows of 1 to 90 days on daily groups only", () =>
+    Effect.gen(function* () {
+      const ok = yield* TrendsRequest.decode(
+        with_({ groups: { wau: { trend_type: "daily", rolling: 7 } } }),
+      )
+      assert.strictEqual(ok.groups.wau?.rolling, 7)
+      const issues = (group: unknown, extra: Record<string, unknown> = {}) =>
+        Effect.map(fail(with_({ ...extra, groups: { g: group } })), (error) => error.issues)
+      assert.deepStrictEqual(yield* issues({ trend_type: "daily", rolling: 91 }), [
+        {
+          path: "groups.g.rolling",
+          message:
+            "must be between 1 and 90 days (7 for weekly active, 30 for monthly active); it is 91",
+        },
+      ])
+      assert.deepStrictEqual(yield* issues({ trend_type: "daily", rolling: 0 }), [
+        {
+          path: "groups.g.rolling",
+          message:
+            "must be between 1 and 90 days (7 for weekly active, 30 for monthly active); it is 0",
+        },
+      ])
+      assert.deepStrictEqual(yield* issues({ trend_type: "weekly", rolling: 7 }), [
+        {
+          path: "groups.g.rolling",
+          message: `needs a daily group (a window ends on each day); set "trend_type": "daily", or leave "rolling" out`,
+        },
+      ])
+      assert.deepStrictEqual(yield* issues({ trend_type: "daily", rolling: 2.5 }), [
+        {
+          path: "groups.g.rolling",
+          message: "must be a whole number of days, 1 to 90; got 2.5",
+        },
+      ])
+      assert.deepStrictEqual(
+        yield* issues({ trend_type: "daily", rolling: 30 }, { from: 10000110, to: 10000120 }),
+        [
+          {
+            path: "groups.g.rolling",
+            message:
+              "the first window of 30 days ending 10000110 starts before 1000-01-01; start the range later, or use a shorter window",
+          },
+        ],
+      )
     }),
   )
 
@@ -370,7 +444,7 @@ describe("TrendsRequest.decode", () => {
         to: 20230101,
         unique: true,
         sum_event_prop: "Amount",
-        groups: { ...groupsOf(5), status: { trend_type: "hourly" } },
+        groups: { ...groupsOf(5), status: { trend_type: "minutely" } },
       })
       assert.deepStrictEqual(error.issues.map((issue) => issue.path).sort(), [
         "event_name",
@@ -390,7 +464,7 @@ describe("TrendsRequest.decode", () => {
       assert.strictEqual(body.code, 400)
       assert.strictEqual(
         body.error,
-        `groups.foo.trend_type: must be "daily", "weekly", "monthly", "quarterly" or "yearly"; got "Yearly"`,
+        `groups.foo.trend_type: must be "daily", "weekly", "monthly", "hourly", "quarterly" or "yearly"; got "Yearly"`,
       )
       assert.deepStrictEqual(ApiError.fromFailBody(body, 400), error)
     }),

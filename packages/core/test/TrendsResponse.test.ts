@@ -118,17 +118,22 @@ describe("TrendsSuccess", () => {
       assert.deepStrictEqual(yield* rejection({ status: "success", count: 5 }), [
         `count: must be an object of bucket key to number, e.g. {"20161224": 10}`,
       ])
-      for (const key of ["2016-12-24", "2016Q5", "2016q1", "201612241", "16"])
+      for (const key of ["2016-12-24", "2016Q5", "2016q1", "201612241", "20161224012", "16"])
         assert.deepStrictEqual(yield* rejection({ status: "success", foo: { [key]: 1 } }), [
-          `foo.${key}: is not a bucket key: expected YYYYMMDD, YYYYWW, YYYYMM, YYYYQn or YYYY`,
+          `foo.${key}: is not a bucket key: expected YYYYMMDD, YYYYWW, YYYYMM, YYYYMMDDHH, YYYYQn or YYYY`,
         ])
-      // Quarters and years decode.
+      // Hours, quarters and years decode.
       const decoded = yield* Schema.decodeUnknown(TrendsResponse.TrendsSuccess)({
         status: "success",
         q: { "2016Q4": 3, "2017Q1": 0 },
         y: { "2016": 3 },
+        h: { "2016122400": 1, "2016122423": 2 },
       })
-      assert.deepStrictEqual(decoded.groups, { q: { "2016Q4": 3, "2017Q1": 0 }, y: { "2016": 3 } })
+      assert.deepStrictEqual(decoded.groups, {
+        q: { "2016Q4": 3, "2017Q1": 0 },
+        y: { "2016": 3 },
+        h: { "2016122400": 1, "2016122423": 2 },
+      })
       assert.deepStrictEqual(yield* rejection({ status: "success", foo: { "20161224": "10" } }), [
         "foo.20161224: must be a finite number",
       ])

@@ -9,6 +9,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { type Client, createClient } from "@trendline/client"
 import * as Account from "@trendline/core/Account"
 import * as ApiError from "@trendline/core/ApiError"
+import * as Calendar from "@trendline/core/Calendar"
 import * as Limits from "@trendline/core/Limits"
 import * as Uploads from "@trendline/core/testing/Uploads"
 import * as ServerProcess from "@trendline/worker/testing/ServerProcess"
@@ -134,6 +135,39 @@ describe("the client against the Node server", () => {
       }
     })
   }
+
+  it("answers hourly groups and rolling windows as the reference aggregator", async () => {
+    // February in Kolkata: 28 days of 24 hours; a week of distinct profiles ending each day.
+    const body = {
+      event_name: "Charged",
+      from: 20250201,
+      to: 20250228,
+      unique: true,
+      groups: { hours: { trend_type: "hourly" }, days: { trend_type: "daily", rolling: 7 } },
+    } as const
+    const answer = await client.trends(body)
+    const { status, ...expected } = Uploads.expectedTrends(settings, records, body)
+    const { trendline, ...plain } = answer.body as Record<string, unknown>
+    assert.deepStrictEqual<unknown>(plain, { status, ...expected })
+    assert.strictEqual(Object.keys(answer.groups.hours.buckets).length, 28 * 24)
+    assert.strictEqual(answer.groups.hours.buckets[0]?.key, "2025020100")
+    const week = (day: number) => ({
+      event_name: "Charged",
+      from: Calendar.toDateInt(day - 6),
+      to: Calendar.toDateInt(day),
+    })
+    const first = Calendar.unsafeMakeDay(2025, 2, 1)
+    assert.deepStrictEqual(answer.extras?.groups.days?.rolling, {
+      days: 7,
+      buckets: Object.fromEntries(
+        Array.from({ length: 28 }, (_, i) => [
+          Calendar.formatDateKey(first + i),
+          Uploads.expectedProfileCount(settings, records, week(first + i)),
+        ]),
+      ),
+    })
+    assert.deepStrictEqual(trendline, answer.extras)
+  })
 
   it("counts events as the reference aggregator", async () => {
     const body = { event_name: "Charged", ...range }

@@ -282,6 +282,7 @@ const makeWith = (
               Effect.suspend(() => appendBatch(account, batch, key)),
             ),
       query: Queries.make(server),
+      rollingProfiles: Queries.makeRolling(server),
       top: Top.make(server),
       eventNames: (account) =>
         Effect.map(

@@ -53,7 +53,7 @@ const onEvents = (...event: Array<Filter.Condition>): Filter.Filters => ({ event
 const onProfiles = (...profile: Array<Filter.Condition>): Filter.Filters => ({ event: [], profile })
 
 const measures = [Measure.Events, Measure.Profiles, Measure.sum("Amount")] as const
-const allGroups: ReadonlyArray<{ name: string; granularity: QueryPlan.Granularity }> = [
+const allGroups: ReadonlyArray<{ name: string; granularity: QueryPlan.RequestGranularity }> = [
   { name: "day", granularity: "daily" },
   { name: "week", granularity: "weekly" },
   { name: "month", granularity: "monthly" },

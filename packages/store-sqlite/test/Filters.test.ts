@@ -415,7 +415,7 @@ layer(NodeSqlite.layer({ filename: ":memory:" }))("SQLite store, plans with filt
     length: fc.integer({ min: 0, max: 25 }),
     measure: fc.constantFrom<Measure.Measure>(...measures),
     granularities: fc.array(
-      fc.constantFrom<QueryPlan.Granularity>("daily", "weekly", "monthly", "total"),
+      fc.constantFrom<QueryPlan.RequestGranularity>("daily", "weekly", "monthly", "total"),
       { minLength: 1, maxLength: 3 },
     ),
     filters: fc

@@ -89,6 +89,7 @@ describe("SQLite store on a file", () => {
         { version: 5 },
         { version: 6 },
         { version: 7 },
+        { version: 8 },
       ])
       // Opening again applies nothing twice.
       yield* SqliteEventStore.make(connection.driver)

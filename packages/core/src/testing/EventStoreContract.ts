@@ -29,6 +29,7 @@ import {
   type Service,
   type UploadKey,
 } from "../EventStore.ts"
+import * as Extensions from "../Extensions.ts"
 import * as Filter from "../Filter.ts"
 import * as Limits from "../Limits.ts"
 import * as Measure from "../Measure.ts"
@@ -105,7 +106,8 @@ const planArbitrary = fc.record({
   length: fc.integer({ min: 0, max: 40 }),
   measure: fc.constantFrom(Measure.Events, Measure.Profiles, Measure.sum("Amount")),
   granularities: fc.array(
-    fc.constantFrom<QueryPlan.Granularity>(
+    fc.constantFrom<QueryPlan.RequestGranularity>(
+      "hourly",
       "daily",
       "weekly",
       "monthly",
@@ -257,7 +259,8 @@ const storedWithReference = (
   })
 
 // Trends requests (wire bodies) with Trendline's extensions: totals, bucket metadata, a
-// comparison, breakdowns, over the filtered events' range, with random filters.
+// comparison, breakdowns, rolling windows, hours, over the filtered events' range, with
+// random filters.
 const extendedRequestArbitrary = fc.record({
   from: fc.integer({ min: rangeStart - 2, max: rangeStart + 30 }),
   length: fc.integer({ min: 0, max: 35 }),
@@ -272,7 +275,8 @@ const extendedRequestArbitrary = fc.record({
   filters: filtersArbitrary,
   groups: fc.array(
     fc.record({
-      trend_type: fc.constantFrom("daily", "weekly", "monthly", "quarterly", "yearly"),
+      trend_type: fc.constantFrom("hourly", "daily", "weekly", "monthly", "quarterly", "yearly"),
+      rolling: fc.option(fc.integer({ min: 1, max: 12 }), { nil: undefined }),
       breakdown: fc.option(
         fc.record({
           property_type: fc.constantFrom("event_properties", "profile_fields"),
@@ -299,7 +303,16 @@ const extendedBody = (
 ): Record<string, unknown> => ({
   event_name: "Charged",
   from: Calendar.toDateInt(settings.from),
-  to: Calendar.toDateInt(Math.min(settings.from + settings.length, rangeStart + 40)),
+  // Hours: a range within the default limit (31 days).
+  to: Calendar.toDateInt(
+    Math.min(
+      settings.from + settings.length,
+      rangeStart + 40,
+      settings.groups.some((group) => group.trend_type === "hourly")
+        ? settings.from + 30
+        : Number.POSITIVE_INFINITY,
+    ),
+  ),
   ...settings.measure,
   ...(settings.totals ? { totals: true } : {}),
   ...(settings.bucketMeta ? { bucket_meta: true } : {}),
@@ -313,9 +326,14 @@ const extendedBody = (
   groups: Object.fromEntries(
     settings.groups.map((group, i) => [
       `g${i}`,
-      group.breakdown === undefined
-        ? { trend_type: group.trend_type }
-        : { trend_type: group.trend_type, breakdown: group.breakdown },
+      {
+        trend_type: group.trend_type,
+        ...(group.breakdown === undefined ? {} : { breakdown: group.breakdown }),
+        // Rolling windows are for daily groups.
+        ...(group.rolling === undefined || group.trend_type !== "daily"
+          ? {}
+          : { rolling: group.rolling }),
+      },
     ]),
   ),
 })
@@ -816,6 +834,57 @@ export const eventStoreContract = <E>(name: string, storeLayer: Layer.Layer<Even
       ),
     )
 
+    it.effect("counts rolling distinct profiles as the reference store, when it counts them", () =>
+      Effect.gen(function* () {
+        const store = yield* EventStore
+        // A store without the optional method is asked for window groups (the contract's
+        // plans): nothing more to check.
+        const rollingProfiles = store.rollingProfiles
+        if (rollingProfiles === undefined) return
+        yield* forRandomAccounts(
+          store,
+          { seed: 20170107, numRuns: 8 },
+          fc.constantFrom(...zones),
+          fc.array(
+            fc.tuple(
+              fc.record({
+                from: fc.integer({ min: rangeStart - 2, max: rangeStart + 38 }),
+                length: fc.integer({ min: 0, max: 30 }),
+                days: fc.integer({ min: 1, max: 14 }),
+              }),
+              filtersArbitrary,
+            ),
+            { minLength: 1, maxLength: 3 },
+          ),
+          (account, reference, asks) =>
+            Effect.gen(function* () {
+              for (const [{ from, length, days }, filters] of asks) {
+                const plan = planFor(account, {
+                  from,
+                  to: from + length,
+                  measure: Measure.Profiles,
+                  groups: [{ name: "d", granularity: "daily" }],
+                  filters,
+                })
+                const windows = yield* reference.query(
+                  account,
+                  Extensions.rollingPlan(plan, "d", days),
+                )
+                assert.deepStrictEqual(
+                  Extensions.rollingFromDays(
+                    plan,
+                    days,
+                    yield* rollingProfiles(account, plan, days),
+                  ),
+                  Extensions.rollingOf(plan, "d", days, windows),
+                  JSON.stringify({ from, length, days, filters }),
+                )
+              }
+            }),
+        )
+      }),
+    )
+
     it.effect("lists property names as the reference store, when it lists them", () =>
       Effect.gen(function* () {
         const store = yield* EventStore
@@ -884,6 +953,12 @@ export const eventStoreContract = <E>(name: string, storeLayer: Layer.Layer<Even
             assert.deepStrictEqual(
               yield* store.query(account, plan),
               Aggregator.aggregate(plan, events),
+            )
+            // Window groups (rolling windows' plans): buckets of any days, cut by core.
+            const windows = Extensions.rollingPlan(plan, "w", 1 + (settings.length % 9))
+            assert.deepStrictEqual(
+              yield* store.query(account, windows),
+              Aggregator.aggregate(windows, events),
             )
           }
         }

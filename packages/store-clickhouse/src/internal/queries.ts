@@ -18,6 +18,15 @@
 //   that core's `Bucket.rangeOfKey` gives for the plan's key, or the query fails; and the
 //   contract in test/support/BucketStarts.ts holds them to core's reference aggregator on
 //   18.16 and on current ClickHouse.
+// - Window groups (any buckets of days the plan's maker cut, rolling windows) of distinct
+//   profiles: each day keeps its set of profiles (`uniqExactState`) and the sets are merged
+//   into the buckets that core's index names (`QueryPlan.bucketIndex`, one array literal a
+//   group), for every group of the plan at once.
+// - Hourly groups are answered by a query of their own: events grouped by local day and by
+//   hour of the day, `intDiv(ts - start of the day, 3600)` (`Bucket.hourOf`), the days'
+//   first instants computed by core (`Calendar.startOfDay`) and passed as an array literal,
+//   so that ClickHouse keeps no rule of DST days. A row for an hour the plan does not have
+//   fails the query, as a day outside it does.
 // - Filters (`plan.filters`): the events are read through a subquery that keeps those the
 //   filters let through (`filters.ts`); a plan without filters reads the table as before.
 import type * as Account from "@trendline/core/Account"
@@ -45,9 +54,10 @@ export interface PlanQuery {
   readonly sql: string
   /**
    * `days`: rows of (day, value). `starts`: rows of (cut, first day of a whole bucket,
-   * value), where cut `c` is the granularity `granularities[c]`.
+   * value), where cut `c` is the granularity `granularities[c]`. `buckets`: rows of (group,
+   * bucket, value) by index. `hours`: rows of (day, hour of the day, value).
    */
-  readonly rows: "days" | "starts"
+  readonly rows: "days" | "starts" | "buckets" | "hours"
   readonly granularities: ReadonlyArray<QueryPlan.Granularity>
 }
 
@@ -73,6 +83,37 @@ const bucketStartSql = (
       return `toStartOfYear(${day})`
     case "total":
       return "toDate('1970-01-01')"
+    case "hourly":
+    case "window":
+      // Hours have a query of their own; windows are bucketed by core's index.
+      throw new Error(`ClickHouse store: no SQL bucket start for ${granularity} groups`)
+  }
+}
+
+// The value of a measure over a group of events, in SQL.
+const valueSql = (measure: QueryPlan.QueryPlan["measure"]): string =>
+  measure._tag === "Events"
+    ? "count()"
+    : measure._tag === "Profiles"
+      ? "uniqExact(profile)"
+      : `sum(arrayElement(prop_ints, indexOf(prop_keys, ${stringLiteral(measure.property)})))`
+
+/**
+ * The query of a plan of hourly groups only: rows of (day, hour of the day, value), the
+ * hour counted from the day's first instant as core gives it.
+ */
+export const hoursQuery = (plan: QueryPlan.QueryPlan, source: string): PlanQuery => {
+  const day = `toUInt16(toDate(toDateTime(ts), ${stringLiteral(plan.timeZone)}))`
+  const starts = Array.from({ length: plan.to - plan.from + 1 }, (_, offset) =>
+    integerLiteral(Calendar.startOfDay(plan.from + offset, plan.timeZone)),
+  )
+  return {
+    sql: `SELECT ${day} AS day,
+        intDiv(toInt64(ts) - toInt64(arrayElement([${starts.join(", ")}], toInt64(day) - ${integerLiteral(plan.from - 1)})), 3600) AS hour,
+        ${valueSql(plan.measure)} AS value
+      ${source} GROUP BY day, hour`,
+    rows: "hours",
+    granularities: [],
   }
 }
 
@@ -83,16 +124,26 @@ export const planQuery = (plan: QueryPlan.QueryPlan, source: string): PlanQuery 
     group.buckets.every((bucket) => bucket.first === bucket.last),
   )
   if (measure._tag !== "Profiles" || oneDayBuckets) {
-    const value =
-      measure._tag === "Events"
-        ? "count()"
-        : measure._tag === "Profiles"
-          ? "uniqExact(profile)"
-          : `sum(arrayElement(prop_ints, indexOf(prop_keys, ${stringLiteral(measure.property)})))`
     // toUInt16: a Date's day number (18.16 prints 1970-01-01 as 0000-00-00).
     return {
-      sql: `SELECT toUInt16(${day}) AS day, ${value} AS value ${source} GROUP BY day`,
+      sql: `SELECT toUInt16(${day}) AS day, ${valueSql(measure)} AS value ${source} GROUP BY day`,
       rows: "days",
+      granularities: [],
+    }
+  }
+  if (plan.groups.some((group) => group.granularity === "window")) {
+    // Each day's set of profiles, merged into the buckets of core's index, every group's.
+    const index = QueryPlan.bucketIndex(plan)
+    return {
+      sql: `SELECT g, b, uniqExactMerge(per_day) AS value
+         FROM (SELECT toInt64(toUInt16(${day})) - ${integerLiteral(plan.from - 1)} AS position,
+             uniqExactState(profile) AS per_day
+           ${source} GROUP BY position)
+         ARRAY JOIN
+           [${index.map((_, g) => g).join(", ")}] AS g,
+           [${index.map((buckets) => `arrayElement([${buckets.join(", ")}], position)`).join(", ")}] AS b
+         GROUP BY g, b`,
+      rows: "buckets",
       granularities: [],
     }
   }
@@ -124,7 +175,7 @@ const wholeBucketStart = (
   granularity: QueryPlan.Granularity,
   bucket: Bucket.Bucket,
 ): Calendar.Day =>
-  granularity === "total"
+  granularity === "total" || granularity === "hourly" || granularity === "window"
     ? 0
     : Option.getOrThrow(Bucket.rangeOfKey(granularity, bucket.key, plan.weekStart)).first
 
@@ -146,7 +197,24 @@ export const resultOf = (
   found: ReadonlyArray<ReadonlyArray<string>>,
 ): QueryPlan.Result => {
   const totals = plan.groups.map((group) => group.buckets.map(() => 0n))
-  if (query.rows === "days") {
+  if (query.rows === "hours") {
+    const index = QueryPlan.bucketIndex(plan)
+    for (const [day, hour, value] of found) {
+      const offset = Number(day) - plan.from
+      for (const [g, group] of plan.groups.entries()) {
+        const b = (index[g]?.[offset] ?? Number.NaN) + Number(hour)
+        if (group.buckets[b]?.first !== Number(day)) {
+          throw differs(
+            plan,
+            `in hour ${hour} of ${Calendar.formatIsoDate(Number(day))}, which the plan does not have`,
+          )
+        }
+        totals[g]![b] = BigInt(value!)
+      }
+    }
+  } else if (query.rows === "buckets") {
+    for (const [g, b, value] of found) totals[Number(g)]![Number(b)] = BigInt(value!)
+  } else if (query.rows === "days") {
     const index = QueryPlan.bucketIndex(plan)
     for (const [day, value] of found) {
       const offset = Number(day) - plan.from
@@ -214,10 +282,18 @@ const tabSeparated = async (
   return found
 }
 
-/** The store's `query`: one query of the plan's days, and a count of unbucketable events. */
-export const make = (connection: Connection) => {
+/**
+ * Runs the SQL that `build` makes of the plan's events (`source`: FROM and WHERE, over the
+ * plan's instants and filters), all at once, beside a count of the plan's events that
+ * ClickHouse's dates cannot bucket (the query fails if there is one): each query's rows.
+ */
+const runner = (connection: Connection) => {
   const { attempt, query, table } = connection
-  return (account: Account.Settings, plan: QueryPlan.QueryPlan) =>
+  return (
+    account: Account.Settings,
+    plan: QueryPlan.QueryPlan,
+    build: (source: string) => ReadonlyArray<string>,
+  ) =>
     Effect.gen(function* () {
       const start = Math.max(plan.start, firstBucketedInstant)
       const end = Math.min(plan.end, endOfBucketedInstants)
@@ -228,19 +304,21 @@ export const make = (connection: Connection) => {
       const unfiltered = Filter.isEmpty(plan.filters)
       const eventsWhere = (where: string) =>
         filteredSource(plan.filters, table(tables.records), account.id, where)
-      const planned = planQuery(
-        plan,
-        unfiltered
-          ? `FROM ${table(tables.records)}
+      const source = unfiltered
+        ? `FROM ${table(tables.records)}
          WHERE ${ofEvent} AND ts >= ${integerLiteral(start)} AND ts < ${integerLiteral(end)}`
-          : eventsWhere(
-              `${ofEvent} AND ts >= ${integerLiteral(start)} AND ts < ${integerLiteral(end)}`,
-            ),
-      )
+        : eventsWhere(
+            `${ofEvent} AND ts >= ${integerLiteral(start)} AND ts < ${integerLiteral(end)}`,
+          )
+      const queries = build(source)
       const bucketed =
-        plan.groups.length === 0 || start >= end
-          ? Effect.succeed<Array<Array<string>>>([])
-          : attempt("query", (signal) => tabSeparated(connection, planned.sql, signal))
+        start >= end
+          ? Effect.succeed(queries.map((): Array<Array<string>> => []))
+          : Effect.forEach(
+              queries,
+              (sql) => attempt("query", (signal) => tabSeparated(connection, sql, signal)),
+              { concurrency: "unbounded" },
+            )
       const outside = [
         ...(plan.start < firstBucketedInstant && plan.end > 0
           ? [
@@ -277,8 +355,118 @@ export const make = (connection: Connection) => {
           message: `ClickHouse store: query failed: ${n} "${plan.eventName}" events fall before 1970-01-06 or after 2105, which ClickHouse's dates cannot bucket`,
         })
       }
+      return found
+    })
+}
+
+/**
+ * The store's `query`: one query of the plan's days (and one of its hours), and a count of
+ * unbucketable events.
+ */
+export const make = (connection: Connection) => {
+  const run = runner(connection)
+  return (account: Account.Settings, plan: QueryPlan.QueryPlan) =>
+    Effect.gen(function* () {
+      // Hourly groups have a query of their own, beside the other groups'.
+      const parts = [
+        { ...plan, groups: plan.groups.filter((group) => group.granularity !== "hourly") },
+        { ...plan, groups: plan.groups.filter((group) => group.granularity === "hourly") },
+      ].filter((part) => part.groups.length > 0)
+      let planned: Array<PlanQuery> = []
+      const found = yield* run(account, plan, (source) => {
+        planned = parts.map((part) =>
+          QueryPlan.hasHours(part) ? hoursQuery(part, source) : planQuery(part, source),
+        )
+        return planned.map((each) => each.sql)
+      })
       return yield* Effect.try({
-        try: () => resultOf(plan, planned, found),
+        try: () => {
+          const answered: Record<string, QueryPlan.Result[string]> = {}
+          for (const [i, part] of parts.entries())
+            Object.assign(answered, resultOf(part, planned[i]!, found[i]!))
+          // In the plan's order of groups.
+          return Object.fromEntries(
+            plan.groups.map((group) => [group.name, answered[group.name]!]),
+          ) as QueryPlan.Result
+        },
+        catch: storeError("query"),
+      })
+    })
+}
+
+/**
+ * The query of rolling distinct profiles (`rollingSql`'s rows read by `rollingOf`): per
+ * profile its days (positions from the first window's first day), each of which starts
+ * counting the profile where the windows of the days before stop (`days` after the day
+ * before) and stops `days` after it; rows of (position, change of the count there).
+ */
+export const rollingSql = (
+  plan: QueryPlan.QueryPlan,
+  days: number,
+  first: Calendar.Day,
+  source: string,
+): string => {
+  const day = `toDate(toDateTime(ts), ${stringLiteral(plan.timeZone)})`
+  const n = integerLiteral(days)
+  return `SELECT point, sum(step) AS change
+    FROM (
+      SELECT arraySort(groupUniqArray(position)) AS active
+      FROM (SELECT profile, toInt64(toUInt16(${day})) - ${integerLiteral(first)} AS position ${source})
+      GROUP BY profile
+    )
+    ARRAY JOIN
+      arrayConcat(
+        arrayMap((d, i) -> if(i = 1, d, greatest(d, active[i - 1] + ${n})), active, arrayEnumerate(active)),
+        arrayMap(d -> d + ${n}, active)
+      ) AS point,
+      arrayConcat(arrayMap(d -> toInt64(1), active), arrayMap(d -> toInt64(-1), active)) AS step
+    GROUP BY point`
+}
+
+/**
+ * The distinct profiles of each day's window from `rollingSql`'s rows: the changes added up
+ * to each day. A position outside the windows' days throws (time zone data differs).
+ */
+export const rollingOf = (
+  plan: QueryPlan.QueryPlan,
+  days: number,
+  first: Calendar.Day,
+  found: ReadonlyArray<ReadonlyArray<string>>,
+): Array<number> => {
+  const span = plan.to - first + 1
+  const changes = new Array<number>(span + days).fill(0)
+  for (const [point, change] of found) {
+    const at = Number(point)
+    if (!(at >= 0 && at < span + days)) {
+      throw differs(plan, `on ${Calendar.formatIsoDate(first + at)}, outside the windows' days`)
+    }
+    changes[at]! += Number(change)
+  }
+  const counts: Array<number> = []
+  let count = 0
+  for (let at = 0; at < span; at++) {
+    count += changes[at]!
+    if (at >= days - 1) counts.push(count)
+  }
+  return counts
+}
+
+/** The store's `rollingProfiles` (see `EventStore.Service`): one query (`rollingSql`). */
+export const makeRolling = (connection: Connection) => {
+  const run = runner(connection)
+  return (account: Account.Settings, plan: QueryPlan.QueryPlan, days: number) =>
+    Effect.gen(function* () {
+      const first = plan.from - days + 1
+      const windows: QueryPlan.QueryPlan = {
+        ...plan,
+        from: first,
+        start: Calendar.startOfDay(first, plan.timeZone),
+      }
+      const [found] = yield* run(account, windows, (source) => [
+        rollingSql(windows, days, first, source),
+      ])
+      return yield* Effect.try({
+        try: () => rollingOf(plan, days, first, found ?? []),
         catch: storeError("query"),
       })
     })

@@ -45,7 +45,7 @@ const ranges = [
   { from: day(2021, 2, 28), to: day(2021, 3, 1) },
 ]
 
-const groupSets: ReadonlyArray<ReadonlyArray<QueryPlan.Granularity>> = [
+const groupSets: ReadonlyArray<ReadonlyArray<QueryPlan.RequestGranularity>> = [
   ["weekly"],
   ["monthly"],
   ["total"],

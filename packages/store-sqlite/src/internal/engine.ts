@@ -223,7 +223,14 @@ export const make = (driver: SqlDriver, role: Role, options: EngineOptions = {})
           ],
         )
         for (const chunk of logChunks(entries)) {
-          driver.run("INSERT INTO event_log (acct, events) VALUES (?, ?)", [state.acct, chunk])
+          const seq = driver.all(
+            "INSERT INTO event_log (acct, events) VALUES (?, ?) RETURNING seq",
+            [state.acct, chunk.json],
+          )[0]!.seq!
+          driver.run(
+            "INSERT INTO event_log_spans (acct, seq, first_ts, last_ts) VALUES (?, ?, ?, ?)",
+            [state.acct, seq, chunk.firstTs, chunk.lastTs],
+          )
         }
         // Into the set that answers queries, in its zone; a rebuild in the account's new
         // zone picks these events up from the log.
@@ -268,6 +275,13 @@ export const make = (driver: SqlDriver, role: Role, options: EngineOptions = {})
     if (state === undefined) return { _tag: "Result", result: QueryPlan.emptyResult(plan) }
     const event = eventId(state, plan.eventName)
     if (event === undefined) return { _tag: "Result", result: QueryPlan.emptyResult(plan) }
+    // Hours: the rollups hold whole days, the log has every instant.
+    if (QueryPlan.hasHours(plan)) {
+      return {
+        _tag: "Result",
+        result: yield* EventScan.query(driver, accounts, state, event, plan),
+      }
+    }
     if (!Filter.isEmpty(plan.filters)) {
       // Filters on one property: the slices of its matching values, where the rollups are
       // cut in the plan's zone and hold slices; others from the event log, in any zone.

@@ -6,8 +6,9 @@
 // stored now (read once per profile per query, when a condition or a top counts group needs
 // them).
 // - Trends (`query`): days, buckets and sums follow core's rules (`Calendar.dayOfTimestamp`,
-//   `QueryPlan.bucketIndex`, `Aggregator.summand`, sums added exactly), so the answer is
-//   `Aggregator.aggregate`'s.
+//   `QueryPlan.bucketIndex` and `bucketLocator`, `Aggregator.summand`, sums added exactly),
+//   so the answer is `Aggregator.aggregate`'s. Plans with hourly groups are answered here
+//   too, filters or not: the rollups hold whole days.
 // - Top counts (`top`): per group, each visited event counts for the value it has
 //   (`TopCounts.isValue`, keyed by its JSON) and core ranks them (`TopCounts.rank`), so the
 //   answer is `TopCounts.reference`'s.
@@ -109,9 +110,15 @@ function* scan(
   let rowsRead = 0
   let charsRead = 0
   while (after < last) {
+    // Rows whose span misses [start, end) are passed over on the index (a row logged
+    // before spans existed has none, and is read).
     const rows = driver.all(
-      "SELECT seq, events FROM event_log WHERE acct = ? AND seq > ? AND seq <= ? ORDER BY seq LIMIT ?",
-      [state.acct, after, last, rowsPerRead],
+      `SELECT log.seq AS seq, log.events AS events FROM event_log AS log
+       LEFT JOIN event_log_spans AS span ON span.acct = log.acct AND span.seq = log.seq
+       WHERE log.acct = ? AND log.seq > ? AND log.seq <= ?
+         AND (span.seq IS NULL OR (span.last_ts >= ? AND span.first_ts < ?))
+       ORDER BY log.seq LIMIT ?`,
+      [state.acct, after, last, start, end, rowsPerRead],
     )
     work += cost.statement
     if (rows.length === 0) break
@@ -187,8 +194,8 @@ function* scan(
 }
 
 /**
- * Answers `plan` (with filters) for one event of an account from its event log (see
- * `scan` for its yields).
+ * Answers `plan` (with filters, or with hours, which the rollups of days cannot cut) for
+ * one event of an account from its event log (see `scan` for its yields).
  */
 export function* query(
   driver: SqlDriver,
@@ -200,33 +207,44 @@ export function* query(
   const measure = plan.measure
   const days = plan.to - plan.from + 1
   const index = QueryPlan.bucketIndex(plan)
+  const locate = QueryPlan.bucketLocator(plan)
+  // Hours: each event goes straight to its bucket of every group (by its instant).
+  const byInstant = QueryPlan.hasHours(plan)
+  const slots = byInstant ? plan.groups.map((group) => group.buckets.length) : [days]
 
-  // Per day of the range: the matching events, or their sum, exact: a safe-integer part
-  // that is carried into a bigint before an addition could round it.
-  const counts = new Float64Array(days)
-  const sums = new Float64Array(days)
-  const carried = new Array<bigint>(days).fill(0n)
+  // Per day of the range (or per group and bucket, with hours): the matching events, or
+  // their sum, exact: a safe-integer part that is carried into a bigint before an addition
+  // could round it.
+  const counts = slots.map((n) => new Float64Array(n))
+  const sums = slots.map((n) => new Float64Array(n))
+  const carried = slots.map((n) => new Array<bigint>(n).fill(0n))
   // Per group and bucket: the distinct profile numbers.
   const profiles =
     measure._tag === "Profiles"
       ? plan.groups.map((group) => group.buckets.map(() => new Set<number>()))
       : undefined
 
+  const add = (slot: number, at: number, properties: Properties): void => {
+    if (measure._tag === "Sum") {
+      const amount = Aggregator.summand(properties[measure.property])
+      if (amount === 0) return
+      const next = sums[slot]![at]! + amount
+      if (Number.isSafeInteger(next)) sums[slot]![at] = next
+      else {
+        carried[slot]![at]! += BigInt(sums[slot]![at]!)
+        sums[slot]![at] = amount
+      }
+    } else counts[slot]![at]!++
+  }
+
   const count = (ts: number, profile: number, properties: Properties): void => {
     const offset = Calendar.dayOfTimestamp(ts, plan.timeZone) - plan.from
     if (offset < 0 || offset >= days) return
     if (profiles !== undefined) {
-      for (let g = 0; g < profiles.length; g++) profiles[g]![index[g]![offset]!]!.add(profile)
-    } else if (measure._tag === "Sum") {
-      const amount = Aggregator.summand(properties[measure.property])
-      if (amount === 0) return
-      const next = sums[offset]! + amount
-      if (Number.isSafeInteger(next)) sums[offset] = next
-      else {
-        carried[offset]! += BigInt(sums[offset]!)
-        sums[offset] = amount
-      }
-    } else counts[offset]!++
+      for (let g = 0; g < profiles.length; g++) profiles[g]![locate(g, offset, ts)]!.add(profile)
+    } else if (byInstant) {
+      for (let g = 0; g < slots.length; g++) add(g, locate(g, offset, ts), properties)
+    } else add(0, offset, properties)
   }
 
   // Judging a candidate's day and buckets is in `scanCost.candidate`.
@@ -240,11 +258,15 @@ export function* query(
   )
 
   if (profiles !== undefined) return resultOf(plan, (g, b) => profiles[g]![b]!.size)
+  const exact = (slot: number, at: number): bigint =>
+    measure._tag === "Sum"
+      ? carried[slot]![at]! + BigInt(sums[slot]![at]!)
+      : BigInt(counts[slot]![at]!)
+  if (byInstant) return resultOf(plan, (g, b) => Number(exact(g, b)))
   const totals = plan.groups.map((group, g) => {
     const bucketTotals = new Array<bigint>(group.buckets.length).fill(0n)
     for (let offset = 0; offset < days; offset++) {
-      const value =
-        measure._tag === "Sum" ? carried[offset]! + BigInt(sums[offset]!) : BigInt(counts[offset]!)
+      const value = exact(0, offset)
       if (value !== 0n) bucketTotals[index[g]![offset]!]! += value
     }
     return bucketTotals

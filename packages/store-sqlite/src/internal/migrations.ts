@@ -225,4 +225,20 @@ export const migrations: ReadonlyArray<Migration> = [
         WHERE profiles.parts = 1 AND json_valid(profiles.properties);
     `,
   },
+  {
+    version: 8,
+    name: "time spans of event log rows",
+    sql: `
+      -- The first and last event time (epoch seconds) of each event_log row appended from
+      -- this version on, so that a scan of a range of days reads only the rows that can
+      -- hold events of it (eventScan.ts). Rows logged before have no span and are read.
+      CREATE TABLE event_log_spans (
+        acct INTEGER NOT NULL,
+        seq INTEGER NOT NULL,
+        first_ts INTEGER NOT NULL,
+        last_ts INTEGER NOT NULL,
+        PRIMARY KEY (acct, seq)
+      ) WITHOUT ROWID;
+    `,
+  },
 ]
