@@ -34,6 +34,8 @@ export interface Settings {
    * how many events, over how many years; `undefined` not to run them (`--spread-years 0`).
    */
   readonly spread: { readonly years: number; readonly events: number } | undefined
+  /** Only the requests with Trendline's extensions: no shapes, top values or combined requests. */
+  readonly extensionsOnly: boolean
 }
 
 /** The engines the command knows. */
@@ -111,6 +113,8 @@ export const usage = `Usage: pnpm bench [-- options]   (or: node --expose-gc src
   --duckdb-unclustered  keep DuckDB's table in time order instead of sorted by (name, ts)
   --reference-limit N also check answers against core's aggregator up to N events (default 1M)
   --seed N            the data set's seed (env BENCH_SEED)
+  --extensions-only   of each size, time the requests with Trendline's extensions only
+                      (no shapes, filtered or top values shapes, combined requests)
   --no-load           leave out the server under load (env BENCH_LOAD=0)
   --load-only         the server under load only: no data set sizes, no engines
   --load-events N     events account A holds under load (env BENCH_LOAD_EVENTS; default
@@ -208,6 +212,7 @@ export const parse = (
       "no-clickhouse": { type: "boolean" },
       "no-load": { type: "boolean" },
       "load-only": { type: "boolean" },
+      "extensions-only": { type: "boolean" },
       "load-events": { type: "string" },
       help: { type: "boolean" },
     },
@@ -277,6 +282,7 @@ export const parse = (
               : parseCount(loadEvents, "--load-events"),
         },
     loadOnly,
+    extensionsOnly: values["extensions-only"] === true,
     workersEvents:
       workersEvents === undefined
         ? defaultWorkersEvents

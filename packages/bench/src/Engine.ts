@@ -7,6 +7,7 @@
 import type * as Aggregator from "@trendline/core/Aggregator"
 import type * as QueryPlan from "@trendline/core/QueryPlan"
 import type * as TrendsRequest from "@trendline/core/TrendsRequest"
+import type * as ExtensionShape from "./ExtensionShape.ts"
 import type * as Shape from "./Shape.ts"
 import type * as TopShape from "./TopShape.ts"
 
@@ -56,6 +57,11 @@ export interface Engine {
    * stores through the port's `top`, the servers through `POST /1/counts/top.json`.
    */
   readonly runTop?: (shape: TopShape.TopShape) => Promise<TopShape.Answer>
+  /**
+   * A wire trends request with Trendline's extensions, answered by core's API over the
+   * store as the server answers it: the wire success body (Trendline's stores only).
+   */
+  readonly runExtended?: (body: ExtensionShape.Body) => Promise<{ readonly [key: string]: unknown }>
   /**
    * Other ways to load the same data, each into a fresh store of its own that nothing
    * queries: measured for the load table only.

@@ -24,6 +24,7 @@ import type * as TrendsRequest from "@trendline/core/TrendsRequest"
 import * as Data from "effect/Data"
 import * as Dataset from "./Dataset.ts"
 import type { ColdStart, Engine } from "./Engine.ts"
+import * as ExtensionShape from "./ExtensionShape.ts"
 import { grouped } from "./Markdown.ts"
 import * as Shape from "./Shape.ts"
 import type * as SpreadUploads from "./SpreadUploads.ts"
@@ -50,6 +51,8 @@ export interface Options {
   readonly top?: ReadonlyArray<TopShape.TopShape>
   /** Requests of several groups, for the engines with `runTrends` (default `Shape.combined`). */
   readonly combined?: ReadonlyArray<Shape.Combined>
+  /** Requests with extensions, for the engines with `runExtended` (default `ExtensionShape.all`). */
+  readonly extensions?: ReadonlyArray<ExtensionShape.ExtensionShape>
   readonly seed?: number
   readonly profiles?: number
   /** Up to this many events, answers are also checked against `Aggregator.aggregate`. */
@@ -109,6 +112,17 @@ export interface CombinedTiming {
   readonly warm: Timed
 }
 
+/**
+ * One extensions shape's timings, cold and warm (of the engines with `runExtended`), and
+ * its baseline's, timed the same way just before.
+ */
+export interface ExtensionTiming {
+  readonly shape: ExtensionShape.ExtensionShape
+  readonly cold: Timed
+  readonly warm: Timed
+  readonly baseline?: { readonly cold: Timed; readonly warm: Timed }
+}
+
 /** Everything measured on one data set. */
 export interface SizeReport {
   readonly dataset: Dataset.Dataset
@@ -121,6 +135,8 @@ export interface SizeReport {
   /** The top values shapes' timings (`Options.top`), on the engines with `runTop`. */
   readonly top?: ReadonlyArray<TopTiming>
   readonly combined: ReadonlyArray<CombinedTiming>
+  /** The extensions shapes' timings (`Options.extensions`), on the engines with `runExtended`. */
+  readonly extensions?: ReadonlyArray<ExtensionTiming>
   /** What cold means, by engine: those without an entry have warm figures only. */
   readonly cold: { readonly [engine: string]: string }
   /** The starts each reopen of an engine made before its cold call (`Cold.starts`). */
@@ -388,6 +404,39 @@ const describeTimed = (timed: Timed): string =>
     .map(([engine, m]) => `${engine} ${m.toFixed(3)} ms`)
     .join(", ")
 
+/** The engines that answer requests with extensions. */
+export const extensionEngines = (
+  engines: ReadonlyArray<Engine>,
+): Array<Engine & Required<Pick<Engine, "runExtended">>> =>
+  engines.filter(
+    (engine): engine is Engine & Required<Pick<Engine, "runExtended">> =>
+      engine.runExtended !== undefined,
+  )
+
+/**
+ * Checks that every engine with `runExtended` gives the same wire body to each shape's
+ * request and its baseline (core composes the extensions from each store's answers, so
+ * they differ only where a store does); throws naming the shape and the engines.
+ */
+export const verifyExtensions = async (
+  engines: ReadonlyArray<Engine & Required<Pick<Engine, "runExtended">>>,
+  shapes: ReadonlyArray<ExtensionShape.ExtensionShape>,
+): Promise<void> => {
+  for (const shape of shapes) {
+    for (const body of shape.baseline === undefined ? [shape.body] : [shape.baseline, shape.body]) {
+      const answers = await Promise.all(engines.map((engine) => engine.runExtended(body)))
+      const first = JSON.stringify(answers[0])
+      for (const [i, answer] of answers.entries()) {
+        if (JSON.stringify(answer) !== first) {
+          throw new Error(
+            `${shape.label}: ${engines[i]!.name} answered ${JSON.stringify(body)} unlike ${engines[0]!.name}`,
+          )
+        }
+      }
+    }
+  }
+}
+
 /** Loads, checks and times one data set size. Engines are closed whatever happens. */
 export const runSize = async (options: Options, events: number): Promise<SizeReport> => {
   const started = performance.now()
@@ -396,6 +445,7 @@ export const runSize = async (options: Options, events: number): Promise<SizeRep
   const filtered = options.filtered ?? Shape.filtered
   const requests = options.combined ?? Shape.combined
   const topShapes = options.top ?? TopShape.all
+  const extensionShapes = options.extensions ?? ExtensionShape.all
   const dataset = Dataset.make({
     events,
     ...(options.seed === undefined ? {} : { seed: options.seed }),
@@ -453,6 +503,13 @@ export const runSize = async (options: Options, events: number): Promise<SizeRep
         checkedAgainstReference ? referenceTop(dataset, topShapes) : undefined,
       )
     }
+    const extensionCapable = extensionShapes.length === 0 ? [] : extensionEngines(engines)
+    if (extensionCapable.length > 0) {
+      log(
+        `[${grouped(events)}] checking ${extensionShapes.length} requests with extensions across ${extensionCapable.map((e) => e.name).join(", ")} …`,
+      )
+      await verifyExtensions(extensionCapable, extensionShapes)
+    }
     // Every engine's runs of `call` in turns, cold (those that reopen) then warm; logged.
     const timeEngines = async <E extends Engine>(
       label: string,
@@ -504,6 +561,20 @@ export const runSize = async (options: Options, events: number): Promise<SizeRep
       )
       combined.push({ request, ...timed })
     }
+    const extensions: Array<ExtensionTiming> = []
+    for (const shape of extensionCapable.length > 0 ? extensionShapes : []) {
+      const baselineBody = shape.baseline
+      const baseline =
+        baselineBody === undefined
+          ? undefined
+          : await timeEngines(`${shape.label}, baseline`, extensionCapable, (engine) =>
+              engine.runExtended(baselineBody),
+            )
+      const timed = await timeEngines(shape.label, extensionCapable, (engine) =>
+        engine.runExtended(shape.body),
+      )
+      extensions.push({ shape, ...timed, ...(baseline === undefined ? {} : { baseline }) })
+    }
     return {
       dataset,
       loads,
@@ -512,6 +583,7 @@ export const runSize = async (options: Options, events: number): Promise<SizeRep
       filtered: filteredTimings,
       top: topTimings,
       combined,
+      extensions,
       cold: Object.fromEntries(engines.filter(isReopenable).map((e) => [e.name, e.cold.means])),
       coldStarts: Object.fromEntries(
         engines.flatMap((e) => (e.cold?.starts === undefined ? [] : [[e.name, e.cold.starts()]])),

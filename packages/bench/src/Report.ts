@@ -11,6 +11,7 @@
  * @since 0.1.0
  */
 import * as Dataset from "./Dataset.ts"
+import * as ExtensionShape from "./ExtensionShape.ts"
 import * as Harness from "./Harness.ts"
 import * as Machine from "./Machine.ts"
 import { grouped, shortCount, significant, table } from "./Markdown.ts"
@@ -387,6 +388,65 @@ export const topAnswers = (size: Harness.SizeReport): Array<string> =>
     return `- ${TopShape.label(shape)}: ${values}`
   })
 
+/**
+ * The extensions shapes of a size, each engine on a row: the cold and warm medians of the
+ * request and of its baseline, their ratios, and the target (on the cold medians) and
+ * whether it is met. `undefined` when the size timed none.
+ */
+export const extensionsTable = (
+  size: Harness.SizeReport,
+  allEngines: ReadonlyArray<string>,
+): string | undefined => {
+  const timings = size.extensions ?? []
+  if (timings.length === 0) return undefined
+  const engines = timedEngines(
+    allEngines,
+    timings.flatMap((timing) => [timing.cold, timing.warm]),
+  )
+  const ratio = (value: number | undefined, baseline: number | undefined): string =>
+    value === undefined || baseline === undefined || !(baseline > 0)
+      ? "—"
+      : `${(value / baseline).toFixed(2)}×`
+  return table(
+    [
+      "request",
+      "engine",
+      "cold ms",
+      "baseline cold ms",
+      "cold ratio",
+      "warm ms",
+      "baseline warm ms",
+      "warm ratio",
+      "target, cold",
+      "met",
+    ],
+    timings.flatMap((timing) =>
+      engines.map((engine) => {
+        const cold = timing.cold.medians[engine]
+        const warm = timing.warm.medians[engine]
+        const baselineCold = timing.baseline?.cold.medians[engine]
+        const baselineWarm = timing.baseline?.warm.medians[engine]
+        return [
+          timing.shape.label,
+          engine,
+          millis(cold),
+          timing.baseline === undefined ? "—" : millis(baselineCold),
+          ratio(cold, baselineCold),
+          millis(warm),
+          timing.baseline === undefined ? "—" : millis(baselineWarm),
+          ratio(warm, baselineWarm),
+          ExtensionShape.targetLabel(timing.shape),
+          ExtensionShape.targetMet(timing.shape, cold, baselineCold),
+        ]
+      }),
+    ),
+  )
+}
+
+/** What the extensions table shows, and the targets it judges. */
+export const extensionsNote = (): string =>
+  `Whole trends requests of the top event ("${Dataset.topEvent}") with Trendline's extensions, answered by core's API over each store as the server answers them (every store's answer the same), each beside its baseline (the same request without the extension), cold against cold and warm against warm. The issue's targets at 10M events, cold: a comparison at most 2× its baseline (the first row compares half-years that both hold events; the second compares the year with 2024, which holds none), and the distinct profiles of the top event over the year under 50 ms.`
+
 const temperatureNotes: Record<Harness.Temperature, string> = {
   cold: "Cold: every timed call is the first one of a freshly reopened engine (see the header).",
   warm: `Warm: repeats after a warm-up. The SQLite store (and the server over it) answers weekly and monthly distinct profiles from counts it remembered on the first call; DuckDB and ClickHouse compute every answer again, from warm buffers.`,
@@ -453,7 +513,8 @@ export const markdown = (
       "",
       loadTable(size),
     )
-    for (const temperature of Harness.temperatures) {
+    // A run of the extensions only (`--extensions-only`) timed no shape.
+    for (const temperature of size.timings.length === 0 ? [] : Harness.temperatures) {
       sections.push(
         "",
         `### Shapes, ${temperature}`,
@@ -467,6 +528,10 @@ export const markdown = (
     const filtered = filteredTable(size, report.engines)
     if (filtered !== undefined) {
       sections.push("", "### Filtered queries", "", filteredNote(), "", filtered)
+    }
+    const extensions = extensionsTable(size, report.engines)
+    if (extensions !== undefined) {
+      sections.push("", "### Trendline's extensions", "", extensionsNote(), "", extensions)
     }
     const top = topTable(size, report.engines)
     if (top !== undefined) {

@@ -5,16 +5,18 @@
  *
  * Events go in through the port's `append`, 1000 to a batch, as an upload would send them;
  * shapes are answered by the port's `query` with the plan core builds for a trends request,
- * top values shapes by the port's `top` with the plan core builds for a top counts request.
+ * top values shapes by the port's `top` with the plan core builds for a top counts request,
+ * requests with Trendline's extensions by core's API over the store.
  *
  * @since 0.1.0
  */
 import { mkdtemp, rm } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import type * as EventStore from "@trendline/core/EventStore"
-import { makeMemory } from "@trendline/core/EventStore"
+import * as AccountApi from "@trendline/core/AccountApi"
+import * as EventStore from "@trendline/core/EventStore"
 import * as QueryPlan from "@trendline/core/QueryPlan"
+import * as WireAnswer from "@trendline/core/WireAnswer"
 import * as NodeSqlite from "@trendline/store-sqlite/NodeSqlite"
 import * as SqliteEventStore from "@trendline/store-sqlite/SqliteEventStore"
 import * as Effect from "effect/Effect"
@@ -54,12 +56,28 @@ export const fromEventStore = (
     const result = await Effect.runPromise(store().top(Shape.account, TopShape.plan(shape)))
     return result[TopShape.group]!
   },
+  runExtended: async (body) => {
+    // Core's API over the store, as the server's, with a budget no answer outlasts (never
+    // `partial`).
+    const answer = await Effect.runPromise(
+      Effect.scoped(
+        Effect.flatMap(
+          AccountApi.make(Shape.account, { ...AccountApi.defaultOptions, syncBudget: "1 hour" }),
+          (api) => WireAnswer.ofApi(api).trends(body),
+        ),
+      ).pipe(Effect.provideService(EventStore.EventStore, store())),
+    )
+    if (answer.status !== 200) {
+      throw new Error(`${name} answered ${answer.status}: ${JSON.stringify(answer.body)}`)
+    }
+    return answer.body
+  },
   close: release,
 })
 
 /** Core's in-memory reference store. */
 export const memory = async (): Promise<Engine> => {
-  const store = await Effect.runPromise(makeMemory())
+  const store = await Effect.runPromise(EventStore.makeMemory())
   return fromEventStore("memory", "core's reference store", () => store)
 }
 

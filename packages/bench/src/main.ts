@@ -110,6 +110,7 @@ const main = async (): Promise<void> => {
     engines: engines.map((name) => specOf(name, settings)),
     referenceLimit: settings.referenceLimit,
     ...(settings.seed === undefined ? {} : { seed: settings.seed }),
+    ...(settings.extensionsOnly ? { shapes: [], filtered: [], top: [], combined: [] } : {}),
     log,
   }
   // Harness.run, but each size with the engines that load it (workers: the smaller ones).

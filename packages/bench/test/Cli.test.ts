@@ -36,9 +36,12 @@ describe("Cli", () => {
       out: "RESULTS.md",
       load: { events: 1_000_000 },
       loadOnly: false,
+      extensionsOnly: false,
       workersEvents: 1_000_000,
       spread: { years: 17, events: 100_000 },
     })
+    const only = Cli.parse(["--extensions-only"], {}, "R.md")
+    assert.isTrue(only !== "help" && only.extensionsOnly)
   })
 
   it("takes the -- that pnpm passes on before the flags", () => {

@@ -5,6 +5,7 @@ import * as ClickHouseEngine from "../src/ClickHouseEngine.ts"
 import * as Dataset from "../src/Dataset.ts"
 import * as DuckDbEngine from "../src/DuckDbEngine.ts"
 import type { Engine } from "../src/Engine.ts"
+import * as ExtensionShape from "../src/ExtensionShape.ts"
 import * as Harness from "../src/Harness.ts"
 import * as HttpEngine from "../src/HttpEngine.ts"
 import * as Machine from "../src/Machine.ts"
@@ -135,7 +136,29 @@ describe("Harness", () => {
       size!.top!.map((timing) => timing.answer.length),
       [10, 3, 10],
     )
+    // The requests with extensions on Trendline's stores (core's API over each), every
+    // one's answer the same, each beside its baseline when it has one.
+    const trendlineStores = ["memory", "sqlite", "clickhouse", "chdb"]
+    assert.deepStrictEqual(
+      size!.extensions?.map((timing) => [
+        timing.shape.label,
+        Object.keys(timing.warm.medians),
+        Object.keys(timing.cold.medians),
+        timing.baseline === undefined ? [] : Object.keys(timing.baseline.warm.medians),
+      ]),
+      ExtensionShape.all.map((shape) => [
+        shape.label,
+        trendlineStores,
+        ["sqlite", "clickhouse", "chdb"],
+        shape.baseline === undefined ? [] : trendlineStores,
+      ]),
+    )
     const text = Report.markdown(report, Machine.current(), new Date())
+    assert.include(text, "### Trendline's extensions")
+    assert.match(
+      text,
+      /\| count daily, Jul-Dec vs Jan-Jun \(compare previous_period\) +\| +sqlite +\| +[\d.,]+ \| +[\d.,]+ \| +[\d.,]+× \| +[\d.,]+ \| +[\d.,]+ \| +[\d.,]+× \| +≤ 2× \| +(yes|no) \|/,
+    )
     assert.include(text, "### Shapes, cold")
     assert.include(text, "### Shapes, warm")
     assert.include(text, "  - duckdb: no cold figures")
@@ -291,5 +314,29 @@ describe("Harness", () => {
     ])
     assert.strictEqual(Harness.median([5, 1, 3]), 3)
     assert.strictEqual(Harness.median([4, 1, 3, 2]), 2.5)
+  })
+})
+
+describe("requests with extensions", () => {
+  it("stops naming the request and the engine when an engine answers otherwise", async () => {
+    const dataset = Dataset.make({ events: 2000 })
+    const honest = await TrendlineEngine.memory()
+    await honest.load(Dataset.batches(dataset))
+    const liar: Engine = {
+      ...honest,
+      name: "liar",
+      runExtended: async (body) => ({ ...(await honest.runExtended!(body)), extra: 1 }),
+    }
+    try {
+      const shape = ExtensionShape.all[0]!
+      await Harness.verifyExtensions(Harness.extensionEngines([honest, honest]), ExtensionShape.all)
+      const error = await Harness.verifyExtensions(Harness.extensionEngines([honest, liar]), [
+        shape,
+      ]).catch((cause: unknown) => cause)
+      assert.instanceOf(error, Error)
+      assert.include((error as Error).message, `${shape.label}: liar answered`)
+    } finally {
+      await honest.close()
+    }
   })
 })

@@ -1,5 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as Dataset from "../src/Dataset.ts"
+import * as ExtensionShape from "../src/ExtensionShape.ts"
 import type * as Harness from "../src/Harness.ts"
 import type * as Latency from "../src/Latency.ts"
 import * as Report from "../src/Report.ts"
@@ -541,5 +542,106 @@ describe("Report", () => {
     assert.strictEqual(UnderLoadReport.met(700, 700, false), "yes")
     assert.strictEqual(UnderLoadReport.met(1, undefined, true), "—")
     assert.strictEqual(UnderLoadReport.met(Number.NaN, 50, true), "—")
+  })
+})
+
+describe("the extensions table", () => {
+  const [compare, , , yearTotal] = ExtensionShape.all
+  const extensionsSize: Harness.SizeReport = {
+    ...size,
+    extensions: [
+      {
+        shape: compare!,
+        cold: timed({ sqlite: 30, clickhouse: 300 }),
+        warm: timed({ sqlite: 4, clickhouse: 250, memory: 9 }),
+        baseline: {
+          cold: timed({ sqlite: 20, clickhouse: 100 }),
+          warm: timed({ sqlite: 2, clickhouse: 120, memory: 5 }),
+        },
+      },
+      {
+        shape: yearTotal!,
+        cold: timed({ sqlite: 12, clickhouse: 50 }),
+        warm: timed({ sqlite: 1, clickhouse: 40, memory: 3 }),
+      },
+    ],
+  }
+  const cells = (row: string) =>
+    row
+      .split("|")
+      .slice(1, -1)
+      .map((cell) => cell.trim())
+  const rows = () =>
+    Report.extensionsTable(extensionsSize, ["sqlite", "memory", "clickhouse"])!
+      .split("\n")
+      .map(cells)
+
+  it("sets each request beside its baseline, judging the cold ratio or the cold time", () => {
+    assert.deepStrictEqual(rows()[0], [
+      "request",
+      "engine",
+      "cold ms",
+      "baseline cold ms",
+      "cold ratio",
+      "warm ms",
+      "baseline warm ms",
+      "warm ratio",
+      "target, cold",
+      "met",
+    ])
+    const rowOf = (shape: ExtensionShape.ExtensionShape, engine: string) =>
+      rows().find((row) => row[0] === shape.label && row[1] === engine)!
+    assert.deepStrictEqual(rowOf(compare!, "sqlite").slice(2), [
+      "30.0",
+      "20.0",
+      "1.50×",
+      "4.00",
+      "2.00",
+      "2.00×",
+      "≤ 2×",
+      "yes",
+    ])
+    assert.deepStrictEqual(rowOf(compare!, "clickhouse").slice(4), [
+      "3.00×",
+      "250",
+      "120",
+      "2.08×",
+      "≤ 2×",
+      "no",
+    ])
+    // No cold figures: nothing to judge.
+    assert.deepStrictEqual(rowOf(compare!, "memory").slice(2), [
+      "n/a",
+      "n/a",
+      "—",
+      "9.00",
+      "5.00",
+      "1.80×",
+      "≤ 2×",
+      "n/a",
+    ])
+    // Timed alone: no baseline; 50 ms is not under 50 ms.
+    assert.deepStrictEqual(rowOf(yearTotal!, "sqlite").slice(2), [
+      "12.0",
+      "—",
+      "—",
+      "1.00",
+      "—",
+      "—",
+      "< 50 ms",
+      "yes",
+    ])
+    assert.deepStrictEqual(rowOf(yearTotal!, "clickhouse").slice(8), ["< 50 ms", "no"])
+  })
+
+  it("gives the table a section of its own, and none without extensions shapes", () => {
+    const text = Report.markdown(
+      { engines: ["sqlite", "clickhouse"], repetitions: 3, sizes: [extensionsSize] },
+      machine,
+      new Date("2026-01-02T03:04:00Z"),
+    )
+    assert.include(text, "### Trendline's extensions")
+    assert.include(text, Report.extensionsNote())
+    assert.isUndefined(Report.extensionsTable(size, ["sqlite"]))
   })
 })
