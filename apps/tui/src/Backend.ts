@@ -76,6 +76,33 @@ const receivedAt = Effect.map(
   (ms) => Math.floor(ms / 1000),
 )
 
+/**
+ * Trends queries answered by an account's API in this process: the client's own polling
+ * loop over it, for the same progress, `partial` handling and decoding as remote mode,
+ * without HTTP. Hourly groups get every hour of the account's zone (23 or 25 on DST days).
+ */
+export const trendsOver =
+  (api: AccountApi.AccountApi, account: Account.Settings): Service["trends"] =>
+  (request, onProgress) =>
+    Effect.gen(function* () {
+      const decoded = yield* TrendsRequest.decode(request)
+      const result = yield* Polling.run(
+        {
+          submit: api.trendsOf(decoded),
+          poll: (reqId) => api.poll("trends", String(reqId)),
+        },
+        onProgress === undefined ? {} : { onProgress: onProgress as never },
+      )
+      return {
+        body: TrendsResponse.toWire(result.groups, result.extras),
+        groups: Results.decode(decoded, result.groups, {
+          weekStart: account.weekStart,
+          timeZone: account.timeZone,
+        }),
+        ...(result.extras === undefined ? {} : { extras: result.extras }),
+      }
+    })
+
 /** Local mode: core and the SQLite store in this process, seeded with demo data if empty. */
 export const layerLocal = (options: LocalOptions): Layer.Layer<Backend, EventStore.StoreError> =>
   Layer.scoped(
@@ -115,26 +142,7 @@ export const layerLocal = (options: LocalOptions): Layer.Layer<Backend, EventSto
             : store
                 .propertyNames(options.account, eventName)
                 .pipe(Effect.orElseSucceed(() => noPropertyNames)),
-        // The client's own polling loop over the API in this process: the same progress,
-        // `partial` handling and decoding as remote mode, without HTTP.
-        trends: (request, onProgress) =>
-          Effect.gen(function* () {
-            const decoded = yield* TrendsRequest.decode(request)
-            const result = yield* Polling.run(
-              {
-                submit: api.trendsOf(decoded),
-                poll: (reqId) => api.poll("trends", String(reqId)),
-              },
-              onProgress === undefined ? {} : { onProgress: onProgress as never },
-            )
-            return {
-              body: TrendsResponse.toWire(result.groups, result.extras),
-              groups: Results.decode(decoded, result.groups, {
-                weekStart: options.account.weekStart,
-              }),
-              ...(result.extras === undefined ? {} : { extras: result.extras }),
-            }
-          }),
+        trends: trendsOver(api, options.account),
         top: (request, onProgress) =>
           Polling.run(
             {
@@ -182,4 +190,14 @@ export const layerOf = (
 ): Layer.Layer<Backend, EventStore.StoreError | Region.ConfigError> =>
   target._tag === "Local"
     ? layerLocal({ filename: target.filename, account: target.account, seedDemo: options.seedDemo })
-    : layerRemote(target.config)
+    : layerRemote(remoteConfig(target))
+
+/**
+ * The client's configuration of a remote target: a zone given for the account (`--timezone`,
+ * `TRENDLINE_TIMEZONE`) also dates every hour of an hourly group, so that the hours a server
+ * leaves out are filled (23 or 25 on DST days); without one, hourly groups have its hours.
+ */
+export const remoteConfig = (target: Target.Remote): TrendsClient.Config =>
+  target.timeZoneSource === undefined
+    ? target.config
+    : { ...target.config, timeZone: target.timeZone }

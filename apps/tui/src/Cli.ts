@@ -69,9 +69,10 @@ Query options:
   --event NAME         the event to count
   --from DATE --to DATE  the range, both days included: 20250131 (or 2025-01-31)
   --last DAYS          instead of --from/--to: the DAYS days ending today
-  --group NAME=TYPE    a group of buckets, TYPE daily, weekly, monthly, quarterly or
-                       yearly; repeat for more; --group weekly names it after its type
-                       (default: --group daily)
+  --group NAME=TYPE    a group of buckets, TYPE hourly, daily, weekly, monthly, quarterly
+                       or yearly; repeat for more; --group weekly names it after its type
+                       (default: --group daily). Hourly (keys YYYYMMDDHH, HH the hour of
+                       the local day: 23 or 25 hours on DST days) covers at most 31 days
   --unique             count distinct profiles instead of events
   --sum PROP           sum the integer event property PROP instead of counting
   --where 'NAME OP VALUE'  count only events whose property NAME satisfies OP VALUE; repeat:
@@ -96,13 +97,17 @@ Query options:
                        property NAME: a column a value, and other for the rest
   --breakdown-profile NAME  the same by a field of the profile that did the event
   --breakdown-n N      values of the breakdown (1 to 20, default 5)
+  --rolling N          on every daily group, each day's measure over the N days ending
+                       that day (1 to 90; with --unique, 7 is weekly and 30 monthly active
+                       profiles): the table's rolling Nd column
                        These are Trendline's extensions, sent only when given: a hosted API
                        ignores them (then a note on stderr, and the answer without them)
   --json | --csv       the answer's wire JSON (with them under "trendline"), or CSV
                        (group,trend_type,key,start,end,value, then group_total with
                        --totals, first,last,complete,days,whole_days with --bucket-meta,
-                       previous_key,previous,change,change_ratio with --compare; with
-                       --breakdown alone, group,bucket,series,value, the rest as other);
+                       previous_key,previous,change,change_ratio with --compare,
+                       rolling with --rolling; with --breakdown alone,
+                       group,bucket,series,value, the rest as other);
                        default: a table a group
 
 Exit codes of query and upload:
@@ -145,6 +150,7 @@ const options = {
   breakdown: { type: "string" },
   "breakdown-profile": { type: "string" },
   "breakdown-n": { type: "string" },
+  rolling: { type: "string" },
   csv: { type: "boolean" },
   // query and upload
   json: { type: "boolean" },
@@ -173,6 +179,7 @@ const commandFlags: Readonly<Record<string, ReadonlyArray<keyof Values>>> = {
     "breakdown",
     "breakdown-profile",
     "breakdown-n",
+    "rolling",
     "csv",
     "json",
   ],

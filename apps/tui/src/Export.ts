@@ -27,7 +27,8 @@ const csvField = (value: string): string =>
  * and `first,last,complete,days,whole_days` (the bucket's instants, whether it had ended,
  * and for a bucket the range cuts its days and those of the whole bucket), and
  * `previous_key,previous,change,change_ratio` (the earlier period's bucket beside it; empty
- * when none, or no ratio). An answer without them (a server that does not know them) gives
+ * when none, or no ratio), and `rolling` (a daily group's window ending that day; empty for
+ * other groups). An answer without them (a server that does not know them) gives
  * the first six columns only.
  */
 export const toCsv = (
@@ -48,6 +49,7 @@ export const toCsv = (
       ...(shown.compare === undefined
         ? []
         : ["previous_key", "previous", "change", "change_ratio"]),
+      ...(shown.rolling === true ? ["rolling"] : []),
     ],
   ]
   for (const [name, group] of Object.entries(answer.groups)) {
@@ -72,6 +74,7 @@ export const toCsv = (
             ]
           : []),
         ...(shown.compare === undefined ? [] : compareCells(marks.compare, bucket.key)),
+        ...(shown.rolling === true ? [String(Extras.rollingAt(marks, bucket.key) ?? "")] : []),
       ])
     }
   }

@@ -2,20 +2,17 @@
  * Trendline's extensions of a trends answer (`@trendline/core/Extensions`) as the command
  * line and the UI show them: what a request asks for, what the answer carries of it, and per
  * group the server's total, the buckets that had not ended or that the range cuts, the
- * earlier period's values, and the series of a breakdown.
+ * earlier period's values, the series of a breakdown, and rolling windows.
  *
  * A hosted API does not know `"totals"`, `"bucket_meta"`, `"compare"` or a group's
- * `"breakdown"`: it answers without the `trendline` key. Then `answered` is `none`, and
+ * `"breakdown"` or `"rolling"`: it answers without the `trendline` key. Then `answered` is `none`, and
  * every screen shows what it shows without them (`ignored` tells them to say so). Free of
  * Effect, Ink and React.
  */
 import type * as TrendsClient from "@trendline/client/TrendsClient"
 import type * as Extensions from "@trendline/core/Extensions"
 
-/**
- * The extensions the terminal shows, as a request asks for them. The UI asks for the first
- * two only; `trendline query` also for a comparison and breakdowns.
- */
+/** The extensions the terminal shows, as a request asks for them. */
 export interface Wanted {
   readonly totals: boolean
   readonly bucketMeta: boolean
@@ -23,6 +20,8 @@ export interface Wanted {
   readonly compare?: Extensions.CompareTo | undefined
   /** Whether the groups are broken down by a property's values (`"breakdown"`). */
   readonly breakdown?: boolean | undefined
+  /** Whether groups have rolling windows (a daily group's `"rolling"`). */
+  readonly rolling?: boolean | undefined
 }
 
 /** Nothing: the hosted answer. */
@@ -33,14 +32,18 @@ export const both: Wanted = { totals: true, bucketMeta: true }
 
 /** Whether it asks for either. */
 export const isAny = (wanted: Wanted): boolean =>
-  wanted.totals || wanted.bucketMeta || wanted.compare !== undefined || wanted.breakdown === true
+  wanted.totals ||
+  wanted.bucketMeta ||
+  wanted.compare !== undefined ||
+  wanted.breakdown === true ||
+  wanted.rolling === true
 
 const isCompareTo = (value: unknown): value is Extensions.CompareTo =>
   value === "previous_period" || value === "previous_year"
 
 /**
  * What a trends wire body asks for: `"totals": true`, `"bucket_meta": true`, a `"compare"`,
- * a group's `"breakdown"` (the last two only when there).
+ * a group's `"breakdown"` or `"rolling"` (the last three only when there).
  */
 export const wantedOf = (body: {
   readonly totals?: unknown
@@ -50,18 +53,22 @@ export const wantedOf = (body: {
 }): Wanted => {
   const groups =
     typeof body.groups === "object" && body.groups !== null ? Object.values(body.groups) : []
-  const breakdown = groups.some(
-    (group: unknown) =>
-      typeof group === "object" &&
-      group !== null &&
-      "breakdown" in group &&
-      group.breakdown != null,
-  )
+  const has = (field: string) =>
+    groups.some(
+      (group: unknown) =>
+        typeof group === "object" &&
+        group !== null &&
+        field in group &&
+        (group as Record<string, unknown>)[field] != null,
+    )
+  const breakdown = has("breakdown")
+  const rolling = has("rolling")
   return {
     totals: body.totals === true,
     bucketMeta: body.bucket_meta === true,
     ...(isCompareTo(body.compare) ? { compare: body.compare } : {}),
     ...(breakdown ? { breakdown: true } : {}),
+    ...(rolling ? { rolling: true } : {}),
   }
 }
 
@@ -112,6 +119,8 @@ export interface GroupMarks {
   readonly compare?: Extensions.Comparison | undefined
   /** The group's series, one a top value of a property, when broken down. */
   readonly breakdown?: Extensions.BreakdownAnswer | undefined
+  /** Each day's window of the group's measure, when the group has rolling windows. */
+  readonly rolling?: Extensions.Rolling | undefined
 }
 
 /** No extensions: a group shown as the hosted answer has it. */
@@ -138,6 +147,7 @@ export const groupOf = (
     ...(shown.breakdown === true && group.breakdown !== undefined
       ? { breakdown: group.breakdown }
       : {}),
+    ...(shown.rolling === true && group.rolling !== undefined ? { rolling: group.rolling } : {}),
   }
 }
 
@@ -169,3 +179,46 @@ export const cutText = (cut: Cut): string => `${cut.days} of ${cut.wholeDays} da
  * quoted there (`"other"`), apart from it.
  */
 export const otherSeries = "other"
+
+/** A bucket's value of a record keyed by bucket (a series, the rolling windows), if any. */
+export const valueAt = (
+  buckets: { readonly [key: string]: number } | undefined,
+  key: string,
+): number | undefined =>
+  buckets !== undefined && Object.hasOwn(buckets, key) ? buckets[key] : undefined
+
+/** A bucket's rolling window, if the group has them. */
+export const rollingAt = (marks: GroupMarks, key: string): number | undefined =>
+  valueAt(marks.rolling?.buckets, key)
+
+/** A bucket beside its counterpart in the earlier period, if compared. */
+export const changeAt = (marks: GroupMarks, key: string): Extensions.BucketChange | undefined =>
+  marks.compare !== undefined && Object.hasOwn(marks.compare.buckets, key)
+    ? marks.compare.buckets[key]
+    : undefined
+
+const signed = (value: number, unit = ""): string => `${value > 0 ? "+" : ""}${value}${unit}`
+
+/**
+ * A change as tables and figures show it: signed, with its ratio as a percentage when there
+ * is one (`+2 (+50%)`, `-1 (-33.3%)`) and `—` when there is none (`+2 (—)`: the previous
+ * value was 0); `—` alone for a bucket with no counterpart in the earlier period.
+ */
+export const changeText = (change: {
+  readonly change: number | null
+  readonly change_ratio: number | null
+}): string => {
+  if (change.change === null) return "—"
+  const ratio =
+    change.change_ratio === null ? "—" : signed(Number((change.change_ratio * 100).toFixed(1)), "%")
+  return `${signed(change.change)} (${ratio})`
+}
+
+/** The change from `previous` to `value`, as core computes a bucket's. */
+export const changeOf = (
+  value: number,
+  previous: number,
+): { readonly change: number; readonly change_ratio: number | null } => ({
+  change: value - previous,
+  change_ratio: previous === 0 ? null : (value - previous) / Math.abs(previous),
+})

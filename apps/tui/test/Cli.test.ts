@@ -198,11 +198,30 @@ describe("subcommands", () => {
   })
 
   it("leaves values core must judge as typed", () => {
-    const options = queryOptions({ from: "jan", to: "2025-02-30", group: ["x=hourly"] })
+    const options = queryOptions({ from: "jan", to: "2025-02-30", group: ["x=minutely"] })
     assert.deepStrictEqual(Query.requestOf(options, 0), {
       from: "jan",
       to: "2025-02-30",
-      groups: { x: { trend_type: "hourly" } },
+      groups: { x: { trend_type: "minutely" } },
+    })
+  })
+
+  it("takes hourly groups, named or by their type alone", () => {
+    const options = queryOptions({
+      event: "Charged",
+      from: "20251102",
+      to: "20251102",
+      group: ["hourly", "h=hourly", "d=daily"],
+    })
+    assert.deepStrictEqual(Query.requestOf(options, 0), {
+      event_name: "Charged",
+      from: 20251102,
+      to: 20251102,
+      groups: {
+        hourly: { trend_type: "hourly" },
+        h: { trend_type: "hourly" },
+        d: { trend_type: "daily" },
+      },
     })
   })
 

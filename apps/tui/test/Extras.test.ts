@@ -246,12 +246,15 @@ describe("the form's Extras", () => {
     expect(QueryForm.toWireBody(top, true)).not.toHaveProperty("totals")
   })
 
-  it("are the last field, switched with ←, → or Space from what the backend would do", () => {
+  it("follow the groups, before Compare and Rolling, switched with ←, → or Space from what the backend would do", () => {
     const context = { eventNames: [], today, extrasByDefault: true }
     let state = QueryForm.initialState(today)
-    expect(QueryForm.fieldsOf(state.draft).at(-1)).toBe("extras")
+    expect(QueryForm.fieldsOf(state.draft).slice(-3)).toEqual(["extras", "compare", "rolling"])
     for (let i = 0; i < 20; i++)
       state = QueryForm.onKey(state, "", { ...noKey, downArrow: true }, context).state
+    expect(state.focus).toBe("rolling")
+    for (let i = 0; i < 2; i++)
+      state = QueryForm.onKey(state, "", { ...noKey, upArrow: true }, context).state
     expect(state.focus).toBe("extras")
     state = QueryForm.onKey(state, "", { ...noKey, rightArrow: true }, context).state
     expect(state.draft.extras).toBe(false)

@@ -119,7 +119,7 @@ describe("Extras in local mode", () => {
       "Charged",
       small,
     )
-    for (let field = 0; field < 9; field++) ui.press(keys.down) // past the group to Extras
+    for (let field = 0; field < 10; field++) ui.press(keys.down) // past the group to Extras
     await ui.see("› Extras")
     expect(ui.frame()).toContain("←→ on/off")
     ui.press(keys.left)
@@ -155,7 +155,7 @@ describe("Extras against a remote server", () => {
 
     ui.press("n")
     await ui.see("‹ unique profiles ›")
-    for (let field = 0; field < 5; field++) ui.press(keys.down) // Where, Profile, #1, Extras
+    for (let field = 0; field < 6; field++) ui.press(keys.down) // Where, Profile, Breakdown, #1, Extras
     await ui.see("› Extras")
     ui.press(keys.right)
     await ui.see("‹ exact totals, incomplete buckets marked ›")

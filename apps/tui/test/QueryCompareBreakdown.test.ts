@@ -18,6 +18,7 @@ import * as Cli from "../src/Cli.ts"
 import * as Query from "../src/commands/Query.ts"
 import * as QueryIssues from "../src/commands/QueryIssues.ts"
 import * as QueryOptions from "../src/commands/QueryOptions.ts"
+import * as QueryTable from "../src/commands/QueryTable.ts"
 import * as Upload from "../src/commands/Upload.ts"
 import { fixtureWeek, run } from "../src/testing/Commands.ts"
 import { displayValue } from "../src/view/TopView.ts"
@@ -104,7 +105,7 @@ describe("trendline query --compare (local)", () => {
     assert.match(lines[1]!, /^bucket +days +events +previous +change$/)
     now.forEach(([key, value], b) => {
       const [previousKey, previous] = before[b]!
-      const change = Query.changeText(changeOf(value, previous))
+      const change = QueryTable.changeText(changeOf(value, previous))
       assert.match(
         lines[2 + b]!,
         new RegExp(`^${key} +\\S+ +${value} +${previousKey} +${previous} +${literal(change)}$`),
@@ -113,17 +114,17 @@ describe("trendline query --compare (local)", () => {
     assert.match(
       lines.at(-1)!,
       new RegExp(
-        `^total +${totalNow} +${totalBefore} +${literal(Query.changeText(changeOf(totalNow, totalBefore)))}$`,
+        `^total +${totalNow} +${totalBefore} +${literal(QueryTable.changeText(changeOf(totalNow, totalBefore)))}$`,
       ),
     )
   })
 
   it("says a change with its ratio as a percentage, and — without one", () => {
-    assert.strictEqual(Query.changeText(changeOf(3, 2)), "+1 (+50%)")
-    assert.strictEqual(Query.changeText(changeOf(1, 3)), "-2 (-66.7%)")
-    assert.strictEqual(Query.changeText(changeOf(2, 2)), "0 (0%)")
-    assert.strictEqual(Query.changeText(changeOf(2, 0)), "+2 (—)")
-    assert.strictEqual(Query.changeText({ change: null, change_ratio: null }), "—")
+    assert.strictEqual(QueryTable.changeText(changeOf(3, 2)), "+1 (+50%)")
+    assert.strictEqual(QueryTable.changeText(changeOf(1, 3)), "-2 (-66.7%)")
+    assert.strictEqual(QueryTable.changeText(changeOf(2, 2)), "0 (0%)")
+    assert.strictEqual(QueryTable.changeText(changeOf(2, 0)), "+2 (—)")
+    assert.strictEqual(QueryTable.changeText({ change: null, change_ratio: null }), "—")
   })
 
   it("adds previous_key,previous,change,change_ratio to the CSV, and the comparison to the JSON", async () => {
@@ -338,10 +339,11 @@ describe("trendline query --compare and --breakdown: usage errors", () => {
       ["--compare", "previous_period"],
       ["--breakdown", "Platform"],
       ["--breakdown-profile", "Plan"],
+      ["--rolling", "7"],
     ])
       assert.include(
         usage("--top", "Item", ...flags),
-        "--compare and --breakdown extend a trends answer: a top values query (--top, --top-profile) takes neither",
+        "--compare, --breakdown and --rolling extend a trends answer: a top values query (--top, --top-profile) takes none of them",
       )
   })
 

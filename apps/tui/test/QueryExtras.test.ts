@@ -13,6 +13,7 @@ import * as Uploads from "@trendline/core/testing/Uploads"
 import * as Either from "effect/Either"
 import { afterAll, beforeAll } from "vitest"
 import * as Query from "../src/commands/Query.ts"
+import * as QueryTable from "../src/commands/QueryTable.ts"
 import * as Upload from "../src/commands/Upload.ts"
 import * as Extras from "../src/Extras.ts"
 import { fixtureWeek, run } from "../src/testing/Commands.ts"
@@ -61,7 +62,7 @@ describe("trendline query --totals (local)", () => {
     assert.strictEqual(outcome.stderr, "")
     const lines = outcome.stdout.trimEnd().split("\n")
     assert.match(lines.at(-2)!, new RegExp(`^distinct {2}whole range +${distinct}$`))
-    assert.strictEqual(lines.at(-1), Query.distinctLegend)
+    assert.strictEqual(lines.at(-1), QueryTable.distinctLegend)
     assert.notMatch(outcome.stdout, /^total/m)
     // Without --totals, still no total of distinct profiles: a sum would be wrong.
     const plain = await query(...fixtureWeek, "--unique")
@@ -127,7 +128,7 @@ describe("trendline query --bucket-meta (local)", () => {
     const open = (today: Calendar.Day) => days.filter((day) => day >= today).map(key)
     assert.include([String(open(before)), String(open(after))], String(marked))
     assert.isAtLeast(marked.length, 1)
-    assert.include(outcome.stdout, `\n${Query.incompleteLegend}\n`)
+    assert.include(outcome.stdout, `\n${QueryTable.incompleteLegend}\n`)
   })
 
   it("gives the days of the buckets the range cuts, and marks none in a past range", async () => {

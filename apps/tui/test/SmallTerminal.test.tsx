@@ -53,7 +53,8 @@ describe("long group names at 80x24", () => {
 
   it("keep every group's trend in the form, the names cut with an ellipsis", async () => {
     const ui = await startWithEvent(testBackend(), "Charged", small)
-    ui.press(keys.down, keys.down, keys.down, keys.down, keys.down, keys.down, keys.down) // #1 name (past Where, Profile)
+    // #1 name, past Where, Profile and Breakdown
+    ui.press(keys.down, keys.down, keys.down, keys.down, keys.down, keys.down, keys.down, keys.down)
     await ui.see("› #1")
     ui.press(keys.ctrlU, longName)
     await ui.see("by day")

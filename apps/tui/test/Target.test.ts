@@ -156,6 +156,24 @@ describe("the backend of a target", () => {
   })
 })
 
+describe("the client's configuration of a remote target", () => {
+  it("dates hours in the account's zone when one is given, to fill those a server leaves out", () => {
+    const given = resolve({ timezone: "America/New_York" }, remoteEnv)
+    assert.strictEqual(given._tag, "Remote")
+    if (given._tag !== "Remote") return
+    assert.strictEqual(Backend.remoteConfig(given).timeZone, "America/New_York")
+    assert.deepStrictEqual(Backend.remoteConfig(given), {
+      ...given.config,
+      timeZone: "America/New_York",
+    })
+    // Without one, hourly groups have the server's hours: UTC is only the default of today.
+    const none = resolve({}, remoteEnv)
+    if (none._tag !== "Remote") return assert.fail("expected a remote target")
+    assert.notProperty(Backend.remoteConfig(none), "timeZone")
+    assert.strictEqual(Backend.remoteConfig(none), none.config)
+  })
+})
+
 describe("Zone: the time zone, checked when a command or the UI starts", () => {
   const check = (target: Target.Target) => {
     let stderr = ""

@@ -288,14 +288,14 @@ describe("trendline query (local)", () => {
       "--to",
       "20250103",
       "--group",
-      "x=hourly",
+      "x=minutely",
     ])
     assert.strictEqual(outcome.code, 2)
     assert.strictEqual(outcome.stdout, "")
     assert.deepStrictEqual(outcome.stderr.trimEnd().split("\n"), [
       "trendline: --event is missing: give the event to count, e.g. --event Charged",
       "trendline: --from: 20250231 is not a real calendar date: February 2025 has 28 days",
-      "trendline: --group x=hourly: TYPE must be daily, weekly, monthly, quarterly or yearly",
+      "trendline: --group x=minutely: TYPE must be hourly, daily, weekly, monthly, quarterly or yearly",
     ])
   })
 

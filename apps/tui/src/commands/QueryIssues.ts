@@ -7,7 +7,7 @@
  */
 import * as Calendar from "@trendline/core/Calendar"
 import * as Either from "effect/Either"
-import type * as QueryOptions from "./QueryOptions.ts"
+import * as QueryOptions from "./QueryOptions.ts"
 
 /** One of core's issues: `{ path: "groups.x.trend_type", message: "must be …" }`. */
 export interface Issue {
@@ -29,6 +29,7 @@ const wireToFlag: ReadonlyArray<readonly [RegExp, string]> = [
   [/"totals"(: true)?/g, "--totals"],
   [/"bucket_meta"(: true)?/g, "--bucket-meta"],
   [/"compare"/g, "--compare"],
+  [/"rolling"/g, "--rolling"],
   [/"sum_event_prop"/g, "--sum"],
   [/"event_name"/g, "--event"],
   [/"groups"/g, "--group"],
@@ -56,6 +57,24 @@ const lastLine = (days: number, issue: Issue, context: Context): string => {
   if (days <= limit) return `--last ${days}: ${inFlags(issue.message)}`
   const oldest = key(context.today - limit + 1)
   return `--last ${days} reaches before the oldest allowed day, ${oldest}: a query covers at most ${limit} days, today included; give --last ${limit} or less, or --from and --to for older days`
+}
+
+// Core's issue with a range too long for hourly groups: it names the group and its limit.
+const isHourlyRange = (issue: Issue): boolean => /an hourly group/.test(issue.message)
+
+// A range too long for an hourly group, said of the flags that set the range and the group.
+const hourlyLine = (options: QueryOptions.Options, issue: Issue): string => {
+  const limit = limitIn(issue.message, Number.POSITIVE_INFINITY)
+  const hourly = options.groups.find((group) => group.trendType === "hourly")
+  const group = hourly === undefined ? "an hourly group" : `--group ${hourly.name}=hourly`
+  const range = options.range
+  if (range._tag === "Last")
+    return `--last ${range.days} with ${group}: a range with an hourly group covers at most ${limit} days; give --last ${limit} or less, or make the group daily`
+  const from = dayOf(range.from)
+  const to = dayOf(range.to)
+  if (from === undefined || to === undefined || !Number.isFinite(limit))
+    return `--to ${range.to ?? ""}: ${inFlags(issue.message)}`
+  return `--from ${range.from} --to ${range.to} covers ${to - from + 1} days but a range with ${group} covers at most ${limit}; give --to ${key(from + limit - 1)} or earlier, or make the group daily`
 }
 
 const datesLine = (
@@ -102,11 +121,12 @@ const breakdownLine = (
 
 const groupLine = (path: ReadonlyArray<string>, options: QueryOptions.Options, issue: Issue) => {
   if (path[2] === "breakdown") return breakdownLine(path, options, issue)
+  if (path[2] === "rolling") return `--rolling ${options.rolling ?? ""}: ${inFlags(issue.message)}`
   const group = options.groups.find((candidate) => candidate.name === path[1])
   if (group === undefined) return `--group: ${inFlags(issue.message)}`
   const given = `--group ${group.name}=${group.trendType}`
   return path[2] === "trend_type"
-    ? `${given}: TYPE must be daily, weekly, monthly, quarterly or yearly`
+    ? `${given}: TYPE must be ${QueryOptions.trendTypeWords}`
     : `${given}: ${inFlags(issue.message)}`
 }
 
@@ -156,6 +176,7 @@ export const line = (issue: Issue, options: QueryOptions.Options, context: Conte
       return eventLine(options, issue)
     case "from":
     case "to":
+      if (isHourlyRange(issue)) return hourlyLine(options, issue)
       return options.range._tag === "Last"
         ? lastLine(options.range.days, issue, context)
         : datesLine(path[0], options.range, issue)

@@ -27,6 +27,7 @@ export interface Flags {
   readonly breakdown?: string | undefined
   readonly "breakdown-profile"?: string | undefined
   readonly "breakdown-n"?: string | undefined
+  readonly rolling?: string | undefined
   readonly json?: boolean | undefined
   readonly csv?: boolean | undefined
 }
@@ -58,6 +59,8 @@ export interface Options {
   readonly compare?: CompareTo | undefined
   /** `--breakdown` or `--breakdown-profile`: every group broken down by a property's values. */
   readonly breakdown?: Breakdown | undefined
+  /** `--rolling`: on every daily group, each day's measure over the days ending that day. */
+  readonly rolling?: number | undefined
   readonly format: Format
 }
 
@@ -111,6 +114,29 @@ const breakdownOf = (flags: Flags, problems: Array<string>): Breakdown | undefin
     : { propertyType: "profile_fields", property: profile!, topN }
 }
 
+/** The longest window `--rolling` takes, in days: core's `TrendsRequest.maxRollingDays`. */
+export const maxRollingDays = 90
+
+// `--rolling N`: a whole number of days in core's bounds, for the daily groups there are.
+const rollingOf = (
+  flags: Flags,
+  groups: Options["groups"],
+  problems: Array<string>,
+): number | undefined => {
+  const text = flags.rolling
+  if (text === undefined) return undefined
+  const days = /^\d{1,4}$/.test(text) ? Number(text) : 0
+  if (days < 1 || days > maxRollingDays)
+    problems.push(
+      `--rolling: give a number of days from 1 to ${maxRollingDays}, e.g. 7 (with --unique, weekly active profiles) or 30 (monthly); got ${text}`,
+    )
+  else if (!groups.some((group) => group.trendType === "daily"))
+    problems.push(
+      `--rolling ${text} needs a daily group (a window ends on each day): add --group daily, or leave --rolling out`,
+    )
+  return days
+}
+
 /** A top values query: a group a property, `--top-n` values each, most or least first. */
 export interface Top {
   readonly groups: ReadonlyArray<{
@@ -142,10 +168,11 @@ const topOf = (flags: Flags, problems: Array<string>): Top | undefined => {
   if (
     flags.compare !== undefined ||
     flags.breakdown !== undefined ||
-    flags["breakdown-profile"] !== undefined
+    flags["breakdown-profile"] !== undefined ||
+    flags.rolling !== undefined
   )
     problems.push(
-      "--compare and --breakdown extend a trends answer: a top values query (--top, --top-profile) takes neither",
+      "--compare, --breakdown and --rolling extend a trends answer: a top values query (--top, --top-profile) takes none of them",
     )
   const groups: Array<Top["groups"][number]> = []
   for (const [propertyType, texts] of [
@@ -233,7 +260,17 @@ const filtersOf = (
     return [{ text, entry }]
   })
 
-const trendTypes: ReadonlyArray<string> = ["daily", "weekly", "monthly", "quarterly", "yearly"]
+const trendTypes: ReadonlyArray<string> = [
+  "hourly",
+  "daily",
+  "weekly",
+  "monthly",
+  "quarterly",
+  "yearly",
+]
+
+/** The types a `--group` takes, in words, for messages. */
+export const trendTypeWords = "hourly, daily, weekly, monthly, quarterly or yearly"
 
 /** The group when no `--group` is given. */
 export const defaultGroups: Options["groups"] = [{ name: "daily", trendType: "daily" }]
@@ -249,7 +286,7 @@ const groupsOf = (texts: ReadonlyArray<string>, problems: Array<string>): Option
         : { name: text.slice(0, equals), trendType: text.slice(equals + 1) }
     if (equals === -1 && !trendTypes.includes(text)) {
       problems.push(
-        `--group ${JSON.stringify(text)}: give NAME=TYPE, e.g. --group days=daily, or only the type: daily, weekly, monthly, quarterly or yearly`,
+        `--group ${JSON.stringify(text)}: give NAME=TYPE, e.g. --group days=daily, or only the type: ${trendTypeWords}`,
       )
     } else if (groups.some((other) => other.name === group.name)) {
       problems.push(`--group: two groups are named ${JSON.stringify(group.name)}; rename one`)
@@ -284,14 +321,18 @@ export const options = (flags: Flags): Checked<Options> => {
   const top = topOf(flags, problems)
   const compare = compareOf(flags, problems)
   const breakdown = breakdownOf(flags, problems)
+  const rolling = top === undefined ? rollingOf(flags, groups, problems) : undefined
   // The long form has a row a series value, where the group's figures have no place.
   if (
     flags.csv === true &&
     breakdown !== undefined &&
-    (flags.totals === true || flags["bucket-meta"] === true || compare !== undefined)
+    (flags.totals === true ||
+      flags["bucket-meta"] === true ||
+      compare !== undefined ||
+      flags.rolling !== undefined)
   )
     problems.push(
-      "--csv with --breakdown is the long form group,bucket,series,value, with no room for --totals, --bucket-meta or --compare: drop them or --csv (the table and --json show them all)",
+      "--csv with --breakdown is the long form group,bucket,series,value, with no room for --totals, --bucket-meta, --compare or --rolling: drop them or --csv (the table and --json show them all)",
     )
   if (problems.length > 0) return invalid(problems)
   return valid({
@@ -306,6 +347,7 @@ export const options = (flags: Flags): Checked<Options> => {
     bucketMeta: flags["bucket-meta"] === true,
     ...(compare === undefined ? {} : { compare }),
     ...(breakdown === undefined ? {} : { breakdown }),
+    ...(rolling === undefined ? {} : { rolling }),
     format: flags.json === true ? "json" : flags.csv === true ? "csv" : "table",
   })
 }

@@ -6,9 +6,10 @@ import * as TrendsTable from "../view/TrendsTable.ts"
 import { useTheme } from "./Theme.tsx"
 
 /**
- * A page of a group's buckets (key, days, value), the selected one marked; on wide
- * terminals each row also gets a bar. With bucket metadata (`marks`), a bucket not over
- * yet has `*` after its value and a cut one its days in the range (`TrendsTable`).
+ * A page of a group's buckets (key, days, value, and the `extra` columns), the selected one
+ * marked; on wide terminals each row also gets a bar. With bucket metadata (`marks`), a
+ * bucket not over yet has `*` after its value and a cut one its days in the range
+ * (`TrendsTable`).
  */
 export const BucketTable = ({
   group,
@@ -17,6 +18,7 @@ export const BucketTable = ({
   selected,
   rows,
   width,
+  extra = [],
 }: {
   readonly group: TrendsClient.TrendsAnswer["groups"][string]
   readonly marks: Extras.GroupMarks
@@ -24,10 +26,11 @@ export const BucketTable = ({
   readonly selected: number
   readonly rows: number
   readonly width: number
+  readonly extra?: ReadonlyArray<TrendsTable.ExtraColumn>
 }) => {
   const theme = useTheme()
   const { buckets } = group
-  const columns = TrendsTable.columnsOf(group, marks, width)
+  const columns = TrendsTable.columnsOf(group, marks, width, extra)
   const max = Math.max(group.max, 0)
   // The selected row stays in view when a message takes rows from the table.
   const start = Math.min(
@@ -48,6 +51,7 @@ export const BucketTable = ({
         {"DAYS".padEnd(columns.daysWidth)}
         {"  "}
         {"VALUE".padStart(columns.valueWidth)}
+        {columns.extra.map((column) => `  ${column.title.padStart(column.width)}`).join("")}
         <Text color={theme.muted} bold={false}>
           {"  "}
           {position}
@@ -64,6 +68,9 @@ export const BucketTable = ({
             {columns.days(bucket).padEnd(columns.daysWidth)}
             {"  "}
             {columns.value(bucket).padStart(columns.valueWidth)}
+            {columns.extra
+              .map((column) => `  ${column.cell(bucket).padStart(column.width)}`)
+              .join("")}
             {columns.barWidth > 0 ? (
               <Text color={theme.chart}>
                 {"  "}

@@ -17,16 +17,16 @@ const sections: ReadonlyArray<readonly [string, Bindings]> = [
       ["Esc", "stop typing (hides the suggestions)"],
     ],
   ],
-  ["Running", [["Esc", "cancel the query"]]],
   [
     "Results: trends and top values",
     [
-      ["Tab  ← →", "next / previous group"],
+      ["Tab  Shift+Tab", "next / previous series (breakdown, rolling) or group"],
+      ["← →", "next / previous group"],
       ["↑ ↓  PgUp PgDn  Home End", "move through the buckets or values"],
-      ["e", "export to a CSV or JSON file (Tab switches)"],
-      ["c", "show the same query as a curl command"],
+      ["e  c", "export to a CSV or JSON file; c: the query as curl"],
       ["Esc  n", "back to the form, as you left it"],
       ["*  ░", "a bucket not over yet (Extras: on in local mode)"],
+      ["─  ● ○", "points: earlier period (Compare), breakdown series"],
       ['"5"  5', 'top values: "5" is text, 5 is a number'],
     ],
   ],
@@ -34,6 +34,7 @@ const sections: ReadonlyArray<readonly [string, Bindings]> = [
     "Anywhere",
     [
       ["?", "this help (Esc or ? closes it)"],
+      ["Esc", "cancel a running query"],
       ["q", "quit, where no text field has the keyboard"],
       ["Ctrl+Q  Ctrl+C", "quit, from anywhere (text fields too)"],
     ],

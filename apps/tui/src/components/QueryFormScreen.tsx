@@ -1,5 +1,6 @@
-import type * as Calendar from "@trendline/core/Calendar"
+import * as Calendar from "@trendline/core/Calendar"
 import * as DateRange from "@trendline/core/DateRange"
+import * as Extensions from "@trendline/core/Extensions"
 import * as TopCounts from "@trendline/core/TopCounts"
 import * as Option from "effect/Option"
 import { Box, Text } from "ink"
@@ -123,11 +124,12 @@ const hintsFor = (
 }
 
 /**
- * The query form: event, range, measure, filters and groups (or, for top values, the
- * property, its source, how many values and their order), each with its issues underneath;
- * last, for trends, whether to ask for Trendline's extensions (Extras). Against a remote
- * server they are off until turned on, and the row says that only Trendline's servers
- * answer them (a hosted API ignores them).
+ * The query form: event, range, measure, filters, a breakdown and groups (or, for top
+ * values, the property, its source, how many values and their order), each with its issues
+ * underneath; last, for trends, whether to ask for Trendline's extensions (Extras), a
+ * comparison with an earlier period and rolling windows. Against a remote server Extras
+ * are off until turned on, and the row says that only Trendline's servers answer them (a
+ * hosted API ignores them).
  */
 export const QueryFormScreen = ({
   state,
@@ -193,6 +195,12 @@ export const QueryFormScreen = ({
   const measure = QueryForm.measures.find((m) => m.id === draft.measure)?.label ?? draft.measure
   const source = QueryForm.topSources.find((s) => s.id === draft.topSource)?.label ?? ""
   const order = QueryForm.topOrders.find((o) => o.id === draft.topOrder)?.label ?? ""
+  const compare = QueryForm.compareChoices.find((c) => c.id === draft.compare)?.label ?? ""
+  // The earlier period, once the range is one.
+  const earlier =
+    draft.compare !== "off" && Option.isSome(from) && Option.isSome(to) && from.value <= to.value
+      ? Extensions.previousRange(draft.compare, from.value, to.value)
+      : undefined
   // Names as wide as the longest, but never so wide that the trend column leaves the row.
   const nameWidth = Math.min(
     Math.max(12, ...draft.groups.map((group) => group.name.length + 2)),
@@ -202,131 +210,165 @@ export const QueryFormScreen = ({
   return (
     <Box flexDirection="column" flexGrow={1}>
       <Box flexDirection="column" flexGrow={1} flexShrink={1} overflowY="hidden">
-        <Row label="Event" focused={focused("event")}>
-          {text("event", "the event to count, e.g. Charged")}
-        </Row>
-        {suggestionsUnder("event")}
-        <Issues messages={shown("event")} />
-        <Row label="Range" focused={focused("preset")}>
-          <Choice label={preset} focused={focused("preset")} />
-        </Row>
-        <Row label="From" focused={focused("from")}>
-          {text("from", "YYYYMMDD")}
-          {dateNote(from)}
-        </Row>
-        <Issues messages={shown("from")} />
-        <Row label="To" focused={focused("to")}>
-          {text("to", "YYYYMMDD")}
-          {dateNote(to)}
-          <Text color={theme.muted}>{span}</Text>
-        </Row>
-        <Issues messages={shown("to")} />
-        <Row label="Measure" focused={focused("measure")}>
-          <Choice label={measure} focused={focused("measure")} />
-        </Row>
-        <Issues messages={shown("measure")} />
-        {draft.measure === "sum" ? (
-          <>
-            <Row label="Property" focused={focused("property")}>
-              {text("property", "an integer property, e.g. Amount")}
-            </Row>
-            {suggestionsUnder("property")}
-            <Issues messages={shown("property")} />
-          </>
-        ) : null}
-        {top ? (
-          <>
-            <Row label="Property" focused={focused("topProperty")}>
-              {text(
-                "topProperty",
-                draft.topSource === "profile"
-                  ? "a profile field, e.g. Plan"
-                  : "an event property, e.g. Category",
-              )}
-            </Row>
-            {suggestionsUnder("topProperty")}
-            <Issues messages={shown("topProperty")} />
-            <Row label="Source" focused={focused("topSource")}>
-              <Choice label={source} focused={focused("topSource")} />
-            </Row>
-            <Issues messages={shown("topSource")} />
-            <Row label="Show" focused={focused("topN")}>
-              {text("topN", "10", 6)}
-              <Text color={theme.muted}>{`  values, 1 to ${TopCounts.maxTopN}`}</Text>
-            </Row>
-            <Issues messages={shown("topN")} />
-            <Row label="Order" focused={focused("topOrder")}>
-              <Choice label={order} focused={focused("topOrder")} />
-            </Row>
-            <Issues messages={shown("topOrder")} />
-          </>
-        ) : null}
-        <Row label="Where" focused={focused("where")}>
-          {text("where", "event properties, e.g. Amount greater_than 50; Platform equals iOS")}
-        </Row>
-        {suggestionsUnder("where")}
-        <Issues messages={shown("where")} />
-        <Row label="Profile" focused={focused("profileWhere")}>
-          {text("profileWhere", 'profile fields, e.g. Plan equals ["pro","team"]')}
-        </Row>
-        {suggestionsUnder("profileWhere")}
-        <Issues messages={shown("profileWhere")} />
-        {top ? null : (
-          <>
-            <Box>
-              <Box width={labelWidth + 2}>
-                <Text>{"  "}Groups</Text>
-              </Box>
-              <Box width={nameWidth} flexShrink={0}>
-                <Text color={theme.muted}>name</Text>
-              </Box>
-              <Text color={theme.muted}>trend</Text>
-            </Box>
-            {draft.groups.map((group, index) => {
-              const name: QueryForm.FieldId = `group:${group.id}:name`
-              const type: QueryForm.FieldId = `group:${group.id}:type`
-              return (
-                <Box key={group.id} flexDirection="column">
-                  <Row label={`#${index + 1}`} focused={focused(name) || focused(type)}>
-                    <Box width={nameWidth} flexShrink={0}>
-                      {text(name, "a name", nameWidth - 1)}
-                    </Box>
-                    <Box flexShrink={0}>
-                      <Choice label={group.trendType} focused={focused(type)} />
-                    </Box>
-                  </Row>
-                  <Issues messages={shown(name)} />
+        {/* Rows keep their height: what does not fit (the last choices, while a list of
+            suggestions is open in a small terminal) is cut at the bottom, not squeezed. */}
+        <Box flexDirection="column" flexShrink={0}>
+          <Row label="Event" focused={focused("event")}>
+            {text("event", "the event to count, e.g. Charged")}
+          </Row>
+          {suggestionsUnder("event")}
+          <Issues messages={shown("event")} />
+          <Row label="Range" focused={focused("preset")}>
+            <Choice label={preset} focused={focused("preset")} />
+          </Row>
+          <Row label="From" focused={focused("from")}>
+            {text("from", "YYYYMMDD")}
+            {dateNote(from)}
+          </Row>
+          <Issues messages={shown("from")} />
+          <Row label="To" focused={focused("to")}>
+            {text("to", "YYYYMMDD")}
+            {dateNote(to)}
+            <Text color={theme.muted}>{span}</Text>
+          </Row>
+          <Issues messages={shown("to")} />
+          <Row label="Measure" focused={focused("measure")}>
+            <Choice label={measure} focused={focused("measure")} />
+          </Row>
+          <Issues messages={shown("measure")} />
+          {draft.measure === "sum" ? (
+            <>
+              <Row label="Property" focused={focused("property")}>
+                {text("property", "an integer property, e.g. Amount")}
+              </Row>
+              {suggestionsUnder("property")}
+              <Issues messages={shown("property")} />
+            </>
+          ) : null}
+          {top ? (
+            <>
+              <Row label="Property" focused={focused("topProperty")}>
+                {text(
+                  "topProperty",
+                  draft.topSource === "profile"
+                    ? "a profile field, e.g. Plan"
+                    : "an event property, e.g. Category",
+                )}
+              </Row>
+              {suggestionsUnder("topProperty")}
+              <Issues messages={shown("topProperty")} />
+              <Row label="Source" focused={focused("topSource")}>
+                <Choice label={source} focused={focused("topSource")} />
+              </Row>
+              <Issues messages={shown("topSource")} />
+              <Row label="Show" focused={focused("topN")}>
+                {text("topN", "10", 6)}
+                <Text color={theme.muted}>{`  values, 1 to ${TopCounts.maxTopN}`}</Text>
+              </Row>
+              <Issues messages={shown("topN")} />
+              <Row label="Order" focused={focused("topOrder")}>
+                <Choice label={order} focused={focused("topOrder")} />
+              </Row>
+              <Issues messages={shown("topOrder")} />
+            </>
+          ) : null}
+          <Row label="Where" focused={focused("where")}>
+            {text("where", "event properties, e.g. Amount greater_than 50; Platform equals iOS")}
+          </Row>
+          {suggestionsUnder("where")}
+          <Issues messages={shown("where")} />
+          <Row label="Profile" focused={focused("profileWhere")}>
+            {text("profileWhere", 'profile fields, e.g. Plan equals ["pro","team"]')}
+          </Row>
+          {suggestionsUnder("profileWhere")}
+          <Issues messages={shown("profileWhere")} />
+          {top ? null : (
+            <>
+              <Row label="Breakdown" focused={focused("breakdown")}>
+                {text("breakdown", "an event property: a series a top value, e.g. Platform")}
+              </Row>
+              {suggestionsUnder("breakdown")}
+              <Issues messages={shown("breakdown")} />
+              <Box>
+                <Box width={labelWidth + 2}>
+                  <Text>{"  "}Groups</Text>
                 </Box>
-              )
-            })}
-            <Issues messages={shown("groups")} />
-          </>
-        )}
-        <Issues messages={shown("form")} />
-        {top ? null : (
-          <>
-            {/* The least terminal (`useTerminalSize`) has no row to spare for the tip: the key
-                hints say Ctrl+N where the groups are. */}
-            {rows > minimumRows ? (
-              <Box marginLeft={labelWidth + 2}>
-                <Text color={theme.muted}>Ctrl+N adds a group</Text>
+                <Box width={nameWidth} flexShrink={0}>
+                  <Text color={theme.muted}>name</Text>
+                </Box>
+                <Text color={theme.muted}>trend</Text>
               </Box>
-            ) : null}
-            <Row label="Extras" focused={focused("extras")}>
-              <Text wrap="truncate">
-                <Choice
-                  label={
-                    QueryForm.extrasOn(draft, extrasByDefault)
-                      ? QueryForm.extrasLabels.on
-                      : QueryForm.extrasLabels.off
-                  }
-                  focused={focused("extras")}
-                />
-                <Text color={theme.muted}>{extrasByDefault ? "" : "  Trendline servers only"}</Text>
-              </Text>
-            </Row>
-          </>
-        )}
+              {draft.groups.map((group, index) => {
+                const name: QueryForm.FieldId = `group:${group.id}:name`
+                const type: QueryForm.FieldId = `group:${group.id}:type`
+                return (
+                  <Box key={group.id} flexDirection="column">
+                    <Row label={`#${index + 1}`} focused={focused(name) || focused(type)}>
+                      <Box width={nameWidth} flexShrink={0}>
+                        {text(name, "a name", nameWidth - 1)}
+                      </Box>
+                      <Box flexShrink={0}>
+                        <Choice label={group.trendType} focused={focused(type)} />
+                      </Box>
+                    </Row>
+                    <Issues messages={shown(name)} />
+                  </Box>
+                )
+              })}
+              <Issues messages={shown("groups")} />
+            </>
+          )}
+          <Issues messages={shown("form")} />
+          {top ? null : (
+            <>
+              {/* The least terminal (`useTerminalSize`) has no row to spare for the tip: the key
+                hints say Ctrl+N where the groups are. */}
+              {rows > minimumRows ? (
+                <Box marginLeft={labelWidth + 2}>
+                  <Text color={theme.muted}>Ctrl+N adds a group</Text>
+                </Box>
+              ) : null}
+              <Row label="Extras" focused={focused("extras")}>
+                <Text wrap="truncate">
+                  <Choice
+                    label={
+                      QueryForm.extrasOn(draft, extrasByDefault)
+                        ? QueryForm.extrasLabels.on
+                        : QueryForm.extrasLabels.off
+                    }
+                    focused={focused("extras")}
+                  />
+                  <Text color={theme.muted}>
+                    {extrasByDefault ? "" : "  Trendline servers only"}
+                  </Text>
+                </Text>
+              </Row>
+              <Row label="Compare" focused={focused("compare")}>
+                <Text wrap="truncate">
+                  <Choice label={compare} focused={focused("compare")} />
+                  <Text color={theme.muted}>
+                    {earlier === undefined
+                      ? ""
+                      : `  ${Calendar.formatIsoDate(earlier[0])} → ${Calendar.formatIsoDate(earlier[1])}`}
+                  </Text>
+                </Text>
+              </Row>
+              <Issues messages={shown("compare")} />
+              <Row label="Rolling" focused={focused("rolling")}>
+                <Text wrap="truncate">
+                  <Choice
+                    label={QueryForm.rollingLabel(draft.rolling)}
+                    focused={focused("rolling")}
+                  />
+                  <Text color={theme.muted}>
+                    {draft.rolling === 0 ? "" : "  on daily groups: each day's window"}
+                  </Text>
+                </Text>
+              </Row>
+              <Issues messages={shown("rolling")} />
+            </>
+          )}
+        </Box>
       </Box>
       <KeyHints hints={hintsFor(state, suggestions)} />
     </Box>

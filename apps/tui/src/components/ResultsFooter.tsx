@@ -28,11 +28,14 @@ export const ResultsFooter = ({
   state,
   lines,
   groupCount,
+  seriesCount = 1,
 }: {
   readonly state: ResultsView.ResultsState
   /** `ResultsView.messageLines`, which the screen sized its table by. */
   readonly lines: ReadonlyArray<string>
   readonly groupCount: number
+  /** Series of the shown group (a breakdown's, rolling windows): Tab steps through them. */
+  readonly seriesCount?: number
 }) => {
   const theme = useTheme()
   return (
@@ -45,7 +48,7 @@ export const ResultsFooter = ({
           </Text>
         ))}
       </Box>
-      <KeyHints hints={ResultsView.hintsFor(state, groupCount)} />
+      <KeyHints hints={ResultsView.hintsFor(state, groupCount, seriesCount)} />
     </>
   )
 }

@@ -12,6 +12,10 @@ export interface Theme {
   readonly error: string
   readonly ok: string
   readonly muted: string
+  /** The points of an earlier period on a chart. */
+  readonly previous: string
+  /** The points of a breakdown's series, by rank (repeating past the last). */
+  readonly series: ReadonlyArray<string>
 }
 
 const colourful: Theme = {
@@ -21,10 +25,34 @@ const colourful: Theme = {
   error: "red",
   ok: "green",
   muted: "gray",
+  previous: "magenta",
+  series: [
+    "green",
+    "blue",
+    "red",
+    "white",
+    "greenBright",
+    "blueBright",
+    "redBright",
+    "whiteBright",
+  ],
 }
 
 // Ink treats an empty colour as none (its `colorize` returns the text unchanged).
-const plain: Theme = { accent: "", chart: "", selected: "", error: "", ok: "", muted: "" }
+const plain: Theme = {
+  accent: "",
+  chart: "",
+  selected: "",
+  error: "",
+  ok: "",
+  muted: "",
+  previous: "",
+  series: [""],
+}
+
+/** The colour of a breakdown series of rank `rank`. */
+export const seriesColour = (theme: Theme, rank: number): string =>
+  theme.series[rank % theme.series.length] ?? ""
 
 const ThemeContext = createContext<Theme>(colourful)
 

@@ -7,10 +7,14 @@
  * A trends draft may ask for Trendline's extensions (`Extras`: exact totals, bucket
  * metadata). Until the user chooses, it follows the backend's default, which the screen
  * knows and the draft does not: on in local mode, off against a remote server, which may be
- * the hosted API that does not know them.
+ * the hosted API that does not know them. The other extensions are off until chosen: a
+ * comparison with an earlier period, rolling windows on the daily groups, and a breakdown
+ * of every group by an event property's top values.
  */
+import * as Bucket from "@trendline/core/Bucket"
 import * as Calendar from "@trendline/core/Calendar"
 import * as DateRange from "@trendline/core/DateRange"
+import type * as Extensions from "@trendline/core/Extensions"
 import * as TopCounts from "@trendline/core/TopCounts"
 import type * as TrendsRequest from "@trendline/core/TrendsRequest"
 import * as Either from "effect/Either"
@@ -20,13 +24,32 @@ import * as QueryRequest from "../QueryRequest.ts"
 import { wireList } from "./Conditions.ts"
 
 export type TrendType = TrendsRequest.TrendType
+/** The trend choices, shortest buckets first; hourly ranges cover at most 31 days (core). */
 export const trendTypes: ReadonlyArray<TrendType> = [
+  "hourly",
   "daily",
   "weekly",
   "monthly",
   "quarterly",
   "yearly",
 ]
+
+/** What a new group takes, the next unused: whole days (an hour is chosen, not added). */
+export const addedTrendTypes: ReadonlyArray<TrendType> = trendTypes.filter(Bucket.isDayTrendType)
+
+/** The earlier period a trends query is compared with (`"compare"`), or none. */
+export type Compare = "off" | Extensions.CompareTo
+export const compareChoices: ReadonlyArray<{ readonly id: Compare; readonly label: string }> = [
+  { id: "off", label: "off" },
+  { id: "previous_period", label: "previous period" },
+  { id: "previous_year", label: "a year earlier" },
+]
+
+/** The rolling windows the form offers, in days (0: none); core takes 1 to 90. */
+export const rollingChoices: ReadonlyArray<number> = [0, 7, 14, 28, 30, 90]
+
+/** A rolling choice in words: `off`, `7 days`. */
+export const rollingLabel = (days: number): string => (days === 0 ? "off" : `${days} days`)
 
 /** What the query measures; `top` asks for a property's top values instead of a trend. */
 export type Measure = "events" | "profiles" | "sum" | "top"
@@ -106,6 +129,12 @@ export interface Draft {
    * chose; `undefined` until they do, when the backend's default holds (`extrasOn`).
    */
   readonly extras: boolean | undefined
+  /** The earlier period each bucket is set beside. */
+  readonly compare: Compare
+  /** The days of each daily group's rolling windows; 0: none. */
+  readonly rolling: number
+  /** The event property every group is broken down by (its top values); blank: none. */
+  readonly breakdown: string
 }
 
 /** Whether the draft asks for the extensions, given the backend's default. */
@@ -130,7 +159,10 @@ export type FieldId =
   | "profileWhere"
   | `group:${number}:name`
   | `group:${number}:type`
+  | "breakdown"
   | "extras"
+  | "compare"
+  | "rolling"
 
 /** Where an issue is shown: a field, the groups as a whole, or the form. */
 export type IssueTarget = FieldId | "groups" | "form"
@@ -260,6 +292,9 @@ export const initialDraft = (today: Calendar.Day): Draft =>
       profileWhere: "",
       groups: [{ id: 0, name: "daily", trendType: "daily", named: false }],
       extras: undefined,
+      compare: "off",
+      rolling: 0,
+      breakdown: "",
     },
     "last30",
     today,
@@ -289,11 +324,25 @@ const topGroups = (draft: Draft): Record<string, unknown> => {
   }
 }
 
+// A trends group as the wire has it: its type, the draft's breakdown, and its rolling
+// windows when it is daily (core takes them on daily groups only).
+const trendsGroup = (draft: Draft, group: Group): Record<string, unknown> => {
+  const breakdown = draft.breakdown.trim()
+  return {
+    trend_type: group.trendType,
+    ...(breakdown === ""
+      ? {}
+      : { breakdown: { property_type: "event_properties", name: breakdown } }),
+    ...(draft.rolling > 0 && group.trendType === "daily" ? { rolling: draft.rolling } : {}),
+  }
+}
+
 /**
  * The wire body the draft stands for, exactly what would be sent: a trends body, or with
  * the `top` measure a top values body (the same event, range and filters, one group). A
  * trends body asks for the extensions when the draft does, `extrasByDefault` if the user
- * has not chosen (the backend's default; off unless given).
+ * has not chosen (the backend's default; off unless given), and for a comparison, rolling
+ * windows and a breakdown when chosen.
  */
 export const toWireBody = (draft: Draft, extrasByDefault = false): Record<string, unknown> => {
   const body: Record<string, unknown> = { event_name: draft.eventName.trim() }
@@ -310,11 +359,10 @@ export const toWireBody = (draft: Draft, extrasByDefault = false): Record<string
   body.groups =
     draft.measure === "top"
       ? topGroups(draft)
-      : Object.fromEntries(
-          draft.groups.map((group) => [group.name, { trend_type: group.trendType }]),
-        )
+      : Object.fromEntries(draft.groups.map((group) => [group.name, trendsGroup(draft, group)]))
   if (draft.measure !== "top" && extrasOn(draft, extrasByDefault))
     Object.assign(body, Extras.fieldsOf(Extras.both))
+  if (draft.measure !== "top" && draft.compare !== "off") body.compare = draft.compare
   return body
 }
 

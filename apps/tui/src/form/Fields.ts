@@ -6,7 +6,8 @@ import type { Draft, FieldId, FormState, Group } from "./Draft.ts"
 
 /**
  * The focusable fields in screen order; top values have no trend groups, trends no top
- * fields. Extras, a choice about the answer rather than the question, comes last.
+ * fields. A trends query's breakdown follows the filters; Extras, Compare and Rolling,
+ * choices about the answer rather than the question, come last.
  */
 export const fieldsOf = (draft: Draft): ReadonlyArray<FieldId> => [
   "event",
@@ -20,10 +21,13 @@ export const fieldsOf = (draft: Draft): ReadonlyArray<FieldId> => [
   "profileWhere",
   ...(draft.measure === "top"
     ? []
-    : draft.groups.flatMap(
-        (group) => [`group:${group.id}:name`, `group:${group.id}:type`] as const,
-      )),
-  ...(draft.measure === "top" ? [] : (["extras"] as const)),
+    : [
+        "breakdown" as const,
+        ...draft.groups.flatMap(
+          (group) => [`group:${group.id}:name`, `group:${group.id}:type`] as const,
+        ),
+        ...(["extras", "compare", "rolling"] as const),
+      ]),
 ]
 
 const groupField = /^group:(\d+):(name|type)$/
@@ -44,6 +48,7 @@ export const isTextField = (field: FieldId): boolean =>
   field === "topN" ||
   field === "where" ||
   field === "profileWhere" ||
+  field === "breakdown" ||
   field.endsWith(":name")
 
 /** The text of a text field. */
@@ -65,6 +70,8 @@ export const textOf = (draft: Draft, field: FieldId): string => {
       return draft.where
     case "profileWhere":
       return draft.profileWhere
+    case "breakdown":
+      return draft.breakdown
     default:
       return groupOf(draft, field)?.name ?? ""
   }
@@ -89,6 +96,8 @@ export const withText = (draft: Draft, field: FieldId, text: string): Draft => {
       return { ...draft, where: text }
     case "profileWhere":
       return { ...draft, profileWhere: text }
+    case "breakdown":
+      return { ...draft, breakdown: text }
     default: {
       const target = groupOf(draft, field)
       return {

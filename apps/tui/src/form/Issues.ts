@@ -89,12 +89,18 @@ const filterIssue = (
   return { target: field, message: `"${condition.text}": ${part}${issue.message}` }
 }
 
+// A group's breakdown or rolling windows come from one field for every group.
+const groupPart = /^groups\.[^.]+\.(breakdown|rolling)(?:\.|$)/
+
 const targetOf = (issue: ApiError.Issue, draft: Draft): IssueTarget => {
   const { path } = issue
   if (path === "event_name") return "event"
   if (path === "from" || path === "to") return path
   if (path === "sum_event_prop") return "property"
   if (path === "unique") return "measure"
+  if (path === "compare") return "compare"
+  const part = groupPart.exec(path)?.[1]
+  if (part === "breakdown" || part === "rolling") return part
   if (path === "groups" || path.startsWith("groups.")) {
     const group = groupWith(draft, issue)
     return group === undefined ? "groups" : `group:${group.id}:name`
@@ -102,9 +108,15 @@ const targetOf = (issue: ApiError.Issue, draft: Draft): IssueTarget => {
   return "form"
 }
 
+/** Rolling windows end on days: without a daily group the draft would send none. */
+export const rollingProblem =
+  "rolling windows need a daily group (a window ends on each day): make a group daily, or turn Rolling off"
+
 /**
- * Core's issues with the draft by where they are shown, plus the one core cannot see: two
- * groups with the same name would become one key of the wire `groups` object. A typed date
+ * Core's issues with the draft by where they are shown, plus those core cannot see: two
+ * groups with the same name would become one key of the wire `groups` object, and rolling
+ * windows without a daily group would not be asked for. An hourly group's range past core's
+ * limit is core's issue, under To like any range's. A typed date
  * that is not one says so in `Calendar.parseDay`'s words, not in the wire's; a typed top N
  * that is no integer, in `topNProblem`'s.
  */
@@ -126,6 +138,8 @@ export const issuesOf = (draft: Draft): ReadonlyMap<IssueTarget, ReadonlyArray<s
     }
     seen.add(group.name)
   }
+  if (!top && draft.rolling > 0 && !draft.groups.some((group) => group.trendType === "daily"))
+    add("rolling", rollingProblem)
   const typed = { from: dateProblem(draft.from), to: dateProblem(draft.to) }
   const body = toWireBody(draft)
   for (const issue of top ? decodeTopIssues(body) : decodeIssues(body)) {

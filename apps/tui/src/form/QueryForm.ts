@@ -8,8 +8,10 @@
 import type * as Calendar from "@trendline/core/Calendar"
 import type { Key } from "ink"
 import {
+  addedTrendTypes,
   autoName,
   type Command,
+  compareChoices,
   extrasOn,
   type FieldId,
   type FormState,
@@ -17,6 +19,7 @@ import {
   type IssueTarget,
   measures,
   presets,
+  rollingChoices,
   topOrders,
   topSources,
   trendTypes,
@@ -37,7 +40,10 @@ import { accept, highlightedIndex, openSuggestions, type Vocabulary } from "./Su
 import * as TextEdit from "./TextEdit.ts"
 
 export {
+  addedTrendTypes,
   type Command,
+  type Compare,
+  compareChoices,
   type Draft,
   dateProblem,
   dateValue,
@@ -55,6 +61,8 @@ export {
   parseDate,
   presetRange,
   presets,
+  rollingChoices,
+  rollingLabel,
   type TopOrder,
   type TopSource,
   type TrendType,
@@ -93,6 +101,17 @@ const choose = (state: FormState, by: number, context: KeyContext): FormState =>
       ...state,
       draft: { ...draft, extras: !extrasOn(draft, context.extrasByDefault ?? false) },
     }
+  }
+  if (state.focus === "compare") {
+    const compare = cycle(
+      compareChoices.map((c) => c.id),
+      draft.compare,
+      by,
+    )
+    return { ...state, draft: { ...draft, compare } }
+  }
+  if (state.focus === "rolling") {
+    return { ...state, draft: { ...draft, rolling: cycle(rollingChoices, draft.rolling, by) } }
   }
   if (state.focus === "preset") {
     const preset = cycle(
@@ -146,11 +165,14 @@ const choose = (state: FormState, by: number, context: KeyContext): FormState =>
   }
 }
 
-/** Adds a group (the next unused trend type) and focuses its name; top values have none. */
+/**
+ * Adds a group (the next unused trend type of whole days) and focuses its name; top values
+ * have none.
+ */
 export const addGroup = (state: FormState): FormState => {
   const { draft } = state
   if (draft.measure === "top") return state
-  const trendType = trendTypes.find((type) => !draft.groups.some((g) => g.trendType === type))
+  const trendType = addedTrendTypes.find((type) => !draft.groups.some((g) => g.trendType === type))
   const type = trendType ?? "daily"
   const group: Group = {
     id: state.nextGroupId,

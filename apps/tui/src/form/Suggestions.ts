@@ -1,9 +1,10 @@
 /**
  * What the query form suggests while a field is typed: event names in Event; the event's
- * property names in Where and in the property fields (profile field names in Profile, and
- * in top values' Property when its Source is a profile field); core's operators once a
- * condition's name is followed by a space. Names match as event names always have: prefix
- * matches first, then names that hold the text, none once the text is a name.
+ * property names in Where, in Breakdown and in the property fields (profile field names in
+ * Profile, and in top values' Property when its Source is a profile field); core's
+ * operators once a condition's name is followed by a space. Names match as event names
+ * always have: prefix matches first, then names that hold the text, none once the text is a
+ * name.
  *
  * A suggestion replaces a part of the field's text (`Open.start` to `Open.end`): the whole
  * text of a one-name field, or the name or operator of the condition under the cursor. A
@@ -44,7 +45,11 @@ export interface Open {
 
 /** Whether a field suggests property or profile field names (they are asked for on focus). */
 export const usesPropertyNames = (field: FieldId): boolean =>
-  field === "where" || field === "profileWhere" || field === "property" || field === "topProperty"
+  field === "where" ||
+  field === "profileWhere" ||
+  field === "property" ||
+  field === "topProperty" ||
+  field === "breakdown"
 
 /**
  * The names matching the typed text: prefix matches first, then names that hold it (any
@@ -227,6 +232,7 @@ export const openSuggestions = (state: FormState, vocabulary: Vocabulary): Open 
     case "event":
       return whole("event", text, vocabulary.eventNames)
     case "property":
+    case "breakdown":
       return whole("property", text, eventPropertiesOf(state, vocabulary))
     case "topProperty":
       return state.draft.topSource === "profile"

@@ -14,6 +14,8 @@ export interface ResultsViewOptions {
   readonly groupNames: ReadonlyArray<string>
   /** Rows of each group's table (buckets or values), in the order of `groupNames`. */
   readonly rowCounts: ReadonlyArray<number>
+  /** Series of each group that Tab steps through (default: one each). */
+  readonly seriesCounts?: ReadonlyArray<number>
   /** What a row is, for the export's message: `["bucket", "buckets"]`. */
   readonly rowNoun: readonly [one: string, many: string]
   /** The text of the export file in a format. */
@@ -36,8 +38,9 @@ export const resolveFileName = (cwd: string, fileName: string): string =>
   fileName.startsWith("~/") ? resolve(homedir(), fileName.slice(2)) : resolve(cwd, fileName)
 
 /**
- * A results screen's state and keyboard (trends or top values): group tabs, table selection
- * and scroll, and the export (written here, to a file) and curl panels.
+ * A results screen's state and keyboard (trends or top values): group tabs and their
+ * series, table selection and scroll, and the export (written here, to a file) and curl
+ * panels.
  */
 export const useResultsView = (options: ResultsViewOptions) => {
   const [state, setState] = useState(() => ResultsView.initialState(options.request, options.kind))
@@ -98,6 +101,7 @@ export const useResultsView = (options: ResultsViewOptions) => {
         groupCount: groupNames.length,
         rowCounts: options.rowCounts,
         pageSize: options.pageSize,
+        seriesCounts: options.seriesCounts,
       }
       for (const [typed, pressed] of TextEdit.keystrokes(input, key)) {
         const { state: next, command } = ResultsView.onKey(latest.current, typed, pressed, context)

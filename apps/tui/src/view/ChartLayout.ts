@@ -9,6 +9,12 @@
  * is hatched: its whole cells are `░` instead of `█` (the top eighth stays, so its height
  * still reads), and the column is listed for the screen to dim. A column that stands for
  * several buckets is hatched when any of them is incomplete.
+ *
+ * Other series can be drawn over the bars as points (`overlays`: an earlier period, a
+ * breakdown's series): in each column, the series' glyph in the cell that holds its value's
+ * top (a column of several buckets takes their max, as the bars do), over the bar if the
+ * bar reaches it; the axis covers them too. Labels under the plot are the first, middle and
+ * last keys unless `ticks` says which (`ChartTicks`).
  */
 import * as Format from "./Format.ts"
 
@@ -32,6 +38,34 @@ export interface ChartOptions {
   readonly unit?: string | undefined
   /** Per bucket, whether it had not ended yet (default: none). */
   readonly incomplete?: ReadonlyArray<boolean> | undefined
+  /** Series drawn as points over the bars, one value a bucket each (default: none). */
+  readonly overlays?: ReadonlyArray<Overlay> | undefined
+  /**
+   * The labels under the plot, in the order they are placed: one that would touch a label
+   * placed before it is left out (default: the first, last and middle keys).
+   */
+  readonly ticks?: ReadonlyArray<Tick> | undefined
+}
+
+/** A series drawn as points: `glyph` at each column's value, across the bar when `line`. */
+export interface Overlay {
+  readonly values: ReadonlyArray<number>
+  readonly glyph: string
+  readonly line?: boolean | undefined
+}
+
+/** A label under the plot: where its text starts, centres or ends at bucket `bucket`'s bar. */
+export interface Tick {
+  readonly bucket: number
+  readonly label: string
+  readonly align: "start" | "center" | "end"
+}
+
+/** A point of an overlay in the plot: its row, its column, and which overlay it is. */
+export interface Point {
+  readonly row: number
+  readonly x: number
+  readonly overlay: number
 }
 
 export interface ChartLayout {
@@ -48,6 +82,8 @@ export interface ChartLayout {
   readonly selected: readonly [number, number] | undefined
   /** Per column of the plot rows, whether it is hatched (an incomplete bucket's). */
   readonly hatched: ReadonlyArray<boolean>
+  /** The overlays' points, already drawn in `rows`, for the screen to colour. */
+  readonly points: ReadonlyArray<Point>
   /** First, middle and last keys under the plot, already indented past the axis. */
   readonly keys: string
   /**
@@ -87,9 +123,46 @@ export const columnNote = (
   return Format.fit(candidates.at(-1)!, width)
 }
 
+// The max of each column's chunk of `values`.
+const chunked = (
+  values: ReadonlyArray<number>,
+  count: number,
+  columnCount: number,
+): ReadonlyArray<number> =>
+  Array.from({ length: columnCount }, (_, column) =>
+    Math.max(
+      0,
+      ...values.slice(
+        Math.floor((column * count) / columnCount),
+        Math.floor(((column + 1) * count) / columnCount),
+      ),
+    ),
+  )
+
+/** The default labels under a plot: the first key, the last, and the middle one. */
+export const defaultTicks = (keys: ReadonlyArray<string>): ReadonlyArray<Tick> => {
+  const count = keys.length
+  return [
+    ...(count > 0 ? [{ bucket: 0, label: keys[0] ?? "", align: "start" as const }] : []),
+    ...(count > 1
+      ? [{ bucket: count - 1, label: keys[count - 1] ?? "", align: "end" as const }]
+      : []),
+    ...(count > 2
+      ? [
+          {
+            bucket: Math.floor(count / 2),
+            label: keys[Math.floor(count / 2)] ?? "",
+            align: "center" as const,
+          },
+        ]
+      : []),
+  ]
+}
+
 export const layout = (options: ChartOptions): ChartLayout => {
   const count = options.values.length
-  const max = Math.max(0, ...options.values)
+  const overlays = options.overlays ?? []
+  const max = Math.max(0, ...options.values, ...overlays.flatMap((overlay) => overlay.values))
   // Every column shows one of the values, so the largest labels the top of the axis.
   const labelWidth = Math.max(Format.number(max).length, 1)
   const axisWidth = labelWidth + 2
@@ -121,10 +194,11 @@ export const layout = (options: ChartOptions): ChartLayout => {
       ? columnNote(fewestPerColumn, perColumn, options.unit ?? "buckets", axisWidth, options.width)
       : undefined
   const height = Math.max(1, options.height - (note === undefined ? 0 : 1))
-  const eighths = columns.map((value) => {
+  const eighthsOf = (value: number) => {
     if (max === 0 || value <= 0) return 0
     return Math.max(1, Math.round((value / max) * height * 8))
-  })
+  }
+  const eighths = columns.map(eighthsOf)
 
   const rows: Array<string> = []
   for (let row = 0; row < height; row++) {
@@ -137,6 +211,27 @@ export const layout = (options: ChartOptions): ChartLayout => {
     })
     rows.push(line.padEnd(plotWidth).slice(0, plotWidth))
   }
+
+  // Each overlay's points, drawn over the bars: later overlays over earlier ones.
+  const points: Array<Point> = []
+  const cells = rows.map((row) => [...row])
+  overlays.forEach((overlay, index) => {
+    chunked(overlay.values, count, columnCount).forEach((value, column) => {
+      const level = eighthsOf(value)
+      if (level === 0) return
+      const row = height - Math.ceil(level / 8)
+      const start = column * step
+      const [from, to] =
+        overlay.line === true
+          ? [start, start + barWidth]
+          : [start + Math.floor((barWidth - 1) / 2), start + Math.floor((barWidth - 1) / 2) + 1]
+      for (let x = from; x < Math.min(to, plotWidth); x++) {
+        cells[row]![x] = overlay.glyph
+        points.push({ row, x, overlay: index })
+      }
+    })
+  })
+  if (points.length > 0) rows.splice(0, rows.length, ...cells.map((row) => row.join("")))
 
   const axis = rows.map((_, row) => {
     const label = row === 0 ? Format.number(max) : row === height - 1 ? "0" : ""
@@ -157,16 +252,16 @@ export const layout = (options: ChartOptions): ChartLayout => {
   })
 
   const keyLine = Array.from({ length: plotWidth }, () => " ")
-  if (count > 0) {
-    const first = options.keys[0] ?? ""
-    const last = options.keys[count - 1] ?? ""
-    place(keyLine, first, 0)
-    if (count > 1) place(keyLine, last, startOf(count - 1) + barWidth - last.length)
-    if (count > 2) {
-      const middle = Math.floor(count / 2)
-      const key = options.keys[middle] ?? ""
-      place(keyLine, key, startOf(middle) - Math.floor(key.length / 2))
-    }
+  for (const tick of options.ticks ?? defaultTicks(options.keys)) {
+    if (tick.bucket < 0 || tick.bucket >= count) continue
+    const start = startOf(tick.bucket)
+    const at =
+      tick.align === "start"
+        ? start
+        : tick.align === "end"
+          ? start + barWidth - tick.label.length
+          : start - Math.floor(tick.label.length / 2)
+    place(keyLine, tick.label, at)
   }
   return {
     mode: bars ? "bars" : "sparkline",
@@ -176,6 +271,7 @@ export const layout = (options: ChartOptions): ChartLayout => {
     rows,
     selected,
     hatched,
+    points,
     keys: `${" ".repeat(axisWidth)}${keyLine.join("").trimEnd()}`,
     note,
   }

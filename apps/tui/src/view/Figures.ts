@@ -6,8 +6,12 @@
  * profiles that is the profiles of the whole range, and the line says so. Without it the
  * total is the sum of the buckets, which for distinct profiles counts a profile once a
  * bucket it was seen in: the line calls it that, not a total.
+ *
+ * With a comparison, the change from the earlier period's total follows (`vs previous`);
+ * for rolling windows, which overlap, the latest window stands where the total would.
  */
 import type * as Results from "@trendline/client/Results"
+import * as Extras from "../Extras.ts"
 import * as Format from "./Format.ts"
 
 /** One figure: `label value after`, e.g. `total` `4,650` ` distinct profiles`; a note has no value. */
@@ -29,6 +33,10 @@ export interface FiguresContext {
   readonly incomplete: boolean
   /** The extensions were asked for and the server answered without them. */
   readonly ignored: boolean
+  /** The earlier period's total, when compared (`SeriesView.previousTotal`). */
+  readonly previousTotal?: number | undefined
+  /** The values are rolling windows: no total, the latest window instead. */
+  readonly rolling?: boolean | undefined
 }
 
 /** The legend of an incomplete bucket's marks: the chart's hatch and the table's `*`. */
@@ -51,7 +59,7 @@ const widthOf = (figures: ReadonlyArray<Figure>): number =>
   )
 
 // The figures dropped first when the line is too wide: the notes say what marks mean.
-const droppable = ["average", "min", "max"]
+const droppable = ["average", "min", "max", "vs previous"]
 
 /**
  * The figures of `group` in `width` columns: the total first, then min, max and average,
@@ -64,20 +72,31 @@ export const figuresOf = (
   width: number,
 ): ReadonlyArray<Figure> => {
   const total: Figure =
-    context.total !== undefined
+    context.rolling === true
       ? {
-          label: "total",
-          value: Format.number(context.total),
-          ...(context.unique ? { after: " distinct profiles" } : {}),
+          label: "latest",
+          value: Format.number(group.buckets.at(-1)?.value ?? 0),
           strong: true,
         }
-      : {
-          label: context.unique ? "sum of buckets" : "total",
-          value: Format.number(group.total),
-          strong: true,
-        }
+      : context.total !== undefined
+        ? {
+            label: "total",
+            value: Format.number(context.total),
+            ...(context.unique ? { after: " distinct profiles" } : {}),
+            strong: true,
+          }
+        : {
+            label: context.unique ? "sum of buckets" : "total",
+            value: Format.number(group.total),
+            strong: true,
+          }
+  const current = context.total ?? group.total
+  const previous = context.previousTotal
   let figures: Array<Figure> = [
     total,
+    ...(previous === undefined || context.rolling === true
+      ? []
+      : [{ label: "vs previous", value: Extras.changeText(Extras.changeOf(current, previous)) }]),
     { label: "min", value: Format.number(group.min) },
     { label: "max", value: Format.number(group.max) },
     { label: "average", value: Format.number(group.mean) },

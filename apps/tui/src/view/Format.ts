@@ -12,13 +12,25 @@ export const number = (value: number): string =>
 /** `2026-11-26` of a bucket date (UTC midnight). */
 export const isoDate = (date: Date): string => date.toISOString().slice(0, 10)
 
-/** A bucket's days: one date, or `first – last`. */
+/**
+ * An hourly bucket's key as its day and hour, `2025110201` as `2025-11-02 01h`: hour 01 of
+ * the local day, counted from its first instant (on a DST day not the clock's hour); none
+ * for the keys of other trend types.
+ */
+export const hourOf = (key: string, trendType: string): string | undefined =>
+  trendType === "hourly" && /^\d{10}$/.test(key)
+    ? `${dateKey(key.slice(0, 8))} ${key.slice(8)}h`
+    : undefined
+
+/** A bucket's days: one date, or `first – last`; an hour's day and hour (`hourOf`). */
 export const bucketDates = (
   bucket: TrendsClient.TrendsAnswer["groups"][string]["buckets"][number],
+  trendType = "",
 ) =>
-  bucket.start.getTime() === bucket.end.getTime()
+  hourOf(bucket.key, trendType) ??
+  (bucket.start.getTime() === bucket.end.getTime()
     ? isoDate(bucket.start)
-    : `${isoDate(bucket.start)} – ${isoDate(bucket.end)}`
+    : `${isoDate(bucket.start)} – ${isoDate(bucket.end)}`)
 
 /** `20261126` as `2026-11-26`; anything else as it is. */
 export const dateKey = (key: unknown): string => {

@@ -1,7 +1,12 @@
 /**
- * The results screens as data (trends and top values alike): which group is shown, the
- * selected row (a bucket or a value) and the table's scroll, the export and curl panels,
- * and `onKey`, their keyboard behaviour as a pure function.
+ * The results screens as data (trends and top values alike): which group is shown and
+ * which of its series (`SeriesView`: a breakdown's values, rolling windows), the selected
+ * row (a bucket or a value) and the table's scroll, the export and curl panels, and
+ * `onKey`, their keyboard behaviour as a pure function.
+ *
+ * Tab steps through every view in order, each series of a group then the next group;
+ * ← and → step through the groups alone. A group of one series is one stop, so without
+ * breakdowns or rolling windows Tab goes from group to group, as ← and → do.
  */
 import type { Key } from "ink"
 import * as TextEdit from "../form/TextEdit.ts"
@@ -13,6 +18,8 @@ export type Panel = "none" | "export" | "curl"
 
 export interface ResultsState {
   readonly group: number
+  /** The shown series of the group (`SeriesView.seriesOf`); 0 is the group itself. */
+  readonly series: number
   readonly selected: number
   /** The first bucket row shown in the table. */
   readonly offset: number
@@ -87,6 +94,7 @@ export const initialState = (
   const fileName = proposedFileName(request, "csv", kind)
   return {
     group: 0,
+    series: 0,
     selected: 0,
     offset: 0,
     panel: "none",
@@ -104,7 +112,12 @@ export interface KeyContext {
   readonly rowCounts: ReadonlyArray<number>
   /** Table rows that fit on screen. */
   readonly pageSize: number
+  /** Series of each group (default: one each). */
+  readonly seriesCounts?: ReadonlyArray<number> | undefined
 }
+
+const seriesCountOf = (context: KeyContext, group: number): number =>
+  Math.max(context.seriesCounts?.[group] ?? 1, 1)
 
 /** The offset that keeps `selected` on a page of `pageSize` rows, moving as little as possible. */
 export const scrollTo = (offset: number, selected: number, pageSize: number): number => {
@@ -123,13 +136,30 @@ const select = (state: ResultsState, selected: number, context: KeyContext): Res
 const switchGroup = (state: ResultsState, by: number, context: KeyContext): ResultsState => {
   if (context.groupCount <= 1) return state
   const group = (state.group + by + context.groupCount) % context.groupCount
-  return { ...state, group, selected: 0, offset: 0 }
+  return { ...state, group, series: 0, selected: 0, offset: 0 }
 }
 
-/** The key hints of a results screen now: the open panel's keys, or the table's. */
+// The next or previous view: a series of the same group (the row stays: the buckets are the
+// same), else the first or last series of the next or previous group.
+const step = (state: ResultsState, by: 1 | -1, context: KeyContext): ResultsState => {
+  const series = state.series + by
+  if (series >= 0 && series < seriesCountOf(context, state.group)) return { ...state, series }
+  if (context.groupCount <= 1) {
+    const count = seriesCountOf(context, state.group)
+    return count <= 1 ? state : { ...state, series: by > 0 ? 0 : count - 1 }
+  }
+  const next = switchGroup(state, by, context)
+  return by > 0 ? next : { ...next, series: seriesCountOf(context, next.group) - 1 }
+}
+
+/**
+ * The key hints of a results screen now: the open panel's keys, or the table's; Tab names
+ * series when the shown group has several (`seriesCount`), first, and ←→ the groups then.
+ */
 export const hintsFor = (
   state: ResultsState,
   groupCount: number,
+  seriesCount = 1,
 ): ReadonlyArray<readonly [string, string]> =>
   state.panel === "export"
     ? [
@@ -144,15 +174,27 @@ export const hintsFor = (
           ["?", "help"],
           ["q", "quit"],
         ]
-      : [
-          ["↑↓ PgUp PgDn", "scroll"],
-          ...(groupCount > 1 ? ([["Tab", "group"]] as const) : []),
-          ["e", "export"],
-          ["c", "curl"],
-          ["Esc/n", "new query"],
-          ["?", "help"],
-          ["q", "quit"],
-        ]
+      : seriesCount > 1
+        ? [
+            // Series are what a narrow line keeps first: nothing else tells of them.
+            ["Tab", "series"],
+            ...(groupCount > 1 ? ([["←→", "group"]] as const) : []),
+            ["↑↓ PgUp PgDn", "scroll"],
+            ["e", "export"],
+            ["c", "curl"],
+            ["Esc/n", "new query"],
+            ["?", "help"],
+            ["q", "quit"],
+          ]
+        : [
+            ["↑↓ PgUp PgDn", "scroll"],
+            ...(groupCount > 1 ? ([["Tab", "group"]] as const) : []),
+            ["e", "export"],
+            ["c", "curl"],
+            ["Esc/n", "new query"],
+            ["?", "help"],
+            ["q", "quit"],
+          ]
 
 /**
  * The last export's message as lines of `width`, whole (a path cut short would hide what
@@ -210,8 +252,9 @@ export const onKey = (
   if (key.escape || input === "n") return { state, command: { _tag: "Back" } }
   if (input === "e") return { state: { ...state, panel: "export", confirmOverwrite: false } }
   if (input === "c") return { state: { ...state, panel: "curl" } }
-  if (key.tab || key.rightArrow || key.leftArrow) {
-    return { state: switchGroup(state, key.shift || key.leftArrow ? -1 : 1, context) }
+  if (key.tab) return { state: step(state, key.shift ? -1 : 1, context) }
+  if (key.rightArrow || key.leftArrow) {
+    return { state: switchGroup(state, key.leftArrow ? -1 : 1, context) }
   }
   const page = Math.max(context.pageSize - 1, 1)
   if (key.upArrow || input === "k") return { state: select(state, state.selected - 1, context) }
