@@ -82,16 +82,7 @@ export const QueryPlanSchema: Schema.Schema<QueryPlan> = Schema.Struct({
   groups: Schema.Array(
     Schema.Struct({
       name: Schema.String,
-      granularity: Schema.Literal(
-        "hourly",
-        "daily",
-        "weekly",
-        "monthly",
-        "quarterly",
-        "yearly",
-        "total",
-        "window",
-      ),
+      granularity: Schema.Union(Bucket.TrendType, Schema.Literal("total", "window")),
       buckets: Schema.Array(BucketSchema),
     }),
   ),

@@ -25,14 +25,7 @@ import { wireList } from "./Conditions.ts"
 
 export type TrendType = TrendsRequest.TrendType
 /** The trend choices, shortest buckets first; hourly ranges cover at most 31 days (core). */
-export const trendTypes: ReadonlyArray<TrendType> = [
-  "hourly",
-  "daily",
-  "weekly",
-  "monthly",
-  "quarterly",
-  "yearly",
-]
+export const trendTypes: ReadonlyArray<TrendType> = Bucket.TrendType.literals
 
 /** What a new group takes, the next unused: whole days (an hour is chosen, not added). */
 export const addedTrendTypes: ReadonlyArray<TrendType> = trendTypes.filter(Bucket.isDayTrendType)

@@ -20,7 +20,7 @@ import * as fc from "fast-check"
 import * as Account from "../Account.ts"
 import * as AccountApi from "../AccountApi.ts"
 import * as Aggregator from "../Aggregator.ts"
-import type * as Bucket from "../Bucket.ts"
+import * as Bucket from "../Bucket.ts"
 import * as Calendar from "../Calendar.ts"
 import {
   EventStore,
@@ -106,15 +106,7 @@ const planArbitrary = fc.record({
   length: fc.integer({ min: 0, max: 40 }),
   measure: fc.constantFrom(Measure.Events, Measure.Profiles, Measure.sum("Amount")),
   granularities: fc.array(
-    fc.constantFrom<QueryPlan.RequestGranularity>(
-      "hourly",
-      "daily",
-      "weekly",
-      "monthly",
-      "quarterly",
-      "yearly",
-      "total",
-    ),
+    fc.constantFrom<QueryPlan.RequestGranularity>(...Bucket.TrendType.literals, "total"),
     {
       minLength: 1,
       maxLength: 4,
