@@ -46,18 +46,25 @@ export const engineNames = [
   "workers",
   "clickhouse",
   "clickhouse-sql",
+  "clickhouse-plain",
   "chdb",
   "chdb-sql",
+  "chdb-plain",
   "memory",
 ] as const
 
 /** The engines that need Debian's ClickHouse server. */
-export const clickhouseEngines: ReadonlyArray<EngineName> = ["clickhouse", "clickhouse-sql"]
+export const clickhouseEngines: ReadonlyArray<EngineName> = [
+  "clickhouse",
+  "clickhouse-sql",
+  "clickhouse-plain",
+]
 
 /** The engines on current ClickHouse, embedded (chdb). */
-export const chdbEngines: ReadonlyArray<EngineName> = ["chdb", "chdb-sql"]
+export const chdbEngines: ReadonlyArray<EngineName> = ["chdb", "chdb-sql", "chdb-plain"]
 
-const defaultEngines = "sqlite,duckdb,http,workers,clickhouse,clickhouse-sql,chdb,chdb-sql"
+const defaultEngines =
+  "sqlite,duckdb,http,workers,clickhouse,clickhouse-sql,clickhouse-plain,chdb,chdb-sql,chdb-plain"
 
 /**
  * The largest data set the `workers` engine loads by default: uploads through a Durable
@@ -94,8 +101,9 @@ export const usage = `Usage: pnpm bench [-- options]   (or: node --expose-gc src
   --events N          one data set of N events (env BENCH_EVENTS), e.g. 1M, 250k, 2_000_000
   --sizes A,B         several data sets, the scaling curve (env BENCH_SIZES; default 1M,10M)
   --reps N            timed runs per shape and engine after one warm-up (env BENCH_REPS; default 7)
-  --engines a,b       among sqlite, duckdb, http, workers, clickhouse, clickhouse-sql, chdb,
-                      chdb-sql, memory (env BENCH_ENGINES; default all but memory)
+  --engines a,b       among sqlite, duckdb, http, workers, clickhouse, clickhouse-sql,
+                      clickhouse-plain, chdb, chdb-sql, chdb-plain, memory (env BENCH_ENGINES;
+                      default all but memory)
   --no-http           leave out http, the Node server measured through HTTP (env BENCH_HTTP=0)
   --no-workers        leave out workers, the Workers entry in workerd through HTTP
                       (env BENCH_WORKERS=0)
@@ -106,7 +114,8 @@ export const usage = `Usage: pnpm bench [-- options]   (or: node --expose-gc src
                       0: not at all)
   --spread-events N   the events of those uploads (env BENCH_SPREAD_EVENTS; default 100k,
                       or the smallest size if smaller)
-  --no-clickhouse     leave out clickhouse, clickhouse-sql, chdb and chdb-sql
+  --no-clickhouse     leave out clickhouse, clickhouse-sql, clickhouse-plain, chdb, chdb-sql
+                      and chdb-plain
                       (env BENCH_CLICKHOUSE=0)
   --storage S         file (default) or memory, for both databases (env BENCH_STORAGE)
   --duckdb-threads N  DuckDB's worker threads (env BENCH_DUCKDB_THREADS; default: every core)

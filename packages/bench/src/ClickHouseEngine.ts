@@ -160,7 +160,7 @@ const appendingTo =
  * that a load leaves behind are merged in the background, which would slow whichever query
  * ran meanwhile. Queries are then timed on a settled table, as a server usually has.
  */
-const settle = async (server: Server): Promise<void> => {
+export const settle = async (server: Server): Promise<void> => {
   const deadline = Date.now() + 120_000
   while (
     Date.now() < deadline &&
@@ -198,7 +198,7 @@ export const dropCaches = async (server: Server): Promise<void> => {
   for (const cache of server.caches) await server.execute(`SYSTEM DROP ${cache} CACHE`)
 }
 
-const cachesDropped = (server: Server): string => {
+export const cachesDropped = (server: Server): string => {
   const names = server.caches.map((cache) => cache.toLowerCase())
   const list =
     names.length < 2 ? names.join("") : `${names.slice(0, -1).join(", ")} and ${names.at(-1)}`

@@ -60,9 +60,13 @@ const compared = (engines: ReadonlyArray<string>): ReadonlyArray<string> =>
  * ClickHouse through Trendline's store, and the hand-written SQL on the same table: on
  * Debian's 18.16 server, and on current ClickHouse (chdb).
  */
-export const storeSqlPairs: ReadonlyArray<{ readonly store: string; readonly sql: string }> = [
-  { store: "clickhouse", sql: "clickhouse-sql" },
-  { store: "chdb", sql: "chdb-sql" },
+export const storeSqlPairs: ReadonlyArray<{
+  readonly store: string
+  readonly sql: string
+  readonly plain: string
+}> = [
+  { store: "clickhouse", sql: "clickhouse-sql", plain: "clickhouse-plain" },
+  { store: "chdb", sql: "chdb-sql", plain: "chdb-plain" },
 ]
 
 const pairsIn = (engines: ReadonlyArray<string>) =>
@@ -114,27 +118,30 @@ export const shapeTable = (
 
 /**
  * One paragraph per ClickHouse: the store's append rates (its own load first, then the
- * others), and its medians over the hand-written SQL's, single shapes and combined requests.
+ * others), its medians over the hand-written SQL's, single shapes and combined requests,
+ * and its shapes' medians over the plain table's.
  */
 export const clickhouseSummaries = (size: Harness.SizeReport): Array<string> =>
-  storeSqlPairs.flatMap(({ store, sql }) => {
+  storeSqlPairs.flatMap(({ store, sql, plain }) => {
     const loads = size.loads.filter((l) => l.engine === store)
     if (loads.length === 0) return []
-    const over = (timed: ReadonlyArray<Harness.Timed>) =>
-      timed.map(({ medians }) => medians[store]! / medians[sql]!).filter(Number.isFinite)
+    const ratios = (reference: string) => (timed: ReadonlyArray<Harness.Timed>) =>
+      timed.map(({ medians }) => medians[store]! / medians[reference]!).filter(Number.isFinite)
+    const over = ratios(sql)
     const spread = (ratios: ReadonlyArray<number>) =>
       `${significant(Math.min(...ratios))}–${significant(Math.max(...ratios))}× (median ${significant(Harness.median(ratios))}×)`
     // "0.94–1.2× (median 1.01×) cold, 0.95–1.1× (median 1.00×) warm"
-    const both = (timings: ReadonlyArray<Harness.CombinedTiming | Harness.Timing>) =>
+    const both = (timings: ReadonlyArray<Harness.CombinedTiming | Harness.Timing>, of = over) =>
       Harness.temperatures
         .map((temperature) => {
-          const ratios = over(timings.map((timing) => timing[temperature]))
-          return ratios.length === 0 ? "" : `${spread(ratios)} ${temperature}`
+          const found = of(timings.map((timing) => timing[temperature]))
+          return found.length === 0 ? "" : `${spread(found)} ${temperature}`
         })
         .filter((text) => text !== "")
         .join(", ")
     const shapes = both(size.timings)
     const combined = both(size.combined)
+    const plainShapes = both(size.timings, ratios(plain))
     return [
       [
         `${store}: the store appended ${loads.map((load) => `${grouped(Math.round(rate(load)))} events/s (${load.loadPath})`).join(", ")}`,
@@ -142,6 +149,9 @@ export const clickhouseSummaries = (size: Harness.SizeReport): Array<string> =>
           ? ""
           : `; its shapes took ${shapes} the median of ${sql}, the hand-written SQL on the same table, at the same temperature`,
         combined === "" ? "" : `; its combined requests ${combined}`,
+        plainShapes === ""
+          ? ""
+          : `; its shapes took ${plainShapes} the median of ${plain}, the plain table's (the target: 1× or less)`,
         ".",
       ].join(""),
     ]

@@ -12,6 +12,7 @@ import * as Harness from "./Harness.ts"
 import * as HttpEngine from "./HttpEngine.ts"
 import * as Machine from "./Machine.ts"
 import { shortCount } from "./Markdown.ts"
+import * as PlainEngine from "./PlainEngine.ts"
 import * as Report from "./Report.ts"
 import * as SpreadUploads from "./SpreadUploads.ts"
 import * as Startup from "./Startup.ts"
@@ -46,6 +47,19 @@ const specOf = (name: Cli.EngineName, settings: Cli.Settings): Harness.EngineSpe
       return { name, make: async () => (await clickhouse()).clickhouse() }
     case "clickhouse-sql":
       return { name, make: async () => (await clickhouse()).clickhouseSql() }
+    case "clickhouse-plain":
+      return {
+        name,
+        make: async () => {
+          await clickhouse()
+          return PlainEngine.make(
+            ClickHouseEngine.httpServer((await clickhouseServer!).url),
+            name,
+          )()
+        },
+      }
+    case "chdb-plain":
+      return { name, make: () => PlainEngine.make(ChdbEngine.server(), name)() }
     case "sqlite":
       return { name, make: () => TrendlineEngine.sqlite({ storage: settings.storage }) }
     case "duckdb":

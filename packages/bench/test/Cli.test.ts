@@ -25,8 +25,10 @@ describe("Cli", () => {
         "workers",
         "clickhouse",
         "clickhouse-sql",
+        "clickhouse-plain",
         "chdb",
         "chdb-sql",
+        "chdb-plain",
       ],
       storage: "file",
       duckdbThreads: undefined,
@@ -102,8 +104,10 @@ describe("Cli", () => {
         "workers",
         "clickhouse",
         "clickhouse-sql",
+        "clickhouse-plain",
         "chdb",
         "chdb-sql",
+        "chdb-plain",
       ])
     }
   })

@@ -9,6 +9,7 @@ import * as ExtensionShape from "../src/ExtensionShape.ts"
 import * as Harness from "../src/Harness.ts"
 import * as HttpEngine from "../src/HttpEngine.ts"
 import * as Machine from "../src/Machine.ts"
+import * as PlainEngine from "../src/PlainEngine.ts"
 import * as Report from "../src/Report.ts"
 import * as Shape from "../src/Shape.ts"
 import * as TopShape from "../src/TopShape.ts"
@@ -35,8 +36,16 @@ describe("Harness", () => {
         { name: "http", make: () => HttpEngine.make() },
         { name: "clickhouse", make: clickhouse.clickhouse },
         { name: "clickhouse-sql", make: clickhouse.clickhouseSql },
+        {
+          name: "clickhouse-plain",
+          make: PlainEngine.make(
+            ClickHouseEngine.httpServer(clickhouseServer.url),
+            "clickhouse-plain",
+          ),
+        },
         { name: "chdb", make: chdb.clickhouse },
         { name: "chdb-sql", make: chdb.clickhouseSql },
+        { name: "chdb-plain", make: PlainEngine.make(ChdbEngine.server(), "chdb-plain") },
       ],
     }).finally(async () => {
       await clickhouseServer.stop()
@@ -58,11 +67,13 @@ describe("Harness", () => {
         ["clickhouse", 20_000],
         ["clickhouse", 20_000],
         ["clickhouse-sql", 20_000],
+        ["clickhouse-plain", 20_000],
         ["chdb", 20_000],
         ["chdb", 20_000],
         ["chdb", 20_000],
         ["chdb", 20_000],
         ["chdb-sql", 20_000],
+        ["chdb-plain", 20_000],
       ],
     )
     assert.deepStrictEqual(
@@ -84,7 +95,16 @@ describe("Harness", () => {
     )
     // Cold figures of the engines that can be reopened: not those in memory (core's
     // reference store, and DuckDB here).
-    const reopenable = ["sqlite", "http", "clickhouse", "clickhouse-sql", "chdb", "chdb-sql"]
+    const reopenable = [
+      "sqlite",
+      "http",
+      "clickhouse",
+      "clickhouse-sql",
+      "clickhouse-plain",
+      "chdb",
+      "chdb-sql",
+      "chdb-plain",
+    ]
     assert.deepStrictEqual(Object.keys(size!.cold), reopenable)
     for (const timing of [...size!.timings, ...size!.filtered!]) {
       assert.deepStrictEqual(Object.keys(timing.warm.medians), [
@@ -94,8 +114,10 @@ describe("Harness", () => {
         "http",
         "clickhouse",
         "clickhouse-sql",
+        "clickhouse-plain",
         "chdb",
         "chdb-sql",
+        "chdb-plain",
       ])
       assert.deepStrictEqual(Object.keys(timing.cold.medians), reopenable)
       for (const runs of [...Object.values(timing.warm.runs), ...Object.values(timing.cold.runs)])
@@ -111,7 +133,17 @@ describe("Harness", () => {
       ]),
       Shape.combined.map((request) => [
         request.measure,
-        ["memory", "sqlite", "http", "clickhouse", "clickhouse-sql", "chdb", "chdb-sql"],
+        [
+          "memory",
+          "sqlite",
+          "http",
+          "clickhouse",
+          "clickhouse-sql",
+          "clickhouse-plain",
+          "chdb",
+          "chdb-sql",
+          "chdb-plain",
+        ],
         reopenable,
       ]),
     )
@@ -127,7 +159,17 @@ describe("Harness", () => {
       ]),
       TopShape.all.map((shape) => [
         shape,
-        ["memory", "sqlite", "http", "clickhouse", "clickhouse-sql", "chdb", "chdb-sql"],
+        [
+          "memory",
+          "sqlite",
+          "http",
+          "clickhouse",
+          "clickhouse-sql",
+          "clickhouse-plain",
+          "chdb",
+          "chdb-sql",
+          "chdb-plain",
+        ],
         reopenable,
         referenceTop.get(shape),
       ]),
@@ -168,6 +210,7 @@ describe("Harness", () => {
     assert.include(text, "| http − sqlite ms |")
     assert.include(text, "clickhouse/clickhouse-sql")
     assert.include(text, "chdb/chdb-sql")
+    assert.match(text, /its shapes took [^;]* the median of chdb-plain, the plain table/)
     assert.match(text, /- chdb: ClickHouse 2\d\.[\d.]+ \(chdb 3\.4\.0, in this process\)/)
     assert.match(
       text,
