@@ -266,6 +266,19 @@ export const bucketIndex = (plan: QueryPlan): ReadonlyArray<Int32Array> =>
     return index
   })
 
+/**
+ * Whether every day of the plan, and the day after, starts on a multiple of `seconds` (epoch
+ * seconds in the plan's zone): then a store may count the plan's days from totals it keeps
+ * per `seconds` of UTC. True of every zone since 1972 for 900 (15 minutes); not of a zone
+ * on local mean time (Monrovia until 1972: -00:44:30).
+ */
+export const daysStartOnMultiplesOf = (plan: QueryPlan, seconds: number): boolean => {
+  for (let day = plan.from; day <= plan.to + 1; day++) {
+    if (Calendar.startOfDay(day, plan.timeZone) % seconds !== 0) return false
+  }
+  return true
+}
+
 /** Whether a plan has hourly groups, whose buckets are parts of days. */
 export const hasHours = (plan: QueryPlan): boolean =>
   plan.groups.some((group) => group.granularity === "hourly")

@@ -139,3 +139,52 @@ describe("from requests", () => {
     }),
   )
 })
+
+describe("QueryPlan.daysStartOnMultiplesOf", () => {
+  const planIn = (timeZone: string, from: number, to: number) =>
+    QueryPlan.make(
+      {
+        eventName: "Charged",
+        from,
+        to,
+        measure: Measure.Events,
+        groups: [{ name: "d", granularity: "daily" }],
+      },
+      Account.make("acme", { timeZone }),
+    )
+  const day = Calendar.unsafeMakeDay
+
+  it("holds for zones a quarter of an hour off UTC, across DST, and not for local mean time", () => {
+    for (const zone of [
+      "UTC",
+      "Asia/Kolkata",
+      "Asia/Kathmandu",
+      "Pacific/Chatham",
+      "Australia/Lord_Howe",
+    ])
+      assert.isTrue(
+        QueryPlan.daysStartOnMultiplesOf(planIn(zone, day(2025, 1, 1), day(2025, 12, 31)), 900),
+        zone,
+      )
+    // Kathmandu is 5:45 ahead: on quarters, not on halves.
+    assert.isFalse(
+      QueryPlan.daysStartOnMultiplesOf(
+        planIn("Asia/Kathmandu", day(2025, 1, 1), day(2025, 1, 2)),
+        1800,
+      ),
+    )
+    // Monrovia kept -00:44:30 until 1972-01-07, whose next day starts on the quarter.
+    assert.isFalse(
+      QueryPlan.daysStartOnMultiplesOf(
+        planIn("Africa/Monrovia", day(1971, 6, 1), day(1971, 6, 1)),
+        900,
+      ),
+    )
+    assert.isTrue(
+      QueryPlan.daysStartOnMultiplesOf(
+        planIn("Africa/Monrovia", day(1972, 2, 1), day(1972, 2, 9)),
+        900,
+      ),
+    )
+  })
+})

@@ -152,7 +152,7 @@ const makeWith = (
       query<{ name: string }>(
         operation,
         `SELECT DISTINCT name FROM ${table(tables.records)}
-         WHERE account = ${stringLiteral(account.id)} AND kind = 'event'`,
+         WHERE account = ${stringLiteral(account.id)} AND kind IN ('event', 'slotted')`,
       ).pipe(Effect.map((found) => found.map((row) => row.name)))
 
     // Names an account is known to have (they never go away): a batch of known names needs

@@ -34,6 +34,7 @@ describe("ClickHouse store schema", () => {
       assert.deepStrictEqual(applied, [
         { version: 1, times: "1" },
         { version: 2, times: "1" },
+        { version: 3, times: "1" },
       ])
       const tables = yield* Effect.promise(() =>
         select<{ name: string; engine: string }>(

@@ -618,12 +618,12 @@ describe("filter SQL", () => {
         },
       })
       const account = freshAccount("UTC")
-      const plan = planOf(account, Filter.none, Measure.Events, [allGroups[0]!])
+      const plan = planOf(account, Filter.none, Measure.Profiles, [allGroups[0]!])
       yield* store.query(account, plan)
       const [query] = bodies.filter((body) => body.includes("AS value"))
       assert.strictEqual(
         query!.replace(/\s+/g, " "),
-        `SELECT toUInt16(toDate(toDateTime(ts), 'UTC')) AS day, count() AS value FROM \`${database}\`.\`trendline_records\` WHERE account = '${account.id}' AND kind = 'event' AND name = 'Charged' AND ts >= ${plan.start} AND ts < ${plan.end} GROUP BY day FORMAT TabSeparated`,
+        `SELECT toUInt16(toDate(toDateTime(ts), 'UTC')) AS day, uniqExact(profile) AS value FROM \`${database}\`.\`trendline_records\` WHERE account = '${account.id}' AND kind IN ('event', 'slotted') AND name = 'Charged' AND ts >= ${plan.start} AND ts < ${plan.end} GROUP BY day FORMAT TabSeparated`,
       )
     }),
   )

@@ -538,7 +538,7 @@ describe("top counts SQL", () => {
       const [event, profile] = queries.sort()
       assert.match(
         event!,
-        /^SELECT top_value, count\(\) AS top_count FROM \(SELECT if\(.*, extract\(substring\(properties, .*\), '\^\(.*\)'\), ''\) AS top_value FROM `[^`]+`\.`trendline_records` WHERE account = .* AND kind = 'event' AND name = 'Charged' AND ts >= \d+ AND ts < \d+\) WHERE top_value NOT IN \('', 'null'\) GROUP BY top_value ORDER BY top_count ASC, top_value ASC LIMIT 3 FORMAT JSONEachRow$/,
+        /^SELECT top_value, count\(\) AS top_count FROM \(SELECT if\(.*, extract\(substring\(properties, .*\), '\^\(.*\)'\), ''\) AS top_value FROM `[^`]+`\.`trendline_records` WHERE account = .* AND kind IN \('event', 'slotted'\) AND name = 'Charged' AND ts >= \d+ AND ts < \d+\) WHERE top_value NOT IN \('', 'null'\) GROUP BY top_value ORDER BY top_count ASC, top_value ASC LIMIT 3 FORMAT JSONEachRow$/,
       )
       assert.match(
         profile!,

@@ -95,7 +95,10 @@ const watchInserts = (): Inserts => {
       }
       const send = () => {
         inserts.sizes.push(
-          (JSON.parse(String(init?.body)) as { kinds: Array<string> }).kinds.length,
+          // Records, not the slot rows that go with their events.
+          (JSON.parse(String(init?.body)) as { kinds: Array<string> }).kinds.filter(
+            (kind) => kind !== "slot",
+          ).length,
         )
         return fetch(input, init)
       }

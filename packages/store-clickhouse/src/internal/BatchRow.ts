@@ -7,9 +7,26 @@ import { wellFormed } from "../ClickHouseSql.ts"
 
 type Properties = { readonly [name: string]: unknown }
 
+/**
+ * The kinds of records: `slotted` events (counted in a slot row of their batch), `event`
+ * (counted in none: few of their name and slot in their batch, or stored before slots
+ * existed), profile upserts, upload keys, and `slot` rows (see `withSlots`).
+ */
+export type Kind = "event" | "slotted" | "profile" | "key" | "slot"
+
+/** The length of a slot, in seconds: every zone's day starts on a multiple of it since 1972. */
+export const slotSeconds = 900
+
+/**
+ * The fewest events of one name in one slot of a batch that get a slot row: fewer are
+ * read as events (a slot row for one or two would add rows, not save reads). On the
+ * bench's data at 1M events, 4 adds 6% rows and the top event's counts read 6× fewer.
+ */
+export const minSlotted = 4
+
 /** The columns of a batch row, less `account`, `received` and `seq`. */
 export class BatchRow {
-  readonly kinds: Array<"event" | "profile" | "key"> = []
+  readonly kinds: Array<Kind> = []
   readonly names: Array<string> = []
   readonly timestamps: Array<number> = []
   readonly profiles: Array<string> = []
@@ -75,6 +92,72 @@ export class BatchRow {
     if (last === undefined || last.length !== keys.length) return keys
     for (let i = 0; i < keys.length; i++) if (last[i] !== keys[i]) return keys
     return last
+  }
+
+  /**
+   * This row with the slot rows of its events after its records: per event name and
+   * 15-minute slot of UTC (`slotSeconds`) that holds at least `minSlotted` of its events,
+   * one record of kind `slot` whose `ts` is the slot's first second, `properties` the
+   * number of events (decimal text), and `prop_keys`/`prop_ints` each integer property's
+   * sum (a slot whose sum would pass 2^53 goes on in another slot row); those events become
+   * `slotted`, the others stay `event`. Slot rows are in the batch's row, so stored with its
+   * events or not at all; counts and sums of whole days read them and the `event` records
+   * instead of every event.
+   */
+  withSlots(): BatchRow {
+    const slotOf = (i: number) =>
+      `${Math.floor(this.timestamps[i]! / slotSeconds) * slotSeconds}\u0000${this.names[i]!}`
+    const sizes = new Map<string, number>()
+    for (let i = 0; i < this.length; i++) {
+      if (this.kinds[i] !== "event") continue
+      const id = slotOf(i)
+      sizes.set(id, (sizes.get(id) ?? 0) + 1)
+    }
+    interface Slot {
+      readonly name: string
+      readonly ts: number
+      count: number
+      readonly sums: Map<string, number>
+    }
+    const slots = new Map<string, Array<Slot>>()
+    const row = BatchRow.join([this, new BatchRow()])
+    for (let i = 0; i < this.length; i++) {
+      if (this.kinds[i] !== "event") continue
+      const id = slotOf(i)
+      if (sizes.get(id)! < minSlotted) continue
+      row.kinds[i] = "slotted"
+      const name = this.names[i]!
+      const ts = Math.floor(this.timestamps[i]! / slotSeconds) * slotSeconds
+      let list = slots.get(id)
+      if (list === undefined) {
+        list = [{ name, ts, count: 0, sums: new Map() }]
+        slots.set(id, list)
+      }
+      const keys = this.key_lists[i]!
+      const ints = this.int_lists[i]!
+      let slot = list.at(-1)!
+      // A sum that would leave the safe integers (JSON's exact numbers) starts a new row.
+      if (keys.some((key, k) => !Number.isSafeInteger((slot.sums.get(key) ?? 0) + ints[k]!))) {
+        slot = { name, ts, count: 0, sums: new Map() }
+        list.push(slot)
+      }
+      slot.count++
+      for (const [k, key] of keys.entries())
+        slot.sums.set(key, (slot.sums.get(key) ?? 0) + ints[k]!)
+    }
+    if (slots.size === 0) return this
+    for (const list of slots.values()) {
+      for (const slot of list) {
+        row.kinds.push("slot")
+        row.names.push(slot.name)
+        row.timestamps.push(slot.ts)
+        row.profiles.push("")
+        row.property_texts.push(String(slot.count))
+        row.key_lists.push([...slot.sums.keys()])
+        row.int_lists.push([...slot.sums.values()])
+      }
+    }
+    return row
   }
 
   /** One row holding the records of `rows`, in order. */

@@ -152,9 +152,10 @@ export const make = (
           taken.push(next)
           records += next.row.length
         }
-        const seq = nextSeq(records)
+        // The slot rows of the joined appends' events go in the same row.
+        const row = BatchRow.join(taken.map((queued) => queued.row)).withSlots()
+        const seq = nextSeq(row.length)
         const queryId = crypto.randomUUID()
-        const row = BatchRow.join(taken.map((queued) => queued.row))
         return Effect.flatMap(Effect.exit(insertRow(account, row, seq, queryId)), (outcome) =>
           Effect.zipRight(
             Exit.isFailure(outcome) && taken.some((queued) => queued.keyed)

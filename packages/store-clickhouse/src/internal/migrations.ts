@@ -26,6 +26,7 @@ export const tables = {
 
 const kind = "Enum8('event' = 1, 'profile' = 2)"
 const kindWithKeys = "Enum8('event' = 1, 'profile' = 2, 'key' = 3)"
+const kindWithSlots = "Enum8('event' = 1, 'profile' = 2, 'key' = 3, 'slotted' = 4, 'slot' = 5)"
 
 export const migrations: ReadonlyArray<Migration> = [
   {
@@ -103,6 +104,19 @@ export const migrations: ReadonlyArray<Migration> = [
         checked UInt32
       ) ENGINE = ReplacingMergeTree(checked)
       ORDER BY probe`,
+    ],
+  },
+  {
+    version: 3,
+    name: "slot rows of counts and sums, and the events they count",
+    statements: (table) => [
+      // From this version on, a batch row also holds 'slot' records, per event name and 15
+      // minutes of UTC with enough of its events, with their count and integer sums
+      // (BatchRow.withSlots), stored with them in one part; the events they count are of
+      // kind 'slotted', the others (and those stored before) stay 'event'. Metadata only,
+      // as version 2's change.
+      `ALTER TABLE ${table(tables.records)} MODIFY COLUMN kind ${kindWithSlots}`,
+      `ALTER TABLE ${table(tables.batches)} MODIFY COLUMN kinds Array(${kindWithSlots})`,
     ],
   },
 ]

@@ -38,6 +38,7 @@ import * as QueryPlan from "@trendline/core/QueryPlan"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import { integerLiteral, stringLiteral } from "../ClickHouseSql.ts"
+import { slotSeconds } from "./BatchRow.ts"
 import { type Connection, storeError } from "./connection.ts"
 import { filteredSource } from "./filters.ts"
 import { tables } from "./migrations.ts"
@@ -113,6 +114,33 @@ export const hoursQuery = (plan: QueryPlan.QueryPlan, source: string): PlanQuery
         ${valueSql(plan.measure)} AS value
       ${source} GROUP BY day, hour`,
     rows: "hours",
+    granularities: [],
+  }
+}
+
+/**
+ * The query of a count or a sum per day from slot rows (`slots`: their FROM and WHERE) and
+ * from the events written before slots (`unslotted`), when the plan's days start on slot
+ * boundaries: rows of (day, value), as `planQuery`'s `days`.
+ */
+export const slotsQuery = (
+  plan: QueryPlan.QueryPlan,
+  slots: string,
+  unslotted: string,
+): PlanQuery => {
+  const day = `toUInt16(toDate(toDateTime(ts), ${stringLiteral(plan.timeZone)}))`
+  const measure = plan.measure
+  const [ofSlots, ofEvents] =
+    measure._tag === "Sum"
+      ? [valueSql(measure), valueSql(measure)]
+      : ["sum(toUInt64(properties))", "count()"]
+  return {
+    sql: `SELECT day, sum(value) AS value FROM (
+        SELECT ${day} AS day, ${ofSlots} AS value ${slots} GROUP BY day
+        UNION ALL
+        SELECT ${day} AS day, ${ofEvents} AS value ${unslotted} GROUP BY day
+      ) GROUP BY day`,
+    rows: "days",
     granularities: [],
   }
 }
@@ -282,6 +310,12 @@ const tabSeparated = async (
   return found
 }
 
+/** The slot rows of the plan's event and instants, and its events stored before slots. */
+interface Sources {
+  readonly slots: string
+  readonly unslotted: string
+}
+
 /**
  * Runs the SQL that `build` makes of the plan's events (`source`: FROM and WHERE, over the
  * plan's instants and filters), all at once, beside a count of the plan's events that
@@ -292,12 +326,15 @@ const runner = (connection: Connection) => {
   return (
     account: Account.Settings,
     plan: QueryPlan.QueryPlan,
-    build: (source: string) => ReadonlyArray<string>,
+    build: (source: string, sources: Sources) => ReadonlyArray<string>,
   ) =>
     Effect.gen(function* () {
       const start = Math.max(plan.start, firstBucketedInstant)
       const end = Math.min(plan.end, endOfBucketedInstants)
-      const ofEvent = `account = ${stringLiteral(account.id)} AND kind = 'event' AND name = ${stringLiteral(plan.eventName)}`
+      const ofAccount = `account = ${stringLiteral(account.id)}`
+      const ofName = `name = ${stringLiteral(plan.eventName)}`
+      const ofEvent = `${ofAccount} AND kind IN ('event', 'slotted') AND ${ofName}`
+      const inRange = `ts >= ${integerLiteral(start)} AND ts < ${integerLiteral(end)}`
       // The events `where` selects; with filters, those of them the filters let through
       // (also when counting the events that cannot be bucketed: one that no filter lets
       // through does not fail the query).
@@ -310,7 +347,10 @@ const runner = (connection: Connection) => {
         : eventsWhere(
             `${ofEvent} AND ts >= ${integerLiteral(start)} AND ts < ${integerLiteral(end)}`,
           )
-      const queries = build(source)
+      const queries = build(source, {
+        slots: `FROM ${table(tables.records)} WHERE ${ofAccount} AND kind = 'slot' AND ${ofName} AND ${inRange}`,
+        unslotted: `FROM ${table(tables.records)} WHERE ${ofAccount} AND kind = 'event' AND ${ofName} AND ${inRange}`,
+      })
       const bucketed =
         start >= end
           ? Effect.succeed(queries.map((): Array<Array<string>> => []))
@@ -359,6 +399,13 @@ const runner = (connection: Connection) => {
     })
 }
 
+// Counts and sums of whole days without filters come from slot rows (and the events stored
+// before them), when the plan's days start on slot boundaries (`QueryPlan`'s check).
+const fromSlots = (plan: QueryPlan.QueryPlan): boolean =>
+  plan.measure._tag !== "Profiles" &&
+  Filter.isEmpty(plan.filters) &&
+  QueryPlan.daysStartOnMultiplesOf(plan, slotSeconds)
+
 /**
  * The store's `query`: one query of the plan's days (and one of its hours), and a count of
  * unbucketable events.
@@ -373,9 +420,13 @@ export const make = (connection: Connection) => {
         { ...plan, groups: plan.groups.filter((group) => group.granularity === "hourly") },
       ].filter((part) => part.groups.length > 0)
       let planned: Array<PlanQuery> = []
-      const found = yield* run(account, plan, (source) => {
+      const found = yield* run(account, plan, (source, { slots, unslotted }) => {
         planned = parts.map((part) =>
-          QueryPlan.hasHours(part) ? hoursQuery(part, source) : planQuery(part, source),
+          QueryPlan.hasHours(part)
+            ? hoursQuery(part, source)
+            : fromSlots(part)
+              ? slotsQuery(part, slots, unslotted)
+              : planQuery(part, source),
         )
         return planned.map((each) => each.sql)
       })

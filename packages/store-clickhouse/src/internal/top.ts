@@ -88,7 +88,7 @@ export const make =
     const records = table(tables.records)
     // Instants past the largest safe integer are not stored (`ts` comes from JavaScript).
     const below = Math.min(end, Number.MAX_SAFE_INTEGER)
-    const where = `account = ${stringLiteral(account.id)} AND kind = 'event' AND name = ${stringLiteral(plan.eventName)}
+    const where = `account = ${stringLiteral(account.id)} AND kind IN ('event', 'slotted') AND name = ${stringLiteral(plan.eventName)}
       AND ts >= ${integerLiteral(Math.min(start, below))} AND ts < ${integerLiteral(below)}`
     const source = Filter.isEmpty(plan.filters)
       ? `FROM ${records} WHERE ${where}`

@@ -1,0 +1,205 @@
+// Slot rows (`BatchRow.withSlots`): counts and sums of whole days read the slot rows of the
+// events (and the events stored before slots existed), exactly as the reference; a zone
+// whose days do not start on 15-minute boundaries reads the events; large sums stay exact.
+import { assert, describe, it } from "@effect/vitest"
+import * as Account from "@trendline/core/Account"
+import * as Aggregator from "@trendline/core/Aggregator"
+import * as Calendar from "@trendline/core/Calendar"
+import * as Measure from "@trendline/core/Measure"
+import * as QueryPlan from "@trendline/core/QueryPlan"
+import * as ClickHouseEventStore from "@trendline/store-clickhouse/ClickHouseEventStore"
+import * as Effect from "effect/Effect"
+import { BatchRow } from "../src/internal/BatchRow.ts"
+import { freshDatabase, url } from "./support/server.ts"
+
+const day = Calendar.unsafeMakeDay
+let accounts = 0
+const freshAccount = (timeZone: string) =>
+  Account.make(`slots-${Date.now().toString(36)}-${++accounts}`, { timeZone })
+
+const planOf = (
+  account: Account.Settings,
+  from: number,
+  to: number,
+  measure: Measure.Measure,
+): QueryPlan.QueryPlan =>
+  QueryPlan.make(
+    {
+      eventName: "Charged",
+      from,
+      to,
+      measure,
+      groups: [
+        { name: "days", granularity: "daily" },
+        { name: "weeks", granularity: "weekly" },
+        { name: "all", granularity: "total" },
+      ],
+    },
+    account,
+  )
+
+// A store whose requests' bodies are kept.
+const recording = (database: string) => {
+  const bodies: Array<string> = []
+  return Effect.map(
+    ClickHouseEventStore.make({
+      url,
+      database,
+      fetch: (input, init) => {
+        if (typeof init?.body === "string") bodies.push(init.body)
+        return fetch(input, init)
+      },
+    }),
+    (store) => ({ store, bodies }),
+  )
+}
+
+// Events every 61 seconds over `days` days from `first`, Amount varying: about 12
+// `Charged` a slot (slot rows) and 3 `Viewed` (read as events).
+const eventsFrom = (first: number, days: number, amount = (i: number) => (i % 11) - 3) =>
+  Array.from({ length: Math.floor((days * 86_400) / 61) }, (_, i) => ({
+    name: i % 5 === 0 ? "Viewed" : "Charged",
+    profile: `identity:u${i % 17}`,
+    ts: first + i * 433,
+    properties: { Amount: amount(i) },
+  }))
+
+describe("ClickHouse store slot rows", () => {
+  const database = freshDatabase("slots")
+
+  it.effect(
+    "count and sum whole days from slot rows, as the reference, in zones off the hour",
+    () =>
+      Effect.gen(function* () {
+        const { store, bodies } = yield* recording(database)
+        for (const zone of ["Asia/Kolkata", "Pacific/Chatham", "America/New_York"]) {
+          const account = freshAccount(zone)
+          const events = eventsFrom(Date.UTC(2025, 2, 1) / 1000, 20)
+          yield* store.append(account, { events: events.slice(0, 1500), profiles: [] })
+          yield* store.append(account, { events: events.slice(1500), profiles: [] })
+          for (const measure of [Measure.Events, Measure.sum("Amount")]) {
+            bodies.length = 0
+            // New York's DST starts on March 9th, inside the range.
+            const plan = planOf(account, day(2025, 3, 2), day(2025, 3, 18), measure)
+            assert.deepStrictEqual(
+              yield* store.query(account, plan),
+              Aggregator.aggregate(plan, events),
+            )
+            const query = bodies.find((body) => body.includes("AS value"))!
+            assert.include(query, "kind = 'slot'", `${zone}: read from slot rows`)
+          }
+        }
+      }),
+  )
+
+  it.effect("reads the events where days do not start on 15 minutes (Monrovia, 1971)", () =>
+    Effect.gen(function* () {
+      const { store, bodies } = yield* recording(database)
+      // Liberia kept local mean time, 44 minutes 30 seconds behind UTC, until 1972.
+      const account = freshAccount("Africa/Monrovia")
+      const events = eventsFrom(Date.UTC(1971, 5, 1) / 1000, 6)
+      yield* store.append(account, { events, profiles: [] })
+      const plan = planOf(account, day(1971, 6, 2), day(1971, 6, 5), Measure.Events)
+      assert.isFalse(QueryPlan.daysStartOnMultiplesOf(plan, 900))
+      assert.deepStrictEqual(yield* store.query(account, plan), Aggregator.aggregate(plan, events))
+      const query = bodies.find((body) => body.includes("AS value"))!
+      assert.notInclude(query, "kind = 'slot'")
+    }),
+  )
+
+  it.effect("counts events stored before slot rows beside those stored with them", () =>
+    Effect.gen(function* () {
+      const { store } = yield* recording(database)
+      const account = freshAccount("UTC")
+      const events = eventsFrom(Date.UTC(2025, 2, 1) / 1000, 4)
+      // As a store of schema version 2 wrote them: events of kind 'event', no slot rows.
+      const before = events.slice(0, 400)
+      const row = new BatchRow()
+      for (const event of before)
+        row.add("event", event.name, event.ts, event.profile, event.properties)
+      const rows = before.map((event, i) => ({
+        account: account.id,
+        kind: "event",
+        name: event.name,
+        ts: event.ts,
+        profile: event.profile,
+        properties: JSON.stringify(event.properties),
+        prop_keys: row.key_lists[i],
+        prop_ints: row.int_lists[i],
+        received: 0,
+        seq: i,
+      }))
+      const inserted = yield* Effect.promise(() =>
+        fetch(
+          `${url}/?query=${encodeURIComponent(`INSERT INTO \`${database}\`.trendline_records FORMAT JSONEachRow`)}`,
+          { method: "POST", body: rows.map((each) => JSON.stringify(each)).join("\n") },
+        ),
+      )
+      assert.isTrue(inserted.ok, yield* Effect.promise(() => inserted.text()))
+      yield* store.append(account, { events: events.slice(400), profiles: [] })
+      for (const measure of [Measure.Events, Measure.sum("Amount"), Measure.Profiles]) {
+        const plan = planOf(account, day(2025, 3, 1), day(2025, 3, 4), measure)
+        assert.deepStrictEqual(
+          yield* store.query(account, plan),
+          Aggregator.aggregate(plan, events),
+        )
+      }
+    }),
+  )
+
+  it.effect("keeps sums exact where a slot's would pass 2^53", () =>
+    Effect.gen(function* () {
+      const { store } = yield* recording(database)
+      const account = freshAccount("UTC")
+      const big = Number.MAX_SAFE_INTEGER - 10
+      const events = eventsFrom(Date.UTC(2025, 2, 1) / 1000, 1, (i) => (i % 2 === 0 ? big : 7))
+      yield* store.append(account, { events, profiles: [] })
+      const plan = planOf(account, day(2025, 3, 1), day(2025, 3, 1), Measure.sum("Amount"))
+      assert.deepStrictEqual(yield* store.query(account, plan), Aggregator.aggregate(plan, events))
+    }),
+  )
+
+  it("writes a slot row per event name and 15 minutes with 4 events or more, after the records", () => {
+    const row = new BatchRow()
+    const t = Date.UTC(2025, 0, 1) / 1000
+    const add = (name: string, ts: number, properties: Record<string, unknown>) =>
+      row.add("event", name, ts, "identity:x", properties)
+    add("A", t + 10, { Amount: 2, Other: 1 })
+    row.add("profile", "identity:x", t, "identity:x", { Plan: "pro" })
+    add("A", t + 899, { Amount: 3 })
+    add("A", t + 300, {})
+    add("A", t + 600, { Amount: -1 })
+    // Three of A in the next slot, and one of B: read as events.
+    add("A", t + 900, { Amount: 5 })
+    add("A", t + 901, { Amount: 5 })
+    add("A", t + 902, { Amount: 5 })
+    add("B", t + 20, { Amount: -4 })
+    const slotted = row.withSlots()
+    assert.deepStrictEqual(slotted.kinds, [
+      "slotted",
+      "profile",
+      "slotted",
+      "slotted",
+      "slotted",
+      "event",
+      "event",
+      "event",
+      "event",
+      "slot",
+    ])
+    assert.deepStrictEqual(
+      [slotted.names[9], slotted.timestamps[9], slotted.property_texts[9]],
+      ["A", t, "4"],
+    )
+    assert.deepStrictEqual(
+      [slotted.key_lists[9], slotted.int_lists[9]],
+      [
+        ["Amount", "Other"],
+        [4, 1],
+      ],
+    )
+    // The row itself is left as it was.
+    assert.strictEqual(row.length, 9)
+    assert.strictEqual(row.kinds[0], "event")
+  })
+})
