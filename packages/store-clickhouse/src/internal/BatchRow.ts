@@ -105,13 +105,27 @@ export class BatchRow {
    * instead of every event.
    */
   withSlots(): BatchRow {
-    const slotOf = (i: number) =>
-      `${Math.floor(this.timestamps[i]! / slotSeconds) * slotSeconds}\u0000${this.names[i]!}`
-    const sizes = new Map<string, number>()
+    // Each event's slot group (by name, then slot number), and each group's size.
+    const groupOf = new Int32Array(this.length).fill(-1)
+    const sizes: Array<number> = []
+    const byName = new Map<string, Map<number, number>>()
     for (let i = 0; i < this.length; i++) {
       if (this.kinds[i] !== "event") continue
-      const id = slotOf(i)
-      sizes.set(id, (sizes.get(id) ?? 0) + 1)
+      const name = this.names[i]!
+      const slot = Math.floor(this.timestamps[i]! / slotSeconds)
+      let groups = byName.get(name)
+      if (groups === undefined) {
+        groups = new Map()
+        byName.set(name, groups)
+      }
+      let group = groups.get(slot)
+      if (group === undefined) {
+        group = sizes.length
+        groups.set(slot, group)
+        sizes.push(0)
+      }
+      sizes[group]!++
+      groupOf[i] = group
     }
     interface Slot {
       readonly name: string
@@ -119,33 +133,33 @@ export class BatchRow {
       count: number
       readonly sums: Map<string, number>
     }
-    const slots = new Map<string, Array<Slot>>()
-    const row = BatchRow.join([this, new BatchRow()])
+    // Per group, its slot rows (more than one when a sum would leave the safe integers).
+    const slots = new Map<number, Array<Slot>>()
+    let row: BatchRow | undefined
     for (let i = 0; i < this.length; i++) {
-      if (this.kinds[i] !== "event") continue
-      const id = slotOf(i)
-      if (sizes.get(id)! < minSlotted) continue
+      const group = groupOf[i]!
+      if (group < 0 || sizes[group]! < minSlotted) continue
+      row ??= BatchRow.join([this, new BatchRow()])
       row.kinds[i] = "slotted"
-      const name = this.names[i]!
-      const ts = Math.floor(this.timestamps[i]! / slotSeconds) * slotSeconds
-      let list = slots.get(id)
+      let list = slots.get(group)
       if (list === undefined) {
-        list = [{ name, ts, count: 0, sums: new Map() }]
-        slots.set(id, list)
+        const ts = Math.floor(this.timestamps[i]! / slotSeconds) * slotSeconds
+        list = [{ name: this.names[i]!, ts, count: 0, sums: new Map() }]
+        slots.set(group, list)
       }
       const keys = this.key_lists[i]!
       const ints = this.int_lists[i]!
       let slot = list.at(-1)!
       // A sum that would leave the safe integers (JSON's exact numbers) starts a new row.
       if (keys.some((key, k) => !Number.isSafeInteger((slot.sums.get(key) ?? 0) + ints[k]!))) {
-        slot = { name, ts, count: 0, sums: new Map() }
+        slot = { name: slot.name, ts: slot.ts, count: 0, sums: new Map() }
         list.push(slot)
       }
       slot.count++
-      for (const [k, key] of keys.entries())
-        slot.sums.set(key, (slot.sums.get(key) ?? 0) + ints[k]!)
+      for (let k = 0; k < keys.length; k++)
+        slot.sums.set(keys[k]!, (slot.sums.get(keys[k]!) ?? 0) + ints[k]!)
     }
-    if (slots.size === 0) return this
+    if (row === undefined) return this
     for (const list of slots.values()) {
       for (const slot of list) {
         row.kinds.push("slot")
