@@ -10,7 +10,7 @@ type Properties = { readonly [name: string]: unknown }
 /**
  * The kinds of records: `slotted` events (counted in a slot row of their batch), `event`
  * (counted in none: few of their name and slot in their batch, or stored before slots
- * existed), profile upserts, upload keys, and `slot` rows (see `withSlots`).
+ * existed), profile upserts, upload keys, and `slot` rows (see `addSlots`).
  */
 export type Kind = "event" | "slotted" | "profile" | "key" | "slot"
 
@@ -95,7 +95,8 @@ export class BatchRow {
   }
 
   /**
-   * This row with the slot rows of its events after its records: per event name and
+   * Adds the slot rows of this row's events after its records (and returns it): per event
+   * name and
    * 15-minute slot of UTC (`slotSeconds`) that holds at least `minSlotted` of its events,
    * one record of kind `slot` whose `ts` is the slot's first second, `properties` the
    * number of events (decimal text), and `prop_keys`/`prop_ints` each integer property's
@@ -104,7 +105,7 @@ export class BatchRow {
    * events or not at all; counts and sums of whole days read them and the `event` records
    * instead of every event.
    */
-  withSlots(): BatchRow {
+  addSlots(): BatchRow {
     // Each event's slot group (by name, then slot number), and each group's size.
     const groupOf = new Int32Array(this.length).fill(-1)
     const sizes: Array<number> = []
@@ -135,12 +136,11 @@ export class BatchRow {
     }
     // Per group, its slot rows (more than one when a sum would leave the safe integers).
     const slots = new Map<number, Array<Slot>>()
-    let row: BatchRow | undefined
-    for (let i = 0; i < this.length; i++) {
+    const records = this.length
+    for (let i = 0; i < records; i++) {
       const group = groupOf[i]!
       if (group < 0 || sizes[group]! < minSlotted) continue
-      row ??= BatchRow.join([this, new BatchRow()])
-      row.kinds[i] = "slotted"
+      this.kinds[i] = "slotted"
       let list = slots.get(group)
       if (list === undefined) {
         const ts = Math.floor(this.timestamps[i]! / slotSeconds) * slotSeconds
@@ -159,19 +159,18 @@ export class BatchRow {
       for (let k = 0; k < keys.length; k++)
         slot.sums.set(keys[k]!, (slot.sums.get(keys[k]!) ?? 0) + ints[k]!)
     }
-    if (row === undefined) return this
     for (const list of slots.values()) {
       for (const slot of list) {
-        row.kinds.push("slot")
-        row.names.push(slot.name)
-        row.timestamps.push(slot.ts)
-        row.profiles.push("")
-        row.property_texts.push(String(slot.count))
-        row.key_lists.push([...slot.sums.keys()])
-        row.int_lists.push([...slot.sums.values()])
+        this.kinds.push("slot")
+        this.names.push(slot.name)
+        this.timestamps.push(slot.ts)
+        this.profiles.push("")
+        this.property_texts.push(String(slot.count))
+        this.key_lists.push([...slot.sums.keys()])
+        this.int_lists.push([...slot.sums.values()])
       }
     }
-    return row
+    return this
   }
 
   /** One row holding the records of `rows`, in order. */

@@ -152,8 +152,9 @@ export const make = (
           taken.push(next)
           records += next.row.length
         }
-        // The slot rows of the joined appends' events go in the same row.
-        const row = BatchRow.join(taken.map((queued) => queued.row)).withSlots()
+        // The slot rows of the joined appends' events go in the same row (a row is inserted
+        // once: a failed insert fails its appends, whose retries build rows anew).
+        const row = BatchRow.join(taken.map((queued) => queued.row)).addSlots()
         const seq = nextSeq(row.length)
         const queryId = crypto.randomUUID()
         return Effect.flatMap(Effect.exit(insertRow(account, row, seq, queryId)), (outcome) =>

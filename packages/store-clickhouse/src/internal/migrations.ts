@@ -112,7 +112,7 @@ export const migrations: ReadonlyArray<Migration> = [
     statements: (table) => [
       // From this version on, a batch row also holds 'slot' records, per event name and 15
       // minutes of UTC with enough of its events, with their count and integer sums
-      // (BatchRow.withSlots), stored with them in one part; the events they count are of
+      // (BatchRow.addSlots), stored with them in one part; the events they count are of
       // kind 'slotted', the others (and those stored before) stay 'event'. Metadata only,
       // as version 2's change.
       `ALTER TABLE ${table(tables.records)} MODIFY COLUMN kind ${kindWithSlots}`,
