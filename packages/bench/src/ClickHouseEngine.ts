@@ -66,7 +66,7 @@ export const sqlOf = (database: string, shape: Shape.Shape): string => {
   const plan = Shape.plan(shape)
   const equality = Shape.textEquality(shape)
   const where = [
-    `account = ${quoted(Shape.account.id)} AND kind = 'event' AND name = ${quoted(shape.event)}`,
+    `account = ${quoted(Shape.account.id)} AND kind IN ('event', 'slotted') AND name = ${quoted(shape.event)}`,
     `AND ts >= ${plan.start} AND ts < ${plan.end}`,
     ...(equality === undefined
       ? []
@@ -96,7 +96,7 @@ export const topSqlOf = (database: string, shape: TopShape.TopShape): string => 
   const plan = TopShape.plan(shape)
   return [
     `SELECT top_value, count() AS top_count FROM (SELECT visitParamExtractRaw(properties, ${quoted(shape.property)}) AS top_value`,
-    `FROM ${database}.${records} WHERE account = ${quoted(Shape.account.id)} AND kind = 'event' AND name = ${quoted(shape.event)}`,
+    `FROM ${database}.${records} WHERE account = ${quoted(Shape.account.id)} AND kind IN ('event', 'slotted') AND name = ${quoted(shape.event)}`,
     `AND ts >= ${plan.start} AND ts < ${plan.end})`,
     `WHERE top_value NOT IN ('', 'null') GROUP BY top_value ORDER BY top_count DESC, top_value ASC LIMIT ${shape.topN}`,
   ].join(" ")
@@ -347,7 +347,7 @@ export const on = (server: Server, names: Names): Engines => {
       }
       const events = Number(
         await server.execute(
-          `SELECT count() FROM ${database}.${records} WHERE account = ${quoted(Shape.account.id)} AND kind = 'event'`,
+          `SELECT count() FROM ${database}.${records} WHERE account = ${quoted(Shape.account.id)} AND kind IN ('event', 'slotted')`,
         ),
       )
       return { millis: 0, events }
