@@ -4,39 +4,17 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as Account from "@trendline/core/Account"
 import * as Aggregator from "@trendline/core/Aggregator"
-import * as Calendar from "@trendline/core/Calendar"
 import * as Measure from "@trendline/core/Measure"
 import * as QueryPlan from "@trendline/core/QueryPlan"
 import * as ClickHouseEventStore from "@trendline/store-clickhouse/ClickHouseEventStore"
 import * as Effect from "effect/Effect"
 import { BatchRow } from "../src/internal/BatchRow.ts"
+import { day, planOf } from "./support/fixtures.ts"
 import { freshDatabase, url } from "./support/server.ts"
 
-const day = Calendar.unsafeMakeDay
 let accounts = 0
 const freshAccount = (timeZone: string) =>
   Account.make(`slots-${Date.now().toString(36)}-${++accounts}`, { timeZone })
-
-const planOf = (
-  account: Account.Settings,
-  from: number,
-  to: number,
-  measure: Measure.Measure,
-): QueryPlan.QueryPlan =>
-  QueryPlan.make(
-    {
-      eventName: "Charged",
-      from,
-      to,
-      measure,
-      groups: [
-        { name: "days", granularity: "daily" },
-        { name: "weeks", granularity: "weekly" },
-        { name: "all", granularity: "total" },
-      ],
-    },
-    account,
-  )
 
 // A store whose requests' bodies are kept.
 const recording = (database: string) => {
