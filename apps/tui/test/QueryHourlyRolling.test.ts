@@ -8,6 +8,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { assert, describe, it } from "@effect/vitest"
 import * as Account from "@trendline/core/Account"
+import * as Bucket from "@trendline/core/Bucket"
 import * as Calendar from "@trendline/core/Calendar"
 import * as Limits from "@trendline/core/Limits"
 import * as TrendsRequest from "@trendline/core/TrendsRequest"
@@ -223,6 +224,22 @@ describe("trendline query --rolling: usage errors", () => {
     assert.strictEqual(invocation._tag, "UsageError")
     return invocation._tag === "UsageError" ? invocation.message : ""
   }
+
+  it("takes --group with every one of core's trend types, and no other", () => {
+    // The option parser keeps its own list (it loads no core module, for --help's speed).
+    assert.strictEqual(
+      QueryOptions.trendTypeWords,
+      `${Bucket.TrendType.literals.slice(0, -1).join(", ")} or ${Bucket.TrendType.literals.at(-1)}`,
+    )
+    for (const trendType of Bucket.TrendType.literals) {
+      const parsed = Cli.parse(
+        ["query", "--event", "Charged", "--last", "7", "--group", trendType],
+        {},
+      )
+      assert.strictEqual(parsed._tag, "Command", trendType)
+    }
+    assert.include(usage("--group", "minutely"), "minutely")
+  })
 
   it("takes a whole number of days from 1 to core's longest window", () => {
     assert.strictEqual(QueryOptions.maxRollingDays, TrendsRequest.maxRollingDays)
