@@ -39,9 +39,14 @@ const smallBudget = 20
  * times (each pause a timer turn), as a query over years of a large account does in slices
  * of the deployed size.
  */
-const hostOf = (stub: Stub, account: Account.Settings, syncBudget = smallBudget) =>
+const hostOf = (
+  stub: Stub,
+  account: Account.Settings,
+  syncBudget = smallBudget,
+  sliceMillis = 0.1,
+) =>
   hostIn(stub, configOf([account], { ...AccountApi.defaultOptions, syncBudget }), {
-    sliceMillis: 0.1,
+    sliceMillis,
   })
 
 const dayStart = Date.UTC(2024, 0, 1) / 1000
@@ -81,10 +86,10 @@ const yearOfVisitors = {
 }
 
 /** An object of its own holding the year of visits, stored in uploads of 1000. */
-const loaded = async (name: string, syncBudget = smallBudget) => {
+const loaded = async (name: string, syncBudget = smallBudget, sliceMillis?: number) => {
   const account = Account.make(name)
   const stub = env.ACCOUNTS.getByName(name)
-  const host = hostOf(stub, account, syncBudget)
+  const host = hostOf(stub, account, syncBudget, sliceMillis)
   const records = visits()
   const answers: Array<WireAnswer.Json> = []
   for (let start = 0; start < records.length; start += 1000) {
@@ -133,8 +138,11 @@ describe("AccountObject while it works long", () => {
 
   it("serves a poll, an upload and another query between the slices of a long query", async () => {
     // A budget of 1 ms: the query answers `partial` after its first slice, so that the
-    // calls below meet it with most of its slices still ahead.
-    const { account, host, records } = await loaded("busy-query", 1)
+    // calls below meet it with most of its slices still ahead. Slices of a fiftieth of a
+    // millisecond of work (about 250 pauses, each a turn of the object's event loop): the
+    // calls below take a few turns, far fewer than the query has left, however busy the
+    // machine (with 50 pauses, a loaded run once saw the query done before the last poll).
+    const { account, host, records } = await loaded("busy-query", 1, 0.02)
     const first = await host.trends(account.id, yearOfVisitors)
     const reqId = reqIdOf(first)
 
