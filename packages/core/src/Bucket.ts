@@ -246,7 +246,8 @@ export const rangeOfKey = (
 // ---------------------------------------------------------------------------------------
 // Hours
 
-const secondsPerHour = 3600
+/** The length of an hour bucket (but a day's last, which may be shorter), in seconds. */
+export const secondsPerHour = 3600
 
 /** The number of hours of a local day in a zone: 24, or 23 and 25 on DST days (see above). */
 export const hoursInDay = (day: Calendar.Day, zone: string): number => {

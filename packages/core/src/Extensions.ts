@@ -41,7 +41,7 @@ import * as Schema from "effect/Schema"
 import * as Bucket from "./Bucket.ts"
 import * as Calendar from "./Calendar.ts"
 import type * as Filter from "./Filter.ts"
-import type * as QueryPlan from "./QueryPlan.ts"
+import * as QueryPlan from "./QueryPlan.ts"
 import type * as TopCounts from "./TopCounts.ts"
 
 /** The top-level key of the answer that holds the extensions; no group may take it. */
@@ -480,25 +480,12 @@ export const rollingPlan = (
  * The plan of one daily group over the days from `days - 1` before the plan's range to its
  * end: the days whose totals make every window of a count or a sum (`windowSums`).
  */
-export const daysBefore = (plan: QueryPlan.QueryPlan, days: number): QueryPlan.QueryPlan => {
-  const from = plan.from - days + 1
-  return {
-    ...plan,
-    from,
-    start: Calendar.startOfDay(from, plan.timeZone),
-    groups: [
-      {
-        name: "days",
-        granularity: "daily",
-        buckets: Array.from({ length: plan.to - from + 1 }, (_, i) => ({
-          key: Calendar.formatDateKey(from + i),
-          first: from + i,
-          last: from + i,
-        })),
-      },
-    ],
-  }
-}
+export const daysBefore = (plan: QueryPlan.QueryPlan, days: number): QueryPlan.QueryPlan =>
+  QueryPlan.withRange(
+    { ...plan, groups: [{ name: "days", granularity: "daily", buckets: [] }] },
+    plan.from - days + 1,
+    plan.to,
+  )
 
 /** A group's rolling windows of counts or sums, from the answer to `daysBefore`. */
 export const windowSums = (

@@ -110,7 +110,7 @@ export const hoursQuery = (plan: QueryPlan.QueryPlan, source: string): PlanQuery
   )
   return {
     sql: `SELECT ${day} AS day,
-        intDiv(toInt64(ts) - toInt64(arrayElement([${starts.join(", ")}], toInt64(day) - ${integerLiteral(plan.from - 1)})), 3600) AS hour,
+        intDiv(toInt64(ts) - toInt64(arrayElement([${starts.join(", ")}], toInt64(day) - ${integerLiteral(plan.from - 1)})), ${integerLiteral(Bucket.secondsPerHour)}) AS hour,
         ${valueSql(plan.measure)} AS value
       ${source} GROUP BY day, hour`,
     rows: "hours",
