@@ -144,6 +144,8 @@ export interface ClickHouse {
   readonly username: string
   readonly password: string
   readonly database: string
+  /** A cluster of the server's config to spread the data over (see the store's `Config`). */
+  readonly cluster?: string
 }
 
 const clickhouseUrl = Config.mapOrFail(text("TRENDLINE_CLICKHOUSE_URL"), (url) => {
@@ -175,9 +177,19 @@ const clickhouseDatabase = Config.mapOrFail(
         ),
 )
 
+const clickhouseCluster = Config.mapOrFail(textOr("TRENDLINE_CLICKHOUSE_CLUSTER", ""), (cluster) =>
+  cluster === "" || /^[A-Za-z_][A-Za-z0-9_-]*$/.test(cluster)
+    ? Either.right(cluster === "" ? undefined : cluster)
+    : Either.left(
+        problem(
+          `TRENDLINE_CLICKHOUSE_CLUSTER=${JSON.stringify(cluster)}: must be the name of a cluster in the servers' <remote_servers> (letters, digits, _ and -)`,
+        ),
+      ),
+)
+
 /**
- * `TRENDLINE_CLICKHOUSE_URL` (with `_USER`, `_PASSWORD`, `_DATABASE`); `undefined` when the
- * URL is unset, which keeps the embedded store.
+ * `TRENDLINE_CLICKHOUSE_URL` (with `_USER`, `_PASSWORD`, `_DATABASE`, `_CLUSTER`);
+ * `undefined` when the URL is unset, which keeps the embedded store.
  */
 export const clickhouse: Config.Config<ClickHouse | undefined> = Config.map(
   Config.all({
@@ -186,8 +198,10 @@ export const clickhouse: Config.Config<ClickHouse | undefined> = Config.map(
     // A password is taken as it is, spaces included.
     password: Config.string("TRENDLINE_CLICKHOUSE_PASSWORD").pipe(Config.withDefault("")),
     database: clickhouseDatabase,
+    cluster: clickhouseCluster,
   }),
-  ({ url, ...rest }) => (url === undefined ? undefined : { url, ...rest }),
+  ({ url, cluster, ...rest }) =>
+    url === undefined ? undefined : { url, ...rest, ...(cluster === undefined ? {} : { cluster }) },
 )
 
 // Every message of an error, in order.

@@ -71,7 +71,9 @@ const program = Effect.gen(function* () {
     shutdownGraceMs,
   })
   const store =
-    clickhouse === undefined ? database : `ClickHouse ${clickhouse.url}/${clickhouse.database}`
+    clickhouse === undefined
+      ? database
+      : `ClickHouse ${clickhouse.url}/${clickhouse.database}${clickhouse.cluster === undefined ? "" : ` on cluster ${clickhouse.cluster}`}`
   console.log(
     `Trendline is serving http://${host.includes(":") ? `[${host}]` : host}:${address.port} (database ${store})`,
   )

@@ -234,16 +234,32 @@ describe("NodeConfig", () => {
       password: "pw",
       database: "trendline",
     })
+    const clustered = Either.getOrThrow(
+      NodeConfig.fromEnv(
+        {
+          TRENDLINE_ACCOUNTS: accounts,
+          TRENDLINE_CLICKHOUSE_URL: "http://127.0.0.1:8123",
+          TRENDLINE_CLICKHOUSE_CLUSTER: "events-eu",
+        },
+        passcode,
+      ),
+    )
+    assert.strictEqual(clustered.clickhouse?.cluster, "events-eu")
     const message = problems({
       TRENDLINE_ACCOUNTS: accounts,
       TRENDLINE_CLICKHOUSE_URL: "clickhouse:9000",
       TRENDLINE_CLICKHOUSE_DATABASE: "events; DROP",
+      TRENDLINE_CLICKHOUSE_CLUSTER: "two shards",
     })
     assert.include(
       message,
       'TRENDLINE_CLICKHOUSE_URL="clickhouse:9000": must be ClickHouse\'s HTTP interface',
     )
     assert.include(message, 'TRENDLINE_CLICKHOUSE_DATABASE="events; DROP": must be a plain name')
+    assert.include(
+      message,
+      'TRENDLINE_CLICKHOUSE_CLUSTER="two shards": must be the name of a cluster',
+    )
   })
 
   it("refuses an account id listed twice", () => {

@@ -43,9 +43,9 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import { identifier, stringLiteral, wellFormed } from "./ClickHouseSql.ts"
 import { BatchRow } from "./internal/BatchRow.ts"
-import { connection, rows, storeError } from "./internal/connection.ts"
+import { connection, rows, type Shards, storeError } from "./internal/connection.ts"
 import * as GroupCommit from "./internal/groupCommit.ts"
-import { migrate, type TableName, tables } from "./internal/migrations.ts"
+import { distributed, migrate, type TableName, tables } from "./internal/migrations.ts"
 import * as Queries from "./internal/queries.ts"
 import * as Top from "./internal/top.ts"
 import * as UploadKeys from "./internal/uploadKeys.ts"
@@ -58,6 +58,14 @@ export interface Config {
   readonly password?: string
   /** Defaults to the user's current database on the server (usually `default`). */
   readonly database?: string
+  /**
+   * A cluster of the server's config (`<remote_servers>`) to spread the data over: the
+   * tables are created on every server of it (`ON CLUSTER`, which needs ZooKeeper or
+   * ClickHouse Keeper), replicated where its shards have several replicas, with
+   * `Distributed` tables in front; each profile's records live on one shard. The store
+   * talks to the server at `url`, which may be any of the cluster's.
+   */
+  readonly cluster?: string
   /** The `fetch` requests go through; defaults to the runtime's. */
   readonly fetch?: typeof globalThis.fetch
 }
@@ -74,6 +82,8 @@ export interface Client {
       readonly output_format_json_quote_64bit_integers?: 0 | 1
       /** Raised for a query longer than the default 256 KiB (a filter's long lists). */
       readonly max_query_size?: string
+      /** On a cluster (see `Config.cluster`). */
+      readonly load_balancing?: "in_order"
     }
     readonly abort_signal?: AbortSignal
   }) => Promise<{
@@ -86,6 +96,11 @@ export interface Client {
     readonly values: ReadonlyArray<Record<string, unknown>>
     /** Names the insert, so that the store can tell whether the server still runs it. */
     readonly query_id?: string
+    /** On a cluster (see `Config.cluster`). */
+    readonly clickhouse_settings?: {
+      readonly load_balancing?: "in_order"
+      readonly insert_distributed_sync?: 0 | 1
+    }
     readonly abort_signal?: AbortSignal
   }) => Promise<unknown>
   readonly command: (params: { readonly query: string }) => Promise<unknown>
@@ -111,10 +126,48 @@ export interface Options {
 // How long `health` waits for the server to read and write.
 const healthLimitMs = 10_000
 
+// A cluster's shards as the server at hand knows them (`system.clusters`), and whether
+// they have replicas; fails naming the clusters it has when it has not this one, and
+// naming what is missing when the server has no ZooKeeper (DDL on a cluster needs it).
+const clusterOf = (client: Client, cluster: string) =>
+  Effect.gen(function* () {
+    const found = yield* Effect.tryPromise({
+      try: () =>
+        rows<{ cluster: string; shard_num: number; shard_weight: number; replica_num: number }>(
+          client,
+          "SELECT cluster, shard_num, shard_weight, replica_num FROM system.clusters ORDER BY cluster, shard_num, replica_num",
+        ),
+      catch: storeError("reading the cluster's shards"),
+    })
+    const mine = found.filter((row) => row.cluster === cluster)
+    if (mine.length === 0) {
+      const known = [...new Set(found.map((row) => row.cluster))]
+      return yield* new EventStore.StoreError({
+        message: `ClickHouse store: the server has no cluster ${JSON.stringify(cluster)}: define it under <remote_servers> in every server's config, or set the cluster to one it has (${known.length === 0 ? "it has none" : known.join(", ")})`,
+      })
+    }
+    yield* Effect.tryPromise({
+      try: () => rows(client, "SELECT name FROM system.zookeeper WHERE path = '/' LIMIT 1"),
+      catch: (cause) =>
+        new EventStore.StoreError({
+          message: `ClickHouse store: cluster ${JSON.stringify(cluster)} needs ZooKeeper (or ClickHouse Keeper) on its servers, for its tables' DDL and replicas: add <zookeeper> to every server's config (${String((cause as Error).message ?? cause).split("\n")[0]})`,
+          cause,
+        }),
+    })
+    const weights = new Map<number, number>()
+    const replicas = new Map<number, number>()
+    for (const row of mine) {
+      weights.set(Number(row.shard_num), Number(row.shard_weight))
+      replicas.set(Number(row.shard_num), (replicas.get(Number(row.shard_num)) ?? 0) + 1)
+    }
+    const shards: Shards = { cluster, weights: [...weights.values()] }
+    return { shards, replicated: [...replicas.values()].some((count) => count > 1) }
+  })
+
 /** The store over a client someone else closes; migrates the schema first. */
 const makeWith = (
   client: Client,
-  config: { readonly database?: string | undefined },
+  config: { readonly database?: string | undefined; readonly cluster?: string | undefined },
   options: Options,
 ): Effect.Effect<EventStore.Service, EventStore.StoreError> =>
   Effect.gen(function* () {
@@ -135,12 +188,33 @@ const makeWith = (
         try: () => rows<{ name: string }>(client, "SELECT currentDatabase() AS name"),
         catch: storeError("connecting"),
       }))[0]!.name
-    const table: TableName = (name) => `${identifier(database)}.${identifier(name)}`
+    const local: TableName = (name) => `${identifier(database)}.${identifier(name)}`
+    const cluster =
+      config.cluster === undefined ? undefined : yield* clusterOf(client, config.cluster)
     yield* Effect.tryPromise({
-      try: () => migrate(client, database, table),
+      try: () =>
+        migrate(client, {
+          table: local,
+          database,
+          cluster: config.cluster,
+          replicated: cluster?.replicated ?? false,
+        }),
       catch: storeError("migrating the schema"),
     })
-    const server = connection(client, table)
+    // On a cluster the records are read, and the batches written, through their
+    // Distributed tables.
+    const table: TableName =
+      cluster === undefined
+        ? local
+        : (name) =>
+            local(
+              name === tables.records
+                ? distributed.records
+                : name === tables.batches
+                  ? distributed.batches
+                  : name,
+            )
+    const server = connection(client, table, cluster?.shards)
     const { query } = server
     const groupCommit = GroupCommit.make(server, {
       maxRecordsPerInsert: options.maxRecordsPerInsert ?? 100_000,
@@ -177,13 +251,17 @@ const makeWith = (
       names: ReadonlyArray<string>,
       known: ReadonlySet<string>,
       key: EventStore.UploadKey | undefined,
+      resume: UploadKeys.Resume | undefined,
     ) =>
       Effect.gen(function* () {
-        const { admitted, refused } = EventStore.admitEventNames(
-          known,
-          names,
-          limits.maxEventNamesPerAccount,
-        )
+        // A batch some shards stored already keeps the refused positions it had then.
+        const { admitted, refused } =
+          resume === undefined
+            ? EventStore.admitEventNames(known, names, limits.maxEventNamesPerAccount)
+            : {
+                refused: resume.refused,
+                admitted: names.filter((_, position) => !resume.refused.includes(position)),
+              }
         const refusedPositions = new Set(refused)
         const row = new BatchRow()
         for (let position = 0; position < batch.events.length; position++) {
@@ -196,7 +274,8 @@ const makeWith = (
         }
         // The key goes in the batch's own row: stored with it, or not at all.
         if (key !== undefined) row.addKey(key, refused)
-        if (row.length > 0) yield* groupCommit.write(account, row, key !== undefined)
+        if (row.length > 0)
+          yield* groupCommit.write(account, row, key !== undefined, resume?.stored)
         if (admitted.length > 0) knownNames.set(account.id, new Set([...known, ...admitted]))
         return { refused }
       })
@@ -205,16 +284,17 @@ const makeWith = (
       account: Account.Settings,
       batch: EventStore.Batch,
       key: EventStore.UploadKey | undefined,
+      resume?: UploadKeys.Resume,
     ) => {
       const names = batch.events.map((event) => wellFormed(event.name))
       const cached = knownNames.get(account.id)
       if (cached !== undefined && names.every((name) => cached.has(name)))
-        return appendAdmitted(account, batch, names, cached, key)
+        return appendAdmitted(account, batch, names, cached, key, resume)
       return newNameLock(account).withPermits(1)(
         Effect.flatMap(storedNames(account, "append"), (stored) => {
           const known = new Set(stored)
           knownNames.set(account.id, known)
-          return appendAdmitted(account, batch, names, known, key)
+          return appendAdmitted(account, batch, names, known, key, resume)
         }),
       )
     }
@@ -276,10 +356,8 @@ const makeWith = (
       append: (account, batch, key) =>
         key === undefined
           ? appendBatch(account, batch, undefined)
-          : uploadKeys.append(
-              account,
-              key,
-              Effect.suspend(() => appendBatch(account, batch, key)),
+          : uploadKeys.append(account, key, (resume) =>
+              Effect.suspend(() => appendBatch(account, batch, key, resume)),
             ),
       query: Queries.make(server),
       rollingProfiles: Queries.makeRolling(server),

@@ -9,6 +9,7 @@ import * as QueryPlan from "@trendline/core/QueryPlan"
 import * as ClickHouseEventStore from "@trendline/store-clickhouse/ClickHouseEventStore"
 import * as Effect from "effect/Effect"
 import { BatchRow } from "../src/internal/BatchRow.ts"
+import { shardKeyOf } from "../src/internal/connection.ts"
 import { day, planOf } from "./support/fixtures.ts"
 import { freshDatabase, url } from "./support/server.ts"
 
@@ -177,5 +178,47 @@ describe("ClickHouse store slot rows", () => {
         [4, 1],
       ],
     )
+  })
+
+  it("cuts a row into one per shard of its profiles, each with the upload key and the batch's shards", () => {
+    const row = new BatchRow()
+    const t = Date.UTC(2025, 0, 1) / 1000
+    // Shard keys by the profile's last letter: a → 0, b → 1, c → 2.
+    const keyOf = (profile: string) => profile.charCodeAt(profile.length - 1) - 97
+    row.add("event", "A", t, "identity:a", { Amount: 1 })
+    row.add("event", "A", t + 1, "identity:c", {})
+    row.add("profile", "identity:a", t, "identity:a", { Plan: "pro" })
+    row.add("event", "B", t + 2, "identity:a", {})
+    row.addKey({ key: "k", fingerprint: "f", now: 0, expiresAt: 5000 }, [4])
+    const pieces = row.byShard(keyOf)
+    assert.deepStrictEqual([...pieces.keys()], [0, 2])
+    const first = pieces.get(0)!
+    assert.deepStrictEqual(first.kinds, ["event", "profile", "event", "key"])
+    assert.deepStrictEqual(first.names, ["A", "identity:a", "B", "k"])
+    assert.deepStrictEqual(first.key_lists.at(-1), ["shard", "span", "span"])
+    assert.deepStrictEqual(first.int_lists.at(-1), [0, 0, 2])
+    const third = pieces.get(2)!
+    assert.deepStrictEqual(third.kinds, ["event", "key"])
+    assert.deepStrictEqual(third.int_lists.at(-1), [2, 0, 2])
+    assert.deepStrictEqual([third.timestamps[1], third.property_texts[1]], [5000, "[4]"])
+    // A piece stored before is left out, and still counts in the batch's shards.
+    const rest = row.byShard(keyOf, new Set([0]))
+    assert.deepStrictEqual([...rest.keys()], [2])
+    assert.deepStrictEqual(rest.get(2)!.int_lists.at(-1), [2, 0, 2])
+    // A batch of no records keeps its key on the key's own shard.
+    const empty = new BatchRow()
+    empty.addKey({ key: "b", fingerprint: "f", now: 0, expiresAt: 5000 }, [0])
+    assert.deepStrictEqual([...empty.byShard(keyOf).keys()], [1])
+  })
+
+  it("places a profile by FNV-1a of its code units, so its shard never changes between versions", () => {
+    // FNV-1a's published 32-bit values for "", "a" and "foobar".
+    const total = 2 ** 32 - 1
+    assert.strictEqual(shardKeyOf("", total), 0x811c9dc5 % total)
+    assert.strictEqual(shardKeyOf("a", total), 0xe40c292c % total)
+    assert.strictEqual(shardKeyOf("foobar", total), 0xbf9cf968 % total)
+    const counts = [0, 0, 0]
+    for (let i = 0; i < 3000; i++) counts[shardKeyOf(`identity:${i}`, 3)]!++
+    for (const count of counts) assert.isAbove(count, 900)
   })
 })

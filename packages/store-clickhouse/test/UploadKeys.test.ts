@@ -15,11 +15,19 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
-import { migrations, tables } from "../src/internal/migrations.ts"
+import { migrations, type Schema, tables } from "../src/internal/migrations.ts"
 import * as CuttingProxy from "./support/CuttingProxy.ts"
 import { admin, freshDatabase, select, url } from "./support/server.ts"
 
 const ts = Date.UTC(2024, 0, 15, 12) / 1000
+
+// The schema's statements for a database on one server.
+const oneServer = (database: string): Schema => ({
+  table: (name) => `${identifier(database)}.${identifier(name)}`,
+  database,
+  cluster: undefined,
+  replicated: false,
+})
 const now = Date.UTC(2026, 0, 1)
 
 const keyOf = (key: string, fingerprint = "body-1", at = now): EventStore.UploadKey => ({
@@ -253,7 +261,7 @@ describe("ClickHouse store upload keys", () => {
       const store = yield* ClickHouseEventStore.make({ url, database: slow, fetch: inserts.fetch })
       const table = (name: string) => `${identifier(slow)}.${identifier(name)}`
       const fanOut = migrations[0]!
-        .statements(table)
+        .statements(oneServer(slow))
         .find((statement) => statement.startsWith("CREATE MATERIALIZED VIEW"))!
       yield* Effect.promise(async () => {
         await admin.command({ query: `DROP TABLE ${table(tables.fanOut)}` })
@@ -294,7 +302,7 @@ describe("ClickHouse store upload keys", () => {
             version UInt32, name String, applied DateTime
           ) ENGINE = MergeTree ORDER BY version`,
         })
-        for (const statement of migrations[0]!.statements(table)) {
+        for (const statement of migrations[0]!.statements(oneServer(old))) {
           await admin.command({ query: statement })
         }
         await admin.command({

@@ -173,21 +173,63 @@ export class BatchRow {
     return this
   }
 
+  /**
+   * On a cluster: this row's records cut into one row per shard key (`keyOf` of each
+   * record's profile, see `connection.ts`), in order. An upload key goes into every piece,
+   * so that each shard stores it with its part of the batch, and says which piece it is in
+   * and which pieces the batch has: `prop_keys` `shard` (this piece's key) then `span` once
+   * per piece, `prop_ints` the keys (see `uploadKeys.ts`: a retry stores the pieces whose
+   * key records are missing). A batch without records keeps its key on the key's own shard.
+   * Pieces in `skip` are left out (stored by an earlier attempt); they still count in the
+   * span.
+   */
+  byShard(keyOf: (profile: string) => number, skip?: ReadonlySet<number>): Map<number, BatchRow> {
+    const pieces = new Map<number, BatchRow>()
+    const pieceOf = (shard: number): BatchRow => {
+      let piece = pieces.get(shard)
+      if (piece === undefined) {
+        piece = new BatchRow()
+        pieces.set(shard, piece)
+      }
+      return piece
+    }
+    const keys: Array<number> = []
+    for (let i = 0; i < this.length; i++) {
+      if (this.kinds[i] === "key") {
+        keys.push(i)
+        continue
+      }
+      pieceOf(keyOf(this.profiles[i]!)).copy(this, i)
+    }
+    for (const i of keys) {
+      if (pieces.size === 0) pieceOf(keyOf(this.names[i]!))
+      const span = [...pieces.keys()]
+      for (const [shard, piece] of pieces) {
+        piece.copy(this, i)
+        piece.key_lists[piece.length - 1] = ["shard", ...span.map(() => "span")]
+        piece.int_lists[piece.length - 1] = [shard, ...span]
+      }
+    }
+    for (const shard of skip ?? []) pieces.delete(shard)
+    return pieces
+  }
+
+  // Appends record `i` of `row`.
+  private copy(row: BatchRow, i: number): void {
+    this.kinds.push(row.kinds[i]!)
+    this.names.push(row.names[i]!)
+    this.timestamps.push(row.timestamps[i]!)
+    this.profiles.push(row.profiles[i]!)
+    this.property_texts.push(row.property_texts[i]!)
+    this.key_lists.push(row.key_lists[i]!)
+    this.int_lists.push(row.int_lists[i]!)
+  }
+
   /** One row holding the records of `rows`, in order. */
   static join(rows: ReadonlyArray<BatchRow>): BatchRow {
     if (rows.length === 1) return rows[0]!
     const joined = new BatchRow()
-    for (const row of rows) {
-      for (let i = 0; i < row.length; i++) {
-        joined.kinds.push(row.kinds[i]!)
-        joined.names.push(row.names[i]!)
-        joined.timestamps.push(row.timestamps[i]!)
-        joined.profiles.push(row.profiles[i]!)
-        joined.property_texts.push(row.property_texts[i]!)
-        joined.key_lists.push(row.key_lists[i]!)
-        joined.int_lists.push(row.int_lists[i]!)
-      }
-    }
+    for (const row of rows) for (let i = 0; i < row.length; i++) joined.copy(row, i)
     return joined
   }
 }

@@ -6,6 +6,10 @@
 // many uploads at once make few, large inserts (what MergeTree wants: each insert is a
 // part to merge) instead of one each, and each append still returns only once its
 // records are stored.
+// On a cluster an insert is one row per shard (each append's records cut by the shards of
+// their profiles, `BatchRow.byShard`) into the Distributed table of batches, which returns
+// once every shard has stored its row: atomic per shard, not across shards (an upload key
+// makes a retry store the missing shards' rows only, see `uploadKeys.ts`).
 // An insert under way is not interrupted (it carries other appends' records): an append
 // interrupted after its row was taken may still be stored, as with any request cut off
 // after it was sent.
@@ -17,7 +21,7 @@ import * as Exit from "effect/Exit"
 import * as Schedule from "effect/Schedule"
 import { stringLiteral, wellFormed } from "../ClickHouseSql.ts"
 import { BatchRow } from "./BatchRow.ts"
-import { type Connection, rows, storeError } from "./connection.ts"
+import { type Connection, rows, shardKeyOf, storeError } from "./connection.ts"
 import { tables } from "./migrations.ts"
 
 // After a failed insert that carried upload keys: how long its keys stay held while the
@@ -42,6 +46,7 @@ export interface GroupCommit {
     account: Account.Settings,
     row: BatchRow,
     keyed: boolean,
+    skipShards?: ReadonlySet<number>,
   ) => Effect.Effect<void, EventStore.StoreError>
 }
 
@@ -49,6 +54,8 @@ interface Queued {
   readonly row: BatchRow
   /** Whether the row carries an upload key. */
   readonly keyed: boolean
+  /** On a cluster, the shard keys whose part of the row is stored already. */
+  readonly skipShards: ReadonlySet<number> | undefined
   readonly done: Deferred.Deferred<void, EventStore.StoreError>
   taken: boolean
 }
@@ -60,9 +67,11 @@ interface Writer {
 }
 
 export const make = (
-  { client, table }: Connection,
+  { client, table, shards, settings }: Connection,
   { maxRecordsPerInsert, insertsInFlight }: Options,
 ): GroupCommit => {
+  const totalWeight = shards?.weights.reduce((sum, weight) => sum + weight, 0) ?? 1
+  const keyOf = (profile: string) => shardKeyOf(profile, totalWeight)
   // Records of a batch are numbered in arrival order; profile upserts with equal `ts`
   // are merged in that order (the later arrival wins).
   let lastSeq = 0
@@ -72,32 +81,58 @@ export const make = (
     return base
   }
 
-  // One insert of one batch row: all of its records are stored, or none. It is named
-  // (`queryId`), so that after a failure the store can ask whether the server still runs it.
-  const insertRow = (account: Account.Settings, row: BatchRow, seq: number, queryId: string) =>
+  // One insert of batch rows, each with its records and, on a cluster, its shard key: all
+  // of a row's records are stored, or none. It is named (`queryId`), so that after a
+  // failure the store can ask whether the server still runs it.
+  const insertRows = (
+    account: Account.Settings,
+    batchRows: ReadonlyArray<{ readonly row: BatchRow; readonly shard: number | undefined }>,
+    queryId: string,
+  ) =>
     Effect.tryPromise({
-      try: () =>
-        client.insert({
+      try: () => {
+        const received = Math.floor(Date.now() / 1000)
+        return client.insert({
           table: table(tables.batches),
           format: "JSONEachRow",
           query_id: queryId,
-          values: [
-            {
-              account: wellFormed(account.id),
-              received: Math.floor(Date.now() / 1000),
-              seq,
-              kinds: row.kinds,
-              names: row.names,
-              timestamps: row.timestamps,
-              profiles: row.profiles,
-              property_texts: row.property_texts,
-              key_lists: row.key_lists,
-              int_lists: row.int_lists,
-            },
-          ],
-        }),
+          ...(Object.keys(settings).length === 0 ? {} : { clickhouse_settings: settings }),
+          values: batchRows.map(({ row, shard }) => ({
+            account: wellFormed(account.id),
+            received,
+            seq: nextSeq(row.length),
+            kinds: row.kinds,
+            names: row.names,
+            timestamps: row.timestamps,
+            profiles: row.profiles,
+            property_texts: row.property_texts,
+            key_lists: row.key_lists,
+            int_lists: row.int_lists,
+            ...(shard === undefined ? {} : { shard }),
+          })),
+        })
+      },
       catch: storeError("append"),
     }).pipe(Effect.asVoid)
+
+  // The rows of one insert: the joined appends' records with their slot rows (a row is
+  // inserted once: a failed insert fails its appends, whose retries build rows anew); on a
+  // cluster one such row per shard key.
+  const rowsOf = (taken: ReadonlyArray<Queued>) => {
+    if (shards === undefined)
+      return [
+        { row: BatchRow.join(taken.map((queued) => queued.row)).addSlots(), shard: undefined },
+      ]
+    const pieces = new Map<number, Array<BatchRow>>()
+    for (const queued of taken) {
+      for (const [shard, piece] of queued.row.byShard(keyOf, queued.skipShards)) {
+        const list = pieces.get(shard)
+        if (list === undefined) pieces.set(shard, [piece])
+        else list.push(piece)
+      }
+    }
+    return [...pieces].map(([shard, list]) => ({ row: BatchRow.join(list).addSlots(), shard }))
+  }
 
   // Whether the server still runs a query (false once it is done, whatever its outcome).
   const stillRunning = (queryId: string) =>
@@ -152,12 +187,11 @@ export const make = (
           taken.push(next)
           records += next.row.length
         }
-        // The slot rows of the joined appends' events go in the same row (a row is inserted
-        // once: a failed insert fails its appends, whose retries build rows anew).
-        const row = BatchRow.join(taken.map((queued) => queued.row)).addSlots()
-        const seq = nextSeq(row.length)
+        const batchRows = rowsOf(taken).filter(({ row }) => row.length > 0)
         const queryId = crypto.randomUUID()
-        return Effect.flatMap(Effect.exit(insertRow(account, row, seq, queryId)), (outcome) =>
+        const insert =
+          batchRows.length === 0 ? Effect.void : insertRows(account, batchRows, queryId)
+        return Effect.flatMap(Effect.exit(insert), (outcome) =>
           Effect.zipRight(
             Exit.isFailure(outcome) && taken.some((queued) => queued.keyed)
               ? untilSettled(queryId)
@@ -168,10 +202,10 @@ export const make = (
       }),
     )
 
-  const write: GroupCommit["write"] = (account, row, keyed) =>
+  const write: GroupCommit["write"] = (account, row, keyed, skipShards) =>
     Effect.flatMap(Deferred.make<void, EventStore.StoreError>(), (done) => {
       const writer = writerOf(account)
-      const mine: Queued = { row, keyed, done, taken: false }
+      const mine: Queued = { row, keyed, skipShards, done, taken: false }
       return Effect.suspend(() => {
         writer.queue.push(mine)
         return Effect.zipRight(

@@ -289,18 +289,20 @@ export const resultOf = (
 const defaultMaxQuerySize = 262_144
 
 const tabSeparated = async (
-  { client }: Connection,
+  { client, settings }: Connection,
   query: string,
   abort_signal: AbortSignal,
 ): Promise<Array<Array<string>>> => {
   const size = new TextEncoder().encode(query).byteLength
+  const clickhouse_settings = {
+    ...(settings.load_balancing === undefined ? {} : { load_balancing: settings.load_balancing }),
+    ...(size < defaultMaxQuerySize ? {} : { max_query_size: String(size + 1024) }),
+  }
   const result = await client.query({
     query,
     format: "TabSeparated",
     abort_signal,
-    ...(size < defaultMaxQuerySize
-      ? {}
-      : { clickhouse_settings: { max_query_size: String(size + 1024) } }),
+    ...(Object.keys(clickhouse_settings).length === 0 ? {} : { clickhouse_settings }),
   })
   const found: Array<Array<string>> = []
   for (const line of (await result.text()).split("\n")) {

@@ -4,6 +4,10 @@
 // the primary key) and replays or refuses it; within one process, appends with one key run
 // one at a time, and a failed insert keeps its keys until the server no longer runs it
 // (see `groupCommit.ts`). Across processes nothing coordinates them (see the README).
+// On a cluster each shard's part of a batch holds the key (`BatchRow.byShard`), with the
+// shards the batch has: an append that finds only some of them (an insert that failed
+// after some shards stored their rows) stores the others' rows, with the refused
+// positions of the first attempt, and replays it.
 import type * as Account from "@trendline/core/Account"
 import * as EventStore from "@trendline/core/EventStore"
 import * as Effect from "effect/Effect"
@@ -11,17 +15,37 @@ import { integerLiteral, stringLiteral, wellFormed } from "../ClickHouseSql.ts"
 import type { Connection } from "./connection.ts"
 import { tables } from "./migrations.ts"
 
+/** On a cluster, what an earlier attempt of a batch stored: the rest is stored now. */
+export interface Resume {
+  /** The shard keys whose rows are stored. */
+  readonly stored: ReadonlySet<number>
+  /** The refused positions of the first attempt. */
+  readonly refused: ReadonlyArray<number>
+}
+
 export interface UploadKeys {
   /**
    * An append with an upload key: replays the first receipt of the key (same
    * fingerprint), refuses it (`KeyReused`: another one), or runs `store`, which stores the
-   * batch with its key, when the key is not stored or has expired.
+   * batch with its key, when the key is not stored or has expired; on a cluster, `store`
+   * with a `Resume` when only some shards stored it.
    */
   readonly append: (
     account: Account.Settings,
     key: EventStore.UploadKey,
-    store: Effect.Effect<EventStore.AppendReceipt, EventStore.StoreError>,
+    store: (resume?: Resume) => Effect.Effect<EventStore.AppendReceipt, EventStore.StoreError>,
   ) => Effect.Effect<EventStore.AppendReceipt, EventStore.StoreError | EventStore.KeyReused>
+}
+
+// On a cluster, the shards a key record names: its own and the batch's (`BatchRow.byShard`).
+const shardsOf = (keys: ReadonlyArray<string>, ints: ReadonlyArray<string | number>) => {
+  let own: number | undefined
+  const span: Array<number> = []
+  keys.forEach((name, i) => {
+    if (name === "shard") own = Number(ints[i])
+    else if (name === "span") span.push(Number(ints[i]))
+  })
+  return { own, span }
 }
 
 // An instant in epoch milliseconds as a whole number a literal can carry (0 for NaN).
@@ -33,28 +57,47 @@ interface KeyLock {
   users: number
 }
 
-export const make = ({ query, table }: Connection): UploadKeys => {
+export const make = ({ query, table, shards }: Connection): UploadKeys => {
   // The first record of an upload key that has not expired at `key.now`, if the account
-  // stored one: a range of the primary key (account, 'key', key).
+  // stored one: a range of the primary key (account, 'key', key). On a cluster, also the
+  // shards of its batch that have not stored it: those that no record with the first
+  // one's fingerprint names (a retry's records have expiries of their own; a key stored
+  // again after it expired has none of the earlier records left).
   const storedKey = (account: Account.Settings, key: EventStore.UploadKey) =>
     Effect.map(
-      query<{ fingerprint: string; expires: string; refused: string }>(
+      query<{
+        fingerprint: string
+        expires: string
+        refused: string
+        prop_keys: ReadonlyArray<string>
+        prop_ints: ReadonlyArray<string>
+      }>(
         "append",
-        `SELECT profile AS fingerprint, ts AS expires, properties AS refused
+        `SELECT profile AS fingerprint, ts AS expires, properties AS refused, prop_keys, prop_ints
          FROM ${table(tables.records)}
          WHERE account = ${stringLiteral(account.id)} AND kind = 'key'
            AND name = ${stringLiteral(key.key)} AND ts > ${integerLiteral(wholeMillis(key.now))}
          ORDER BY seq
-         LIMIT 1`,
+         ${shards === undefined ? "LIMIT 1" : ""}`,
       ),
-      ([found]) =>
-        found === undefined
-          ? undefined
-          : {
-              fingerprint: found.fingerprint,
-              expiresAt: Number(found.expires),
-              refused: JSON.parse(found.refused) as ReadonlyArray<number>,
-            },
+      (found) => {
+        const first = found[0]
+        if (first === undefined) return undefined
+        const stored = {
+          fingerprint: first.fingerprint,
+          expiresAt: Number(first.expires),
+          refused: JSON.parse(first.refused) as ReadonlyArray<number>,
+        }
+        if (shards === undefined) return { stored, missing: [] }
+        const shardsStored = new Set<number>()
+        for (const record of found) {
+          if (record.fingerprint !== first.fingerprint) continue
+          const { own } = shardsOf(record.prop_keys, record.prop_ints)
+          if (own !== undefined) shardsStored.add(own)
+        }
+        const { span } = shardsOf(first.prop_keys, first.prop_ints)
+        return { stored, shardsStored, missing: span.filter((shard) => !shardsStored.has(shard)) }
+      },
     )
 
   // The locks of the upload keys that each account's appends are storing.
@@ -99,9 +142,16 @@ export const make = ({ query, table }: Connection): UploadKeys => {
       account,
       wellFormed(key.key),
       Effect.flatMap(storedKey(account, key), (found): ReturnType<UploadKeys["append"]> => {
-        const replay = EventStore.replayOf(asStored, found)
-        if (replay === undefined) return store
-        return replay instanceof EventStore.KeyReused ? Effect.fail(replay) : Effect.succeed(replay)
+        const replay = EventStore.replayOf(asStored, found?.stored)
+        if (replay === undefined) return store()
+        if (replay instanceof EventStore.KeyReused) return Effect.fail(replay)
+        if (found === undefined || found.missing.length === 0 || found.shardsStored === undefined)
+          return Effect.succeed(replay)
+        // Some shards stored the batch, others not: their rows now, then the first receipt.
+        return Effect.as(
+          store({ stored: found.shardsStored, refused: found.stored.refused }),
+          replay,
+        )
       }),
     )
   }
