@@ -87,13 +87,14 @@ export const storeOptions = (
   limits: Limits.Limits,
   sliceMillis = defaultSliceMillis,
   valueSlices = true,
+  yieldNow: Effect.Effect<void> = SqliteEventStore.macrotask,
 ): SqliteEventStore.Options => ({
   limits,
   ...(valueSlices ? {} : { slices: "off" as const }),
   cacheBudget: caches,
   sliceMillis,
   sliceBy: "estimate",
-  yieldNow: SqliteEventStore.macrotask,
+  yieldNow,
 })
 
 /** The account's API in wire form: RPC carries plain data, so the object is an edge too. */
@@ -107,7 +108,7 @@ const apiLayer = (
   driver: SqlDriver,
   account: Account.Settings,
   config: WorkerConfig.WorkerConfig,
-  sliceMillis: number | undefined,
+  options: HostOptions,
 ): Layer.Layer<Api, EventStore.StoreError> =>
   Layer.scoped(
     Api,
@@ -122,7 +123,12 @@ const apiLayer = (
             EventStore.EventStore,
             SqliteEventStore.make(
               driver,
-              storeOptions(config.api.limits, sliceMillis, config.valueSlices),
+              storeOptions(
+                config.api.limits,
+                options.sliceMillis,
+                config.valueSlices,
+                options.yieldNow,
+              ),
             ),
           )
         : ClickHouseEventStore.layer(config.clickhouse, { limits: config.api.limits }),
@@ -133,6 +139,11 @@ const apiLayer = (
 export interface HostOptions {
   /** The estimated work of a query's slice, in milliseconds (default `defaultSliceMillis`). */
   readonly sliceMillis?: number | undefined
+  /**
+   * The wait between slices (default `SqliteEventStore.macrotask`); a test may hold slices
+   * back with a wait of its own, to serve calls while a query is surely under way.
+   */
+  readonly yieldNow?: Effect.Effect<void> | undefined
 }
 
 /**
@@ -181,9 +192,7 @@ export const makeHost = (
       )
     current ??= {
       accountId,
-      runtime: ManagedRuntime.make(
-        apiLayer(driver, known.settings, config.right, options.sliceMillis),
-      ),
+      runtime: ManagedRuntime.make(apiLayer(driver, known.settings, config.right, options)),
     }
     const { runtime } = current
     const built = await Effect.runPromiseExit(runtime.runtimeEffect)

@@ -11,6 +11,11 @@ import * as Account from "@trendline/core/Account"
 import * as AccountApi from "@trendline/core/AccountApi"
 import * as Uploads from "@trendline/core/testing/Uploads"
 import type * as WireAnswer from "@trendline/core/WireAnswer"
+import * as SqliteEventStore from "@trendline/store-sqlite/SqliteEventStore"
+import * as Deferred from "effect/Deferred"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as FiberId from "effect/FiberId"
 import { afterEach, beforeEach, vi } from "vitest"
 import type * as DurableBackend from "../src/DurableBackend.ts"
 import { configOf, hostIn, type Stub } from "./fixtures.ts"
@@ -44,10 +49,34 @@ const hostOf = (
   account: Account.Settings,
   syncBudget = smallBudget,
   sliceMillis = 0.1,
+  yieldNow?: Effect.Effect<void>,
 ) =>
   hostIn(stub, configOf([account], { ...AccountApi.defaultOptions, syncBudget }), {
     sliceMillis,
+    yieldNow,
   })
+
+/**
+ * A wait between slices that the test can hold: the store's usual wait (a timer turn,
+ * during which the object takes other calls), then, while `held`, until `release`. A query
+ * held at a slice is surely under way while the calls the test makes meanwhile are served.
+ */
+const makeGate = () => {
+  let opened: Deferred.Deferred<void> | undefined
+  return {
+    hold: () => {
+      opened = Deferred.unsafeMake<void>(FiberId.none)
+    },
+    release: () => {
+      if (opened !== undefined) Deferred.unsafeDone(opened, Exit.void)
+      opened = undefined
+    },
+    yieldNow: Effect.zipRight(
+      SqliteEventStore.macrotask,
+      Effect.suspend(() => (opened === undefined ? Effect.void : Deferred.await(opened))),
+    ),
+  }
+}
 
 const dayStart = Date.UTC(2024, 0, 1) / 1000
 const days = 366
@@ -86,10 +115,15 @@ const yearOfVisitors = {
 }
 
 /** An object of its own holding the year of visits, stored in uploads of 1000. */
-const loaded = async (name: string, syncBudget = smallBudget, sliceMillis?: number) => {
+const loaded = async (
+  name: string,
+  syncBudget = smallBudget,
+  sliceMillis?: number,
+  yieldNow?: Effect.Effect<void>,
+) => {
   const account = Account.make(name)
   const stub = env.ACCOUNTS.getByName(name)
-  const host = hostOf(stub, account, syncBudget, sliceMillis)
+  const host = hostOf(stub, account, syncBudget, sliceMillis, yieldNow)
   const records = visits()
   const answers: Array<WireAnswer.Json> = []
   for (let start = 0; start < records.length; start += 1000) {
@@ -137,12 +171,13 @@ describe("AccountObject while it works long", () => {
   })
 
   it("serves a poll, an upload and another query between the slices of a long query", async () => {
-    // A budget of 1 ms: the query answers `partial` after its first slice, so that the
-    // calls below meet it with most of its slices still ahead. Slices of a fiftieth of a
-    // millisecond of work (about 250 pauses, each a turn of the object's event loop): the
-    // calls below take a few turns, far fewer than the query has left, however busy the
-    // machine (with 50 pauses, a loaded run once saw the query done before the last poll).
-    const { account, host, records } = await loaded("busy-query", 1, 0.02)
+    // A budget of 1 ms: the query answers `partial` after its first slice, and waits at
+    // its next pause until the calls below are answered (the gate is held): they meet it
+    // under way however busy the machine. (Left to the timers alone, a loaded run once saw
+    // the query done before the last poll.)
+    const gate = makeGate()
+    const { account, host, records } = await loaded("busy-query", 1, 0.1, gate.yieldNow)
+    gate.hold()
     const first = await host.trends(account.id, yearOfVisitors)
     const reqId = reqIdOf(first)
 
@@ -174,6 +209,7 @@ describe("AccountObject while it works long", () => {
       },
     )
 
+    gate.release()
     const final = await settled(host, account, "trends", after)
     assert.deepStrictEqual(final.body, Uploads.expectedTrends(account, records, yearOfVisitors))
     const signupCount = { event_name: "Signup", from: 20240101, to: 20241231 }
