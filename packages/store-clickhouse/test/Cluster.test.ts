@@ -13,7 +13,7 @@ import * as EventStore from "@trendline/core/EventStore"
 import * as Filter from "@trendline/core/Filter"
 import * as Measure from "@trendline/core/Measure"
 import * as QueryPlan from "@trendline/core/QueryPlan"
-import type * as TopCounts from "@trendline/core/TopCounts"
+import * as TopCounts from "@trendline/core/TopCounts"
 import { eventStoreContract } from "@trendline/core/testing/EventStoreContract"
 import * as ClickHouseEventStore from "@trendline/store-clickhouse/ClickHouseEventStore"
 import { identifier } from "@trendline/store-clickhouse/ClickHouseSql"
@@ -97,19 +97,22 @@ const plans = (account: Account.Settings) =>
     ),
   )
 
-const topPlan = (account: Account.Settings): TopCounts.TopPlan => ({
-  eventName: "Charged",
-  timeZone: account.timeZone,
-  from,
-  to,
-  start: Calendar.startOfDay(from, account.timeZone),
-  end: Calendar.startOfDay(to + 1, account.timeZone),
-  filters: Filter.none,
-  groups: [
-    { name: "plan", source: "event", property: "Plan", topN: 10, order: "desc" },
-    { name: "country", source: "profile", property: "Country", topN: 10, order: "desc" },
-  ],
-})
+// Top plans as the API makes them from a request.
+const topPlan = (account: Account.Settings): TopCounts.TopPlan =>
+  TopCounts.plan(
+    Effect.runSync(
+      TopCounts.decode({
+        event_name: "Charged",
+        from: Calendar.toDateInt(from),
+        to: Calendar.toDateInt(to),
+        groups: {
+          plan: { name: "Plan", property_type: "event_properties" },
+          country: { name: "Country", property_type: "profile_fields" },
+        },
+      }),
+    ),
+    account,
+  )
 
 // Every answer of the store is the reference store's.
 const sameAnswers = (
