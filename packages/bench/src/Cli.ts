@@ -47,6 +47,7 @@ export const engineNames = [
   "clickhouse",
   "clickhouse-sql",
   "clickhouse-plain",
+  "clickhouse-cluster",
   "chdb",
   "chdb-sql",
   "chdb-plain",
@@ -58,6 +59,7 @@ export const clickhouseEngines: ReadonlyArray<EngineName> = [
   "clickhouse",
   "clickhouse-sql",
   "clickhouse-plain",
+  "clickhouse-cluster",
 ]
 
 /** The engines on current ClickHouse, embedded (chdb). */
@@ -102,8 +104,8 @@ export const usage = `Usage: pnpm bench [-- options]   (or: node --expose-gc src
   --sizes A,B         several data sets, the scaling curve (env BENCH_SIZES; default 1M,10M)
   --reps N            timed runs per shape and engine after one warm-up (env BENCH_REPS; default 7)
   --engines a,b       among sqlite, duckdb, http, workers, clickhouse, clickhouse-sql,
-                      clickhouse-plain, chdb, chdb-sql, chdb-plain, memory (env BENCH_ENGINES;
-                      default all but memory)
+                      clickhouse-plain, clickhouse-cluster, chdb, chdb-sql, chdb-plain, memory
+                      (env BENCH_ENGINES; default all but clickhouse-cluster and memory)
   --no-http           leave out http, the Node server measured through HTTP (env BENCH_HTTP=0)
   --no-workers        leave out workers, the Workers entry in workerd through HTTP
                       (env BENCH_WORKERS=0)
@@ -114,8 +116,8 @@ export const usage = `Usage: pnpm bench [-- options]   (or: node --expose-gc src
                       0: not at all)
   --spread-events N   the events of those uploads (env BENCH_SPREAD_EVENTS; default 100k,
                       or the smallest size if smaller)
-  --no-clickhouse     leave out clickhouse, clickhouse-sql, clickhouse-plain, chdb, chdb-sql
-                      and chdb-plain
+  --no-clickhouse     leave out clickhouse, clickhouse-sql, clickhouse-plain,
+                      clickhouse-cluster, chdb, chdb-sql and chdb-plain
                       (env BENCH_CLICKHOUSE=0)
   --storage S         file (default) or memory, for both databases (env BENCH_STORAGE)
   --duckdb-threads N  DuckDB's worker threads (env BENCH_DUCKDB_THREADS; default: every core)

@@ -7,6 +7,8 @@
  *   as uploads would send it, 1000 events an append: one at a time, and 16 at a time with
  *   the store's group commit off (one insert an append) and on, each into a database of its
  *   own, for the load table.
+ * - `clickhouse-cluster`: the store in cluster mode on a cluster of two shards on this machine
+ *   (`clusterServer`), loaded and queried as `clickhouse`.
  * - `clickhouse-sql`: the hand-written query of each shape, of each combined request and of
  *   each top values shape, sent straight to the HTTP interface, on the store's own
  *   `trendline_records` table. After `clickhouse` has loaded a size it loads nothing and
@@ -21,6 +23,7 @@ import type * as EventStore from "@trendline/core/EventStore"
 import type * as QueryPlan from "@trendline/core/QueryPlan"
 import type * as TrendsRequest from "@trendline/core/TrendsRequest"
 import * as ClickHouseEventStore from "@trendline/store-clickhouse/ClickHouseEventStore"
+import type * as ClickHouseCluster from "@trendline/store-clickhouse/testing/ClickHouseCluster"
 import * as Effect from "effect/Effect"
 import { type Engine, pipelinedLoad, timedLoad } from "./Engine.ts"
 import { shortCount } from "./Markdown.ts"
@@ -162,13 +165,21 @@ const appendingTo =
  */
 export const settle = async (server: Server): Promise<void> => {
   const deadline = Date.now() + 120_000
-  while (
-    Date.now() < deadline &&
-    Number(await server.execute("SELECT count() FROM system.merges")) > 0
-  ) {
+  const merging = async () =>
+    (await everyServer(server, "SELECT count() FROM system.merges")).reduce(
+      (sum, count) => sum + Number(count),
+      0,
+    )
+  while (Date.now() < deadline && (await merging()) > 0) {
     await new Promise((resolve) => setTimeout(resolve, 250))
   }
 }
+
+// A statement run on each server behind `server` (every server of a cluster), its answers.
+const everyServer = (server: Server, sql: string): Promise<ReadonlyArray<string>> =>
+  server.onEveryServer === undefined
+    ? Promise.all([server.execute(sql)])
+    : server.onEveryServer(sql)
 
 /** A ClickHouse the two engines run on: how to send SQL, and how to open the store. */
 export interface Server {
@@ -179,6 +190,11 @@ export interface Server {
   readonly sqlVia: string
   /** Runs one statement, `body` being an insert's data; the answer as text. */
   readonly execute: (sql: string, body?: string) => Promise<string>
+  /**
+   * On a cluster: runs a statement on every server (dropping caches, counting merges);
+   * `execute` runs it on the one the store talks to.
+   */
+  readonly onEveryServer?: (sql: string) => Promise<ReadonlyArray<string>>
   readonly openStore: (
     database: string,
     options?: ClickHouseEventStore.Options,
@@ -195,7 +211,7 @@ export const caches1816: ReadonlyArray<string> = ["MARK", "UNCOMPRESSED"]
 
 /** Empties the server's caches: what a cold call must not find. */
 export const dropCaches = async (server: Server): Promise<void> => {
-  for (const cache of server.caches) await server.execute(`SYSTEM DROP ${cache} CACHE`)
+  for (const cache of server.caches) await everyServer(server, `SYSTEM DROP ${cache} CACHE`)
 }
 
 export const cachesDropped = (server: Server): string => {
@@ -214,6 +230,25 @@ export const httpServer = (url: string): Server => ({
   execute: (sql, body) => execute(url, sql, body),
   openStore: (database, options) =>
     Effect.runPromise(ClickHouseEventStore.make({ url, database }, options)),
+  caches: caches1816,
+})
+
+/**
+ * A cluster of Debian servers (`testing/ClickHouseCluster`) with the store in cluster mode:
+ * events go through its Distributed tables to the shards of their profiles, queries read
+ * every shard.
+ */
+export const clusterServer = (cluster: ClickHouseCluster.Cluster): Server => ({
+  version: async () =>
+    `ClickHouse ${(await execute(cluster.url, "SELECT version()")).trim()} (Debian's clickhouse-server), a cluster of ${cluster.shards} shards × ${cluster.replicas} replica${cluster.replicas === 1 ? "" : "s"} on this machine`,
+  storeVia: "Trendline's store over @clickhouse/client-web, on the cluster",
+  sqlVia: "hand-written SQL over fetch (TabSeparated answers)",
+  execute: (sql, body) => execute(cluster.url, sql, body),
+  onEveryServer: (sql) => Promise.all(cluster.nodes.map((node) => execute(node.url, sql))),
+  openStore: (database, options) =>
+    Effect.runPromise(
+      ClickHouseEventStore.make({ url: cluster.url, database, cluster: cluster.name }, options),
+    ),
   caches: caches1816,
 })
 

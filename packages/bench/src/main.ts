@@ -3,6 +3,7 @@
 // the report and writes it to RESULTS.md. The only place the benchmark touches the process.
 import { writeFileSync } from "node:fs"
 import { join } from "node:path"
+import * as ClickHouseCluster from "@trendline/store-clickhouse/testing/ClickHouseCluster"
 import * as ClickHouseServer from "@trendline/store-clickhouse/testing/ClickHouseServer"
 import * as ChdbEngine from "./ChdbEngine.ts"
 import * as Cli from "./Cli.ts"
@@ -30,6 +31,21 @@ const clickhouse = (): Promise<ClickHouseEngine.Engines> => {
   return clickhouseEngines
 }
 
+// A cluster of two shards (one replica each, ZooKeeper beside), started by the first engine
+// that needs it.
+let clickhouseCluster: Promise<ClickHouseCluster.Cluster> | undefined
+let clusterEngines: Promise<ClickHouseEngine.Engines> | undefined
+const cluster = (): Promise<ClickHouseEngine.Engines> => {
+  clickhouseCluster ??= ClickHouseCluster.start({ shards: 2, replicas: 1 })
+  clusterEngines ??= clickhouseCluster.then((started) =>
+    ClickHouseEngine.on(ClickHouseEngine.clusterServer(started), {
+      store: "clickhouse-cluster",
+      sql: "clickhouse-cluster-sql",
+    }),
+  )
+  return clusterEngines
+}
+
 // chdb, opened by the first engine that needs it.
 let chdbEngines: ClickHouseEngine.Engines | undefined
 const chdb = (): ClickHouseEngine.Engines => {
@@ -47,6 +63,8 @@ const specOf = (name: Cli.EngineName, settings: Cli.Settings): Harness.EngineSpe
       return { name, make: async () => (await clickhouse()).clickhouse() }
     case "clickhouse-sql":
       return { name, make: async () => (await clickhouse()).clickhouseSql() }
+    case "clickhouse-cluster":
+      return { name, make: async () => (await cluster()).clickhouse() }
     case "clickhouse-plain":
       return {
         name,
@@ -146,6 +164,7 @@ const main = async (): Promise<void> => {
   }
   const sized = await runSizes().finally(async () => {
     if (clickhouseServer !== undefined) await (await clickhouseServer).stop()
+    if (clickhouseCluster !== undefined) await (await clickhouseCluster).stop()
     await ChdbEngine.close()
   })
   // Spread data into a fresh Node server and a fresh worker, once, when a size ran both.

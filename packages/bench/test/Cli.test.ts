@@ -126,6 +126,17 @@ describe("Cli", () => {
     }
   })
 
+  it("runs the store on a cluster only when asked, and leaves it out with --no-clickhouse", () => {
+    const asked = Cli.parse(["--engines", "clickhouse,clickhouse-cluster"], {}, "R.md")
+    assert.deepStrictEqual(asked !== "help" && asked.engines, ["clickhouse", "clickhouse-cluster"])
+    const left = Cli.parse(
+      ["--engines", "sqlite,clickhouse-cluster", "--no-clickhouse"],
+      {},
+      "R.md",
+    )
+    assert.deepStrictEqual(left !== "help" && left.engines, ["sqlite"])
+  })
+
   it("leaves the Workers entry out with --no-workers or BENCH_WORKERS=0", () => {
     for (const settings of [
       Cli.parse(["--no-workers", "--no-clickhouse"], {}, "R.md"),
