@@ -177,6 +177,14 @@ describe("the store on a cluster", () => {
         }
         yield* sameAnswers(store, reference, account)
         yield* sameAnswers(single, reference, account)
+        // A store opened through another server of the cluster (whose own table of applied
+        // migrations is empty: it runs them again, changing nothing) answers alike.
+        const elsewhere = yield* ClickHouseEventStore.make({
+          url: cluster.nodes[nodeOf(2, 2)]!.url,
+          database,
+          cluster: cluster.name,
+        })
+        yield* sameAnswers(elsewhere, reference, account)
         // Profiles spread over both shards, none on two, each where the store's hash says.
         const byShard = yield* profilesByShard(database, account)
         for (const profiles of byShard) assert.isAbove(profiles.length, 20)
