@@ -135,23 +135,26 @@ export class BatchRow {
       readonly sums: Map<string, number>
     }
     // Per group, its slot rows (more than one when a sum would leave the safe integers).
-    const slots = new Map<number, Array<Slot>>()
+    const slots: Array<Array<Slot> | undefined> = new Array(sizes.length)
     const records = this.length
     for (let i = 0; i < records; i++) {
       const group = groupOf[i]!
       if (group < 0 || sizes[group]! < minSlotted) continue
       this.kinds[i] = "slotted"
-      let list = slots.get(group)
+      let list = slots[group]
       if (list === undefined) {
         const ts = Math.floor(this.timestamps[i]! / slotSeconds) * slotSeconds
         list = [{ name: this.names[i]!, ts, count: 0, sums: new Map() }]
-        slots.set(group, list)
+        slots[group] = list
       }
       const keys = this.key_lists[i]!
       const ints = this.int_lists[i]!
       let slot = list.at(-1)!
       // A sum that would leave the safe integers (JSON's exact numbers) starts a new row.
-      if (keys.some((key, k) => !Number.isSafeInteger((slot.sums.get(key) ?? 0) + ints[k]!))) {
+      let fits = true
+      for (let k = 0; k < keys.length && fits; k++)
+        fits = Number.isSafeInteger((slot.sums.get(keys[k]!) ?? 0) + ints[k]!)
+      if (!fits) {
         slot = { name: slot.name, ts: slot.ts, count: 0, sums: new Map() }
         list.push(slot)
       }
@@ -159,8 +162,8 @@ export class BatchRow {
       for (let k = 0; k < keys.length; k++)
         slot.sums.set(keys[k]!, (slot.sums.get(keys[k]!) ?? 0) + ints[k]!)
     }
-    for (const list of slots.values()) {
-      for (const slot of list) {
+    for (const list of slots) {
+      for (const slot of list ?? []) {
         this.kinds.push("slot")
         this.names.push(slot.name)
         this.timestamps.push(slot.ts)
