@@ -21,6 +21,7 @@ import * as ClickHouseCluster from "@trendline/store-clickhouse/testing/ClickHou
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Schedule from "effect/Schedule"
+import * as fc from "fast-check"
 import { afterAll } from "vitest"
 import { shardKeyOf } from "../src/internal/connection.ts"
 import { freshDatabase, url as oneServer } from "./support/server.ts"
@@ -244,6 +245,77 @@ describe("the store on a cluster", () => {
         const reused = yield* Effect.exit(store.append(account, batch, keyOf("k-partial", "x")))
         assert.isTrue(Exit.isFailure(reused))
       }),
+  )
+
+  it.effect(
+    "keyed appends joined into inserts that some shards stored are each completed once by their retries",
+    () =>
+      Effect.gen(function* () {
+        // Each run: appends of random batches at once (the store joins them into few
+        // inserts); the first inserts (as many as there are cuts, or all) each lose the rows
+        // of a random shard and fail; the appends are retried at once, with their keys.
+        // Answers must be the reference's.
+        let cutShards: Array<number> = []
+        const inserts = { cut: 0 }
+        const store = yield* ClickHouseEventStore.make(
+          {
+            url: cluster.url,
+            database: "partial_joined",
+            cluster: cluster.name,
+            fetch: async (input, init) => {
+              const query = new URL(String(input)).searchParams.get("query") ?? ""
+              if (!query.startsWith("INSERT INTO")) return fetch(input, init)
+              const cut = cutShards.shift()
+              if (cut === undefined) return fetch(input, init)
+              inserts.cut++
+              const kept = String(init?.body)
+                .split("\n")
+                .filter(
+                  (line) => line !== "" && (JSON.parse(line) as { shard: number }).shard !== cut,
+                )
+              if (kept.length > 0)
+                await (await fetch(input, { ...init, body: `${kept.join("\n")}\n` })).text()
+              throw new TypeError("fetch failed", {
+                cause: new Error(`shard ${cut + 1} went away`),
+              })
+            },
+          },
+          // Small inserts: several of them, each joining a few appends.
+          { maxRecordsPerInsert: 150 },
+        )
+        yield* Effect.promise(() =>
+          fc.assert(
+            fc.asyncProperty(
+              fc.array(fc.integer({ min: 1, max: 60 }), { minLength: 2, maxLength: 6 }),
+              fc.array(fc.integer({ min: 0, max: 1 }), { minLength: 1, maxLength: 4 }),
+              async (sizes, cuts) => {
+                const account = freshAccount()
+                const reference = await Effect.runPromise(EventStore.makeMemory())
+                const batches = sizes.map((size, i) => batchOf(`j${i}`, size))
+                const append = (i: number) =>
+                  store.append(account, batches[i]!, keyOf(`k-joined-${account.id}-${i}`))
+                cutShards = [...cuts]
+                await Effect.runPromise(
+                  Effect.forEach(batches, (_, i) => Effect.exit(append(i)), {
+                    concurrency: "unbounded",
+                  }),
+                )
+                cutShards = []
+                const retried = await Effect.runPromise(
+                  Effect.forEach(batches, (_, i) => append(i), { concurrency: "unbounded" }),
+                )
+                for (const receipt of retried) assert.deepStrictEqual(receipt.refused, [])
+                for (const batch of batches)
+                  await Effect.runPromise(reference.append(account, batch))
+                await Effect.runPromise(sameAnswers(store, reference, account))
+              },
+            ),
+            { numRuns: 6 },
+          ),
+        )
+        assert.isAtLeast(inserts.cut, 6)
+      }),
+    120_000,
   )
 
   it.live(
