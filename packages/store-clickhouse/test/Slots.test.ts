@@ -8,7 +8,7 @@ import * as Measure from "@trendline/core/Measure"
 import * as QueryPlan from "@trendline/core/QueryPlan"
 import * as ClickHouseEventStore from "@trendline/store-clickhouse/ClickHouseEventStore"
 import * as Effect from "effect/Effect"
-import { BatchRow } from "../src/internal/BatchRow.ts"
+import { BatchRow, keyShards } from "../src/internal/BatchRow.ts"
 import { shardKeyOf } from "../src/internal/connection.ts"
 import { day, planOf } from "./support/fixtures.ts"
 import { freshDatabase, url } from "./support/server.ts"
@@ -197,6 +197,10 @@ describe("ClickHouse store slot rows", () => {
     assert.deepStrictEqual(first.names, ["A", "identity:a", "B", "k"])
     assert.deepStrictEqual(first.key_lists.at(-1), ["shard", "span", "span"])
     assert.deepStrictEqual(first.int_lists.at(-1), [0, 0, 2])
+    assert.deepStrictEqual(keyShards(first.key_lists.at(-1)!, first.int_lists.at(-1)!), {
+      own: 0,
+      span: [0, 2],
+    })
     const third = pieces.get(2)!
     assert.deepStrictEqual(third.kinds, ["event", "key"])
     assert.deepStrictEqual(third.int_lists.at(-1), [2, 0, 2])

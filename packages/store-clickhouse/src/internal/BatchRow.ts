@@ -177,44 +177,51 @@ export class BatchRow {
   }
 
   /**
-   * On a cluster: this row's records cut into one row per shard key (`keyOf` of each
-   * record's profile, see `connection.ts`), in order. An upload key goes into every piece,
-   * so that each shard stores it with its part of the batch, and says which piece it is in
-   * and which pieces the batch has: `prop_keys` `shard` (this piece's key) then `span` once
-   * per piece, `prop_ints` the keys (see `uploadKeys.ts`: a retry stores the pieces whose
-   * key records are missing). A batch without records keeps its key on the key's own shard.
-   * Pieces in `skip` are left out (stored by an earlier attempt); they still count in the
-   * span.
+   * On a cluster: this row's records added to the rows of their shard keys in `into` (new
+   * ones made), in order: each record goes to `keyOf` its profile (see `connection.ts`).
+   * An upload key goes to every shard of this row, so that each shard stores it with its
+   * part of the batch, and says which shard it is on and which shards the batch has
+   * (`keyShards`; `uploadKeys.ts`: a retry stores the shards whose key records are
+   * missing). A batch without records keeps its key on the key's own shard. Shards in
+   * `skip` get nothing (an earlier attempt stored them); they still count among the
+   * batch's.
    */
-  byShard(keyOf: (profile: string) => number, skip?: ReadonlySet<number>): Map<number, BatchRow> {
-    const pieces = new Map<number, BatchRow>()
-    const pieceOf = (shard: number): BatchRow => {
-      let piece = pieces.get(shard)
-      if (piece === undefined) {
-        piece = new BatchRow()
-        pieces.set(shard, piece)
+  byShard(
+    keyOf: (profile: string) => number,
+    skip: ReadonlySet<number> = new Set(),
+    into: Map<number, BatchRow> = new Map(),
+  ): Map<number, BatchRow> {
+    const rowOf = (shard: number): BatchRow => {
+      let row = into.get(shard)
+      if (row === undefined) {
+        row = new BatchRow()
+        into.set(shard, row)
       }
-      return piece
+      return row
     }
+    const shards = new Set<number>()
     const keys: Array<number> = []
     for (let i = 0; i < this.length; i++) {
       if (this.kinds[i] === "key") {
         keys.push(i)
         continue
       }
-      pieceOf(keyOf(this.profiles[i]!)).copy(this, i)
+      const shard = keyOf(this.profiles[i]!)
+      shards.add(shard)
+      if (!skip.has(shard)) rowOf(shard).copy(this, i)
     }
     for (const i of keys) {
-      if (pieces.size === 0) pieceOf(keyOf(this.names[i]!))
-      const span = [...pieces.keys()]
-      for (const [shard, piece] of pieces) {
-        piece.copy(this, i)
-        piece.key_lists[piece.length - 1] = ["shard", ...span.map(() => "span")]
-        piece.int_lists[piece.length - 1] = [shard, ...span]
+      if (shards.size === 0) shards.add(keyOf(this.names[i]!))
+      const span = [...shards]
+      for (const shard of span) {
+        if (skip.has(shard)) continue
+        const row = rowOf(shard)
+        row.copy(this, i)
+        row.key_lists[row.length - 1] = ["shard", ...span.map(() => "span")]
+        row.int_lists[row.length - 1] = [shard, ...span]
       }
     }
-    for (const shard of skip ?? []) pieces.delete(shard)
-    return pieces
+    return into
   }
 
   // Appends record `i` of `row`.
@@ -243,3 +250,20 @@ const none: ReadonlyArray<never> = []
 // forgotten early), from 0 (long expired; NaN too) to the largest safe integer (never).
 const expiry = (expiresAt: number): number =>
   Number.isNaN(expiresAt) ? 0 : Math.min(Math.max(Math.ceil(expiresAt), 0), Number.MAX_SAFE_INTEGER)
+
+/**
+ * On a cluster, the shards an upload key's record names (see `BatchRow.byShard`): the one
+ * it is on, and every shard of its batch.
+ */
+export const keyShards = (
+  keys: ReadonlyArray<string>,
+  ints: ReadonlyArray<string | number>,
+): { readonly own: number | undefined; readonly span: ReadonlyArray<number> } => {
+  let own: number | undefined
+  const span: Array<number> = []
+  keys.forEach((name, i) => {
+    if (name === "shard") own = Number(ints[i])
+    else if (name === "span") span.push(Number(ints[i]))
+  })
+  return { own, span }
+}

@@ -123,15 +123,9 @@ export const make = (
       return [
         { row: BatchRow.join(taken.map((queued) => queued.row)).addSlots(), shard: undefined },
       ]
-    const pieces = new Map<number, Array<BatchRow>>()
-    for (const queued of taken) {
-      for (const [shard, piece] of queued.row.byShard(keyOf, queued.skipShards)) {
-        const list = pieces.get(shard)
-        if (list === undefined) pieces.set(shard, [piece])
-        else list.push(piece)
-      }
-    }
-    return [...pieces].map(([shard, list]) => ({ row: BatchRow.join(list).addSlots(), shard }))
+    const rows = new Map<number, BatchRow>()
+    for (const queued of taken) queued.row.byShard(keyOf, queued.skipShards, rows)
+    return [...rows].map(([shard, row]) => ({ row: row.addSlots(), shard }))
   }
 
   // Whether the server still runs a query (false once it is done, whatever its outcome).

@@ -12,6 +12,7 @@ import type * as Account from "@trendline/core/Account"
 import * as EventStore from "@trendline/core/EventStore"
 import * as Effect from "effect/Effect"
 import { integerLiteral, stringLiteral, wellFormed } from "../ClickHouseSql.ts"
+import { keyShards } from "./BatchRow.ts"
 import type { Connection } from "./connection.ts"
 import { tables } from "./migrations.ts"
 
@@ -35,17 +36,6 @@ export interface UploadKeys {
     key: EventStore.UploadKey,
     store: (resume?: Resume) => Effect.Effect<EventStore.AppendReceipt, EventStore.StoreError>,
   ) => Effect.Effect<EventStore.AppendReceipt, EventStore.StoreError | EventStore.KeyReused>
-}
-
-// On a cluster, the shards a key record names: its own and the batch's (`BatchRow.byShard`).
-const shardsOf = (keys: ReadonlyArray<string>, ints: ReadonlyArray<string | number>) => {
-  let own: number | undefined
-  const span: Array<number> = []
-  keys.forEach((name, i) => {
-    if (name === "shard") own = Number(ints[i])
-    else if (name === "span") span.push(Number(ints[i]))
-  })
-  return { own, span }
 }
 
 // An instant in epoch milliseconds as a whole number a literal can carry (0 for NaN).
@@ -92,10 +82,10 @@ export const make = ({ query, table, shards }: Connection): UploadKeys => {
         const shardsStored = new Set<number>()
         for (const record of found) {
           if (record.fingerprint !== first.fingerprint) continue
-          const { own } = shardsOf(record.prop_keys, record.prop_ints)
+          const { own } = keyShards(record.prop_keys, record.prop_ints)
           if (own !== undefined) shardsStored.add(own)
         }
-        const { span } = shardsOf(first.prop_keys, first.prop_ints)
+        const { span } = keyShards(first.prop_keys, first.prop_ints)
         return { stored, shardsStored, missing: span.filter((shard) => !shardsStored.has(shard)) }
       },
     )
