@@ -24,6 +24,7 @@ import * as Schedule from "effect/Schedule"
 import * as fc from "fast-check"
 import { afterAll } from "vitest"
 import { shardKeyOf } from "../src/internal/connection.ts"
+import { errorMessage } from "./support/fixtures.ts"
 import { freshDatabase, url as oneServer } from "./support/server.ts"
 
 const cluster = await ClickHouseCluster.start({ shards: 2, replicas: 2 })
@@ -197,6 +198,32 @@ describe("the store on a cluster", () => {
         byShard.forEach((profiles, s) => {
           for (const profile of profiles) assert.strictEqual(shardKeyOf(profile, 2), s, profile)
         })
+      }),
+  )
+
+  it.effect(
+    "refuses a cluster the server does not define, or one without ZooKeeper, saying why",
+    () =>
+      Effect.gen(function* () {
+        const unknown = yield* Effect.exit(
+          ClickHouseEventStore.make({ url: cluster.url, database: "nowhere", cluster: "events" }),
+        )
+        const message = errorMessage(unknown)
+        assert.include(message, 'the server has no cluster "events"')
+        assert.include(message, cluster.name)
+        // The single test server knows the packaged config's example clusters, but has no
+        // ZooKeeper.
+        const noKeeper = yield* Effect.exit(
+          ClickHouseEventStore.make({
+            url: oneServer,
+            database: freshDatabase("cluster_no_keeper"),
+            cluster: "test_shard_localhost",
+          }),
+        )
+        assert.include(
+          errorMessage(noKeeper),
+          'cluster "test_shard_localhost" needs ZooKeeper (or ClickHouse Keeper)',
+        )
       }),
   )
 
